@@ -1,0 +1,15 @@
+export interface Command {
+  summary: string;
+  run(argv: string[]): Promise<number | void>;
+}
+
+/** The subcommands; each entry imports its service lazily. */
+export const commands: Record<string, Command> = {
+  version: {
+    summary: 'print the virtsim and Node.js versions',
+    async run() {
+      process.stdout.write(`virtsim 0.1.0 (node ${process.version})\n`);
+      return 0;
+    },
+  },
+};

@@ -1,0 +1,52 @@
+import type { Logger } from 'pino';
+
+type Step = () => Promise<void> | void;
+
+/**
+ * Runs registered steps in reverse order of registration on SIGTERM or SIGINT (last started,
+ * first stopped), then exits. A second signal, or a step that hangs past the deadline, forces exit.
+ */
+export class ShutdownHandler {
+  private readonly steps: Array<{ name: string; step: Step }> = [];
+  private stopping: Promise<void> | null = null;
+
+  constructor(private readonly log: Logger, private readonly deadlineMs = 10_000) {}
+
+  add(name: string, step: Step): void {
+    this.steps.push({ name, step });
+  }
+
+  /** Installs the signal handlers; call once from a process entry point. */
+  installSignalHandlers(): void {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (this.stopping) {
+        this.log.warn({ signal }, 'second signal, exiting now');
+        process.exit(1);
+      }
+      this.log.info({ signal }, 'shutting down');
+      const timer = setTimeout(() => {
+        this.log.error({ deadlineMs: this.deadlineMs }, 'shutdown deadline passed, exiting');
+        process.exit(1);
+      }, this.deadlineMs);
+      timer.unref();
+      void this.stop().then(() => process.exit(process.exitCode ?? 0));
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  }
+
+  /** Stops everything once; later calls return the same promise. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const { name, step } of [...this.steps].reverse()) {
+        try {
+          await step();
+        } catch (err) {
+          this.log.error({ err, step: name }, 'shutdown step failed');
+        }
+      }
+      this.log.info('stopped');
+    })();
+    return this.stopping;
+  }
+}
