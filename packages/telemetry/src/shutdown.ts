@@ -10,7 +10,13 @@ export class ShutdownHandler {
   private readonly steps: Array<{ name: string; step: Step }> = [];
   private stopping: Promise<void> | null = null;
 
-  constructor(private readonly log: Logger, private readonly deadlineMs = 10_000) {}
+  private readonly log: Logger;
+  private readonly deadlineMs: number;
+
+  constructor(log: Logger, deadlineMs = 10_000) {
+    this.log = log;
+    this.deadlineMs = deadlineMs;
+  }
 
   add(name: string, step: Step): void {
     this.steps.push({ name, step });
