@@ -22,12 +22,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 
-# npm ci only when the lockfile changed since the last install: a second run is instant.
+# Install only when the lockfile changed since the last install: a second run is instant.
+# `npm install` (honouring the lockfile), not `npm ci`: the registry serves only some of nx's
+# per-platform optional packages, so the lockfile cannot list them and `npm ci` refuses it.
 stamp=node_modules/.virtsim-lock-hash
-want=$(sha256sum package-lock.json | cut -d' ' -f1)
+want=$(cat package.json package-lock.json packages/*/package.json services/*/package.json 2>/dev/null | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "setup: npm ci" >&2
-  npm ci --no-audit --no-fund --loglevel=error
+  echo "setup: npm install" >&2
+  npm install --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi
 echo "setup: ready (node $(node_modules/.bin/node --version), $(nats-server --version 2>&1 | head -1), kubectl $(kubectl version --client 2>/dev/null | head -1 | sed 's/Client Version: //'))" >&2
