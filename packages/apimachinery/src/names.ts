@@ -1,0 +1,233 @@
+// Name, label and annotation validation with k8s.io/apimachinery/pkg/util/validation's wording.
+import { randomInt } from 'node:crypto';
+import type { FieldError } from './errors.ts';
+import { fieldErrors } from './errors.ts';
+
+/** Go's validation.RegexError: message plus examples and the regex used. */
+function regexError(msg: string, fmt: string, ...examples: string[]): string {
+  if (examples.length === 0) return `${msg} (regex used for validation is '${fmt}')`;
+  return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(' or ')}regex used for validation is '${fmt}')`;
+}
+const maxLenError = (n: number): string => `must be no more than ${n} characters`;
+
+const DNS1123_LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+const DNS1123_SUBDOMAIN_FMT = `${DNS1123_LABEL_FMT}(\\.${DNS1123_LABEL_FMT})*`;
+const DNS1123_LABEL_RE = new RegExp(`^${DNS1123_LABEL_FMT}$`);
+const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_SUBDOMAIN_FMT}$`);
+const DNS1035_LABEL_FMT = '[a-z]([-a-z0-9]*[a-z0-9])?';
+const DNS1035_LABEL_RE = new RegExp(`^${DNS1035_LABEL_FMT}$`);
+const QUALIFIED_NAME_FMT = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
+const QUALIFIED_NAME_RE = new RegExp(`^${QUALIFIED_NAME_FMT}$`);
+const LABEL_VALUE_FMT = `(${QUALIFIED_NAME_FMT})?`;
+const LABEL_VALUE_RE = new RegExp(`^${LABEL_VALUE_FMT}$`);
+
+export const DNS1123_LABEL_MAX_LENGTH = 63;
+export const DNS1123_SUBDOMAIN_MAX_LENGTH = 253;
+export const LABEL_VALUE_MAX_LENGTH = 63;
+export const QUALIFIED_NAME_MAX_LENGTH = 63;
+export const TOTAL_ANNOTATION_SIZE_LIMIT_B = 256 * 1024;
+
+/** validation.IsDNS1123Label: messages, empty when valid. */
+export function validateDnsLabel(name: string): string[] {
+  const errs: string[] = [];
+  if (name.length > DNS1123_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
+  if (!DNS1123_LABEL_RE.test(name)) {
+    errs.push(
+      regexError(
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+        DNS1123_LABEL_FMT,
+        'my-name',
+        '123-abc',
+      ),
+    );
+  }
+  return errs;
+}
+
+/** validation.IsDNS1123Subdomain: messages, empty when valid. */
+export function validateDnsSubdomain(name: string): string[] {
+  const errs: string[] = [];
+  if (name.length > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
+  if (!DNS1123_SUBDOMAIN_RE.test(name)) {
+    errs.push(
+      regexError(
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+        DNS1123_SUBDOMAIN_FMT,
+        'example.com',
+      ),
+    );
+  }
+  return errs;
+}
+
+/** validation.IsDNS1035Label (used for e.g. Service names). */
+export function validateDns1035Label(name: string): string[] {
+  const errs: string[] = [];
+  if (name.length > DNS1123_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
+  if (!DNS1035_LABEL_RE.test(name)) {
+    errs.push(
+      regexError(
+        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
+        DNS1035_LABEL_FMT,
+        'my-name',
+        'abc-123',
+      ),
+    );
+  }
+  return errs;
+}
+
+/** validation.IsQualifiedName: `[prefix/]name`, used for label keys and annotation keys. */
+export function validateQualifiedName(value: string): string[] {
+  const errs: string[] = [];
+  const parts = value.split('/');
+  let name: string;
+  if (parts.length === 1) {
+    name = parts[0]!;
+  } else if (parts.length === 2) {
+    const prefix = parts[0]!;
+    name = parts[1]!;
+    if (prefix.length === 0) errs.push('prefix part must be non-empty');
+    else for (const m of validateDnsSubdomain(prefix)) errs.push(`prefix part ${m}`);
+  } else {
+    return [
+      `a qualified name ${regexError(
+        "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        QUALIFIED_NAME_FMT,
+        'MyName',
+        'my.name',
+        '123-abc',
+      )} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+    ];
+  }
+  if (name.length === 0) errs.push('name part must be non-empty');
+  else if (name.length > QUALIFIED_NAME_MAX_LENGTH) errs.push(`name part ${maxLenError(QUALIFIED_NAME_MAX_LENGTH)}`);
+  if (!QUALIFIED_NAME_RE.test(name)) {
+    errs.push(
+      `name part ${regexError(
+        "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        QUALIFIED_NAME_FMT,
+        'MyName',
+        'my.name',
+        '123-abc',
+      )}`,
+    );
+  }
+  return errs;
+}
+
+/** validation.IsValidLabelValue. */
+export function validateLabelValue(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > LABEL_VALUE_MAX_LENGTH) errs.push(maxLenError(LABEL_VALUE_MAX_LENGTH));
+  if (!LABEL_VALUE_RE.test(value)) {
+    errs.push(
+      regexError(
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        LABEL_VALUE_FMT,
+        'MyValue',
+        'my_value',
+        '12345',
+      ),
+    );
+  }
+  return errs;
+}
+
+/** metav1validation.ValidateLabels: keys are qualified names, values label values. */
+export function validateLabels(labels: Record<string, unknown> | undefined | null, path = 'metadata.labels'): FieldError[] {
+  const out: FieldError[] = [];
+  if (!labels) return out;
+  for (const [k, v] of Object.entries(labels)) {
+    for (const m of validateQualifiedName(k)) out.push(fieldErrors.invalid(path, k, m));
+    if (typeof v !== 'string') {
+      out.push(fieldErrors.typeInvalid(`${path}.${k}`, typeof v, 'must be a string'));
+      continue;
+    }
+    for (const m of validateLabelValue(v)) out.push(fieldErrors.invalid(path, v, m));
+  }
+  return out;
+}
+
+/** Sum of key and value bytes, as ValidateAnnotationsSize counts them. */
+export function annotationsSize(annotations: Record<string, unknown>): number {
+  let total = 0;
+  for (const [k, v] of Object.entries(annotations)) {
+    total += Buffer.byteLength(k) + (typeof v === 'string' ? Buffer.byteLength(v) : 0);
+  }
+  return total;
+}
+
+/** apimachineryvalidation.ValidateAnnotations: qualified keys (case-insensitive), 256 KiB in total. */
+export function validateAnnotations(
+  annotations: Record<string, unknown> | undefined | null,
+  path = 'metadata.annotations',
+): FieldError[] {
+  const out: FieldError[] = [];
+  if (!annotations) return out;
+  for (const [k, v] of Object.entries(annotations)) {
+    for (const m of validateQualifiedName(k.toLowerCase())) out.push(fieldErrors.invalid(path, k, m));
+    if (typeof v !== 'string') out.push(fieldErrors.typeInvalid(`${path}.${k}`, typeof v, 'must be a string'));
+  }
+  if (annotationsSize(annotations) > TOTAL_ANNOTATION_SIZE_LIMIT_B) {
+    out.push(fieldErrors.tooLong(path, '', TOTAL_ANNOTATION_SIZE_LIMIT_B));
+  }
+  return out;
+}
+
+/** k8s' name generator alphabet: no vowels (no words), no confusable 0/1/3. */
+export const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+const GENERATED_SUFFIX_LENGTH = 5;
+const MAX_GENERATED_NAME_LENGTH = 63 - GENERATED_SUFFIX_LENGTH;
+
+export function generateNameSuffix(): string {
+  let s = '';
+  for (let i = 0; i < GENERATED_SUFFIX_LENGTH; i++) s += NAME_SUFFIX_ALPHABET[randomInt(NAME_SUFFIX_ALPHABET.length)];
+  return s;
+}
+
+/** names.SimpleNameGenerator.GenerateName: base truncated to 58 characters plus the suffix. */
+export function generateName(base: string): string {
+  return base.slice(0, MAX_GENERATED_NAME_LENGTH) + generateNameSuffix();
+}
+
+export type NameValidator = (name: string) => string[];
+
+export interface ObjectMetaValidationOptions {
+  namespaced: boolean;
+  /** How the kind's name is checked; DNS-1123 subdomain by default (most kinds). */
+  validateName?: NameValidator;
+}
+
+/**
+ * The ObjectMeta checks kube-apiserver does on create (ValidateObjectMeta): name or
+ * generateName present, name/generateName/namespace well formed, labels, annotations.
+ */
+export function validateObjectMeta(meta: Record<string, unknown> | undefined, opts: ObjectMetaValidationOptions): FieldError[] {
+  const out: FieldError[] = [];
+  const m = meta ?? {};
+  const validateName = opts.validateName ?? validateDnsSubdomain;
+  const name = m.name;
+  const generateName = m.generateName;
+  if (typeof generateName === 'string' && generateName.length > 0) {
+    // Prefix mode: a trailing dash is fine because a suffix follows.
+    for (const msg of validateName(generateName.replace(/-$/, 'a'))) out.push(fieldErrors.invalid('metadata.generateName', generateName, msg));
+  }
+  if (typeof name !== 'string' || name.length === 0) {
+    if (!(typeof generateName === 'string' && generateName.length > 0)) {
+      out.push(fieldErrors.required('metadata.name', 'name or generateName is required'));
+    }
+  } else {
+    for (const msg of validateName(name)) out.push(fieldErrors.invalid('metadata.name', name, msg));
+  }
+  const ns = m.namespace;
+  if (opts.namespaced) {
+    if (typeof ns !== 'string' || ns.length === 0) out.push(fieldErrors.required('metadata.namespace', ''));
+    else for (const msg of validateDnsLabel(ns)) out.push(fieldErrors.invalid('metadata.namespace', ns, msg));
+  } else if (typeof ns === 'string' && ns.length > 0) {
+    out.push(fieldErrors.forbidden('metadata.namespace', 'not allowed on this type'));
+  }
+  out.push(...validateLabels(m.labels as Record<string, unknown> | undefined, 'metadata.labels'));
+  out.push(...validateAnnotations(m.annotations as Record<string, unknown> | undefined, 'metadata.annotations'));
+  return out;
+}
