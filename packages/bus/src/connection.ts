@@ -1,0 +1,93 @@
+import { connect, Events, DebugEvents, type NatsConnection } from 'nats';
+
+/** The subset of a pino logger the bus uses. */
+export interface BusLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface NatsConnectionOptions {
+  /** One URL or several (nats://127.0.0.1:4222). */
+  servers: string | string[];
+  /** Shown by the server's connz monitoring and in logs. */
+  name: string;
+  log?: BusLogger;
+  /** Wait between reconnect attempts; jitter is added by nats.js. */
+  reconnectTimeWaitMs?: number;
+}
+
+/** A NATS connection that reconnects forever and logs every change of state. */
+export interface ManagedNatsConnection {
+  nc: NatsConnection;
+  /** False between a disconnect and the following reconnect (for /healthz). */
+  readonly connected: boolean;
+  /** Flushes pending publishes, lets subscriptions finish their messages, then closes. */
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to NATS. It waits for the first connection however long the server takes to come up
+ * (processes may start before nats-server) and then reconnects forever: a fleet process never
+ * gives up on the bus. Subscriptions are re-established by nats.js on every reconnect.
+ */
+export async function connectNats(opts: NatsConnectionOptions): Promise<ManagedNatsConnection> {
+  const log = opts.log;
+  const nc = await connect({
+    servers: opts.servers,
+    name: opts.name,
+    reconnect: true,
+    maxReconnectAttempts: -1,
+    waitOnFirstConnect: true,
+    reconnectTimeWait: opts.reconnectTimeWaitMs ?? 250,
+    pingInterval: 10_000,
+    maxPingOut: 3,
+  });
+  let connected = true;
+  log?.info({ server: nc.getServer(), name: opts.name }, 'nats connected');
+  void (async () => {
+    for await (const s of nc.status()) {
+      switch (s.type) {
+        case Events.Disconnect:
+          connected = false;
+          log?.warn({ server: s.data }, 'nats disconnected, reconnecting');
+          break;
+        case Events.Reconnect:
+          connected = true;
+          log?.info({ server: s.data }, 'nats reconnected');
+          break;
+        case Events.Error:
+          log?.error({ err: String(s.data) }, 'nats async error');
+          break;
+        case Events.LDM:
+          log?.warn({ server: s.data }, 'nats server entering lame duck mode');
+          break;
+        case DebugEvents.StaleConnection:
+          log?.warn({}, 'nats connection stale');
+          break;
+        default:
+          break;
+      }
+    }
+  })();
+  void nc.closed().then((err) => {
+    connected = false;
+    if (err) log?.error({ err: String(err) }, 'nats connection closed with error');
+    else log?.info({}, 'nats connection closed');
+  });
+  return {
+    nc,
+    get connected() {
+      return connected && !nc.isClosed();
+    },
+    async close() {
+      if (nc.isClosed()) return;
+      // drain() fails when the server is down; closing is then all that is left to do.
+      try {
+        await nc.drain();
+      } catch {
+        await nc.close();
+      }
+    },
+  };
+}
