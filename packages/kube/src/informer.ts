@@ -1,0 +1,173 @@
+import type { Logger } from 'pino';
+import { ApiError } from './api-error.ts';
+import { Backoff, sleep } from './backoff.ts';
+import type { KubeClient } from './client.ts';
+import { objectKey, type KubeObject, type WatchEventType } from './object.ts';
+import { collectionPath, type ResourceRef } from './resources.ts';
+
+export interface InformerOptions {
+  resource: ResourceRef;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Objects per LIST page. */
+  pageSize?: number;
+  /** Server-side watch timeout: the watch is renewed from the last resourceVersion after it. */
+  watchTimeoutSeconds?: number;
+  /** Applied to every object before it is stored (e.g. drop managedFields). */
+  transform?: (obj: KubeObject) => KubeObject;
+  log: Logger;
+  onEvent: (type: WatchEventType, obj: KubeObject) => void;
+  /** After every complete LIST (the first sync and each relist after 410 Gone). */
+  onSynced?: (resourceVersion: string) => void;
+}
+
+class GoneError extends Error {}
+
+/**
+ * A thin informer: paginated LIST, then WATCH from its resourceVersion with bookmarks; on 410 Gone
+ * a relist diffed against the store (vanished objects are emitted as DELETED); on any other error
+ * a jittered backoff and a retry, forever. client-node's informer lists unpaginated, never asks for
+ * bookmarks and stops on errors (see shared/notes/architecture.md §6), which is wrong at our scale.
+ */
+export class Informer {
+  readonly store = new Map<string, KubeObject>();
+  private rv = '';
+  private synced = false;
+  private readonly abort = new AbortController();
+  private running: Promise<void> | null = null;
+  private readonly opts: InformerOptions;
+  private readonly client: KubeClient;
+  private readonly backoff = new Backoff(200, 30_000);
+
+  constructor(client: KubeClient, opts: InformerOptions) {
+    this.client = client;
+    this.opts = opts;
+  }
+
+  get resourceVersion(): string {
+    return this.rv;
+  }
+
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    const { log, resource } = this.opts;
+    while (!this.abort.signal.aborted) {
+      try {
+        if (!this.rv) await this.relist();
+        await this.watch();
+        this.backoff.reset();
+      } catch (err) {
+        if (this.abort.signal.aborted) break;
+        if (err instanceof GoneError || (err instanceof ApiError && err.status === 410)) {
+          log.info({ resource: resource.resource, rv: this.rv }, 'watch window expired (410 Gone), relisting');
+          this.rv = '';
+          continue;
+        }
+        const delay = this.backoff.next();
+        log.warn({ err: String(err), resource: resource.resource, retryInMs: Math.round(delay) }, 'list/watch failed, retrying');
+        await sleep(delay, this.abort.signal);
+      }
+    }
+  }
+
+  private async relist(): Promise<void> {
+    const { resource, pageSize = 500 } = this.opts;
+    const seen = new Map<string, KubeObject>();
+    let cont: string | undefined;
+    let listRv = '';
+    do {
+      const page = await this.client.request<{ metadata: { resourceVersion: string; continue?: string }; items: KubeObject[] }>({
+        method: 'GET',
+        path: collectionPath(resource),
+        query: { labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector, limit: pageSize, continue: cont },
+        signal: this.abort.signal,
+      });
+      for (const item of page.items) {
+        // LIST items carry no apiVersion/kind; consumers route on kind, so restore them.
+        item.apiVersion ??= resource.group ? `${resource.group}/${resource.version}` : resource.version;
+        item.kind ??= resource.kind;
+        const obj = this.opts.transform ? this.opts.transform(item) : item;
+        seen.set(objectKey(obj), obj);
+      }
+      cont = page.metadata.continue || undefined;
+      listRv = page.metadata.resourceVersion;
+    } while (cont);
+
+    for (const [key, old] of this.store) {
+      if (!seen.has(key)) {
+        this.store.delete(key);
+        this.opts.onEvent('DELETED', old);
+      }
+    }
+    for (const [key, obj] of seen) {
+      const old = this.store.get(key);
+      this.store.set(key, obj);
+      if (!old) this.opts.onEvent('ADDED', obj);
+      else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.opts.onEvent('MODIFIED', obj);
+    }
+    this.rv = listRv;
+    this.synced = true;
+    this.opts.onSynced?.(listRv);
+  }
+
+  private async watch(): Promise<void> {
+    const { resource, watchTimeoutSeconds = 300 } = this.opts;
+    await this.client.stream(
+      {
+        path: collectionPath(resource),
+        query: {
+          watch: true,
+          resourceVersion: this.rv,
+          allowWatchBookmarks: true,
+          timeoutSeconds: watchTimeoutSeconds,
+          labelSelector: this.opts.labelSelector,
+          fieldSelector: this.opts.fieldSelector,
+        },
+        signal: this.abort.signal,
+      },
+      (line) => this.onWatchLine(line),
+    );
+  }
+
+  private onWatchLine(line: string): void {
+    let ev: { type: string; object: KubeObject & { code?: number } };
+    try {
+      ev = JSON.parse(line);
+    } catch {
+      this.opts.log.warn({ resource: this.opts.resource.resource, line: line.slice(0, 200) }, 'unparsable watch line skipped');
+      return;
+    }
+    if (ev.type === 'ERROR') {
+      if (ev.object?.code === 410) throw new GoneError('410 Gone');
+      throw new Error(`watch error: ${JSON.stringify(ev.object).slice(0, 300)}`);
+    }
+    const rv = ev.object?.metadata?.resourceVersion;
+    if (ev.type === 'BOOKMARK') {
+      if (rv) this.rv = rv;
+      return;
+    }
+    if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED' && ev.type !== 'DELETED') return;
+    if (!ev.object?.metadata?.name) {
+      this.opts.log.warn({ resource: this.opts.resource.resource, type: ev.type }, 'watch event without metadata.name skipped');
+      return;
+    }
+    const obj = this.opts.transform ? this.opts.transform(ev.object) : ev.object;
+    const key = objectKey(obj);
+    if (ev.type === 'DELETED') this.store.delete(key);
+    else this.store.set(key, obj);
+    if (rv) this.rv = rv;
+    this.opts.onEvent(ev.type, obj);
+  }
+}

@@ -1,0 +1,121 @@
+import type { Logger } from 'pino';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { ApiError, isRetryable } from './api-error.ts';
+import { Backoff, sleep } from './backoff.ts';
+import type { Impersonation, KubeClient } from './client.ts';
+import { Semaphore } from './semaphore.ts';
+
+export interface WriteRequest {
+  /** The object's key (namespace/name or name), for logs and errors. */
+  key: string;
+  /** Resource plural, a metrics label. */
+  resource: string;
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  impersonate?: Impersonation;
+}
+
+export type WriteResult =
+  | { outcome: 'done'; body: unknown }
+  /** 404: the object is gone; nothing to do. */
+  | { outcome: 'gone' };
+
+export interface WriterOptions {
+  concurrency?: number;
+  log: Logger;
+  registry?: Registry;
+  /** Stops retrying (the caller is shutting down): pending writes reject. */
+  signal?: AbortSignal;
+}
+
+export class WriteAbortedError extends Error {}
+
+/**
+ * Executes API writes with bounded concurrency. Transient failures (429 with Retry-After, 5xx,
+ * timeouts, connection errors) are retried with backoff until they succeed: a write is never
+ * dropped. A 409 Conflict and other 4xx answers are thrown to the caller, which re-plans from the
+ * newer object (conflict) or counts and logs a permanent refusal.
+ */
+export class Writer {
+  private readonly sem: Semaphore;
+  private readonly client: KubeClient;
+  private readonly opts: WriterOptions;
+  private readonly latency?: Histogram<'resource' | 'verb'>;
+  private readonly errors?: Counter<'resource' | 'code'>;
+  private readonly retries?: Counter<'resource'>;
+  private readonly inflight?: Gauge;
+
+  constructor(client: KubeClient, opts: WriterOptions) {
+    this.client = client;
+    this.opts = opts;
+    this.sem = new Semaphore(opts.concurrency ?? 32);
+    const registers = opts.registry ? [opts.registry] : [];
+    if (opts.registry) {
+      this.latency = new Histogram({
+        name: 'virtsim_api_write_duration_seconds',
+        help: 'API write latency, one attempt',
+        labelNames: ['resource', 'verb'],
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+        registers,
+      });
+      this.errors = new Counter({
+        name: 'virtsim_api_write_errors_total',
+        help: 'API write attempts that failed, by HTTP code (0 = network)',
+        labelNames: ['resource', 'code'],
+        registers,
+      });
+      this.retries = new Counter({ name: 'virtsim_api_write_retries_total', help: 'API write retries', labelNames: ['resource'], registers });
+      const sem = this.sem;
+      this.inflight = new Gauge({
+        name: 'virtsim_api_writes_queued',
+        help: 'API writes waiting for a concurrency slot',
+        registers,
+        collect() {
+          this.set(sem.queued);
+        },
+      });
+    }
+  }
+
+  async write(req: WriteRequest): Promise<WriteResult> {
+    const backoff = new Backoff(100, 10_000);
+    for (;;) {
+      if (this.opts.signal?.aborted) throw new WriteAbortedError(`write to ${req.key} aborted by shutdown`);
+      let failure: unknown;
+      await this.sem.acquire();
+      const end = this.latency?.startTimer({ resource: req.resource, verb: req.method.toLowerCase() });
+      try {
+        const body = await this.client.request({
+          method: req.method,
+          path: req.path,
+          query: req.query,
+          body: req.body,
+          contentType: req.contentType,
+          impersonate: req.impersonate,
+        });
+        return { outcome: 'done', body };
+      } catch (err) {
+        failure = err;
+      } finally {
+        end?.();
+        this.sem.release();
+      }
+      const code = failure instanceof ApiError ? failure.status : 0;
+      this.errors?.inc({ resource: req.resource, code: String(code) });
+      if (code === 404) return { outcome: 'gone' };
+      if (!isRetryable(failure)) throw failure;
+      const delay = failure instanceof ApiError && failure.retryAfterMs !== undefined ? failure.retryAfterMs : backoff.next();
+      this.retries?.inc({ resource: req.resource });
+      if (backoff.attempts > 3) {
+        this.opts.log.warn(
+          { key: req.key, resource: req.resource, code, err: String(failure), retryInMs: Math.round(delay) },
+          'write failing, retrying',
+        );
+      }
+      await sleep(delay, this.opts.signal);
+    }
+  }
+}
