@@ -163,9 +163,11 @@ export const fieldErrors = {
  * A patch that cannot be applied. `code` is the HTTP status kube-apiserver answers:
  * 400 for a patch document that cannot be decoded, 422 for one that does not apply to the object.
  */
+export type PatchErrorCode = 400 | 409 | 413 | 415 | 422 | 500;
+
 export class PatchError extends Error {
-  readonly code: 400 | 409 | 415 | 422 | 500;
-  constructor(message: string, code: 400 | 409 | 415 | 422 | 500 = 422) {
+  readonly code: PatchErrorCode;
+  constructor(message: string, code: PatchErrorCode = 422) {
     super(message);
     this.name = 'PatchError';
     this.code = code;
