@@ -1,5 +1,5 @@
 export { SLOT_COUNT, fnv1a32, slotOf, assertSlot } from './slot.ts';
-export { EVENT_SUBJECT_PREFIX, ALL_EVENTS_SUBJECT, SNAPSHOT_SUBJECT, eventSubject, slotOfSubject } from './subjects.ts';
+export { EVENT_SUBJECT_PREFIX, ALL_EVENTS_SUBJECT, SNAPSHOT_SUBJECT, RESYNC_SUBJECT, eventSubject, slotOfSubject } from './subjects.ts';
 export {
   HEADER,
   EVENT_TYPES,

@@ -6,6 +6,11 @@ export const EVENT_SUBJECT_PREFIX = 'virtsim.ev';
 export const ALL_EVENTS_SUBJECT = `${EVENT_SUBJECT_PREFIX}.*`;
 /** Request/reply subject on which the leading watcher serves snapshots of a set of slots. */
 export const SNAPSHOT_SUBJECT = 'virtsim.snapshot';
+/**
+ * The watcher publishes here when events may have been missed (it became leader, or its NATS
+ * connection came back): agents then take a fresh snapshot of their slots.
+ */
+export const RESYNC_SUBJECT = 'virtsim.ctl.resync';
 
 export function eventSubject(slot: number): string {
   assertSlot(slot);

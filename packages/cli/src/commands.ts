@@ -5,6 +5,13 @@ export interface Command {
 
 /** The subcommands; each entry imports its service lazily. */
 export const commands: Record<string, Command> = {
+  watcher: {
+    summary: 'list+watch nodes, pods, VMIs and migrations and fan them out over NATS by slot',
+    async run(argv) {
+      const { runWatcherCli } = await import('@virtsim/watcher');
+      return runWatcherCli(argv);
+    },
+  },
   version: {
     summary: 'print the virtsim and Node.js versions',
     async run() {

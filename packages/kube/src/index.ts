@@ -6,3 +6,5 @@ export { objectKey, rvNewer, type KubeObject, type ObjectMeta, type WatchEventTy
 export * from './resources.ts';
 export { Semaphore } from './semaphore.ts';
 export { Writer, WriteAbortedError, type WriteRequest, type WriteResult, type WriterOptions } from './writer.ts';
+export { LeaderElector, type LeaderElectionOptions } from './leader-election.ts';
+export { POOL_LABEL, FAKE_NODE_ANNOTATION } from './fleet-labels.ts';

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { slotOf, type ObjectEvent } from '@virtsim/bus';
+import type { KubeObject } from '@virtsim/kube';
+import { Fanout } from './fanout.ts';
+
+const vmi = (name: string, node: string | undefined, rv: string): KubeObject => ({
+  apiVersion: 'kubevirt.io/v1',
+  kind: 'VirtualMachineInstance',
+  metadata: { name, namespace: 'default', resourceVersion: rv },
+  status: node ? { nodeName: node, phase: 'Scheduled' } : { phase: 'Pending' },
+});
+
+function setup() {
+  const sent: ObjectEvent[] = [];
+  const unrouted: string[] = [];
+  const f = new Fanout(() => undefined, { published: () => {}, unrouted: (k) => unrouted.push(k) });
+  f.publish = (e) => sent.push(e);
+  return { f, sent, unrouted };
+}
+
+describe('Fanout', () => {
+  it('publishes to the node slot, and a snapshot of that slot returns the object', () => {
+    const { f, sent } = setup();
+    f.onEvent('VirtualMachineInstance', 'ADDED', vmi('a', 'node-1', '1'), 0);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ type: 'ADDED', node: 'node-1' });
+    const snap = [...f.snapshot([slotOf('node-1')])];
+    expect(snap.map((s) => s.object.metadata.name)).toEqual(['a']);
+  });
+
+  it('keeps objects that are on no node away from agents, and counts them', () => {
+    const { f, sent, unrouted } = setup();
+    f.onEvent('VirtualMachineInstance', 'ADDED', vmi('p', undefined, '1'), 0);
+    expect(sent).toHaveLength(0);
+    expect(unrouted).toEqual(['VirtualMachineInstance']);
+    // Scheduling puts it on a node: the agent sees it as new.
+    f.onEvent('VirtualMachineInstance', 'MODIFIED', vmi('p', 'node-2', '2'), 0);
+    expect(sent.map((e) => [e.type, e.node])).toEqual([['ADDED', 'node-2']]);
+  });
+
+  it('tells the old slot to let go when an object moves node', () => {
+    const { f, sent } = setup();
+    f.onEvent('VirtualMachineInstance', 'ADDED', vmi('m', 'src', '1'), 0);
+    f.onEvent('VirtualMachineInstance', 'MODIFIED', vmi('m', 'dst', '2'), 0);
+    expect(sent.map((e) => [e.type, e.node])).toEqual([
+      ['ADDED', 'src'],
+      ['DELETED', 'src'],
+      ['ADDED', 'dst'],
+    ]);
+    expect([...f.snapshot([slotOf('src')])].filter((i) => i.object.metadata.name === 'm')).toHaveLength(slotOf('src') === slotOf('dst') ? 1 : 0);
+    f.onEvent('VirtualMachineInstance', 'DELETED', vmi('m', 'dst', '3'), 0);
+    expect(sent.at(-1)).toMatchObject({ type: 'DELETED', node: 'dst' });
+    expect(f.size).toBe(0);
+  });
+
+  it('indexes but does not publish while standby', () => {
+    const { f, sent } = setup();
+    f.publish = null;
+    f.onEvent('Node', 'ADDED', { metadata: { name: 'n' } } as KubeObject, 0);
+    expect(sent).toHaveLength(0);
+    expect([...f.snapshot([slotOf('n')])]).toHaveLength(1);
+  });
+});

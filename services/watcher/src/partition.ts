@@ -1,0 +1,30 @@
+import type { KubeObject } from '@virtsim/kube';
+
+/** Looks a VMI up by namespace/name, for routing its migrations. */
+export type VmiLookup = (namespace: string, name: string) => KubeObject | undefined;
+
+/**
+ * The node whose slot owns an object (DESIGN.md "Partition key is the node"), or undefined when
+ * the object is not on a node yet and so belongs to the control plane, not to an agent.
+ * A VMI and its migration go to the node the VMI runs on: one agent plays each object's stages,
+ * so no transition is applied twice. The migration target's pod is routed by its own nodeName.
+ */
+export function partitionNode(kind: string, obj: KubeObject, lookupVmi: VmiLookup): string | undefined {
+  switch (kind) {
+    case 'Node':
+      return obj.metadata.name;
+    case 'Pod':
+      return obj.spec?.nodeName || undefined;
+    case 'VirtualMachineInstance':
+      return obj.status?.nodeName || obj.metadata.labels?.['kubevirt.io/nodeName'] || undefined;
+    case 'VirtualMachineInstanceMigration': {
+      const vmiName: string | undefined = obj.spec?.vmiName;
+      if (!vmiName) return undefined;
+      const vmi = lookupVmi(obj.metadata.namespace ?? 'default', vmiName);
+      const source = obj.status?.migrationState?.sourceNode;
+      return source || (vmi ? partitionNode('VirtualMachineInstance', vmi, lookupVmi) : undefined);
+    }
+    default:
+      return undefined;
+  }
+}

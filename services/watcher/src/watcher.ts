@@ -1,0 +1,173 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { context, trace } from '@opentelemetry/api';
+import { Bus, RESYNC_SUBJECT } from '@virtsim/bus';
+import {
+  Informer,
+  KubeClient,
+  LeaderElector,
+  NODES,
+  PODS,
+  POOL_LABEL,
+  VMIMS,
+  VMIS,
+  type KubeObject,
+  type ResourceRef,
+} from '@virtsim/kube';
+import { createLogger, createRegistry, startOpsEndpoint, type Logger, type OpsEndpoint } from '@virtsim/telemetry';
+import { Counter, Gauge } from 'prom-client';
+import { Fanout } from './fanout.ts';
+
+export interface WatcherOptions {
+  kubeconfig: string;
+  natsUrl: string;
+  identity?: string;
+  /** Label selector of the Nodes the fleet manages. */
+  nodeSelector?: string;
+  leaseNamespace?: string;
+  leaseName?: string;
+  metricsHost?: string;
+  metricsPort?: number;
+  log?: Logger;
+}
+
+export interface RunningWatcher {
+  identity: string;
+  ops: OpsEndpoint;
+  readonly isLeader: boolean;
+  close(): Promise<void>;
+}
+
+const tracer = trace.getTracer('virtsim-watcher');
+
+/** Drops managedFields: large, never read by the fleet, and copied into every NATS message. */
+function strip(obj: KubeObject): KubeObject {
+  if (obj.metadata.managedFields) delete obj.metadata.managedFields;
+  return obj;
+}
+
+/**
+ * The watcher: one list+watch per resource, each change published to the slot of the object's
+ * node; snapshots served from the same index. Of several replicas, the Lease leader publishes and
+ * serves; standbys keep their informers warm and take over when the lease expires.
+ */
+export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher> {
+  const identity = opts.identity ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
+  const log = opts.log ?? createLogger('watcher', { identity });
+  const registry = createRegistry('watcher');
+  const received = new Counter({ name: 'virtsim_watcher_events_received_total', help: 'Watch events received', labelNames: ['kind', 'type'], registers: [registry] });
+  const published = new Counter({ name: 'virtsim_watcher_events_published_total', help: 'Events published to NATS', labelNames: ['kind', 'type'], registers: [registry] });
+  const unrouted = new Counter({ name: 'virtsim_watcher_events_unrouted_total', help: 'Events of objects on no node (left to the control plane)', labelNames: ['kind'], registers: [registry] });
+  const leaderGauge = new Gauge({ name: 'virtsim_watcher_leader', help: '1 while this replica leads', registers: [registry] });
+  const snapshots = new Counter({ name: 'virtsim_watcher_snapshots_served_total', help: 'Snapshot requests answered', registers: [registry] });
+
+  const client = await KubeClient.fromFile(opts.kubeconfig, { userAgent: `virtsim-watcher/${identity}` });
+  const bus = await Bus.connect({ servers: opts.natsUrl, name: `watcher-${identity}`, log });
+
+  const informers = new Map<string, Informer>();
+  const lookupVmi = (ns: string, name: string) => informers.get('VirtualMachineInstance')?.store.get(`${ns}/${name}`);
+  const fanout = new Fanout(lookupVmi, {
+    published: (kind, type) => published.inc({ kind, type }),
+    unrouted: (kind) => unrouted.inc({ kind }),
+  });
+  new Gauge({
+    name: 'virtsim_watcher_objects_cached',
+    help: 'Objects routed to a slot',
+    registers: [registry],
+    collect() {
+      this.set(fanout.size);
+    },
+  });
+
+  const watch = (ref: ResourceRef, selectors: { labelSelector?: string; fieldSelector?: string } = {}) => {
+    const inf = new Informer(client, {
+      resource: ref,
+      ...selectors,
+      transform: strip,
+      log,
+      onEvent: (type, obj) => {
+        received.inc({ kind: ref.kind, type });
+        const span = tracer.startSpan('watch event', { attributes: { 'k8s.kind': ref.kind, 'k8s.object': obj.metadata.name, 'event.type': type } });
+        context.with(trace.setSpan(context.active(), span), () => fanout.onEvent(ref.kind, type, obj, Date.now()));
+        span.end();
+      },
+      onSynced: (rv) => log.info({ kind: ref.kind, resourceVersion: rv }, 'listed'),
+    });
+    informers.set(ref.kind, inf);
+  };
+  watch(NODES, { labelSelector: opts.nodeSelector ?? POOL_LABEL });
+  watch(PODS, { fieldSelector: 'spec.nodeName!=' });
+  // VMIs first in the map, so a migration's VMI is known when the migration is routed.
+  watch(VMIS);
+  watch(VMIMS);
+
+  let snapshotSub: ReturnType<Bus['serveSnapshots']> | null = null;
+  const requestResync = () => {
+    bus.nc.publish(RESYNC_SUBJECT);
+    log.info('asked agents to resync from snapshots');
+  };
+  const elector = new LeaderElector(client, {
+    namespace: opts.leaseNamespace ?? 'kube-system',
+    name: opts.leaseName ?? 'virtsim-watcher',
+    identity,
+    log,
+    onStartedLeading: () => {
+      leaderGauge.set(1);
+      fanout.publish = (event) => {
+        try {
+          bus.publish(event, context.active());
+        } catch (err) {
+          log.warn({ err: String(err), kind: event.kind, name: event.object.metadata.name }, 'event not publishable, skipped');
+        }
+      };
+      snapshotSub = bus.serveSnapshots(
+        (slots) => {
+          snapshots.inc();
+          return fanout.snapshot(slots);
+        },
+        { onError: (err) => log.warn({ err: String(err) }, 'snapshot request failed') },
+      );
+      // The previous leader may have missed events before it stopped: agents re-read their slots.
+      requestResync();
+    },
+    onStoppedLeading: () => {
+      leaderGauge.set(0);
+      fanout.publish = null;
+      snapshotSub?.unsubscribe();
+      snapshotSub = null;
+    },
+  });
+
+  // Core NATS drops what is published while disconnected: after a reconnect, agents resync.
+  void (async () => {
+    for await (const s of bus.nc.status()) {
+      if (s.type === 'reconnect' && elector.isLeader) requestResync();
+    }
+  })();
+
+  for (const inf of informers.values()) inf.start();
+  elector.start();
+
+  const ops = await startOpsEndpoint({
+    registry,
+    host: opts.metricsHost,
+    port: opts.metricsPort ?? 0,
+    health: () => (bus.connected ? null : 'NATS disconnected'),
+  });
+  log.info({ metrics: `${ops.url}/metrics`, nats: opts.natsUrl }, 'watcher started');
+
+  return {
+    identity,
+    ops,
+    get isLeader() {
+      return elector.isLeader;
+    },
+    async close() {
+      await elector.stop();
+      await Promise.all([...informers.values()].map((i) => i.stop()));
+      await bus.close();
+      client.close();
+      await ops.close();
+    },
+  };
+}
