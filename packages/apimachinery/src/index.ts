@@ -5,3 +5,5 @@ export * from './fields.ts';
 export * from './json.ts';
 export * from './json-patch.ts';
 export * from './merge-patch.ts';
+export * from './patch-schema.ts';
+export * from './strategic-merge-patch.ts';
