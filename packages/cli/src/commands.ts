@@ -5,6 +5,13 @@ export interface Command {
 
 /** The subcommands; each entry imports its service lazily. */
 export const commands: Record<string, Command> = {
+  apiserver: {
+    summary: 'run the embedded Kubernetes-compatible API server',
+    async run(argv) {
+      const { runApiServer } = await import('@virtsim/apiserver');
+      return runApiServer(argv);
+    },
+  },
   watcher: {
     summary: 'list+watch nodes, pods, VMIs and migrations and fan them out over NATS by slot',
     async run(argv) {

@@ -1,0 +1,138 @@
+/**
+ * Per-kind behaviour of the built-in kinds: create-time defaults, the minimal validation kubectl
+ * users meet, and which fields a field selector may use (indexed on every write).
+ */
+import { fieldErrors, validateDnsLabel, type FieldError, type NameValidator } from '@virtsim/apimachinery';
+
+type Obj = Record<string, any>;
+
+export interface KindBehaviour {
+  /** Fields (besides metadata.name/namespace) a field selector may name, and how to read them. */
+  fields?: Record<string, (o: Obj) => string | undefined>;
+  validateName?: NameValidator;
+  /** Defaults on create; `status` reset as the real strategy does. */
+  prepareForCreate?(o: Obj): void;
+  validate?(o: Obj): FieldError[];
+}
+
+function qosClass(pod: Obj): string {
+  const cs: Obj[] = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
+  let any = false;
+  let guaranteed = true;
+  for (const c of cs) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    if (Object.keys(req).length || Object.keys(lim).length) any = true;
+    for (const r of ['cpu', 'memory']) {
+      if (lim[r] === undefined) guaranteed = false;
+      else if (req[r] !== undefined && String(req[r]) !== String(lim[r])) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+const str = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : String(v));
+
+export const KIND_BEHAVIOUR: Record<string, KindBehaviour> = {
+  '/pods': {
+    fields: {
+      'spec.nodeName': (o) => o.spec?.nodeName,
+      'status.phase': (o) => o.status?.phase,
+      'spec.schedulerName': (o) => o.spec?.schedulerName,
+      'spec.restartPolicy': (o) => o.spec?.restartPolicy,
+      'spec.serviceAccountName': (o) => o.spec?.serviceAccountName,
+      'status.podIP': (o) => o.status?.podIP,
+      'status.nominatedNodeName': (o) => o.status?.nominatedNodeName,
+    },
+    prepareForCreate(o) {
+      const spec = (o.spec ??= {});
+      spec.restartPolicy ??= 'Always';
+      spec.terminationGracePeriodSeconds ??= 30;
+      spec.dnsPolicy ??= 'ClusterFirst';
+      spec.schedulerName ??= 'default-scheduler';
+      spec.securityContext ??= {};
+      spec.serviceAccountName ??= 'default';
+      spec.enableServiceLinks ??= true;
+      spec.priority ??= 0;
+      spec.preemptionPolicy ??= 'PreemptLowerPriority';
+      for (const c of spec.containers ?? []) {
+        if (c && typeof c === 'object') {
+          c.terminationMessagePath ??= '/dev/termination-log';
+          c.terminationMessagePolicy ??= 'File';
+          c.imagePullPolicy ??= typeof c.image === 'string' && (c.image.endsWith(':latest') || !c.image.includes(':')) ? 'Always' : 'IfNotPresent';
+          c.resources ??= {};
+        }
+      }
+      o.status = { phase: 'Pending', qosClass: qosClass(o) };
+    },
+    validate(o) {
+      const errs: FieldError[] = [];
+      const cs = o.spec?.containers;
+      if (!Array.isArray(cs) || cs.length === 0) errs.push(fieldErrors.required('spec.containers', ''));
+      else
+        cs.forEach((c: Obj, i: number) => {
+          if (!c || typeof c.name !== 'string' || !c.name) errs.push(fieldErrors.required(`spec.containers[${i}].name`, ''));
+          if (!c || typeof c.image !== 'string' || !c.image) errs.push(fieldErrors.required(`spec.containers[${i}].image`, ''));
+        });
+      return errs;
+    },
+  },
+  '/events': {
+    fields: {
+      'involvedObject.kind': (o) => o.involvedObject?.kind,
+      'involvedObject.namespace': (o) => o.involvedObject?.namespace,
+      'involvedObject.name': (o) => o.involvedObject?.name,
+      'involvedObject.uid': (o) => o.involvedObject?.uid,
+      'involvedObject.apiVersion': (o) => o.involvedObject?.apiVersion,
+      'involvedObject.resourceVersion': (o) => o.involvedObject?.resourceVersion,
+      'involvedObject.fieldPath': (o) => o.involvedObject?.fieldPath,
+      reason: (o) => o.reason,
+      reportingComponent: (o) => o.reportingComponent,
+      source: (o) => o.source?.component,
+      type: (o) => o.type,
+    },
+  },
+  'events.k8s.io/events': {
+    fields: {
+      'regarding.kind': (o) => o.regarding?.kind,
+      'regarding.name': (o) => o.regarding?.name,
+      'regarding.namespace': (o) => o.regarding?.namespace,
+      'regarding.uid': (o) => o.regarding?.uid,
+      reason: (o) => o.reason,
+      type: (o) => o.type,
+    },
+  },
+  '/nodes': { fields: { 'spec.unschedulable': (o) => String(!!o.spec?.unschedulable) } },
+  '/namespaces': {
+    fields: { 'status.phase': (o) => o.status?.phase },
+    validateName: validateDnsLabel,
+    prepareForCreate(o) {
+      o.spec = { finalizers: ['kubernetes'], ...(o.spec ?? {}) };
+      o.status = { phase: 'Active' };
+      o.metadata.labels = { ...(o.metadata.labels ?? {}), 'kubernetes.io/metadata.name': o.metadata.name };
+    },
+  },
+  '/secrets': {
+    fields: { type: (o) => o.type },
+    prepareForCreate(o) {
+      o.type ??= 'Opaque';
+    },
+  },
+};
+
+export function behaviourOf(storeKey: string): KindBehaviour | undefined {
+  return KIND_BEHAVIOUR[storeKey];
+}
+
+/** The indexed field values of an object, for field selectors on list and watch. */
+export function indexFields(storeKey: string, o: Obj): Record<string, string> | undefined {
+  const f = KIND_BEHAVIOUR[storeKey]?.fields;
+  if (!f) return undefined;
+  const out: Record<string, string> = {};
+  for (const k in f) {
+    const v = str(f[k](o));
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}

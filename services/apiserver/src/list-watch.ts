@@ -1,0 +1,207 @@
+/**
+ * LIST and WATCH: resourceVersion / resourceVersionMatch rules, limit + continue, selectors,
+ * Table output, watch resumption from the event window (410 Expired beyond it), bookmarks,
+ * sendInitialEvents, timeoutSeconds. Lists stream the stored JSON texts without re-encoding.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { apiVersionOf, type ResourceType } from './resources.ts';
+import { parseSelection } from './selectors.ts';
+import { ApiError, badRequest, expired } from './status.ts';
+import type { Store } from './store.ts';
+import { columnDefinitions, tableRow, tableShape, wantsTable, type IncludeObject } from './table.ts';
+import { WatchStream } from './watch.ts';
+
+type Obj = Record<string, any>;
+
+export interface ListWatchConfig {
+  store: Store;
+  watchBufferBytes: number;
+  bookmarkIntervalMs: number;
+  onWatchChange?: (delta: number) => void;
+}
+
+/** Rewrites stored JSON (storage version) into the version the client asked for. */
+export function converter(rt: ResourceType): ((json: string) => string) | null {
+  if (rt.version === rt.storageVersion) return null;
+  const from = `{"apiVersion":"${apiVersionOf({ group: rt.group, version: rt.storageVersion })}"`;
+  const to = `{"apiVersion":"${apiVersionOf(rt)}"`;
+  return (json) => (json.startsWith(from) ? to + json.slice(from.length) : json);
+}
+
+function includeObject(q: URLSearchParams): IncludeObject {
+  const v = q.get('includeObject');
+  return v === 'None' || v === 'Object' ? v : 'Metadata';
+}
+
+interface ContinueToken {
+  rv: number;
+  start: string;
+}
+
+function encodeContinue(t: ContinueToken): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: t.rv, start: t.start })).toString('base64url');
+}
+
+function decodeContinue(s: string): ContinueToken {
+  try {
+    const t = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
+    if (typeof t.rv !== 'number' || typeof t.start !== 'string') throw new Error('bad');
+    return { rv: t.rv, start: t.start };
+  } catch {
+    throw badRequest('continue key is not valid: invalid continue token');
+  }
+}
+
+function parseRv(q: URLSearchParams): { rv: string | null; match: string | null } {
+  const rv = q.get('resourceVersion');
+  const match = q.get('resourceVersionMatch');
+  if (match && match !== 'Exact' && match !== 'NotOlderThan')
+    throw badRequest(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`);
+  if (match && !rv) throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+  if (rv && rv !== '0' && !/^\d+$/.test(rv)) throw badRequest(`invalid resource version: ${JSON.stringify(rv)}`);
+  return { rv, match };
+}
+
+export function list(cfg: ListWatchConfig, rt: ResourceType, ns: string | undefined, q: URLSearchParams, accept: string | undefined, res: ServerResponse): void {
+  const { store } = cfg;
+  const sel = parseSelection(rt, ns, q);
+  const { rv, match } = parseRv(q);
+  const current = store.resourceVersion;
+  const cont = q.get('continue');
+  if (cont && rv) throw badRequest('specifying resource version is not allowed when using continue');
+  if (rv && rv !== '0') {
+    const n = Number(rv);
+    if (n > current)
+      throw new ApiError(504, 'Timeout', `Too large resource version: ${n}, current: ${current}`, { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 });
+    // Only the latest state is kept: an exact read of an older version is gone.
+    if (match === 'Exact' && n !== current) throw expired(`The resourceVersion for the provided list is too old.`);
+  }
+  const limitRaw = q.get('limit');
+  let limit = limitRaw ? Number(limitRaw) : 0;
+  if (!Number.isFinite(limit) || limit < 0) limit = 0;
+  // kube-apiserver ignores limit for resourceVersion=0 reads from its cache.
+  if (rv === '0' && !cont) limit = 0;
+  let listRv = current;
+  let after: string | undefined;
+  if (cont) {
+    const t = decodeContinue(cont);
+    listRv = t.rv;
+    after = t.start;
+  }
+  const conv = converter(rt);
+  const table = wantsTable(accept);
+  const listMeta: Obj = { resourceVersion: String(listRv) };
+  const items: string[] = [];
+  let lastKey: string | undefined;
+  let more = false;
+  let remaining = 0;
+  for (const e of store.scan(rt.storeKey, ns, after)) {
+    if (!sel.everything && !sel.matches(e)) continue;
+    if (limit && items.length >= limit) {
+      more = true;
+      if (!sel.everything) break;
+      remaining++;
+      continue;
+    }
+    items.push(conv ? conv(e.json) : e.json);
+    lastKey = e.ns + '/' + e.name;
+  }
+  if (more && lastKey !== undefined) {
+    listMeta.continue = encodeContinue({ rv: listRv, start: lastKey });
+    if (sel.everything) listMeta.remainingItemCount = remaining;
+  }
+  res.statusCode = 200;
+  res.setHeader('content-type', 'application/json');
+  if (table) {
+    const shape = tableShape(rt);
+    const now = Date.now();
+    const inc = includeObject(q);
+    const rows = items.map((j) => tableRow(JSON.parse(j), shape, inc, now));
+    res.end(JSON.stringify({ kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: listMeta, columnDefinitions: columnDefinitions(shape), rows }));
+    return;
+  }
+  res.write(`{"kind":"${rt.listKind}","apiVersion":"${apiVersionOf(rt)}","metadata":${JSON.stringify(listMeta)},"items":[`);
+  // Write in slices: one huge string for 100k objects would cost a copy of everything.
+  const CHUNK = 512;
+  for (let i = 0; i < items.length; i += CHUNK) {
+    const slice = items.slice(i, i + CHUNK).join(',');
+    res.write(i === 0 ? slice : ',' + slice);
+  }
+  res.end(']}');
+}
+
+export function watch(cfg: ListWatchConfig, rt: ResourceType, ns: string | undefined, q: URLSearchParams, accept: string | undefined, req: IncomingMessage, res: ServerResponse): void {
+  const { store } = cfg;
+  const sel = parseSelection(rt, ns, q);
+  const { rv, match } = parseRv(q);
+  const sendInitial = q.get('sendInitialEvents') === 'true';
+  const bookmarks = q.get('allowWatchBookmarks') === 'true';
+  if (sendInitial && (match !== 'NotOlderThan' || !bookmarks))
+    throw badRequest('sendInitialEvents requires resourceVersionMatch=NotOlderThan and allowWatchBookmarks=true');
+  if (!sendInitial && match) throw badRequest(`resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided`);
+  const conv = converter(rt);
+  const table = wantsTable(accept);
+  let transform: ((json: string, type: string) => string) | null = conv ? (j) => conv(j) : null;
+  if (table) {
+    const shape = tableShape(rt);
+    const inc = includeObject(q);
+    let first = true;
+    transform = (j) => {
+      const o = JSON.parse(conv ? conv(j) : j);
+      const t: Obj = { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion: o.metadata?.resourceVersion ?? '' } };
+      // Column definitions go with the first event only, as kube-apiserver sends them.
+      if (first) t.columnDefinitions = columnDefinitions(shape);
+      else t.columnDefinitions = [];
+      first = false;
+      t.rows = [tableRow(o, shape, inc, Date.now())];
+      return JSON.stringify(t);
+    };
+  }
+  let timer: NodeJS.Timeout | undefined;
+  let bookmarkTimer: NodeJS.Timeout | undefined;
+  const stream: WatchStream = new WatchStream({
+    res,
+    filter: sel.filter,
+    maxBufferedBytes: cfg.watchBufferBytes,
+    transform,
+    onClose: () => {
+      store.removeWatcher(rt.storeKey, stream);
+      if (timer) clearTimeout(timer);
+      if (bookmarkTimer) clearInterval(bookmarkTimer);
+      cfg.onWatchChange?.(-1);
+    },
+  });
+  cfg.onWatchChange?.(1);
+  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
+  res.flushHeaders();
+  const bookmark = (annotations?: Record<string, string>) => {
+    const md: Obj = { resourceVersion: String(store.resourceVersion) };
+    if (annotations) md.annotations = annotations;
+    stream.write(`{"type":"BOOKMARK","object":${JSON.stringify({ kind: rt.kind, apiVersion: apiVersionOf(rt), metadata: md })}}\n`);
+  };
+
+  const initial = sendInitial || !rv || rv === '0';
+  stream.baseline = Number.MAX_SAFE_INTEGER / 2;
+  if (initial) {
+    for (const e of store.scan(rt.storeKey, ns)) if (sel.everything || sel.matches(e)) stream.writeObject('ADDED', e.json);
+    if (sendInitial) bookmark({ 'k8s.io/initial-events-end': 'true' });
+  } else {
+    const from = Number(rv);
+    const events = store.eventsSince(rt.storeKey, from);
+    if (events === null) {
+      const oldest = store.oldestResumable();
+      const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: ${from} (${oldest + 1})`, reason: 'Expired', code: 410 };
+      stream.write(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
+      stream.close();
+      return;
+    }
+    for (const ev of events) stream.deliver(ev);
+  }
+  if (stream.closed) return;
+  stream.replayed();
+  store.addWatcher(rt.storeKey, stream);
+  if (bookmarks && cfg.bookmarkIntervalMs > 0) bookmarkTimer = setInterval(() => bookmark(), cfg.bookmarkIntervalMs);
+  const timeout = Number(q.get('timeoutSeconds') ?? 0);
+  if (timeout > 0) timer = setTimeout(() => stream.close(), timeout * 1000);
+  req.on('close', () => stream.close());
+}

@@ -1,0 +1,67 @@
+/** `virtsim apiserver`: runs the embedded API server until SIGTERM. */
+import { parseArgs } from 'node:util';
+import { createLogger, ShutdownHandler } from '@virtsim/telemetry';
+import { startApiServer } from './server.ts';
+
+const HELP = `usage: virtsim apiserver [flags]
+
+  --port N              port to listen on (0 = any free port; default 6443)
+  --host ADDR           address to bind (default 127.0.0.1)
+  --kubeconfig-out FILE write a kubeconfig (server URL, CA, admin token) to FILE
+  --data-dir DIR        keep the CA and the objects here; state survives a clean restart
+  --token-file FILE     static tokens, one per line: token,user,uid,"group1,group2"
+  --admin-token TOKEN   the admin bearer token (random by default)
+  --insecure-http       serve plain HTTP instead of TLS
+  --watch-cache-size N  events kept for watch resumption (default 20000)
+  --no-audit            no audit log line per write
+`;
+
+export async function runApiServer(argv: string[]): Promise<number | void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string', default: '6443' },
+        host: { type: 'string', default: '127.0.0.1' },
+        'kubeconfig-out': { type: 'string' },
+        'data-dir': { type: 'string' },
+        'token-file': { type: 'string' },
+        'admin-token': { type: 'string' },
+        'insecure-http': { type: 'boolean', default: false },
+        'watch-cache-size': { type: 'string' },
+        'no-audit': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    process.stderr.write(`virtsim apiserver: ${(e as Error).message}\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`virtsim apiserver: --port must be a port number, got ${JSON.stringify(values.port)}\n`);
+    return 2;
+  }
+  const log = createLogger('apiserver');
+  const shutdown = new ShutdownHandler(log);
+  const server = await startApiServer({
+    port,
+    host: values.host,
+    kubeconfigOut: values['kubeconfig-out'],
+    dataDir: values['data-dir'],
+    tokenFile: values['token-file'],
+    adminToken: values['admin-token'],
+    insecureHttp: values['insecure-http'],
+    watchCacheSize: values['watch-cache-size'] ? Number(values['watch-cache-size']) : undefined,
+    audit: !values['no-audit'],
+    log,
+  });
+  shutdown.add('apiserver', () => server.close());
+  shutdown.installSignalHandlers();
+}

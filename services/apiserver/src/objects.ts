@@ -1,0 +1,386 @@
+/**
+ * Object lifecycle with kube-apiserver's semantics, independent of HTTP: create (generateName,
+ * uid, timestamps, generation), update (optimistic concurrency, status subresource, no-op
+ * detection), graceful delete (finalizers, deletionTimestamp, pod grace periods), and garbage
+ * collection of dependents through ownerReferences.
+ */
+import { randomUUID } from 'node:crypto';
+import { generateName, validateAnnotations, validateLabels, validateObjectMeta, type FieldError } from '@virtsim/apimachinery';
+import type { UserInfo } from './auth.ts';
+import { behaviourOf, indexFields } from './builtins.ts';
+import { apiVersionOf, type ResourceType } from './resources.ts';
+import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound } from './status.ts';
+import type { Entry, Store } from './store.ts';
+
+type Obj = Record<string, any>;
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+}
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: boolean;
+}
+
+/** Hooks other parts plug in: KubeVirt's admission, CRD registration, namespace cleanup. */
+export interface ObjectHooks {
+  /** Mutating then validating admission; may change `obj` or throw an ApiError. */
+  admit?(op: 'CREATE' | 'UPDATE', rt: ResourceType, obj: Obj, old: Obj | null, user: UserInfo): void;
+  /** Kind-specific validation (CRD definitions); returns field errors. */
+  validate?(rt: ResourceType, obj: Obj, old: Obj | null): FieldError[];
+  /** After an object of this resource was written or removed (obj null). */
+  afterWrite?(rt: ResourceType, obj: Obj | null, name: string): void;
+}
+
+export const SYSTEM_USER: UserInfo = { username: 'system:apiserver', groups: ['system:masters'] };
+
+/** Seconds-precision RFC 3339, as Kubernetes writes timestamps. */
+export function nowTimestamp(ms = Date.now()): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** apiVersion, kind and metadata first: resourceVersion is then the first one in the JSON text. */
+function ordered(o: Obj): Obj {
+  const { apiVersion, kind, metadata, ...rest } = o;
+  return { apiVersion, kind, metadata, ...rest };
+}
+
+/** Structural equality of JSON values. */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a as Obj);
+  const kb = Object.keys(b as Obj);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) if (!deepEqual((a as Obj)[k], (b as Obj)[k])) return false;
+  return true;
+}
+
+/** Has anything outside metadata (and status, when it is a subresource) changed? */
+function specChanged(rt: ResourceType, a: Obj, b: Obj): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    if (k === 'metadata' || k === 'apiVersion' || k === 'kind' || (rt.hasStatus && k === 'status')) continue;
+    if (!deepEqual(a[k], b[k])) return true;
+  }
+  return false;
+}
+
+export class ObjectService {
+  readonly store: Store;
+  readonly hooks: ObjectHooks[] = [];
+  private readonly resolveType: (storeKey: string) => ResourceType | undefined;
+
+  constructor(store: Store, resolveType: (storeKey: string) => ResourceType | undefined) {
+    this.store = store;
+    this.resolveType = resolveType;
+  }
+
+  parse(e: Entry): Obj {
+    return JSON.parse(e.json);
+  }
+
+  getEntry(rt: ResourceType, ns: string, name: string): Entry {
+    const e = this.store.get(rt.storeKey, ns, name);
+    if (!e) throw notFound(rt.group, rt.resource, name);
+    return e;
+  }
+
+  private checkNamespace(rt: ResourceType, ns: string): void {
+    if (!rt.namespaced) return;
+    const nsEntry = this.store.get('/namespaces', '', ns);
+    if (!nsEntry) throw notFound('', 'namespaces', ns);
+    if (nsEntry.json.includes('"phase":"Terminating"'))
+      throw new ApiError(403, 'Forbidden', `${rt.resource} "${''}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`, {
+        kind: rt.resource,
+        group: rt.group,
+        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }],
+      });
+  }
+
+  private checkTypeMeta(rt: ResourceType, obj: Obj): void {
+    const want = apiVersionOf(rt);
+    if (obj.apiVersion !== undefined && obj.apiVersion !== want)
+      throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${want})`);
+    if (obj.kind !== undefined && obj.kind !== rt.kind)
+      throw badRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${rt.kind})`);
+    if (obj.metadata !== undefined && (typeof obj.metadata !== 'object' || obj.metadata === null || Array.isArray(obj.metadata)))
+      throw badRequest('metadata: the object metadata must be a JSON object');
+  }
+
+  private validateCommon(rt: ResourceType, obj: Obj, old: Obj | null): void {
+    const errs: FieldError[] = [];
+    if (old) {
+      errs.push(...validateLabels(obj.metadata.labels), ...validateAnnotations(obj.metadata.annotations));
+    }
+    errs.push(...(behaviourOf(rt.storeKey)?.validate?.(obj) ?? []));
+    for (const h of this.hooks) if (h.validate) errs.push(...h.validate(rt, obj, old));
+    if (rt.crd?.admit) errs.push(...rt.crd.admit(obj));
+    if (errs.length) throw invalid(rt.kind, rt.group, obj.metadata.name ?? '', errs);
+  }
+
+  create(rt: ResourceType, ns: string, body: Obj, user: UserInfo, opts: WriteOptions = {}): Obj {
+    this.checkTypeMeta(rt, body);
+    const md: Obj = { ...(body.metadata ?? {}) };
+    if (rt.namespaced) {
+      if (md.namespace && md.namespace !== ns)
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      md.namespace = ns;
+    } else delete md.namespace;
+    const errs = validateObjectMeta(md, { namespaced: rt.namespaced, validateName: behaviourOf(rt.storeKey)?.validateName });
+    if (errs.length) throw invalid(rt.kind, rt.group, md.name ?? md.generateName ?? '', errs);
+    this.checkNamespace(rt, ns);
+    if (!md.name) {
+      // generateName: retry on the rare collision, as the real server's caller would.
+      for (let i = 0; i < 8; i++) {
+        md.name = generateName(md.generateName);
+        if (!this.store.get(rt.storeKey, ns, md.name)) break;
+      }
+    }
+    if (this.store.get(rt.storeKey, ns, md.name)) throw alreadyExists(rt.group, rt.resource, md.name);
+    md.uid = randomUUID();
+    md.resourceVersion = '';
+    md.creationTimestamp = nowTimestamp();
+    md.generation = 1;
+    delete md.deletionTimestamp;
+    delete md.deletionGracePeriodSeconds;
+    delete md.selfLink;
+    if (md.managedFields !== undefined && !Array.isArray(md.managedFields)) delete md.managedFields;
+    let obj: Obj = ordered({ ...body, apiVersion: apiVersionOf({ group: rt.group, version: rt.storageVersion }), kind: rt.kind, metadata: md });
+    if (rt.crd && rt.hasStatus) delete obj.status;
+    behaviourOf(rt.storeKey)?.prepareForCreate?.(obj);
+    for (const h of this.hooks) h.admit?.('CREATE', rt, obj, null, user);
+    this.validateCommon(rt, obj, null);
+    obj = ordered(obj);
+    if (opts.fieldManager) recordManager(obj, opts.fieldManager, 'Update');
+    if (opts.dryRun) return obj;
+    this.store.put(rt.storeKey, { obj, fields: indexFields(rt.storeKey, obj) });
+    this.afterWrite(rt, obj);
+    return obj;
+  }
+
+  /**
+   * Replaces an object (PUT, and every patch after it was applied). `sub` = 'status' takes only
+   * the status from `next`; otherwise status is kept when it is a subresource.
+   */
+  update(rt: ResourceType, ns: string, name: string, next: Obj, user: UserInfo, sub: string | undefined, opts: WriteOptions = {}, oldIn?: { entry: Entry; obj: Obj }): Obj {
+    this.checkTypeMeta(rt, next);
+    if (!next.metadata || typeof next.metadata !== 'object') throw badRequest('metadata: the object has no metadata');
+    if (next.metadata.name !== undefined && next.metadata.name !== name)
+      throw badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
+    if (rt.namespaced && next.metadata.namespace && next.metadata.namespace !== ns)
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    const entry = oldIn?.entry ?? this.getEntry(rt, ns, name);
+    const old = oldIn?.obj ?? this.parse(entry);
+    const wantRv = next.metadata.resourceVersion;
+    if (wantRv !== undefined && wantRv !== '' && wantRv !== String(entry.rv))
+      throw conflict(rt.group, rt.resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
+    if ((wantRv === undefined || wantRv === '') && rt.crd && !oldIn)
+      throw invalid(rt.kind, rt.group, name, [{ type: 'FieldValueInvalid', field: 'metadata.resourceVersion', badValue: '0x0', detail: 'must be specified for an update' }]);
+    let obj: Obj;
+    if (sub === 'status') {
+      obj = { ...old, status: next.status };
+      if (next.status === undefined) delete obj.status;
+      obj.metadata = { ...old.metadata };
+    } else {
+      obj = { ...next, apiVersion: old.apiVersion, kind: old.kind };
+      if (rt.hasStatus) {
+        if (old.status === undefined) delete obj.status;
+        else obj.status = old.status;
+      }
+      const md: Obj = { ...next.metadata };
+      for (const k of ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'selfLink'])
+        if (old.metadata[k] === undefined) delete md[k];
+        else md[k] = old.metadata[k];
+      obj.metadata = md;
+    }
+    for (const h of this.hooks) h.admit?.('UPDATE', rt, obj, old, user);
+    if (sub !== 'status') this.validateCommon(rt, obj, old);
+    if (specChanged(rt, old, obj)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    if (opts.fieldManager) recordManager(obj, opts.fieldManager, 'Update', sub);
+    obj = ordered(obj);
+    // No-op: nothing changed but the resourceVersion, so nothing is written (no event, same RV).
+    obj.metadata.resourceVersion = String(entry.rv);
+    if (JSON.stringify(obj) === entry.json) return obj;
+    if (opts.dryRun) return obj;
+    this.store.put(rt.storeKey, { obj, fields: indexFields(rt.storeKey, obj) });
+    if (obj.metadata.deletionTimestamp && !(obj.metadata.finalizers?.length) && !this.awaitsGrace(rt, obj)) {
+      this.removeNow(rt, this.store.get(rt.storeKey, ns, name)!, obj);
+    } else this.afterWrite(rt, obj);
+    return obj;
+  }
+
+  /** A pod being terminated gracefully waits for its kubelet's final delete (grace 0). */
+  private awaitsGrace(rt: ResourceType, obj: Obj): boolean {
+    return rt.storeKey === '/pods' && (obj.metadata.deletionGracePeriodSeconds ?? 0) > 0;
+  }
+
+  delete(rt: ResourceType, ns: string, name: string, user: UserInfo, opts: DeleteOptions = {}): { obj: Obj; removed: boolean } {
+    const entry = this.getEntry(rt, ns, name);
+    const obj = this.parse(entry);
+    const pre = opts.preconditions;
+    if (pre?.uid && pre.uid !== obj.metadata.uid)
+      throw conflict(rt.group, rt.resource, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`);
+    if (pre?.resourceVersion && pre.resourceVersion !== String(entry.rv))
+      throw conflict(rt.group, rt.resource, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${entry.rv}`);
+    if (opts.dryRun) return { obj, removed: false };
+    const md = obj.metadata;
+    const policy = opts.propagationPolicy ?? 'Background';
+    if (policy === 'Orphan') this.orphanDependents(md.uid);
+
+    if (rt.storeKey === '/namespaces') return this.deleteNamespace(rt, entry, obj);
+
+    let finalizers: string[] = Array.isArray(md.finalizers) ? md.finalizers : [];
+    if (policy === 'Foreground' && this.store.dependentsOf(md.uid).length && !finalizers.includes('foregroundDeletion')) {
+      finalizers = [...finalizers, 'foregroundDeletion'];
+      md.finalizers = finalizers;
+    }
+    // Pods on a node terminate gracefully: the kubelet (here, a node agent) deletes them for good.
+    if (rt.storeKey === '/pods' && obj.spec?.nodeName && !obj.status?.phase?.match(/^(Succeeded|Failed)$/)) {
+      const grace = opts.gracePeriodSeconds ?? obj.spec?.terminationGracePeriodSeconds ?? 30;
+      const current = md.deletionGracePeriodSeconds;
+      if (grace > 0 && (current === undefined || grace < current)) {
+        md.deletionTimestamp = nowTimestamp(Date.now() + grace * 1000);
+        md.deletionGracePeriodSeconds = grace;
+        this.store.put(rt.storeKey, { obj, fields: indexFields(rt.storeKey, obj) });
+        this.afterWrite(rt, obj);
+        return { obj, removed: false };
+      }
+      if (grace > 0 && current !== undefined) return { obj, removed: false };
+    }
+    if (finalizers.length) {
+      if (!md.deletionTimestamp || policy === 'Foreground') {
+        md.deletionTimestamp ??= nowTimestamp();
+        md.deletionGracePeriodSeconds ??= 0;
+        this.store.put(rt.storeKey, { obj, fields: indexFields(rt.storeKey, obj) });
+        this.afterWrite(rt, obj);
+        if (policy === 'Foreground') this.deleteDependents(md.uid, 'Background');
+      }
+      return { obj, removed: false };
+    }
+    if (!md.deletionTimestamp) {
+      md.deletionTimestamp = nowTimestamp();
+      md.deletionGracePeriodSeconds = 0;
+    }
+    this.removeNow(rt, entry, obj, policy);
+    return { obj, removed: true };
+  }
+
+  /** Removes an object for good, then collects its dependents and unblocks foreground owners. */
+  removeNow(rt: ResourceType, entry: Entry, obj: Obj, policy: 'Background' | 'Foreground' | 'Orphan' = 'Background'): void {
+    this.store.remove(rt.storeKey, entry, obj);
+    this.afterWrite(rt, null, entry.name);
+    if (policy !== 'Orphan') this.deleteDependents(entry.uid, 'Background');
+    for (const ownerUid of entry.ownerUids ?? []) this.maybeFinishForeground(ownerUid);
+    if (rt.namespaced) this.finishNamespaceIfEmpty(entry.ns);
+  }
+
+  private maybeFinishForeground(ownerUid: string): void {
+    const owner = this.store.byUid.get(ownerUid);
+    if (!owner || this.store.dependentsOf(ownerUid).length) return;
+    const ort = this.resolveType(owner.storeKey);
+    if (!ort) return;
+    const o = this.parse(owner);
+    const f: string[] = o.metadata.finalizers ?? [];
+    if (!o.metadata.deletionTimestamp || !f.includes('foregroundDeletion')) return;
+    o.metadata.finalizers = f.filter((x) => x !== 'foregroundDeletion');
+    if (!o.metadata.finalizers.length) delete o.metadata.finalizers;
+    this.update(ort, owner.ns, owner.name, o, SYSTEM_USER, undefined, {}, { entry: owner, obj: this.parse(owner) });
+  }
+
+  /** The garbage collector: a dependent whose owners are all gone is deleted; else the dangling reference is dropped. */
+  private deleteDependents(uid: string, policy: 'Background'): void {
+    for (const dep of this.store.dependentsOf(uid)) {
+      const drt = this.resolveType(dep.storeKey);
+      if (!drt || this.store.get(dep.storeKey, dep.ns, dep.name) !== dep) continue;
+      const others = (dep.ownerUids ?? []).filter((u) => u !== uid && this.store.byUid.has(u));
+      try {
+        if (others.length) this.dropOwnerRef(drt, dep, uid);
+        else this.delete(drt, dep.ns, dep.name, SYSTEM_USER, { propagationPolicy: policy });
+      } catch {
+        // the dependent went away meanwhile
+      }
+    }
+  }
+
+  private orphanDependents(uid: string): void {
+    for (const dep of this.store.dependentsOf(uid)) {
+      const drt = this.resolveType(dep.storeKey);
+      if (drt) this.dropOwnerRef(drt, dep, uid);
+    }
+  }
+
+  private dropOwnerRef(rt: ResourceType, dep: Entry, uid: string): void {
+    const o = this.parse(dep);
+    o.metadata.ownerReferences = (o.metadata.ownerReferences ?? []).filter((r: Obj) => r.uid !== uid);
+    if (!o.metadata.ownerReferences.length) delete o.metadata.ownerReferences;
+    this.update(rt, dep.ns, dep.name, o, SYSTEM_USER, undefined, {}, { entry: dep, obj: this.parse(dep) });
+  }
+
+  /** Namespaces: Terminating, everything inside deleted, then the namespace itself once empty. */
+  private deleteNamespace(rt: ResourceType, entry: Entry, obj: Obj): { obj: Obj; removed: boolean } {
+    const name = entry.name;
+    if (obj.status?.phase !== 'Terminating') {
+      obj.metadata.deletionTimestamp ??= nowTimestamp();
+      obj.metadata.deletionGracePeriodSeconds ??= 0;
+      obj.status = { ...(obj.status ?? {}), phase: 'Terminating' };
+      this.store.put(rt.storeKey, { obj, fields: indexFields(rt.storeKey, obj) });
+      this.afterWrite(rt, obj);
+      for (const key of this.store.storeKeys()) {
+        const drt = this.resolveType(key);
+        if (!drt?.namespaced) continue;
+        for (const e of [...this.store.scan(key, name)]) {
+          try {
+            this.delete(drt, name, e.name, SYSTEM_USER, { gracePeriodSeconds: 0 });
+          } catch {
+            // already gone
+          }
+        }
+      }
+    }
+    return { obj: this.finishNamespaceIfEmpty(name) ?? obj, removed: !this.store.get('/namespaces', '', name) };
+  }
+
+  /** Removes a terminating namespace once it holds nothing; called after each removal inside it. */
+  finishNamespaceIfEmpty(name: string): Obj | undefined {
+    const e = this.store.get('/namespaces', '', name);
+    if (!e || !e.json.includes('"phase":"Terminating"')) return undefined;
+    for (const key of this.store.storeKeys()) {
+      if (!this.resolveType(key)?.namespaced) continue;
+      for (const _ of this.store.scan(key, name)) return undefined;
+    }
+    const obj = this.parse(e);
+    if (obj.metadata.finalizers?.length) return obj;
+    const nsRt = this.resolveType('/namespaces')!;
+    this.store.remove('/namespaces', e, obj);
+    this.afterWrite(nsRt, null, name);
+    return obj;
+  }
+
+  private afterWrite(rt: ResourceType, obj: Obj | null, name?: string): void {
+    for (const h of this.hooks) h.afterWrite?.(rt, obj, name ?? obj?.metadata?.name);
+  }
+}
+
+/** managedFields entry of an Update by `manager` (fieldsV1 omitted unless apply computed it). */
+function recordManager(obj: Obj, manager: string, operation: 'Update' | 'Apply', sub?: string): void {
+  const mf: Obj[] = Array.isArray(obj.metadata.managedFields) ? obj.metadata.managedFields : [];
+  const entry: Obj = { manager, operation, apiVersion: obj.apiVersion, time: nowTimestamp(), fieldsType: 'FieldsV1', fieldsV1: {} };
+  if (sub) entry.subresource = sub;
+  const i = mf.findIndex((m) => m.manager === manager && m.operation === operation && (m.subresource ?? '') === (sub ?? ''));
+  if (i >= 0) {
+    entry.fieldsV1 = mf[i].fieldsV1 ?? {};
+    mf[i] = entry;
+  } else mf.push(entry);
+  obj.metadata.managedFields = mf;
+}

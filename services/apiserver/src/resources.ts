@@ -1,0 +1,171 @@
+import type { FieldError } from '@virtsim/apimachinery';
+
+/** What the server serves: one ResourceType per group/version/resource, built-in or from a CRD. */
+
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  format?: string;
+  description?: string;
+  priority: number;
+  /** CRD columns: a JSONPath; built-in columns compute their cell in table.ts. */
+  jsonPath?: string;
+}
+
+export interface ResourceType {
+  group: string;
+  version: string;
+  resource: string;
+  kind: string;
+  listKind: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];
+  verbs: string[];
+  /** Shared by all versions of a resource: objects are stored once. */
+  storeKey: string;
+  /** The version objects are kept in; others are served by rewriting apiVersion. */
+  storageVersion: string;
+  hasStatus: boolean;
+  columns: PrinterColumn[] | null;
+  /** Subresources served besides status (pods: binding). */
+  extraSubresources: string[];
+  /** Set for custom resources. */
+  crd?: CustomResourceInfo;
+}
+
+export interface CustomResourceInfo {
+  crdName: string;
+  /** Validates, prunes and defaults an object in place; returns field errors. Absent without a schema. */
+  admit?: (obj: Record<string, unknown>) => FieldError[];
+  /** The version's openAPIV3Schema, for /openapi/v3. */
+  schema?: unknown;
+}
+
+export const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+export function apiVersionOf(rt: { group: string; version: string }): string {
+  return rt.group ? `${rt.group}/${rt.version}` : rt.version;
+}
+
+function builtin(
+  group: string,
+  version: string,
+  resource: string,
+  kind: string,
+  namespaced: boolean,
+  opts: { shortNames?: string[]; categories?: string[]; status?: boolean; extra?: string[] } = {},
+): ResourceType {
+  return {
+    group,
+    version,
+    resource,
+    kind,
+    listKind: kind + 'List',
+    singular: kind.toLowerCase(),
+    namespaced,
+    shortNames: opts.shortNames ?? [],
+    categories: opts.categories ?? [],
+    verbs: ALL_VERBS,
+    storeKey: `${group}/${resource}`,
+    storageVersion: version,
+    hasStatus: opts.status ?? false,
+    columns: null,
+    extraSubresources: opts.extra ?? [],
+  };
+}
+
+export const BUILTIN_RESOURCES: ResourceType[] = [
+  builtin('', 'v1', 'namespaces', 'Namespace', false, { shortNames: ['ns'], status: true }),
+  builtin('', 'v1', 'nodes', 'Node', false, { shortNames: ['no'], status: true }),
+  builtin('', 'v1', 'pods', 'Pod', true, { shortNames: ['po'], categories: ['all'], status: true, extra: ['binding'] }),
+  builtin('', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }),
+  builtin('', 'v1', 'configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
+  builtin('', 'v1', 'secrets', 'Secret', true),
+  builtin('', 'v1', 'serviceaccounts', 'ServiceAccount', true, { shortNames: ['sa'] }),
+  builtin('events.k8s.io', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }),
+  builtin('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
+  builtin('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, {
+    shortNames: ['crd', 'crds'],
+    categories: ['api-extensions'],
+    status: true,
+  }),
+];
+
+/** Looks up resource types by path and kind; CRDs add and remove theirs at run time. */
+export class ResourceRegistry {
+  private readonly byPath = new Map<string, ResourceType>();
+  private version = 0;
+
+  constructor() {
+    for (const rt of BUILTIN_RESOURCES) this.add(rt);
+  }
+
+  /** Bumps on every change, so discovery documents can be cached until then. */
+  get generation(): number {
+    return this.version;
+  }
+
+  add(rt: ResourceType): void {
+    this.byPath.set(`${rt.group}/${rt.version}/${rt.resource}`, rt);
+    this.version++;
+  }
+
+  removeCrd(crdName: string): void {
+    for (const [k, rt] of this.byPath) if (rt.crd?.crdName === crdName) this.byPath.delete(k);
+    this.version++;
+  }
+
+  get(group: string, version: string, resource: string): ResourceType | undefined {
+    return this.byPath.get(`${group}/${version}/${resource}`);
+  }
+
+  /** By group and kind, any served version (ownerReference and apiVersion checks). */
+  byKind(group: string, version: string, kind: string): ResourceType | undefined {
+    for (const rt of this.byPath.values()) if (rt.group === group && rt.version === version && rt.kind === kind) return rt;
+    return undefined;
+  }
+
+  all(): ResourceType[] {
+    return [...this.byPath.values()];
+  }
+
+  /** Groups with their versions, in the order kube-apiserver lists them (core first, then by name). */
+  groups(): Map<string, Map<string, ResourceType[]>> {
+    const out = new Map<string, Map<string, ResourceType[]>>();
+    const all = this.all().sort((a, b) => (a.group === b.group ? 0 : a.group === '' ? -1 : b.group === '' ? 1 : a.group < b.group ? -1 : 1));
+    for (const rt of all) {
+      let g = out.get(rt.group);
+      if (!g) out.set(rt.group, (g = new Map()));
+      let v = g.get(rt.version);
+      if (!v) g.set(rt.version, (v = []));
+      v.push(rt);
+    }
+    return out;
+  }
+
+  /** The preferred version of a group: the storage version of its first resource, else the first. */
+  preferredVersion(group: string): string | undefined {
+    const g = this.groups().get(group);
+    if (!g) return undefined;
+    const versions = [...g.keys()];
+    return sortVersions(versions)[0];
+  }
+}
+
+/** Kubernetes version priority: GA > beta > alpha, higher numbers first. */
+export function sortVersions(vs: string[]): string[] {
+  const rank = (v: string): [number, number, number] => {
+    const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
+    if (!m) return [0, 0, 0];
+    const stage = m[2] === undefined ? 3 : m[2] === 'beta' ? 2 : 1;
+    return [stage, Number(m[1]), Number(m[3] ?? 0)];
+  };
+  return [...vs].sort((a, b) => {
+    const ra = rank(a);
+    const rb = rank(b);
+    for (let i = 0; i < 3; i++) if (ra[i] !== rb[i]) return rb[i] - ra[i];
+    return a < b ? -1 : 1;
+  });
+}

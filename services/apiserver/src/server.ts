@@ -1,0 +1,187 @@
+/**
+ * startApiServer: the embedded Kubernetes-compatible API server, over TLS (self-signed CA) or,
+ * when asked, plain HTTP. Other services and tests embed it through this function; the
+ * `virtsim apiserver` command wraps it.
+ */
+import { writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { createLogger, createRegistry, type Logger } from '@virtsim/telemetry';
+import { Authenticator, type TokenEntry } from './auth.ts';
+import { Authorizer } from './authz.ts';
+import { DEFAULT_MAX_BODY_BYTES } from './body.ts';
+import { indexFields } from './builtins.ts';
+import { CrdManager, CRD_STORE_KEY } from './crd.ts';
+import { Discovery } from './discovery.ts';
+import { createHandler, type ServerState } from './handlers.ts';
+import { renderKubeconfig } from './kubeconfig.ts';
+import { kubevirtAdmission } from './kubevirt-admission.ts';
+import { ObjectService, SYSTEM_USER } from './objects.ts';
+import { OpenApi } from './openapi.ts';
+import { loadSnapshot, saveSnapshot } from './persistence.ts';
+import { ResourceRegistry, type ResourceType } from './resources.ts';
+import { Store } from './store.ts';
+import { loadOrCreatePki } from './tls.ts';
+
+export interface ApiServerOptions {
+  host?: string;
+  /** 0 (default) picks a free port; read it back from the result. */
+  port?: number;
+  /** Serve plain HTTP instead of TLS (explicit opt-in, as with kube-apiserver's insecure port). */
+  insecureHttp?: boolean;
+  /** Keeps the CA and a snapshot of all objects here; state survives a clean restart. */
+  dataDir?: string;
+  /** Static token file (token,user,uid,"groups"). */
+  tokenFile?: string;
+  tokens?: TokenEntry[];
+  /** Fixed admin token (random otherwise). */
+  adminToken?: string;
+  kubeconfigOut?: string;
+  /** Events kept for watch resumption (older resourceVersions answer 410 Expired). */
+  watchCacheSize?: number;
+  /** Bytes a watcher may have unread before it is disconnected. */
+  watchBufferBytes?: number;
+  bookmarkIntervalMs?: number;
+  maxBodyBytes?: number;
+  /** One audit log line per write (default true). */
+  audit?: boolean;
+  log?: Logger;
+  metricsRegistry?: Registry;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  /** PEM of the CA that signed the serving certificate (empty with insecureHttp). */
+  caPem: string;
+  adminToken: string;
+  /** A kubeconfig for the admin user. */
+  kubeconfig(): string;
+  /** Writes the kubeconfig to a file and returns its path. */
+  writeKubeconfig(path: string): string;
+  /** The store, for in-process embedding (benchmarks, stand-ins); objects are JSON texts. */
+  store: Store;
+  close(): Promise<void>;
+}
+
+export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
+  const log = opts.log ?? createLogger('apiserver');
+  const host = opts.host ?? '127.0.0.1';
+  const metricsRegistry = opts.metricsRegistry ?? createRegistry('apiserver');
+  const store = new Store(opts.watchCacheSize ?? 20_000);
+  const registry = new ResourceRegistry();
+  const resolveType = (storeKey: string): ResourceType | undefined => {
+    for (const rt of registry.all()) if (rt.storeKey === storeKey && rt.version === rt.storageVersion) return rt;
+    return undefined;
+  };
+  const objects = new ObjectService(store, resolveType);
+  const crds = new CrdManager(registry, store);
+  objects.hooks.push(crds, kubevirtAdmission);
+
+  let restored = 0;
+  if (opts.dataDir) {
+    const rv = await loadSnapshot(opts.dataDir, (key, obj) => {
+      store.restore(key, obj, indexFields(key, obj));
+      restored++;
+    });
+    store.setResourceVersion(rv);
+    crds.restoreAll((j) => JSON.parse(j));
+  }
+  const nsRt = registry.get('', 'v1', 'namespaces')!;
+  for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+    if (!store.get('/namespaces', '', ns)) objects.create(nsRt, '', { metadata: { name: ns } }, SYSTEM_USER);
+  }
+
+  const requests = new Counter({ name: 'apiserver_request_total', help: 'API requests by verb, resource and HTTP code', labelNames: ['verb', 'resource', 'code'], registers: [metricsRegistry] });
+  const watchers = new Gauge({ name: 'apiserver_registered_watchers', help: 'open watch streams', registers: [metricsRegistry] });
+  new Gauge({
+    name: 'apiserver_storage_objects',
+    help: 'objects stored, by resource',
+    labelNames: ['resource'],
+    registers: [metricsRegistry],
+    collect() {
+      this.reset();
+      for (const key of store.storeKeys()) this.set({ resource: key }, store.count_(key));
+    },
+  });
+  new Gauge({ name: 'apiserver_resource_version', help: 'current global resourceVersion', registers: [metricsRegistry], collect() { this.set(store.resourceVersion); } });
+
+  const auth = new Authenticator({ adminToken: opts.adminToken, tokenFile: opts.tokenFile, tokens: opts.tokens });
+  let address = '';
+  const state: ServerState = {
+    store,
+    watchBufferBytes: opts.watchBufferBytes ?? 16 * 1024 * 1024,
+    bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
+    onWatchChange: (d) => watchers.inc(d),
+    registry,
+    objects,
+    discovery: new Discovery(registry),
+    openapi: new OpenApi(registry),
+    auth,
+    authz: new Authorizer(),
+    log,
+    audit: opts.audit === false ? null : log.child({ component: 'audit' }),
+    maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    serverAddress: () => address,
+    metrics: { observe: (verb, resource, code) => requests.inc({ verb, resource, code: String(code) }) },
+    metricsText: async () => ({ contentType: metricsRegistry.contentType, text: await metricsRegistry.metrics() }),
+    ready: () => true,
+  };
+  const handler = createHandler(state);
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => void handler(req, res);
+
+  let caPem = '';
+  let server: Server;
+  if (opts.insecureHttp) server = createHttpServer(onRequest);
+  else {
+    const pki = loadOrCreatePki(opts.dataDir ? join(opts.dataDir, 'pki') : undefined, host === '127.0.0.1' || host === 'localhost' ? [] : [host]);
+    caPem = pki.caPem;
+    server = createHttpsServer({ key: pki.keyPem, cert: pki.certPem }, onRequest);
+  }
+  server.keepAliveTimeout = 65_000;
+  // Watches are long requests; the request timeout only bounds receiving a request.
+  server.requestTimeout = 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  address = `${urlHost}:${port}`;
+  const url = `${opts.insecureHttp ? 'http' : 'https'}://${address}`;
+  const kubeconfig = () => renderKubeconfig({ url, caPem: caPem || undefined, token: auth.adminToken });
+  const writeKubeconfig = (path: string) => {
+    writeFileSync(path, kubeconfig(), { mode: 0o600 });
+    return path;
+  };
+  if (opts.kubeconfigOut) writeKubeconfig(opts.kubeconfigOut);
+  log.info({ url, port, restored, dataDir: opts.dataDir }, 'apiserver listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    caPem,
+    adminToken: auth.adminToken,
+    kubeconfig,
+    writeKubeconfig,
+    store,
+    close: () =>
+      (closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        if (opts.dataDir) {
+          const n = await saveSnapshot(store, opts.dataDir);
+          log.info({ objects: n, dataDir: opts.dataDir }, 'apiserver state saved');
+        }
+        log.info('apiserver stopped');
+      })()),
+  };
+}
+
+export { CRD_STORE_KEY };

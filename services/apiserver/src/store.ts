@@ -1,0 +1,317 @@
+/**
+ * The object store: one global resourceVersion counter, every object kept once as its JSON text
+ * (plus the few fields selectors and garbage collection need), a window of recent events for watch
+ * resumption, and the watchers of each resource. Events are serialized once and the same bytes are
+ * written to every watcher. Policy (admission, finalizers, defaults) lives in the REST layer above.
+ */
+import type { ServerResponse } from 'node:http';
+
+export type Labels = Record<string, string>;
+export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface Entry {
+  /** `${storeKey}|${ns}/${name}`: identity across the whole store. */
+  id: string;
+  storeKey: string;
+  ns: string;
+  name: string;
+  uid: string;
+  rv: number;
+  json: string;
+  labels: Labels | undefined;
+  /** Indexed fields for field selectors (pods: spec.nodeName, status.phase). */
+  fields: Record<string, string> | undefined;
+  ownerUids: string[] | undefined;
+}
+
+export interface StoredEvent {
+  rv: number;
+  type: EventType;
+  storeKey: string;
+  ns: string;
+  name: string;
+  labels: Labels | undefined;
+  fields: Record<string, string> | undefined;
+  prevLabels: Labels | undefined;
+  prevFields: Record<string, string> | undefined;
+  json: string;
+  line: Buffer | null;
+}
+
+/** What the REST layer hands over to write: the object and its indexed fields. */
+export interface WriteInput {
+  obj: Record<string, any>;
+  fields?: Record<string, string>;
+}
+
+export interface WatcherSink {
+  /** Receives an event (already filtered by resource); returns false when it must be dropped. */
+  deliver(ev: StoredEvent): void;
+}
+
+class ResourceStore {
+  readonly byKey = new Map<string, Entry>();
+  private sortedKeys: string[] | null = null;
+  readonly watchers = new Set<WatcherSink>();
+
+  invalidateOrder(): void {
+    this.sortedKeys = null;
+  }
+
+  /** Keys in `ns/name` order, as etcd lists them; cached until an add or remove. */
+  sorted(): string[] {
+    if (!this.sortedKeys) this.sortedKeys = [...this.byKey.keys()].sort();
+    return this.sortedKeys;
+  }
+}
+
+export function eventLine(ev: StoredEvent): Buffer {
+  ev.line ??= Buffer.from(`{"type":"${ev.type}","object":${ev.json}}\n`);
+  return ev.line;
+}
+
+export class Store {
+  private rv = 0;
+  private readonly resources = new Map<string, ResourceStore>();
+  /** Ring of recent events, oldest first at `head`. */
+  private readonly ring: (StoredEvent | undefined)[];
+  private head = 0;
+  private count = 0;
+  /** owner uid -> dependents, for garbage collection. */
+  private readonly dependents = new Map<string, Set<Entry>>();
+  readonly byUid = new Map<string, Entry>();
+  private readonly eventHooks: Array<(ev: StoredEvent) => void> = [];
+
+  constructor(windowSize: number) {
+    this.ring = new Array(Math.max(1, windowSize));
+  }
+
+  get resourceVersion(): number {
+    return this.rv;
+  }
+
+  /** Called for each committed event after watchers got it (metrics, GC follow-ups). */
+  onEvent(hook: (ev: StoredEvent) => void): void {
+    this.eventHooks.push(hook);
+  }
+
+  resource(storeKey: string): ResourceStore {
+    let r = this.resources.get(storeKey);
+    if (!r) {
+      r = new ResourceStore();
+      this.resources.set(storeKey, r);
+    }
+    return r;
+  }
+
+  storeKeys(): string[] {
+    return [...this.resources.keys()];
+  }
+
+  get(storeKey: string, ns: string, name: string): Entry | undefined {
+    return this.resources.get(storeKey)?.byKey.get(ns + '/' + name);
+  }
+
+  count_(storeKey: string): number {
+    return this.resources.get(storeKey)?.byKey.size ?? 0;
+  }
+
+  /** Entries in key order, optionally one namespace and starting after a key. */
+  *scan(storeKey: string, ns: string | undefined, after?: string): Generator<Entry> {
+    const r = this.resources.get(storeKey);
+    if (!r) return;
+    const keys = r.sorted();
+    let i = 0;
+    const start = after ?? (ns ? ns + '/' : undefined);
+    if (start) {
+      // binary search for the first key > after (or >= "ns/")
+      let lo = 0;
+      let hi = keys.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (after ? keys[mid] <= start : keys[mid] < start) lo = mid + 1;
+        else hi = mid;
+      }
+      i = lo;
+    }
+    const prefix = ns ? ns + '/' : undefined;
+    for (; i < keys.length; i++) {
+      const k = keys[i];
+      if (prefix && !k.startsWith(prefix)) break;
+      const e = r.byKey.get(k);
+      if (e) yield e;
+    }
+  }
+
+  dependentsOf(uid: string): Entry[] {
+    const s = this.dependents.get(uid);
+    return s ? [...s] : [];
+  }
+
+  /** Writes (creates or replaces) an object: new resourceVersion, serialized once, event out. */
+  put(storeKey: string, input: WriteInput): Entry {
+    const { obj } = input;
+    const md = obj.metadata;
+    const ns: string = md.namespace ?? '';
+    const name: string = md.name;
+    const r = this.resource(storeKey);
+    const key = ns + '/' + name;
+    const prev = r.byKey.get(key);
+    const rv = ++this.rv;
+    md.resourceVersion = String(rv);
+    const json = JSON.stringify(obj);
+    const labels: Labels | undefined = md.labels && Object.keys(md.labels).length ? md.labels : undefined;
+    const ownerUids: string[] | undefined = Array.isArray(md.ownerReferences) && md.ownerReferences.length
+      ? md.ownerReferences.map((o: { uid: string }) => o.uid)
+      : undefined;
+    let entry: Entry;
+    let type: EventType;
+    let prevLabels: Labels | undefined;
+    let prevFields: Record<string, string> | undefined;
+    if (prev) {
+      type = 'MODIFIED';
+      prevLabels = prev.labels;
+      prevFields = prev.fields;
+      this.unindexOwners(prev);
+      entry = prev;
+      entry.rv = rv;
+      entry.json = json;
+      entry.labels = labels;
+      entry.fields = input.fields;
+      entry.ownerUids = ownerUids;
+    } else {
+      type = 'ADDED';
+      entry = { id: storeKey + '|' + key, storeKey, ns, name, uid: md.uid, rv, json, labels, fields: input.fields, ownerUids };
+      r.byKey.set(key, entry);
+      r.invalidateOrder();
+      if (md.uid) this.byUid.set(md.uid, entry);
+    }
+    this.indexOwners(entry);
+    this.emit(r, { rv, type, storeKey, ns, name, labels, fields: input.fields, prevLabels, prevFields, json, line: null });
+    return entry;
+  }
+
+  /** Removes an object; the DELETED event carries it with the deletion's resourceVersion. */
+  remove(storeKey: string, entry: Entry, obj: Record<string, any>): void {
+    const r = this.resource(storeKey);
+    const key = entry.ns + '/' + entry.name;
+    if (r.byKey.get(key) !== entry) return;
+    r.byKey.delete(key);
+    r.invalidateOrder();
+    this.byUid.delete(entry.uid);
+    this.unindexOwners(entry);
+    const rv = ++this.rv;
+    obj.metadata.resourceVersion = String(rv);
+    const json = JSON.stringify(obj);
+    this.emit(r, { rv, type: 'DELETED', storeKey, ns: entry.ns, name: entry.name, labels: entry.labels, fields: entry.fields, prevLabels: entry.labels, prevFields: entry.fields, json, line: null });
+  }
+
+  /** Loads an object as it was persisted, keeping its resourceVersion (no event). */
+  restore(storeKey: string, obj: Record<string, any>, fields?: Record<string, string>): void {
+    const md = obj.metadata;
+    const r = this.resource(storeKey);
+    const ns = md.namespace ?? '';
+    const key = ns + '/' + md.name;
+    const rv = Number(md.resourceVersion) || 0;
+    if (rv > this.rv) this.rv = rv;
+    const entry: Entry = {
+      id: storeKey + '|' + key, storeKey, ns, name: md.name, uid: md.uid, rv, json: JSON.stringify(obj),
+      labels: md.labels && Object.keys(md.labels).length ? md.labels : undefined, fields,
+      ownerUids: Array.isArray(md.ownerReferences) && md.ownerReferences.length ? md.ownerReferences.map((o: { uid: string }) => o.uid) : undefined,
+    };
+    r.byKey.set(key, entry);
+    r.invalidateOrder();
+    if (md.uid) this.byUid.set(md.uid, entry);
+    this.indexOwners(entry);
+  }
+
+  setResourceVersion(rv: number): void {
+    if (rv > this.rv) this.rv = rv;
+  }
+
+  /** Oldest resourceVersion a watch can resume from (exclusive); events after it are all kept. */
+  oldestResumable(): number {
+    if (this.count < this.ring.length) return 0;
+    const oldest = this.ring[this.head];
+    return oldest ? oldest.rv - 1 : this.rv;
+  }
+
+  /** Events of one resource after `rv`, or null if that is older than the window. */
+  eventsSince(storeKey: string, rv: number): StoredEvent[] | null {
+    if (rv < this.oldestResumable()) return null;
+    const out: StoredEvent[] = [];
+    const n = this.ring.length;
+    for (let i = 0; i < this.count; i++) {
+      const ev = this.ring[(this.head + i) % n]!;
+      if (ev.rv > rv && ev.storeKey === storeKey) out.push(ev);
+    }
+    return out;
+  }
+
+  addWatcher(storeKey: string, w: WatcherSink): void {
+    this.resource(storeKey).watchers.add(w);
+  }
+
+  removeWatcher(storeKey: string, w: WatcherSink): void {
+    this.resources.get(storeKey)?.watchers.delete(w);
+  }
+
+  watcherCount(): number {
+    let n = 0;
+    for (const r of this.resources.values()) n += r.watchers.size;
+    return n;
+  }
+
+  /** Drops a whole resource (a deleted CRD's objects), emitting nothing. */
+  dropResource(storeKey: string): void {
+    const r = this.resources.get(storeKey);
+    if (!r) return;
+    for (const e of r.byKey.values()) {
+      this.byUid.delete(e.uid);
+      this.unindexOwners(e);
+    }
+    r.byKey.clear();
+    r.invalidateOrder();
+  }
+
+  private emit(r: ResourceStore, ev: StoredEvent): void {
+    const n = this.ring.length;
+    if (this.count < n) {
+      this.ring[(this.head + this.count) % n] = ev;
+      this.count++;
+    } else {
+      this.ring[this.head] = ev;
+      this.head = (this.head + 1) % n;
+    }
+    for (const w of r.watchers) w.deliver(ev);
+    for (const h of this.eventHooks) h(ev);
+  }
+
+  private indexOwners(e: Entry): void {
+    if (!e.ownerUids) return;
+    for (const u of e.ownerUids) {
+      let s = this.dependents.get(u);
+      if (!s) {
+        s = new Set();
+        this.dependents.set(u, s);
+      }
+      s.add(e);
+    }
+  }
+
+  private unindexOwners(e: Entry): void {
+    if (!e.ownerUids) return;
+    for (const u of e.ownerUids) {
+      const s = this.dependents.get(u);
+      if (s) {
+        s.delete(e);
+        if (s.size === 0) this.dependents.delete(u);
+      }
+    }
+  }
+}
+
+/** A response that is a watch stream; closes itself when the client reads too slowly. */
+export function isSlow(res: ServerResponse, maxBufferedBytes: number): boolean {
+  return res.writableLength > maxBufferedBytes;
+}

@@ -1,0 +1,90 @@
+/**
+ * One watch stream (a chunked HTTP response of JSON lines). Events matching no filter are skipped;
+ * the common case (same version, no selector change, not a Table) writes the event's shared bytes.
+ * A client that reads too slowly is disconnected once its socket buffer passes the bound, so a
+ * stuck watcher never holds memory without limit; it resumes from its last resourceVersion.
+ */
+import type { ServerResponse } from 'node:http';
+import { eventLine, type Labels, type StoredEvent, type WatcherSink } from './store.ts';
+
+export interface WatchFilter {
+  ns?: string;
+  name?: string;
+  labels?: (l: Labels) => boolean;
+  fields?: (ns: string, name: string, f: Record<string, string> | undefined) => boolean;
+}
+
+export interface WatchOptions {
+  res: ServerResponse;
+  filter: WatchFilter;
+  maxBufferedBytes: number;
+  /** Rewrites an event object for the client (another version, a Table row); null when not needed. */
+  transform: ((json: string, type: string) => string) | null;
+  onClose: () => void;
+}
+
+export class WatchStream implements WatcherSink {
+  private readonly o: WatchOptions;
+  closed = false;
+  lastRv = 0;
+  /** Bytes the initial replay left buffered: the bound applies to what comes after. */
+  baseline = 0;
+  sent = 0;
+
+  constructor(o: WatchOptions) {
+    this.o = o;
+    o.res.on('close', () => this.close());
+  }
+
+  private matchesWith(ev: StoredEvent, labels: Labels | undefined, fields: Record<string, string> | undefined): boolean {
+    const f = this.o.filter;
+    if (f.ns && ev.ns !== f.ns) return false;
+    if (f.name && ev.name !== f.name) return false;
+    if (f.labels && !f.labels(labels ?? {})) return false;
+    if (f.fields && !f.fields(ev.ns, ev.name, fields)) return false;
+    return true;
+  }
+
+  deliver(ev: StoredEvent): void {
+    if (this.closed) return;
+    const f = this.o.filter;
+    const now = this.matchesWith(ev, ev.labels, ev.fields);
+    let type: string = ev.type;
+    if (ev.type === 'MODIFIED' && (f.labels || f.fields)) {
+      // An object that moved into or out of the selection is seen as added or deleted.
+      const before = this.matchesWith(ev, ev.prevLabels, ev.prevFields);
+      if (!now && !before) return;
+      if (now && !before) type = 'ADDED';
+      else if (!now && before) type = 'DELETED';
+    } else if (!now) return;
+    this.lastRv = ev.rv;
+    if (type === ev.type && !this.o.transform) this.write(eventLine(ev));
+    else this.writeObject(type, ev.json);
+  }
+
+  writeObject(type: string, json: string): void {
+    const body = this.o.transform ? this.o.transform(json, type) : json;
+    this.write(`{"type":"${type}","object":${body}}\n`);
+  }
+
+  /** Marks the end of the initial replay. */
+  replayed(): void {
+    this.baseline = this.o.res.writableLength;
+  }
+
+  write(chunk: Buffer | string): void {
+    if (this.closed) return;
+    this.sent++;
+    this.o.res.write(chunk);
+    if (this.o.res.writableLength > this.o.maxBufferedBytes + this.baseline) this.close();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.o.onClose();
+    if (!this.o.res.writableEnded) this.o.res.end();
+    // A reader that does not read would keep the socket (and its buffer) forever.
+    if (this.o.res.writableLength > 0) this.o.res.socket?.destroy();
+  }
+}
