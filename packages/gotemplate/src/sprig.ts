@@ -1,0 +1,1 @@
+import type { FuncMap } from "./compile.ts"; export const sprigFuncs: FuncMap = {};
