@@ -26,4 +26,11 @@ export const commands: Record<string, Command> = {
       return 0;
     },
   },
+  stages: {
+    summary: 'validate KWOK stage files, explain the plan for an object',
+    async run(argv) {
+      const { runStagesCommand } = await import('@virtsim/stages/cli');
+      return runStagesCommand(argv);
+    },
+  },
 };

@@ -1,0 +1,274 @@
+/**
+ * Turns a structurally valid Stage into its compiled form: selectors precompiled (label pairs,
+ * jq programs, CEL programs), weight and delay getters, steps in KWOK's order with templates parsed
+ * once. Everything KWOK would only find out at match time (bad jq, bad CEL, In/NotIn without
+ * values, unparsable templates) is reported here, with positions.
+ */
+import { parseTemplate, sprigFuncs, TemplateParseError } from '@virtsim/gotemplate';
+import { JqSyntaxError } from '@virtsim/jq';
+import { compileCel, CelSyntaxError, type CelProgram } from './cel.ts';
+import type { StageProblem } from './errors.ts';
+import { compileQuery, type JqQuery } from './jq-query.ts';
+import { createKwokFuncs } from './kwok-funcs.ts';
+import type { LoadedStage } from './load.ts';
+import { formatPath } from './shape.ts';
+import { toSteps } from './steps.ts';
+import type {
+  ExpressionFrom,
+  Impersonation,
+  SelectorOperator,
+  StageApplyType,
+  StageEvent,
+  StageFinalizers,
+  StageObject,
+  StagePatchType,
+  StageSource,
+} from './types.ts';
+
+export interface CompiledRequirement {
+  query: JqQuery;
+  operator: SelectorOperator;
+  values: ReadonlySet<string>;
+}
+
+/** A value from an ExpressionFrom with a fallback, as KWOK's int64From / durationFrom. */
+export interface ValueFrom {
+  /** The fixed value (weight, or delay in ns); undefined = none. */
+  value: number | undefined;
+  query?: JqQuery;
+  program?: CelProgram;
+}
+
+export interface CompiledTemplate {
+  source: string;
+  execute(data: unknown, funcs: Record<string, unknown>): string;
+}
+
+export interface CompiledPatch {
+  template: CompiledTemplate;
+  root: string;
+  subresource: string;
+  type: StagePatchType | undefined;
+  impersonation: Impersonation | undefined;
+}
+
+export interface CompiledApply {
+  template: CompiledTemplate;
+  subresource: string;
+  type: StageApplyType | undefined;
+  impersonation: Impersonation | undefined;
+}
+
+export interface CompiledStep {
+  event?: StageEvent;
+  finalizers?: StageFinalizers;
+  delete: boolean;
+  patch?: CompiledPatch;
+  apply?: CompiledApply;
+}
+
+export interface CompiledStage {
+  name: string;
+  /** resourceRef.apiGroup: group/version, default "v1". */
+  apiGroup: string;
+  kind: string;
+  object: StageObject;
+  source: StageSource;
+  /** false when `spec.selector` is null: KWOK ignores such stages. */
+  enabled: boolean;
+  matchLabels: [string, string][] | null;
+  matchAnnotations: [string, string][] | null;
+  requirements: CompiledRequirement[];
+  conditions: CelProgram[];
+  weight: ValueFrom;
+  /** null when there is no `delay` at all. */
+  duration: ValueFrom | null;
+  /** null when neither jitterDurationMilliseconds nor a jq jitterDurationFrom is given. */
+  jitter: ValueFrom | null;
+  steps: CompiledStep[];
+  immediateNextStage: boolean;
+  /** Any jq program of this stage went to the interpreter rather than the fast path. */
+  jqFastPath: boolean;
+}
+
+export interface CompileOptions {
+  /** Use the jq interpreter even where a fast path exists (for comparisons). */
+  interpretedJq?: boolean;
+}
+
+const kwokFuncNames = Object.keys(createKwokFuncs({ nowMs: 0, env: {} }));
+/** Names the templates may call: sprig + KWOK's (+ `now`, which sprig provides). */
+export const templateFuncNames: string[] = [...new Set([...Object.keys(sprigFuncs), ...kwokFuncNames])];
+
+export function compileStage(loaded: LoadedStage, opts: CompileOptions = {}): { stage?: CompiledStage; problems: StageProblem[] } {
+  const { object, source, locator } = loaded;
+  const name = object.metadata.name;
+  const spec = object.spec;
+  const problems: StageProblem[] = [];
+  const report = (p: (string | number)[], reason: string, pos = locator.at(p)) =>
+    problems.push({ file: source.file, doc: source.doc, stage: name, path: formatPath(p), line: pos.line, column: pos.column, reason });
+
+  let jqFastPath = true;
+  const jq = (expr: string, p: (string | number)[]): JqQuery | undefined => {
+    try {
+      const q = compileQuery(expr, { interpreted: opts.interpretedJq });
+      if (!q.fastPath) jqFastPath = false;
+      return q;
+    } catch (e) {
+      if (e instanceof JqSyntaxError) {
+        const base = locator.at(p);
+        report(p, `bad jq ${JSON.stringify(expr)} at position ${e.position}: ${e.message}`, base);
+      } else report(p, `bad jq ${JSON.stringify(expr)}: ${(e as Error).message}`);
+      return undefined;
+    }
+  };
+  const cel = (expr: string, p: (string | number)[]): CelProgram | undefined => {
+    try {
+      return compileCel(expr);
+    } catch (e) {
+      if (e instanceof CelSyntaxError) report(p, `bad CEL ${JSON.stringify(expr)} at line ${e.line} column ${e.column}: ${e.message}`);
+      else report(p, `bad CEL ${JSON.stringify(expr)}: ${(e as Error).message}`);
+      return undefined;
+    }
+  };
+  const template = (text: string | undefined, p: (string | number)[]): CompiledTemplate | undefined => {
+    // KWOK trims the template before parsing (gotpl renderer).
+    const src = (text ?? '').trim();
+    try {
+      const t = parseTemplate(src, { name: `${name}:${formatPath(p)}`, funcNames: templateFuncNames });
+      return { source: src, execute: (data, funcs) => t.execute(data, funcs as never) };
+    } catch (e) {
+      if (e instanceof TemplateParseError) {
+        const pos = locator.inTemplate(p, e.line, e.column + 1);
+        report(p, `unparsable template at template line ${e.line}:${e.column + 1}: ${e.reason}`, pos);
+      } else report(p, `unparsable template: ${(e as Error).message}`);
+      return undefined;
+    }
+  };
+  const valueFrom = (fixed: number | undefined, from: ExpressionFrom | undefined, p: (string | number)[]): ValueFrom => {
+    const v: ValueFrom = { value: fixed };
+    if (!from) return v;
+    const jqExpr = from.jq?.expression ?? (from.expressionFrom ? from.expressionFrom : undefined);
+    if (from.cel) v.program = cel(from.cel.expression, [...p, 'cel', 'expression']);
+    if (jqExpr !== undefined) v.query = jq(jqExpr, from.jq ? [...p, 'jq', 'expression'] : [...p, 'expressionFrom']);
+    if (!from.cel && jqExpr === undefined) report(p, 'one of expressionFrom, jq or cel is required');
+    return v;
+  };
+
+  // Selector.
+  const selector = spec.selector;
+  const enabled = selector !== null && selector !== undefined;
+  const requirements: CompiledRequirement[] = [];
+  const conditions: CelProgram[] = [];
+  (selector?.matchExpressions ?? []).forEach((m, i) => {
+    const p = ['spec', 'selector', 'matchExpressions', i];
+    const forms = [m.jq ? 'jq' : '', m.cel ? 'cel' : '', m.key !== undefined && m.key !== '' ? 'key' : ''].filter(Boolean);
+    if (forms.length !== 1) {
+      report(p, forms.length === 0 ? 'one of key, jq or cel is required' : `only one of key, jq or cel may be set, got ${forms.join(', ')}`);
+      return;
+    }
+    if (m.cel) {
+      const prog = cel(m.cel.expression ?? '', [...p, 'cel', 'expression']);
+      if (prog) conditions.push(prog);
+      return;
+    }
+    const form = m.jq ?? { key: m.key!, operator: m.operator!, values: m.values };
+    const fp = m.jq ? [...p, 'jq'] : p;
+    const values = form.values ?? [];
+    let ok = true;
+    if (!form.operator) {
+      report([...fp, 'operator'], 'required field is missing');
+      ok = false;
+    } else if ((form.operator === 'In' || form.operator === 'NotIn') && values.length === 0) {
+      report([...fp, 'values'], `operator ${form.operator} needs at least one value`);
+      ok = false;
+    } else if ((form.operator === 'Exists' || form.operator === 'DoesNotExist') && values.length > 0) {
+      report([...fp, 'values'], `operator ${form.operator} takes no values`);
+      ok = false;
+    }
+    const q = jq(form.key ?? '', [...fp, 'key']);
+    if (q && ok) requirements.push({ query: q, operator: form.operator, values: new Set(values) });
+  });
+
+  // Weight and delay.
+  const weight = valueFrom(spec.weight ?? 0, spec.weightFrom ?? undefined, ['spec', 'weightFrom']);
+  let duration: ValueFrom | null = null;
+  let jitter: ValueFrom | null = null;
+  const delay = spec.delay;
+  if (delay) {
+    duration = valueFrom(
+      delay.durationMilliseconds != null ? delay.durationMilliseconds * 1e6 : undefined,
+      delay.durationFrom ?? undefined,
+      ['spec', 'delay', 'durationFrom'],
+    );
+    if (delay.jitterDurationMilliseconds != null || delay.jitterDurationFrom != null) {
+      // KWOK honours jitterDurationFrom only when it has a jq form (a CEL-only one is ignored).
+      const jf = delay.jitterDurationFrom ?? undefined;
+      const honoured = jf && (jf.jq || jf.expressionFrom) ? jf : undefined;
+      if (jf && !honoured && jf.cel) cel(jf.cel.expression, ['spec', 'delay', 'jitterDurationFrom', 'cel', 'expression']);
+      jitter = valueFrom(
+        delay.jitterDurationMilliseconds != null ? delay.jitterDurationMilliseconds * 1e6 : undefined,
+        honoured,
+        ['spec', 'delay', 'jitterDurationFrom'],
+      );
+    }
+  }
+
+  // Steps.
+  const steps: CompiledStep[] = [];
+  for (const { step, origin } of toSteps(spec)) {
+    const cs: CompiledStep = { delete: step.delete === true };
+    if (step.event) cs.event = step.event;
+    if (step.finalizers) cs.finalizers = step.finalizers;
+    if (step.patch) {
+      const tp =
+        origin[origin.length - 1] === 'statusTemplate' ? origin : origin[1] === 'next' ? [...origin, 'template'] : [...origin, 'patch', 'template'];
+      const t = template(step.patch.template, tp);
+      if (t) {
+        cs.patch = {
+          template: t,
+          root: step.patch.root ?? '',
+          subresource: step.patch.subresource ?? '',
+          type: step.patch.type ?? undefined,
+          impersonation: step.patch.impersonation ?? undefined,
+        };
+      }
+    }
+    if (step.apply) {
+      const t = template(step.apply.template, [...origin, 'apply', 'template']);
+      if (t) {
+        cs.apply = {
+          template: t,
+          subresource: step.apply.subresource ?? '',
+          type: step.apply.type ?? undefined,
+          impersonation: step.apply.impersonation ?? undefined,
+        };
+      }
+    }
+    steps.push(cs);
+  }
+
+  if (problems.length) return { problems };
+  const toPairs = (m: Record<string, string> | undefined | null) => (m ? Object.entries(m).map(([k, v]) => [k, String(v)] as [string, string]) : null);
+  return {
+    problems,
+    stage: {
+      name,
+      apiGroup: spec.resourceRef.apiGroup || 'v1',
+      kind: spec.resourceRef.kind,
+      object,
+      source,
+      enabled,
+      matchLabels: toPairs(selector?.matchLabels),
+      matchAnnotations: toPairs(selector?.matchAnnotations),
+      requirements,
+      conditions,
+      weight,
+      duration,
+      jitter,
+      steps,
+      immediateNextStage: spec.immediateNextStage === true,
+      jqFastPath,
+    },
+  };
+}

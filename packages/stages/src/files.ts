@@ -1,0 +1,51 @@
+/** Loading stage sets from files and folders, collecting every problem before failing. */
+import { readFile } from 'node:fs/promises';
+import type { CompileOptions } from './compile.ts';
+import { StageLoadError, type StageProblem } from './errors.ts';
+import { parseStages, resolveStageFiles, type LoadedStage } from './load.ts';
+import { StageSet } from './stage-set.ts';
+
+export interface CheckResult {
+  /** The stages that compiled (those with problems are left out). */
+  set: StageSet;
+  problems: StageProblem[];
+  /** The YAML files read, in order. */
+  files: string[];
+}
+
+/** Reads and compiles the stages under `paths`; never throws for bad content. */
+export async function checkStageFiles(paths: string[], opts: CompileOptions = {}): Promise<CheckResult> {
+  const { files, problems } = await resolveStageFiles(paths);
+  const loaded: LoadedStage[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      problems.push({ file, doc: -1, stage: '', path: '', line: 0, column: 0, reason: `cannot read: ${(e as Error).message}` });
+      continue;
+    }
+    const r = parseStages(text, file);
+    problems.push(...r.problems);
+    loaded.push(...r.stages);
+  }
+  const { set, problems: compileProblems } = StageSet.compile(loaded, opts);
+  problems.push(...compileProblems);
+  return { set, problems, files };
+}
+
+/** Files, folders (recursively) and kustomize folders; throws StageLoadError listing every problem. */
+export async function loadStageFiles(paths: string[], opts: CompileOptions = {}): Promise<StageSet> {
+  const { set, problems } = await checkStageFiles(paths, opts);
+  if (problems.length) throw new StageLoadError(problems);
+  return set;
+}
+
+/** Stages from YAML text (one file's content); throws StageLoadError listing every problem. */
+export function parseStageText(text: string, file = '<input>', opts: CompileOptions = {}): StageSet {
+  const r = parseStages(text, file);
+  const { set, problems } = StageSet.compile(r.stages, opts);
+  const all = [...r.problems, ...problems];
+  if (all.length) throw new StageLoadError(all);
+  return set;
+}
