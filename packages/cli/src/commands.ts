@@ -19,6 +19,13 @@ export const commands: Record<string, Command> = {
       return runWatcherCli(argv);
     },
   },
+  coordinator: {
+    summary: 'serve agent membership and the slot table over gRPC',
+    async run(argv) {
+      const { runCoordinator } = await import('@virtsim/coordinator');
+      return runCoordinator(argv);
+    },
+  },
   version: {
     summary: 'print the virtsim and Node.js versions',
     async run() {

@@ -1,0 +1,181 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
+import { createLogger } from '@virtsim/telemetry';
+import { waitFor } from '@virtsim/testkit/wait';
+import { startCoordinatorServer, type CoordinatorServer } from './server.ts';
+import { CoordinatorClient, type SlotAssignment } from './client.ts';
+import type { Table__Output } from './generated/virtsim/fleet/v1/Table.ts';
+
+// Real gRPC over loopback: the coordinator on a free port, agents as CoordinatorClient instances.
+
+const log = createLogger('coordinator-test');
+log.level = 'silent';
+
+/**
+ * A stand-in agent that "acts" on its slots: it records which slots it acts on, and the test-wide
+ * ledger fails the test if two agents ever act on the same slot.
+ */
+class FakeAgent {
+  readonly acting = new Set<number>();
+  lost = 0;
+  readonly client: CoordinatorClient;
+  constructor(id: string, address: string, ledger: Map<number, string>, violations: string[]) {
+    this.client = new CoordinatorClient({
+      address,
+      agentId: id,
+      retryDelayMs: 50,
+      onLostCoordinator: () => this.lost++,
+      onAssignment: (a: SlotAssignment) => {
+        const keep = new Set(a.slots);
+        // Stop first: revoked and lost slots (this is what makes the acknowledgement safe).
+        for (const s of [...this.acting]) {
+          if (!keep.has(s)) {
+            this.acting.delete(s);
+            if (ledger.get(s) === id) ledger.delete(s);
+          }
+        }
+        for (const s of a.slots) {
+          const other = ledger.get(s);
+          if (other !== undefined && other !== id) violations.push(`slot ${s}: ${id} started while ${other} acts on it`);
+          ledger.set(s, id);
+          this.acting.add(s);
+        }
+      },
+    });
+  }
+  /** Stops acting on everything, then leaves (the graceful path). */
+  async leave(ledger: Map<number, string>): Promise<void> {
+    for (const s of this.acting) if (ledger.get(s) === this.client.agentId) ledger.delete(s);
+    this.acting.clear();
+    await this.client.leave();
+  }
+}
+
+describe('coordinator over gRPC', () => {
+  let server: CoordinatorServer | undefined;
+  const agents: FakeAgent[] = [];
+  const ledger = new Map<number, string>();
+  const violations: string[] = [];
+
+  afterEach(async () => {
+    for (const a of agents.splice(0)) await a.client.close();
+    await server?.close();
+    server = undefined;
+    ledger.clear();
+    violations.length = 0;
+  });
+
+  const start = async (opts: { ttlMs: number; settleMs?: number; port?: number }) =>
+    (server = await startCoordinatorServer({ port: opts.port ?? 0, ttlMs: opts.ttlMs, settleMs: opts.settleMs ?? 0, log, registry: new Registry() }));
+  const agent = async (id: string) => {
+    const a = new FakeAgent(id, server!.address, ledger, violations);
+    agents.push(a);
+    await a.client.start();
+    return a;
+  };
+  const stable = (members: number) => async (): Promise<Table__Output | undefined> => {
+    const t = await agents[0].client.getTable();
+    if (t.members.length !== members || t.revoking.length > 0 || t.owners.some((o) => o === '')) return undefined;
+    // Every agent acts on exactly the slots the table gives it.
+    for (const a of agents) {
+      const m = t.members.find((x) => x.agentId === a.client.agentId);
+      if (m && (m.slots.length !== a.acting.size || m.slots.some((s) => !a.acting.has(s)))) return undefined;
+    }
+    return t;
+  };
+
+  it('balances 1024 slots over 3 agents; a leaving agent hands over exactly its slots', async () => {
+    await start({ ttlMs: 2_000 });
+    const [a, b, c] = [await agent('agent-a'), await agent('agent-b'), await agent('agent-c')];
+    const t = await waitFor('3 agents with a stable table', stable(3));
+    const counts = t.members.map((m) => m.slots.length).sort();
+    expect(counts).toEqual([341, 341, 342]);
+    expect(new Set(t.owners)).toEqual(new Set(['agent-a', 'agent-b', 'agent-c']));
+    expect(a.acting.size + b.acting.size + c.acting.size).toBe(1024);
+
+    const cSlots = [...c.acting];
+    const movesBefore = t.moves;
+    await c.leave(ledger);
+    agents.splice(agents.indexOf(c), 1);
+    const t2 = await waitFor('2 agents with a stable table', stable(2));
+    expect(t2.members.map((m) => m.slots.length)).toEqual([512, 512]);
+    expect(t2.moves - movesBefore).toBe(cSlots.length);
+    // a and b kept every slot they had.
+    expect(t2.epoch).toBeGreaterThan(t.epoch);
+    expect(violations).toEqual([]);
+  });
+
+  it("moves a silent agent's slots only after its membership expired", async () => {
+    await start({ ttlMs: 800 });
+    await agent('agent-a');
+    const b = await agent('agent-b');
+    await agent('agent-c');
+    const t = await waitFor('3 agents with a stable table', stable(3));
+    const bSlots = t.members.find((m) => m.agentId === 'agent-b')!.slots;
+    // b dies (kill -9: no Leave, no more heartbeats, nothing acted on). Watch the table until its
+    // slots have moved.
+    await b.client.close();
+    for (const s of b.acting) ledger.delete(s);
+    agents.splice(agents.indexOf(b), 1);
+    let expiresAt = 0;
+    const moved = await waitFor('b expired and its slots moved', async () => {
+      const now = Date.now();
+      const t2 = await agents[0].client.getTable();
+      const member = t2.members.find((m) => m.agentId === 'agent-b');
+      if (member) {
+        expiresAt = member.expiresAtMs;
+        expect(bSlots.every((s) => t2.owners[s] === 'agent-b')).toBe(true);
+        return undefined;
+      }
+      return bSlots.every((s) => t2.owners[s] === 'agent-a' || t2.owners[s] === 'agent-c') ? { now, t2 } : undefined;
+    }, { intervalMs: 20 });
+    expect(expiresAt).toBeGreaterThan(0);
+    expect(moved.now).toBeGreaterThanOrEqual(expiresAt);
+    await waitFor('2 agents with a stable table', stable(2));
+    expect(violations).toEqual([]);
+  });
+
+  it('a restarted coordinator rebuilds the same table from re-joining agents', async () => {
+    const first = await start({ ttlMs: 3_000 });
+    const port = first.port;
+    for (const id of ['agent-a', 'agent-b', 'agent-c']) await agent(id);
+    const before = await waitFor('3 agents with a stable table', stable(3));
+    await first.close();
+    server = undefined;
+    await start({ ttlMs: 3_000, settleMs: 3_000, port });
+    const after = await waitFor('all 3 agents re-joined', async () => {
+      const t = await agents[0].client.getTable().catch(() => undefined);
+      return t && t.members.length === 3 && t.owners.every((o) => o !== '') ? t : undefined;
+    });
+    expect(after.owners).toEqual(before.owners);
+    expect(after.moves).toBe(0);
+    // Nobody stopped working during the restart.
+    expect(agents.map((a) => a.lost)).toEqual([0, 0, 0]);
+    expect(agents.map((a) => a.acting.size).reduce((x, y) => x + y, 0)).toBe(1024);
+    expect(violations).toEqual([]);
+  });
+
+  it('an agent stops acting after a TTL without the coordinator, and resumes after re-joining', async () => {
+    const first = await start({ ttlMs: 600 });
+    const port = first.port;
+    const a = await agent('agent-a');
+    await waitFor('a owns every slot', stable(1));
+    await first.close();
+    server = undefined;
+    await waitFor('a lost the coordinator', () => a.lost === 1 && a.acting.size === 0);
+    expect(a.client.assignment.lost).toBe(true);
+    await start({ ttlMs: 600, settleMs: 600, port });
+    await waitFor('a owns every slot again', stable(1));
+    expect(violations).toEqual([]);
+  });
+
+  it('rejects a join with an empty agent id or a slot out of range', async () => {
+    await start({ ttlMs: 1_000 });
+    const c = new CoordinatorClient({ address: server!.address, agentId: 'x' });
+    const raw = (c as unknown as { grpcClient: { join: Function } }).grpcClient;
+    const join = (req: object) => new Promise<unknown>((resolve) => raw.join(req, (err: Error | null) => resolve(err?.message)));
+    expect(await join({ agentId: '' })).toMatch(/JoinRequest.agent_id: must not be empty/);
+    expect(await join({ agentId: 'x', heldSlots: [5000] })).toMatch(/JoinRequest.held_slots: 5000 is not a slot \(0..1023\)/);
+    await c.close();
+  });
+});
