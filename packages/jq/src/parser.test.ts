@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { JqSyntaxError } from './errors.ts';
+import { parse } from './parser.ts';
+
+function syntaxError(expr: string): JqSyntaxError {
+  try {
+    parse(expr);
+  } catch (e) {
+    if (e instanceof JqSyntaxError) return e;
+    throw e;
+  }
+  throw new Error(`expected a syntax error for ${expr}`);
+}
+
+describe('jq parser', () => {
+  it('parses the selector shapes KWOK stage files use', () => {
+    expect(parse('.status.phase')).toEqual({
+      k: 'index',
+      target: { k: 'index', target: { k: 'identity' }, index: { k: 'literal', value: 'status' } },
+      index: { k: 'literal', value: 'phase' },
+    });
+    // `.a.[]` (jq 1.7 / gojq) is the same as `.a[]`
+    expect(parse('.status.conditions.[]')).toEqual(parse('.status.conditions[]'));
+    expect(parse('.metadata.labels["x-y"]')).toEqual(parse('.metadata.labels."x-y"'));
+    expect(parse('.a | select( .type == "Ready" ) | .status').k).toBe('pipe');
+  });
+
+  it('gives `,` lower precedence than `//` and `|` the lowest', () => {
+    const n = parse('.a // .b, .c | .d');
+    expect(n.k).toBe('pipe');
+    if (n.k !== 'pipe') return;
+    expect(n.left.k).toBe('comma');
+    if (n.left.k !== 'comma') return;
+    expect(n.left.left.k).toBe('alt');
+  });
+
+  it('binds `as` to the term before it and the body to the rest of the pipe', () => {
+    const n = parse('1 + .a as $x | $x, 2');
+    expect(n.k).toBe('binop');
+    if (n.k !== 'binop') return;
+    expect(n.right.k).toBe('bind');
+  });
+
+  it('parses string interpolation with nested strings', () => {
+    const n = parse('"a\\("b\\(1)c")d"');
+    expect(n.k).toBe('string');
+  });
+
+  it('reports syntax errors with the 0-based offset and what was expected', () => {
+    const cases: [string, number, RegExp][] = [
+      ['.a[', 3, /unexpected end of input/],
+      ['.a | ', 5, /expected a term/],
+      ['.a ]', 3, /unexpected "\]", expected end of input/],
+      ['{a: 1', 5, /expected "," or "}"/],
+      ['if . then 1', 11, /"elif", "else" or "end"/],
+      ['1 == 2 == 3', 7, /comparisons do not chain/],
+      ['"abc', 4, /unterminated string/],
+      ['"\\q"', 1, /invalid escape/],
+      ['.a as x | x', 6, /pattern/],
+      ['reduce .[] as $x (0)', 19, /";"/],
+      ['.foo & 1', 5, /unexpected character "&"/],
+      ['def f: 1', 8, /";"/],
+    ];
+    for (const [expr, pos, message] of cases) {
+      const e = syntaxError(expr);
+      expect({ expr, pos: e.position }).toEqual({ expr, pos });
+      expect(e.expression).toBe(expr);
+      expect(e.message).toMatch(message);
+      expect(e.message).toContain(`position ${pos}`);
+    }
+  });
+});
