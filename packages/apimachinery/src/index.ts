@@ -7,3 +7,4 @@ export * from './json-patch.ts';
 export * from './merge-patch.ts';
 export * from './patch-schema.ts';
 export * from './strategic-merge-patch.ts';
+export * from './structural-schema.ts';
