@@ -1,0 +1,64 @@
+// The public program object over the interpreter.
+import type { Node } from './ast.ts';
+import { JqRuntimeError, BreakSignal } from './errors.ts';
+import { bindVar, ev, type Scope } from './interpreter.ts';
+
+export interface JqProgram {
+  readonly source: string;
+  /** true when the program was compiled to a direct function (no interpreter involved) */
+  readonly fastPath: boolean;
+  /** All outputs. Throws JqRuntimeError on a runtime error. */
+  run(input: unknown, vars?: Record<string, unknown>): unknown[];
+  /** The first output, or undefined when there is none. */
+  first(input: unknown, vars?: Record<string, unknown>): unknown;
+}
+
+class FirstFound {
+  value: unknown;
+  constructor(value: unknown) {
+    this.value = value;
+  }
+}
+
+function scopeFor(vars: Record<string, unknown> | undefined): Scope {
+  let env: Scope = null;
+  if (vars !== undefined) for (const name of Object.keys(vars)) env = bindVar(env, name, vars[name]);
+  return env;
+}
+
+function rethrow(e: unknown): never {
+  if (e instanceof BreakSignal) throw new JqRuntimeError('break: label not defined');
+  throw e;
+}
+
+export class InterpretedProgram implements JqProgram {
+  readonly source: string;
+  readonly fastPath = false;
+  readonly ast: Node;
+  constructor(source: string, ast: Node) {
+    this.source = source;
+    this.ast = ast;
+  }
+
+  run(input: unknown, vars?: Record<string, unknown>): unknown[] {
+    const out: unknown[] = [];
+    try {
+      ev(this.ast, input, null, scopeFor(vars), (v) => void out.push(v));
+    } catch (e) {
+      rethrow(e);
+    }
+    return out;
+  }
+
+  first(input: unknown, vars?: Record<string, unknown>): unknown {
+    try {
+      ev(this.ast, input, null, scopeFor(vars), (v) => {
+        throw new FirstFound(v);
+      });
+    } catch (e) {
+      if (e instanceof FirstFound) return e.value;
+      rethrow(e);
+    }
+    return undefined;
+  }
+}
