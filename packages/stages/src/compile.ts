@@ -116,8 +116,8 @@ export function compileStage(loaded: LoadedStage, opts: CompileOptions = {}): { 
       return q;
     } catch (e) {
       if (e instanceof JqSyntaxError) {
-        const base = locator.at(p);
-        report(p, `bad jq ${JSON.stringify(expr)} at position ${e.position}: ${e.message}`, base);
+        const detail = e.message.replace(/^jq syntax error at position \d+: /, '').replace(/ in ".*"$/s, '');
+        report(p, `bad jq ${JSON.stringify(expr)} at position ${e.position}: ${detail}`, locator.inTemplate(p, 1, e.position + 1));
       } else report(p, `bad jq ${JSON.stringify(expr)}: ${(e as Error).message}`);
       return undefined;
     }
@@ -126,7 +126,10 @@ export function compileStage(loaded: LoadedStage, opts: CompileOptions = {}): { 
     try {
       return compileCel(expr);
     } catch (e) {
-      if (e instanceof CelSyntaxError) report(p, `bad CEL ${JSON.stringify(expr)} at line ${e.line} column ${e.column}: ${e.message}`);
+      if (e instanceof CelSyntaxError) {
+        const detail = e.message.replace(/^<input>:\d+:\d+: /, '');
+        report(p, `bad CEL ${JSON.stringify(expr)} at line ${e.line} column ${e.column}: ${detail}`, locator.inTemplate(p, e.line, e.column));
+      }
       else report(p, `bad CEL ${JSON.stringify(expr)}: ${(e as Error).message}`);
       return undefined;
     }

@@ -31,6 +31,9 @@ export async function checkStageFiles(paths: string[], opts: CompileOptions = {}
   }
   const { set, problems: compileProblems } = StageSet.compile(loaded, opts);
   problems.push(...compileProblems);
+  // In file order, then document, then line.
+  const fileIndex = new Map(files.map((f, i) => [f, i]));
+  problems.sort((a, b) => (fileIndex.get(a.file) ?? -1) - (fileIndex.get(b.file) ?? -1) || a.doc - b.doc || a.line - b.line || a.column - b.column);
   return { set, problems, files };
 }
 
