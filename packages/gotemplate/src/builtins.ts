@@ -2,7 +2,7 @@
 // and are compiled inline), with Go's argument rules and error texts.
 
 import { goQuote, sprint, sprintf, sprintln } from './fmt.ts';
-import { formatV, GoFloat, GoTime, isMap, jsonNumberText, kindOf, typeName } from './values.ts';
+import { formatV, GoFloat, GoTime, isMap, isTrue as truthy, jsonNumberText, kindOf, typeName } from './values.ts';
 
 /** A function that receives Go values as they are (bigint, GoFloat, undefined...). */
 export type NativeFunc = (...args: any[]) => unknown;
@@ -260,5 +260,4 @@ export const BUILTINS: Record<string, NativeFunc> = {
 };
 for (const f of Object.values(BUILTINS)) markNative(f);
 
-import { isTrue as truthy } from './values.ts';
 export { goQuote };
