@@ -12,7 +12,7 @@ describe('startTracing', () => {
 
   it('records spans with the service name and nests them through async calls', async () => {
     const exporter = new InMemorySpanExporter();
-    tracing = startTracing({ service: 'agent', exporter });
+    tracing = await startTracing({ service: 'agent', exporter });
     await tracing.tracer.startActiveSpan('receive', async (parent: Span) => {
       await new Promise((r) => setImmediate(r));
       tracing!.tracer.startSpan('patch').end();
@@ -29,7 +29,7 @@ describe('startTracing', () => {
 
   it('propagates W3C traceparent, and continues a remote trace', async () => {
     const exporter = new InMemorySpanExporter();
-    tracing = startTracing({ service: 'watcher', exporter });
+    tracing = await startTracing({ service: 'watcher', exporter });
     const carrier: Record<string, string> = {};
     const span = tracing.tracer.startSpan('publish');
     propagation.inject(trace.setSpan(context.active(), span), carrier);
@@ -42,8 +42,8 @@ describe('startTracing', () => {
     expect(handle.spanContext().traceId).toBe(span.spanContext().traceId);
   });
 
-  it('refuses a second start while one is active', () => {
-    tracing = startTracing({ service: 'x' });
-    expect(() => startTracing({ service: 'y' })).toThrow(/already started/);
+  it('refuses a second start while one is active', async () => {
+    tracing = await startTracing({ service: 'x' });
+    await expect(startTracing({ service: 'y' })).rejects.toThrow(/already started/);
   });
 });

@@ -1,15 +1,8 @@
 import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import {
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  SimpleSpanProcessor,
-  TraceIdRatioBasedSampler,
-  type SpanExporter,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
+
+// The SDK packages are imported when tracing starts, not when @virtsim/telemetry is imported:
+// they add about a second to the start of every process that never traces.
 
 export interface TracingOptions {
   /** service.name of every span. */
@@ -41,8 +34,26 @@ let active: Tracing | undefined;
  * Only explicit configuration is used: no resource detectors, no metric or log exporters (metrics
  * are Prometheus, logs are pino). One call per process; a second one while active throws.
  */
-export function startTracing(opts: TracingOptions): Tracing {
-  if (active) throw new Error('startTracing: tracing is already started in this process');
+export async function startTracing(opts: TracingOptions): Promise<Tracing> {
+  if (active || starting) throw new Error('startTracing: tracing is already started in this process');
+  starting = true;
+  try {
+    return await start(opts);
+  } finally {
+    starting = false;
+  }
+}
+
+let starting = false;
+
+async function start(opts: TracingOptions): Promise<Tracing> {
+  const [{ W3CTraceContextPropagator }, { NodeSDK }, { BatchSpanProcessor, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler }, { OTLPTraceExporter }] =
+    await Promise.all([
+      import('@opentelemetry/core'),
+      import('@opentelemetry/sdk-node'),
+      import('@opentelemetry/sdk-trace'),
+      import('@opentelemetry/exporter-trace-otlp-http'),
+    ]);
   const processors: SpanProcessor[] = [];
   if (opts.exporter) processors.push(new SimpleSpanProcessor({ exporter: opts.exporter }));
   else if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
