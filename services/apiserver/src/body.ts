@@ -1,6 +1,7 @@
 /** Reading and decoding request bodies, with kube-apiserver's size limit and error wording. */
 import type { IncomingMessage } from 'node:http';
 import { parseAllDocuments } from 'yaml';
+import { decodeProtobuf } from './protobuf.ts';
 import { ApiError, badRequest, tooLarge, unsupportedMediaType } from './status.ts';
 
 /** kube-apiserver's limit on request bodies (3 MiB). */
@@ -48,6 +49,8 @@ export function decodeObject(buf: Buffer, contentType: string | undefined): Reco
     value = parseJson(buf);
   } else if (mt === 'application/yaml' || mt === 'application/x-yaml' || mt === 'text/yaml') {
     value = parseYaml(buf);
+  } else if (mt === 'application/vnd.kubernetes.protobuf') {
+    value = decodeProtobuf(buf);
   } else {
     throw unsupportedMediaType(mt);
   }

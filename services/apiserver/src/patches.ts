@@ -2,9 +2,9 @@
  * PATCH bodies by content type, applied with @virtsim/apimachinery. The result is a new object;
  * the stored one is never mutated (the patch functions share untouched subtrees).
  */
-import { applyJsonPatch, applyMergePatch, decodeJsonPatch, PatchError } from '@virtsim/apimachinery';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, decodeJsonPatch, PatchError, patchSchemaFor } from '@virtsim/apimachinery';
 import { mediaType, parseJson } from './body.ts';
-import type { ResourceType } from './resources.ts';
+import { apiVersionOf, type ResourceType } from './resources.ts';
 import { ApiError, badRequest } from './status.ts';
 
 type Obj = Record<string, any>;
@@ -51,8 +51,7 @@ export function applyPatchBody(type: string, rt: ResourceType, old: Obj, body: B
         out = applyJsonPatch(old, decodeJsonPatch(patch));
         break;
       case 'application/strategic-merge-patch+json':
-        // Until apimachinery's strategic merge patch lands: maps merge the same way, lists replace.
-        out = applyMergePatch(old, patch);
+        out = applyStrategicMergePatch(old, patch, patchSchemaFor(apiVersionOf({ group: rt.group, version: rt.version }), rt.kind));
         break;
       default:
         throw new ApiError(415, 'UnsupportedMediaType', `patch type ${type} is not supported for ${rt.resource}`);
