@@ -7,13 +7,15 @@ export default class SummaryReporter implements Reporter {
     let failed = unhandledErrors.length;
     let skipped = 0;
     for (const mod of testModules) {
-      if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) failed++;
+      let testsFailed = 0;
       for (const t of mod.children.allTests()) {
         const s = t.result().state;
         if (s === 'passed') passed++;
-        else if (s === 'failed') failed++;
+        else if (s === 'failed') testsFailed++;
         else skipped++;
       }
+      // A file that failed outside its tests (import error, failing beforeAll) counts as a failure.
+      failed += mod.state() === 'failed' && testsFailed === 0 ? 1 : testsFailed;
     }
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }

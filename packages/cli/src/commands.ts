@@ -12,6 +12,13 @@ export const commands: Record<string, Command> = {
       return runApiServer(argv);
     },
   },
+  agent: {
+    summary: 'a node agent: keeps the fake nodes of its slots alive and plays their objects through the stages',
+    async run(argv) {
+      const { runAgentCli } = await import('@virtsim/node-agent');
+      return runAgentCli(argv);
+    },
+  },
   watcher: {
     summary: 'list+watch nodes, pods, VMIs and migrations and fan them out over NATS by slot',
     async run(argv) {

@@ -1,0 +1,205 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { Bus, RESYNC_SUBJECT, slotOf, type DecodedEvent } from '@virtsim/bus';
+import { CoordinatorClient, type SlotAssignment } from '@virtsim/coordinator';
+import { ApiError, KubeClient, NODES, Writer, collectionPath, type KubeObject } from '@virtsim/kube';
+import { IPPools, loadStageFiles, type PlanContext, type StageSet } from '@virtsim/stages';
+import { createLogger, createRegistry, startOpsEndpoint, type Logger, type OpsEndpoint } from '@virtsim/telemetry';
+import { LeaseKeeper } from './lease-keeper.ts';
+import { NodePool, type NodePoolConfig } from './node-pool.ts';
+import { StageRunner } from './stage-runner.ts';
+
+export interface AgentOptions {
+  kubeconfig: string;
+  natsUrl: string;
+  /** host:port of the coordinator. */
+  coordinator: string;
+  identity?: string;
+  pool: NodePoolConfig;
+  /** Stage files or folders (KWOK Stage YAML). */
+  stagePaths: string[];
+  metricsHost?: string;
+  metricsPort?: number;
+  writeConcurrency?: number;
+  leaseDurationSeconds?: number;
+  /** Address NodeIP renders to. */
+  nodeIP?: string;
+  log?: Logger;
+}
+
+export interface RunningAgent {
+  identity: string;
+  ops: OpsEndpoint;
+  runner: StageRunner;
+  leases: LeaseKeeper;
+  readonly slots: number[];
+  close(): Promise<void>;
+}
+
+/**
+ * A node agent: joins the coordinator, and for the slots it is given subscribes to their events,
+ * takes a snapshot, registers and heartbeats their pool nodes, and plays every object on them
+ * through the stages. On losing slots it stops acting on them before the revoke is acknowledged.
+ */
+export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
+  const identity = opts.identity ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
+  const log = opts.log ?? createLogger('node-agent', { identity });
+  const registry = createRegistry('node-agent');
+  const pool = new NodePool(opts.pool);
+  const stages: StageSet = await loadStageFiles(opts.stagePaths);
+  log.info({ stages: stages.stages.length, paths: opts.stagePaths, pool: pool.config.name, nodes: pool.size }, 'stages loaded');
+
+  const client = await KubeClient.fromFile(opts.kubeconfig, { userAgent: `virtsim-node-agent/${identity}`, maxSockets: opts.writeConcurrency ?? 32 });
+  const abort = new AbortController();
+  const writer = new Writer(client, { concurrency: opts.writeConcurrency ?? 32, log, registry, signal: abort.signal });
+  const leases = new LeaseKeeper({ client, writer, identity, log, registry, durationSeconds: opts.leaseDurationSeconds });
+  const ipPools = new IPPools();
+  const runner: StageRunner = new StageRunner({
+    stages: () => stages,
+    writer,
+    log,
+    registry,
+    component: 'virtsim-node-agent',
+    planContext: (): PlanContext => ({
+      env: { nodeIP: opts.nodeIP ?? '10.0.0.1', getNode: (name) => runner.get('Node', name), ipPools },
+    }),
+  });
+
+  const lag = new Histogram({
+    name: 'virtsim_agent_fanout_lag_seconds',
+    help: 'From the watcher receiving a change to this agent receiving it',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const ignored = new Counter({ name: 'virtsim_agent_events_ignored_total', help: 'Events not acted on, by reason', labelNames: ['reason'], registers: [registry] });
+  const owned = new Set<number>();
+  new Gauge({ name: 'virtsim_agent_slots_owned', help: 'Slots this agent acts on', registers: [registry], collect() { this.set(owned.size); } });
+
+  const bus = await Bus.connect({ servers: opts.natsUrl, name: `agent-${identity}`, log });
+  let outsidePoolLogged = 0;
+  const onEvent = (ev: DecodedEvent) => {
+    if (!owned.has(ev.slot)) return void ignored.inc({ reason: 'slot_not_owned' });
+    if (!pool.has(ev.node)) {
+      ignored.inc({ reason: 'node_outside_pool' });
+      // Logged, but not once per event of a busy foreign node.
+      if (outsidePoolLogged++ % 1000 === 0) log.warn({ kind: ev.kind, object: ev.object.metadata.name, node: ev.node }, 'object on a node outside the pool ignored');
+      return;
+    }
+    lag.observe(Math.max(0, Date.now() - ev.receivedAt) / 1000);
+    if (ev.type === 'DELETED') runner.forget(ev.kind, ev.object as KubeObject);
+    else runner.observe(ev.kind, ev.object as KubeObject, ev.slot);
+  };
+  const subscriber = bus.subscribeSlots({
+    onEvent,
+    onBadMessage: (err) => {
+      ignored.inc({ reason: 'bad_message' });
+      log.warn({ subject: err.subject, reason: err.reason }, 'bad event message skipped');
+    },
+  });
+
+  /** Reads the current objects of `slots` and merges them by resourceVersion. */
+  const resync = async (slots: number[]) => {
+    if (!slots.length) return;
+    const requestedAt = Date.now();
+    let items;
+    try {
+      items = await bus.requestSnapshot(slots, { timeoutMs: 30_000 });
+    } catch (err) {
+      log.warn({ slots: slots.length, err: String(err) }, 'snapshot failed; will retry');
+      setTimeout(() => void resync(slots.filter((s) => owned.has(s))), 1000).unref();
+      return;
+    }
+    const present = new Set<string>();
+    let taken = 0;
+    for (const it of items) {
+      const slot = slotOf(it.node);
+      if (!owned.has(slot) || !pool.has(it.node)) continue;
+      const m = it.object.metadata;
+      present.add(m.namespace ? `${it.kind}/${m.namespace}/${m.name}` : `${it.kind}/${m.name}`);
+      runner.observe(it.kind, it.object as KubeObject, slot);
+      taken++;
+    }
+    // Objects held but absent from the snapshot, and not seen since we asked, were deleted.
+    for (const gone of runner.staleIn(new Set(slots), requestedAt, present)) runner.forget(gone.kind, gone.obj);
+    log.info({ slots: slots.length, objects: taken }, 'snapshot merged');
+  };
+
+  const registerNodes = async (nodes: string[]) => {
+    await Promise.all(
+      nodes.map(async (name) => {
+        try {
+          await writer.write({ key: name, resource: 'nodes', method: 'POST', path: collectionPath(NODES), body: pool.nodeObject(name) });
+        } catch (err) {
+          if (!(err instanceof ApiError && err.status === 409)) log.warn({ node: name, err: String(err) }, 'node registration failed');
+        }
+      }),
+    );
+  };
+
+  const onAssignment = async (a: SlotAssignment) => {
+    const keep = new Set(a.slots);
+    const lost = [...owned].filter((s) => !keep.has(s));
+    const gained = a.slots.filter((s) => !owned.has(s));
+    if (lost.length) {
+      const lostSet = new Set(lost);
+      for (const s of lost) owned.delete(s);
+      subscriber.remove(lost);
+      await runner.dropSlots(lostSet);
+      const nodes = pool.nodesOfSlots(lost);
+      // Fenced (coordinator lost): our slots may be someone else's already, so no more writes;
+      // the leases expire on their own. Otherwise hand them back so the next owner need not wait.
+      if (a.lost) leases.forget(nodes);
+      else await leases.release(nodes);
+    }
+    if (gained.length) {
+      for (const s of gained) owned.add(s);
+      // Subscribe first, then snapshot: nothing published in between is missed.
+      subscriber.add(gained);
+      const nodes = pool.nodesOfSlots(gained);
+      await registerNodes(nodes);
+      leases.own(nodes);
+      await resync(gained);
+    }
+    log.info({ epoch: a.epoch, slots: owned.size, gained: gained.length, lost: lost.length, revoking: a.revoking.length, fenced: a.lost }, 'assignment applied');
+  };
+
+  // The watcher asks for a resync when events may have been missed; so does our own reconnect.
+  bus.nc.subscribe(RESYNC_SUBJECT, { callback: () => void resync([...owned]) });
+  void (async () => {
+    for await (const s of bus.nc.status()) if (s.type === 'reconnect') void resync([...owned]);
+  })();
+
+  const coordinator = new CoordinatorClient({ address: opts.coordinator, agentId: identity, log, onAssignment });
+  await coordinator.start();
+
+  const ops = await startOpsEndpoint({
+    registry,
+    host: opts.metricsHost,
+    port: opts.metricsPort ?? 0,
+    health: () => (!bus.connected ? 'NATS disconnected' : !coordinator.member ? 'not a member of the fleet' : null),
+  });
+  log.info({ metrics: `${ops.url}/metrics`, coordinator: opts.coordinator }, 'agent started');
+
+  return {
+    identity,
+    ops,
+    runner,
+    leases,
+    get slots() {
+      return [...owned].sort((x, y) => x - y);
+    },
+    async close() {
+      // Leave first: the coordinator moves our slots to others while we hand the leases back.
+      await coordinator.leave().catch((err) => log.warn({ err: String(err) }, 'leave failed'));
+      subscriber.close();
+      await runner.stop();
+      await leases.stop(true);
+      abort.abort();
+      await coordinator.close();
+      await bus.close();
+      client.close();
+      await ops.close();
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import {
+  applyJsonPatch,
+  applyMergePatch,
+  applyStrategicMergePatch,
+  builtinPatchSchemas,
+  deepEqual,
+} from '@virtsim/apimachinery';
+import { EVENTS, collectionPath, objectPath, type Impersonation, type KubeObject, type WriteRequest } from '@virtsim/kube';
+import { PATCH_CONTENT_TYPES, type PlanRequest } from '@virtsim/stages';
+import { resourceOf } from './resource-of.ts';
+
+type StageImpersonation = { username: string; groups?: string[]; extra?: Record<string, string[]> };
+
+function impersonation(i: StageImpersonation | undefined): Impersonation | undefined {
+  return i ? { user: i.username, groups: i.groups, extra: i.extra } : undefined;
+}
+
+/**
+ * True when the patch would leave the object as it is: such a write is not sent (it would cost
+ * the API server a write and every watcher an event for nothing).
+ */
+export function isNoopPatch(obj: KubeObject, type: 'merge' | 'json' | 'strategic', data: unknown): boolean {
+  try {
+    let after: unknown;
+    if (type === 'merge') after = applyMergePatch(obj, data);
+    else if (type === 'json') after = applyJsonPatch(obj, data as Parameters<typeof applyJsonPatch>[1]);
+    else {
+      const schema = builtinPatchSchemas[`${obj.apiVersion ?? 'v1'}/${obj.kind}`];
+      if (!schema) return false;
+      after = applyStrategicMergePatch(obj, data, schema);
+    }
+    return deepEqual(after, obj);
+  } catch {
+    // Let the API server judge (and word the error for) a patch we cannot apply here.
+    return false;
+  }
+}
+
+/** Turns one planned request on `obj` into the HTTP write that carries it out (null: skip it). */
+export function toWriteRequest(obj: KubeObject, req: PlanRequest, component: string): WriteRequest | null {
+  const ref = resourceOf(obj);
+  const ns = obj.metadata.namespace;
+  const name = obj.metadata.name;
+  const key = ns ? `${ns}/${name}` : name;
+  switch (req.kind) {
+    case 'patch':
+      if (isNoopPatch(obj, req.type, req.data)) return null;
+      return {
+        key,
+        resource: ref.resource,
+        method: 'PATCH',
+        path: objectPath(ref, ns, name, req.subresource || undefined),
+        body: req.data,
+        contentType: PATCH_CONTENT_TYPES[req.type],
+        impersonate: impersonation(req.impersonate),
+      };
+    case 'delete':
+      return {
+        key,
+        resource: ref.resource,
+        method: 'DELETE',
+        path: objectPath(ref, ns, name),
+        body: { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: req.gracePeriodSeconds },
+      };
+    case 'apply': {
+      const target = req.data as KubeObject;
+      const tref = resourceOf({ ...target, metadata: { ...target.metadata, namespace: target.metadata?.namespace ?? ns } });
+      const tns = target.metadata?.namespace ?? (tref.namespaced ? ns : undefined);
+      return {
+        key: tns ? `${tns}/${target.metadata.name}` : target.metadata.name,
+        resource: tref.resource,
+        method: 'PATCH',
+        path: objectPath(tref, tns, target.metadata.name, req.subresource || undefined),
+        query: req.type === 'apply' ? { fieldManager: 'kwok', force: true } : undefined,
+        body: target,
+        contentType: PATCH_CONTENT_TYPES[req.type],
+        impersonate: impersonation(req.impersonate),
+      };
+    }
+    case 'event': {
+      const evNs = ns ?? 'default';
+      const now = new Date().toISOString();
+      return {
+        key,
+        resource: 'events',
+        method: 'POST',
+        path: collectionPath(EVENTS, evNs),
+        body: {
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: { generateName: `${name}.`, namespace: evNs },
+          involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name, namespace: ns, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion },
+          type: req.type || 'Normal',
+          reason: req.reason,
+          message: req.message,
+          source: { component },
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+        },
+      };
+    }
+  }
+}

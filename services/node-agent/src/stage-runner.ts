@@ -1,0 +1,229 @@
+import type { Logger } from 'pino';
+import { context, trace } from '@opentelemetry/api';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { ApiError, rvNewer, WriteAbortedError, type KubeObject, type Writer } from '@virtsim/kube';
+import type { CompiledStage, PlanContext, StageSet } from '@virtsim/stages';
+import { TimerQueue } from './timer-queue.ts';
+import { toWriteRequest } from './request-executor.ts';
+
+interface Entry {
+  kind: string;
+  slot: number;
+  obj: KubeObject;
+  /** Local time of the last event or snapshot that touched it (resync uses it to infer deletions). */
+  seenAt: number;
+  job?: { stage: CompiledStage; obj: KubeObject };
+  running?: Promise<void>;
+  /** A newer version arrived while a job ran: plan again when it ends. */
+  dirty: boolean;
+}
+
+export interface StageRunnerOptions {
+  stages: () => StageSet;
+  writer: Writer;
+  log: Logger;
+  registry?: Registry;
+  planContext: () => PlanContext;
+  /** Event source component name. */
+  component: string;
+}
+
+const tracer = trace.getTracer('virtsim-node-agent');
+
+/**
+ * Plays every object of the owned slots through the stages, KWOK's way: one pending job per
+ * object, chosen and delayed when a version arrives, replaced by any newer version; when due, its
+ * requests are rendered against the version it was chosen for and written. Unlike KWOK, a version
+ * that arrives while the object's job is being written waits for the write to end, so an object is
+ * never in two transitions at once (no transition applied twice).
+ */
+export class StageRunner {
+  private readonly entries = new Map<string, Entry>();
+  private readonly timers: TimerQueue;
+  private readonly opts: StageRunnerOptions;
+  private readonly transitions?: Counter<'stage' | 'kind'>;
+  private readonly failures?: Counter<'kind' | 'reason'>;
+  private readonly skipped?: Counter<'kind'>;
+  private readonly stageDelay?: Histogram<'kind'>;
+
+  constructor(opts: StageRunnerOptions) {
+    this.opts = opts;
+    this.timers = new TimerQueue((key) => this.due(key));
+    const registers = opts.registry ? [opts.registry] : [];
+    if (opts.registry) {
+      this.transitions = new Counter({ name: 'virtsim_agent_transitions_total', help: 'Stage transitions applied', labelNames: ['stage', 'kind'], registers });
+      this.failures = new Counter({
+        name: 'virtsim_agent_transition_failures_total',
+        help: 'Transitions not applied (render errors, refused writes), by reason',
+        labelNames: ['kind', 'reason'],
+        registers,
+      });
+      this.skipped = new Counter({ name: 'virtsim_agent_noop_writes_skipped_total', help: 'Planned patches not sent because they change nothing', labelNames: ['kind'], registers });
+      this.stageDelay = new Histogram({
+        name: 'virtsim_agent_stage_delay_seconds',
+        help: 'Delay chosen for a stage job',
+        labelNames: ['kind'],
+        buckets: [0, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 600],
+        registers,
+      });
+      const timers = this.timers;
+      const entries = this.entries;
+      new Gauge({ name: 'virtsim_agent_pending_timers', help: 'Stage jobs waiting for their delay', registers, collect() { this.set(timers.size); } });
+      new Gauge({ name: 'virtsim_agent_objects_cached', help: 'Objects of the owned slots', registers, collect() { this.set(entries.size); } });
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get pending(): number {
+    return this.timers.size;
+  }
+
+  get(kind: string, key: string): KubeObject | undefined {
+    return this.entries.get(`${kind}/${key}`)?.obj;
+  }
+
+  /**
+   * A version of an object arrived (event or snapshot). Older or equal versions than the one held
+   * are ignored (merge by resourceVersion).
+   */
+  observe(kind: string, obj: KubeObject, slot: number): void {
+    const key = entryKey(kind, obj);
+    const e = this.entries.get(key);
+    if (e) {
+      e.seenAt = Date.now();
+      e.slot = slot;
+      if (!rvNewer(obj.metadata.resourceVersion, e.obj.metadata.resourceVersion)) return;
+      e.obj = obj;
+      if (e.running) {
+        e.dirty = true;
+        return;
+      }
+      this.plan(key, e);
+      return;
+    }
+    const fresh: Entry = { kind, slot, obj, seenAt: Date.now(), dirty: false };
+    this.entries.set(key, fresh);
+    this.plan(key, fresh);
+  }
+
+  forget(kind: string, obj: KubeObject): void {
+    const key = entryKey(kind, obj);
+    this.timers.cancel(key);
+    this.entries.delete(key);
+  }
+
+  /** Keys of objects in `slots` last seen before `before` (candidates for deletion after a resync). */
+  staleIn(slots: Set<number>, before: number, present: Set<string>): Array<{ kind: string; obj: KubeObject }> {
+    const out: Array<{ kind: string; obj: KubeObject }> = [];
+    for (const [key, e] of this.entries) {
+      if (slots.has(e.slot) && e.seenAt < before && !present.has(key)) out.push({ kind: e.kind, obj: e.obj });
+    }
+    return out;
+  }
+
+  /** Stops acting on the objects of `slots`: pending jobs cancelled, running writes awaited. */
+  async dropSlots(slots: Set<number>): Promise<void> {
+    const running: Promise<void>[] = [];
+    for (const [key, e] of this.entries) {
+      if (!slots.has(e.slot)) continue;
+      this.timers.cancel(key);
+      this.entries.delete(key);
+      if (e.running) running.push(e.running);
+    }
+    await Promise.all(running);
+  }
+
+  async stop(): Promise<void> {
+    this.timers.clear();
+    const running = [...this.entries.values()].map((e) => e.running).filter(Boolean);
+    this.entries.clear();
+    await Promise.all(running);
+  }
+
+  private plan(key: string, e: Entry): void {
+    let sel;
+    try {
+      sel = this.opts.stages().select(e.obj, this.opts.planContext());
+    } catch (err) {
+      this.failures?.inc({ kind: e.kind, reason: 'select' });
+      this.opts.log.warn({ kind: e.kind, key, err: String(err) }, 'stage selection failed, object left as it is');
+      sel = null;
+    }
+    if (!sel) {
+      e.job = undefined;
+      this.timers.cancel(key);
+      return;
+    }
+    e.job = { stage: sel.stage, obj: e.obj };
+    this.stageDelay?.observe({ kind: e.kind }, sel.delayMs / 1000);
+    this.timers.schedule(key, Date.now() + sel.delayMs);
+  }
+
+  private due(key: string): void {
+    const e = this.entries.get(key);
+    if (!e?.job) return;
+    const job = e.job;
+    e.job = undefined;
+    e.running = this.execute(key, e, job.stage, job.obj).finally(() => {
+      e.running = undefined;
+      // Still ours (not dropped or deleted meanwhile): plan from the newest version known.
+      if (this.entries.get(key) === e) {
+        e.dirty = false;
+        this.plan(key, e);
+      }
+    });
+  }
+
+  private async execute(key: string, e: Entry, stage: CompiledStage, obj: KubeObject): Promise<void> {
+    const span = tracer.startSpan('stage', { attributes: { 'virtsim.stage': stage.name, 'k8s.kind': e.kind, 'k8s.object': key } });
+    const ctx = trace.setSpan(context.active(), span);
+    try {
+      let requests;
+      try {
+        requests = this.opts.stages().renderSteps(stage, obj, this.opts.planContext());
+      } catch (err) {
+        this.failures?.inc({ kind: e.kind, reason: 'render' });
+        this.opts.log.warn({ kind: e.kind, key, stage: stage.name, err: String(err) }, 'stage failed to render, object left as it is');
+        return;
+      }
+      let wrote = false;
+      for (const req of requests) {
+        const write = toWriteRequest(obj, req, this.opts.component);
+        if (!write) {
+          this.skipped?.inc({ kind: e.kind });
+          continue;
+        }
+        let res;
+        try {
+          res = await context.with(ctx, () => this.opts.writer.write(write));
+        } catch (err) {
+          if (err instanceof WriteAbortedError) return;
+          const code = err instanceof ApiError ? err.status : 0;
+          this.failures?.inc({ kind: e.kind, reason: code === 409 ? 'conflict' : `http_${code}` });
+          // A conflict means a newer version exists: its event re-plans the object.
+          if (code !== 409) {
+            this.opts.log.warn({ kind: e.kind, key, stage: stage.name, request: req.kind, code, err: String(err) }, 'stage write refused');
+          }
+          return;
+        }
+        if (res.outcome === 'gone') return;
+        wrote = true;
+        const body = res.body as KubeObject | undefined;
+        if (req.kind === 'patch' && body?.metadata && rvNewer(body.metadata.resourceVersion, e.obj.metadata.resourceVersion)) {
+          e.obj = { ...body, apiVersion: body.apiVersion ?? obj.apiVersion, kind: body.kind ?? obj.kind };
+        }
+      }
+      if (wrote) this.transitions?.inc({ stage: stage.name, kind: e.kind });
+    } finally {
+      span.end();
+    }
+  }
+}
+
+function entryKey(kind: string, obj: KubeObject): string {
+  const m = obj.metadata;
+  return m.namespace ? `${kind}/${m.namespace}/${m.name}` : `${kind}/${m.name}`;
+}

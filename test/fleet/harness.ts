@@ -1,0 +1,149 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApiServerForTest, type ApiServerHarness } from '@virtsim/testkit/apiserver';
+import { startNatsServer, type NatsServer } from '@virtsim/testkit/nats-server';
+import { startVirtsim, type ServiceProcess } from '@virtsim/testkit/service-process';
+import { KubeClient, NODES, PODS, VMIS, collectionPath, type KubeObject } from '@virtsim/kube';
+
+export const KUBEVIRT_CRDS = '/work/shared/reference/kubevirt/crds';
+export const CONTROLLER = 'system:serviceaccount:kubevirt:kubevirt-controller';
+
+export interface Fleet {
+  dir: string;
+  api: ApiServerHarness;
+  nats: NatsServer;
+  coordinator: ServiceProcess;
+  coordinatorAddress: string;
+  watcher: ServiceProcess;
+  agents: Map<string, ServiceProcess>;
+  client: KubeClient;
+  addAgent(id: string): Promise<ServiceProcess>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole fleet as real processes on loopback: the embedded API server with KubeVirt's CRDs,
+ * nats-server, `virtsim coordinator`, `virtsim watcher` and N `virtsim agent`s, each logging to
+ * a file under `dir` (named in failure messages).
+ */
+export async function startFleet(opts: { agents: number; nodes: number; ttlMs?: number }): Promise<Fleet> {
+  const dir = mkdtempSync(join(tmpdir(), 'virtsim-fleet-'));
+  const api = await startApiServerForTest();
+  const crds = await api.kubectl(['create', '-f', KUBEVIRT_CRDS]);
+  if (crds.code !== 0) throw new Error(`applying KubeVirt CRDs failed: ${crds.stderr}`);
+  const nats = await startNatsServer();
+  const coordinator = await startVirtsim(
+    'coordinator',
+    ['coordinator', '--port', '0', '--ttl-ms', String(opts.ttlMs ?? 3000), '--settle-ms', '0'],
+    (r) => (r.msg === 'coordinator ready' ? r.grpcPort : undefined),
+    { logFile: join(dir, 'coordinator.log') },
+  );
+  const coordinatorAddress = `127.0.0.1:${coordinator.readyValue}`;
+  const watcher = await startVirtsim(
+    'watcher',
+    ['watcher', '--kubeconfig', api.kubeconfigPath, '--nats', nats.url, '--identity', 'watcher-0'],
+    (r) => (r.msg === 'watcher started' ? r.metrics : undefined),
+    { logFile: join(dir, 'watcher.log') },
+  );
+  const agents = new Map<string, ServiceProcess>();
+  const addAgent = async (id: string) => {
+    const a = await startVirtsim(
+      id,
+      ['agent', '--kubeconfig', api.kubeconfigPath, '--nats', nats.url, '--coordinator', coordinatorAddress, '--identity', id, '--nodes', String(opts.nodes)],
+      (r) => (r.msg === 'agent started' ? r.metrics : undefined),
+      { logFile: join(dir, `${id}.log`) },
+    );
+    agents.set(id, a);
+    return a;
+  };
+  await Promise.all(Array.from({ length: opts.agents }, (_, i) => addAgent(`agent-${i}`)));
+  const client = await KubeClient.fromFile(api.kubeconfigPath);
+  return {
+    dir,
+    api,
+    nats,
+    coordinator,
+    coordinatorAddress,
+    watcher,
+    agents,
+    client,
+    addAgent,
+    async stop() {
+      await Promise.all([...agents.values()].map((a) => a.stop()));
+      await watcher.stop();
+      await coordinator.stop();
+      await nats.stop();
+      client.close();
+      await api.stop();
+    },
+  };
+}
+
+export async function list(client: KubeClient, path: string): Promise<KubeObject[]> {
+  const r = await client.request<{ items: KubeObject[] }>({ method: 'GET', path });
+  return r.items;
+}
+
+export const listNodes = (c: KubeClient) => list(c, collectionPath(NODES));
+export const listPods = (c: KubeClient) => list(c, collectionPath(PODS));
+export const listVmis = (c: KubeClient) => list(c, collectionPath(VMIS));
+
+export const nodeName = (i: number) => `virtsim-node-${String(i).padStart(5, '0')}`;
+
+/**
+ * What virt-controller leaves behind for a VMI it scheduled: the launcher pod bound to the node
+ * (with the readiness gate virt-controller sets once the domain is unpaused) and the VMI in phase
+ * Scheduled, written as virt-controller.
+ */
+export async function createScheduledVmi(client: KubeClient, name: string, node: string): Promise<void> {
+  const ns = 'default';
+  const pod = await client.request<KubeObject>({
+    method: 'POST',
+    path: collectionPath(PODS, ns),
+    body: {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `virt-launcher-${name}-abcde`, namespace: ns, labels: { 'kubevirt.io': 'virt-launcher', 'vm.kubevirt.io/name': name, 'kubevirt.io/created-by': 'uid' } },
+      spec: {
+        nodeName: node,
+        readinessGates: [{ conditionType: 'kubevirt.io/virtual-machine-unpaused' }],
+        containers: [{ name: 'compute', image: 'quay.io/kubevirt/virt-launcher:v1.6.0' }],
+      },
+    },
+  });
+  await client.request({
+    method: 'PATCH',
+    path: `${collectionPath(PODS, ns)}/${pod.metadata.name}/status`,
+    contentType: 'application/strategic-merge-patch+json',
+    body: { status: { conditions: [{ type: 'kubevirt.io/virtual-machine-unpaused', status: 'True', lastProbeTime: null, lastTransitionTime: new Date().toISOString() }] } },
+    impersonate: { user: CONTROLLER },
+  });
+  const now = new Date().toISOString();
+  await client.request({
+    method: 'POST',
+    path: collectionPath(VMIS, ns),
+    impersonate: { user: CONTROLLER },
+    body: {
+      apiVersion: 'kubevirt.io/v1',
+      kind: 'VirtualMachineInstance',
+      metadata: { name, namespace: ns, labels: { 'kubevirt.io/nodeName': node }, finalizers: ['kubevirt.io/virtualMachineControllerFinalize'] },
+      spec: {
+        domain: { devices: { disks: [{ name: 'containerdisk', disk: { bus: 'virtio' } }], interfaces: [{ name: 'default', masquerade: {} }] }, resources: { requests: { memory: '128Mi' } } },
+        networks: [{ name: 'default', pod: {} }],
+        volumes: [{ name: 'containerdisk', containerDisk: { image: 'quay.io/kubevirt/cirros-container-disk-demo' } }],
+      },
+      status: {
+        phase: 'Scheduled',
+        nodeName: node,
+        activePods: { [pod.metadata.uid!]: node },
+        phaseTransitionTimestamps: [
+          { phase: 'Pending', phaseTransitionTimestamp: now },
+          { phase: 'Scheduling', phaseTransitionTimestamp: now },
+          { phase: 'Scheduled', phaseTransitionTimestamp: now },
+        ],
+        qosClass: 'Burstable',
+      },
+    },
+  });
+}
