@@ -27,7 +27,7 @@ export interface Fleet {
  * nats-server, `virtsim coordinator`, `virtsim watcher` and N `virtsim agent`s, each logging to
  * a file under `dir` (named in failure messages).
  */
-export async function startFleet(opts: { agents: number; nodes: number; ttlMs?: number }): Promise<Fleet> {
+export async function startFleet(opts: { agents: number; nodes: number; ttlMs?: number; leaseSeconds?: number }): Promise<Fleet> {
   const dir = mkdtempSync(join(tmpdir(), 'virtsim-fleet-'));
   const api = await startApiServerForTest();
   const crds = await api.kubectl(['create', '-f', KUBEVIRT_CRDS]);
@@ -50,7 +50,7 @@ export async function startFleet(opts: { agents: number; nodes: number; ttlMs?: 
   const addAgent = async (id: string) => {
     const a = await startVirtsim(
       id,
-      ['agent', '--kubeconfig', api.kubeconfigPath, '--nats', nats.url, '--coordinator', coordinatorAddress, '--identity', id, '--nodes', String(opts.nodes)],
+      ['agent', '--kubeconfig', api.kubeconfigPath, '--nats', nats.url, '--coordinator', coordinatorAddress, '--identity', id, '--nodes', String(opts.nodes), '--lease-duration-seconds', String(opts.leaseSeconds ?? 40)],
       (r) => (r.msg === 'agent started' ? r.metrics : undefined),
       { logFile: join(dir, `${id}.log`) },
     );
@@ -146,4 +146,72 @@ export async function createScheduledVmi(client: KubeClient, name: string, node:
       },
     },
   });
+}
+
+/** Records every change of the watched collection from now on, keyed by namespace/name. */
+export class Recorder {
+  readonly events = new Map<string, Array<{ type: string; object: KubeObject }>>();
+  private readonly stopWatch: Promise<void>;
+  private readonly abort = new AbortController();
+
+  constructor(client: KubeClient, path: string, fromResourceVersion: string) {
+    this.stopWatch = client
+      .stream({ path, query: { watch: true, resourceVersion: fromResourceVersion, allowWatchBookmarks: false }, signal: this.abort.signal }, (line) => {
+        const ev = JSON.parse(line) as { type: string; object: KubeObject };
+        if (ev.type === 'BOOKMARK' || ev.type === 'ERROR') return;
+        const m = ev.object.metadata;
+        const key = m.namespace ? `${m.namespace}/${m.name}` : m.name;
+        let list = this.events.get(key);
+        if (!list) this.events.set(key, (list = []));
+        list.push(ev);
+      })
+      .catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.stopWatch;
+  }
+}
+
+export async function currentResourceVersion(client: KubeClient, path: string): Promise<string> {
+  const r = await client.request<{ metadata: { resourceVersion: string } }>({ method: 'GET', path, query: { limit: 1 } });
+  return r.metadata.resourceVersion;
+}
+
+export async function scrape(metricsUrl: string): Promise<string> {
+  return (await fetch(`${metricsUrl}/metrics`)).text();
+}
+
+/** Sum of a metric's samples whose labels include all of `labels`. */
+export function metricSum(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || (line[name.length] !== '{' && line[name.length] !== ' ')) continue;
+    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+/**
+ * Lease handovers must go through a release (holder emptied) or an expiry: a direct change from
+ * one live holder to another within the lease duration means two agents heartbeated one node.
+ */
+export function leaseViolations(rec: Recorder): string[] {
+  const out: string[] = [];
+  for (const [key, evs] of rec.events) {
+    let prev: KubeObject | undefined;
+    for (const { object } of evs) {
+      const h = object.spec?.holderIdentity ?? '';
+      const ph = prev?.spec?.holderIdentity ?? '';
+      if (prev && ph && h && h !== ph) {
+        const expiresAt = Date.parse(prev.spec.renewTime) + prev.spec.leaseDurationSeconds * 1000;
+        const takenAt = Date.parse(object.spec.acquireTime ?? object.spec.renewTime);
+        if (takenAt < expiresAt) out.push(`${key}: ${ph} -> ${h} at ${object.spec.acquireTime} before ${ph}'s lease expired`);
+      }
+      prev = object;
+    }
+  }
+  return out;
 }

@@ -16,6 +16,7 @@ const HELP = `usage: virtsim agent --kubeconfig FILE --nats URL --coordinator HO
   --node-name-pattern PAT    node names, {i} = zero-padded index (default virtsim-node-{i})
   --stages PATH              stage file or folder, repeatable (default: the repo's stages/)
   --write-concurrency N      parallel API writes (default 32)
+  --lease-duration-seconds N node Lease duration, renewed every N/4 s (default 40, the kubelet's)
   --metrics-host HOST        /metrics and /healthz address (default 127.0.0.1)
   --metrics-port N           (default 0: any free port, logged)`;
 
@@ -32,6 +33,7 @@ export async function runAgentCli(argv: string[]): Promise<number | void> {
       'node-name-pattern': { type: 'string' },
       stages: { type: 'string', multiple: true },
       'write-concurrency': { type: 'string' },
+      'lease-duration-seconds': { type: 'string' },
       'metrics-host': { type: 'string' },
       'metrics-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -59,6 +61,7 @@ export async function runAgentCli(argv: string[]): Promise<number | void> {
     pool: { name: values.pool ?? 'default', count, namePattern: values['node-name-pattern'] },
     stagePaths: values.stages?.length ? values.stages : [DEFAULT_STAGES],
     writeConcurrency: values['write-concurrency'] ? Number(values['write-concurrency']) : undefined,
+    leaseDurationSeconds: values['lease-duration-seconds'] ? Number(values['lease-duration-seconds']) : undefined,
     metricsHost: values['metrics-host'],
     metricsPort: values['metrics-port'] ? Number(values['metrics-port']) : 0,
     log,
