@@ -97,10 +97,12 @@ describe('bus over a real nats-server', () => {
     const sub = agent.subscribeSlots({ onEvent: (e) => got.push(e), onBadMessage: () => {} });
     sub.setSlots([slotOf(nodeA)]);
     await agent.flush();
+    let reconnects = 0;
+    agent.onReconnect(() => reconnects++);
     const oldPid = server.pid;
     await server.restart();
     expect(server.pid).not.toBe(oldPid);
-    await waitFor('both connections back', () => agent.connected && watcher.connected);
+    await waitFor('both connections back', () => agent.connected && watcher.connected && reconnects === 1);
     // The subscription is re-sent by the client after reconnecting; publish until it is in place.
     let rv = 100;
     await waitFor('an event after the restart', async () => {

@@ -108,6 +108,11 @@ export class Bus {
     return this.conn.connected;
   }
 
+  /** Called after every reconnect: resync from a snapshot (see ManagedNatsConnection.onReconnect). */
+  onReconnect(listener: () => void): void {
+    this.conn.onReconnect(listener);
+  }
+
   /** Publishes a change on its node's slot subject; the trace context of `ctx` goes in the headers. */
   publish(event: ObjectEvent, ctx?: Context): void {
     const m = encodeEvent(event, ctx);

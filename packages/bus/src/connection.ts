@@ -22,6 +22,11 @@ export interface ManagedNatsConnection {
   nc: NatsConnection;
   /** False between a disconnect and the following reconnect (for /healthz). */
   readonly connected: boolean;
+  /**
+   * Calls `listener` after every reconnect. Messages published while disconnected may be lost
+   * (core NATS has no replay): an agent resyncs its slots from a snapshot here.
+   */
+  onReconnect(listener: () => void): void;
   /** Flushes pending publishes, lets subscriptions finish their messages, then closes. */
   close(): Promise<void>;
 }
@@ -44,6 +49,7 @@ export async function connectNats(opts: NatsConnectionOptions): Promise<ManagedN
     maxPingOut: 3,
   });
   let connected = true;
+  const reconnectListeners: Array<() => void> = [];
   log?.info({ server: nc.getServer(), name: opts.name }, 'nats connected');
   void (async () => {
     for await (const s of nc.status()) {
@@ -55,6 +61,13 @@ export async function connectNats(opts: NatsConnectionOptions): Promise<ManagedN
         case Events.Reconnect:
           connected = true;
           log?.info({ server: s.data }, 'nats reconnected');
+          for (const l of reconnectListeners) {
+            try {
+              l();
+            } catch (err) {
+              log?.error({ err: String(err) }, 'reconnect listener failed');
+            }
+          }
           break;
         case Events.Error:
           log?.error({ err: String(s.data) }, 'nats async error');
@@ -79,6 +92,9 @@ export async function connectNats(opts: NatsConnectionOptions): Promise<ManagedN
     nc,
     get connected() {
       return connected && !nc.isClosed();
+    },
+    onReconnect(listener) {
+      reconnectListeners.push(listener);
     },
     async close() {
       if (nc.isClosed()) return;
