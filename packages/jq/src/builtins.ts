@@ -23,6 +23,8 @@ import {
 } from './values.ts';
 
 export const NATIVES = new Map<string, Native>();
+/** The builtins that are plain functions of the input and their evaluated arguments (one output). */
+export const VALUE_FUNCTIONS = new Map<string, (input: unknown, ...args: unknown[]) => unknown>();
 
 function vp(path: Path): Path {
   return path === null ? null : NO_PATH;
@@ -37,6 +39,7 @@ export function typeError1(name: string, v: unknown, a: unknown): JqRuntimeError
 
 /** Registers a function of the input and evaluated arguments with one output. */
 export function defValue(name: string, arity: number, f: (input: unknown, ...args: unknown[]) => unknown): void {
+  VALUE_FUNCTIONS.set(`${name}/${arity}`, f);
   if (arity === 0) {
     NATIVES.set(`${name}/0`, (input, path, _args, _env, emit) => emit(f(input), vp(path)));
     return;

@@ -184,7 +184,10 @@ class Parser {
   private parseUnary(allowAs = true): Node {
     if (this.isPunct('-')) {
       this.lex.next();
-      return { k: 'neg', body: this.parseUnary(allowAs) };
+      const body = this.parseUnary(allowAs);
+      // fold `-1` into a literal so `.[-1]` is a constant index
+      if (body.k === 'literal' && typeof body.value === 'number') return { k: 'literal', value: -body.value };
+      return { k: 'neg', body };
     }
     if (this.isPunct('+')) {
       this.lex.next();
