@@ -65,8 +65,11 @@ describe('coordinator over gRPC', () => {
     violations.length = 0;
   });
 
-  const start = async (opts: { ttlMs: number; settleMs?: number; port?: number }) =>
-    (server = await startCoordinatorServer({ port: opts.port ?? 0, ttlMs: opts.ttlMs, settleMs: opts.settleMs ?? 0, log, registry: new Registry() }));
+  let registry = new Registry();
+  const start = async (opts: { ttlMs: number; settleMs?: number; port?: number }) => {
+    registry = new Registry();
+    return (server = await startCoordinatorServer({ port: opts.port ?? 0, ttlMs: opts.ttlMs, settleMs: opts.settleMs ?? 0, log, registry }));
+  };
   const agent = async (id: string) => {
     const a = new FakeAgent(id, server!.address, ledger, violations);
     agents.push(a);
@@ -92,6 +95,10 @@ describe('coordinator over gRPC', () => {
     expect(counts).toEqual([341, 341, 342]);
     expect(new Set(t.owners)).toEqual(new Set(['agent-a', 'agent-b', 'agent-c']));
     expect(a.acting.size + b.acting.size + c.acting.size).toBe(1024);
+    // Each join that took slots from a live agent was a revoke/ack rebalance, and was timed.
+    const metrics = await registry.metrics();
+    expect(Number(/virtsim_coordinator_rebalance_seconds_count (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
+    expect(metrics).toMatch(/virtsim_coordinator_slots\{agent="agent-c"\} 34[12]/);
 
     const cSlots = [...c.acting];
     const movesBefore = t.moves;

@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { FleetState } from './fleet.ts';
 
 /** The coordinator's Prometheus metrics, read from the fleet state at scrape time. */
@@ -65,6 +65,12 @@ export function registerCoordinatorMetrics(registry: Registry, fleet: FleetState
     labelNames: ['method', 'code'],
     registers: [registry],
   });
-  return { expired, rpcs };
+  const rebalance = new Histogram({
+    name: 'virtsim_coordinator_rebalance_seconds',
+    help: 'Time from the table becoming unbalanced (slots revoking or unowned) until every slot is owned and no revoke is pending',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  return { expired, rpcs, rebalance };
 }
 export type CoordinatorMetrics = ReturnType<typeof registerCoordinatorMetrics>;

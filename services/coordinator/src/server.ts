@@ -69,7 +69,22 @@ export async function startCoordinatorServer(opts: CoordinatorServerOptions): Pr
     watches.delete(agentId);
   };
 
+  // Rebalance duration: from the first epoch with revoking or unowned slots (and members to take
+  // them) until the table is complete again.
+  let rebalanceSince: number | undefined;
+  let rebalanceWarnedAt = 0;
+  const trackRebalance = (revoking: number, unowned: number, members: number) => {
+    const busy = members > 0 && (revoking > 0 || unowned > 0);
+    if (busy && rebalanceSince === undefined) rebalanceSince = Date.now();
+    if (!busy && rebalanceSince !== undefined) {
+      metrics.rebalance.observe((Date.now() - rebalanceSince) / 1000);
+      rebalanceSince = undefined;
+      rebalanceWarnedAt = 0;
+    }
+  };
+
   fleet.onEpoch((c) => {
+    trackRebalance(c.revoking, c.unowned, c.members.length);
     log.info(
       { epoch: c.epoch, reason: c.reason, members: c.members, slotsPerAgent: c.slotsPerAgent, revoking: c.revoking, unowned: c.unowned, assigned: c.assigned, revoked: c.revoked, moves: c.moves },
       'epoch',
@@ -185,6 +200,13 @@ export async function startCoordinatorServer(opts: CoordinatorServerOptions): Pr
       metrics.expired.inc();
       log.warn({ agentId: id, ttlMs }, 'agent membership expired; its slots move');
       endWatches(id);
+    }
+    // A revoke nobody acknowledges keeps its slot from moving: say so, once per TTL.
+    const now = Date.now();
+    if (rebalanceSince !== undefined && now - rebalanceSince > ttlMs && now - rebalanceWarnedAt > ttlMs && !fleet.settling) {
+      rebalanceWarnedAt = now;
+      const waitingOn = fleet.membership.ids().filter((id) => fleet.table.revokingSlotsOf(id).length > 0);
+      log.warn({ sinceMs: now - rebalanceSince, revoking: fleet.table.revokingSlots().length, unowned: fleet.table.unownedCount(), waitingOn }, 'rebalance not finished');
     }
   }, Math.max(20, Math.min(250, Math.floor(ttlMs / 10))));
   tick.unref();
