@@ -8,3 +8,5 @@ export * from './merge-patch.ts';
 export * from './patch-schema.ts';
 export * from './strategic-merge-patch.ts';
 export * from './structural-schema.ts';
+export * from './managed-fields.ts';
+export * from './server-side-apply.ts';
