@@ -179,8 +179,11 @@ export async function currentResourceVersion(client: KubeClient, path: string): 
   return r.metadata.resourceVersion;
 }
 
+/** The Prometheus text of a `/metrics` URL (what the services log at start). */
 export async function scrape(metricsUrl: string): Promise<string> {
-  return (await fetch(`${metricsUrl}/metrics`)).text();
+  const res = await fetch(metricsUrl);
+  if (!res.ok) throw new Error(`GET ${metricsUrl}: ${res.status}`);
+  return res.text();
 }
 
 /** Sum of a metric's samples whose labels include all of `labels`. */
