@@ -22,7 +22,7 @@ async function json(args: string[]): Promise<any> {
 
 beforeAll(async () => {
   s = await startApiServerForTest();
-  await ok(['create', '-f', `${KV_CRDS}/virtualmachineinstances.kubevirt.io.yaml`, '-f', `${KV_CRDS}/virtualmachines.kubevirt.io.yaml`, '-f', `${KV_CRDS}/virtualmachineinstancemigrations.kubevirt.io.yaml`]);
+  await ok(['apply', '--server-side', '-f', `${KV_CRDS}/virtualmachineinstances.kubevirt.io.yaml`, '-f', `${KV_CRDS}/virtualmachines.kubevirt.io.yaml`, '-f', `${KV_CRDS}/virtualmachineinstancemigrations.kubevirt.io.yaml`]);
 });
 
 afterAll(async () => {
@@ -154,6 +154,29 @@ spec:
     const stranger = await s.kubectl(['--as', 'system:serviceaccount:default:someone', 'get', 'vmi']);
     expect(stranger.code).not.toBe(0);
     expect(stranger.stderr).toContain('forbidden');
+  });
+
+  it('applies server-side with field managers, and refuses to take a field another manager owns', async () => {
+    const cm = (v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shared}\ndata: {owned: "${v}"}\n`;
+    await ok(['apply', '--server-side', '--field-manager', 'alice', '-f', '-'], cm('a'));
+    const r = await s.kubectl(['apply', '--server-side', '--field-manager', 'bob', '-f', '-'], { input: cm('b') });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('conflict with "alice"');
+    expect(r.stderr).toContain('.data.owned');
+    await ok(['apply', '--server-side', '--field-manager', 'bob', '--force-conflicts', '-f', '-'], cm('b'));
+    const o = await json(['get', 'configmap', 'shared', '--show-managed-fields']);
+    expect(o.data.owned).toBe('b');
+    expect(o.metadata.managedFields.map((m: any) => m.manager)).toContain('bob');
+  });
+
+  it('validates custom resources against the CRD schema (422 naming the field) and prunes unknown fields', async () => {
+    const r = await s.kubectl(['apply', '-f', '-'], { input: 'apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstance\nmetadata: {name: bad}\nspec: {domain: {devices: {}, memory: {guest: 1Gi}}, terminationGracePeriodSeconds: "soon"}\n' });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/spec\.terminationGracePeriodSeconds: Invalid value: "string": spec\.terminationGracePeriodSeconds in body must be of type integer/);
+    await ok(['apply', '--server-side', '--validate=false', '-f', '-'], 'apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstance\nmetadata: {name: pruned}\nspec: {domain: {devices: {}}, bogusField: 1}\n');
+    const o = await json(['get', 'vmi', 'pruned']);
+    expect(o.spec.domain).toBeDefined();
+    expect(o.spec.bogusField).toBeUndefined();
   });
 
   it('prints node columns as kubectl does', async () => {

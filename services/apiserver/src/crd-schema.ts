@@ -2,14 +2,28 @@
  * The bridge to @virtsim/apimachinery's structural schemas: checking a CRD's openAPIV3Schema, and
  * compiling it into the admit step (prune unknown fields, apply defaults, validate) for its objects.
  */
-import type { FieldError } from '@virtsim/apimachinery';
+import { checkStructuralSchema, compileSchema, type CompiledSchema, type FieldError, type OpenAPISchema } from '@virtsim/apimachinery';
 
 type Obj = Record<string, unknown>;
 
-export function checkCrdSchema(_schema: unknown, _path: string): FieldError[] {
-  return [];
+export function checkCrdSchema(schema: unknown, path: string): FieldError[] {
+  return checkStructuralSchema(schema, path);
 }
 
-export function compileCrdSchema(_schema: unknown): ((obj: Obj) => FieldError[]) | undefined {
-  return undefined;
+export interface CrdAdmission {
+  admit(obj: Obj): FieldError[];
+  compiled: CompiledSchema;
+}
+
+/** Prunes, defaults, then validates an object in place, as kube-apiserver does for custom resources. */
+export function compileCrdSchema(schema: unknown): CrdAdmission {
+  const compiled = compileSchema(schema as OpenAPISchema);
+  return {
+    compiled,
+    admit(obj: Obj): FieldError[] {
+      compiled.prune(obj);
+      compiled.applyDefaults(obj);
+      return compiled.validate(obj);
+    },
+  };
 }

@@ -68,10 +68,16 @@ export function resourceTypesOf(crd: Obj): ResourceType[] {
       hasStatus: !!v.subresources?.status,
       columns,
       extraSubresources: [],
-      crd: { crdName: crd.metadata.name, schema, admit: schema ? compileCrdSchema(schema) : undefined },
+      crd: crdInfo(crd.metadata.name, schema),
     });
   }
   return out;
+}
+
+function crdInfo(crdName: string, schema: unknown): ResourceType['crd'] {
+  if (!schema) return { crdName };
+  const c = compileCrdSchema(schema);
+  return { crdName, schema, admit: c.admit, patchSchema: c.compiled.patchSchema };
 }
 
 export class CrdManager implements ObjectHooks {

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { generateName, validateAnnotations, validateLabels, validateObjectMeta, type FieldError } from '@virtsim/apimachinery';
 import type { UserInfo } from './auth.ts';
 import { behaviourOf, indexFields } from './builtins.ts';
+import { recordWrite } from './apply.ts';
 import { apiVersionOf, type ResourceType } from './resources.ts';
 import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound } from './status.ts';
 import type { Entry, Store } from './store.ts';
@@ -17,6 +18,8 @@ type Obj = Record<string, any>;
 export interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
+  /** Server-side apply already computed managedFields. */
+  applied?: boolean;
 }
 
 export interface DeleteOptions {
@@ -161,8 +164,8 @@ export class ObjectService {
     behaviourOf(rt.storeKey)?.prepareForCreate?.(obj);
     for (const h of this.hooks) h.admit?.('CREATE', rt, obj, null, user);
     this.validateCommon(rt, obj, null);
+    if (opts.fieldManager && !opts.applied) obj = recordWrite(rt, null, obj, opts.fieldManager);
     obj = ordered(obj);
-    if (opts.fieldManager) recordManager(obj, opts.fieldManager, 'Update');
     if (opts.dryRun) return obj;
     this.store.put(rt.storeKey, { obj, fields: indexFields(rt.storeKey, obj) });
     this.afterWrite(rt, obj);
@@ -207,7 +210,8 @@ export class ObjectService {
     for (const h of this.hooks) h.admit?.('UPDATE', rt, obj, old, user);
     if (sub !== 'status') this.validateCommon(rt, obj, old);
     if (specChanged(rt, old, obj)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
-    if (opts.fieldManager) recordManager(obj, opts.fieldManager, 'Update', sub);
+    // managedFields are kept for writers that name themselves, or once an object has them.
+    if (!opts.applied && (opts.fieldManager || Array.isArray(old.metadata.managedFields))) obj = recordWrite(rt, old, obj, opts.fieldManager ?? 'unknown', sub);
     obj = ordered(obj);
     // No-op: nothing changed but the resourceVersion, so nothing is written (no event, same RV).
     obj.metadata.resourceVersion = String(entry.rv);
@@ -370,17 +374,4 @@ export class ObjectService {
   private afterWrite(rt: ResourceType, obj: Obj | null, name?: string): void {
     for (const h of this.hooks) h.afterWrite?.(rt, obj, name ?? obj?.metadata?.name);
   }
-}
-
-/** managedFields entry of an Update by `manager` (fieldsV1 omitted unless apply computed it). */
-function recordManager(obj: Obj, manager: string, operation: 'Update' | 'Apply', sub?: string): void {
-  const mf: Obj[] = Array.isArray(obj.metadata.managedFields) ? obj.metadata.managedFields : [];
-  const entry: Obj = { manager, operation, apiVersion: obj.apiVersion, time: nowTimestamp(), fieldsType: 'FieldsV1', fieldsV1: {} };
-  if (sub) entry.subresource = sub;
-  const i = mf.findIndex((m) => m.manager === manager && m.operation === operation && (m.subresource ?? '') === (sub ?? ''));
-  if (i >= 0) {
-    entry.fieldsV1 = mf[i].fieldsV1 ?? {};
-    mf[i] = entry;
-  } else mf.push(entry);
-  obj.metadata.managedFields = mf;
 }

@@ -1,4 +1,4 @@
-import type { FieldError } from '@virtsim/apimachinery';
+import type { FieldError, PatchSchema } from '@virtsim/apimachinery';
 
 /** What the server serves: one ResourceType per group/version/resource, built-in or from a CRD. */
 
@@ -39,6 +39,8 @@ export interface CustomResourceInfo {
   crdName: string;
   /** Validates, prunes and defaults an object in place; returns field errors. Absent without a schema. */
   admit?: (obj: Record<string, unknown>) => FieldError[];
+  /** List semantics (x-kubernetes-list-type) for server-side apply. */
+  patchSchema?: PatchSchema;
   /** The version's openAPIV3Schema, for /openapi/v3. */
   schema?: unknown;
 }

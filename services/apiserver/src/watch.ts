@@ -26,6 +26,7 @@ export interface WatchOptions {
 export class WatchStream implements WatcherSink {
   private readonly o: WatchOptions;
   closed = false;
+  slowClosed = false;
   lastRv = 0;
   /** Bytes the initial replay left buffered: the bound applies to what comes after. */
   baseline = 0;
@@ -76,15 +77,17 @@ export class WatchStream implements WatcherSink {
     if (this.closed) return;
     this.sent++;
     this.o.res.write(chunk);
-    if (this.o.res.writableLength > this.o.maxBufferedBytes + this.baseline) this.close();
+    if (this.o.res.writableLength > this.o.maxBufferedBytes + this.baseline) this.close(true);
   }
 
-  close(): void {
+  /** Ends the stream; `slow`: the client stopped reading, so its buffered bytes are dropped too. */
+  close(slow = false): void {
     if (this.closed) return;
     this.closed = true;
+    this.slowClosed = slow;
     this.o.onClose();
     if (!this.o.res.writableEnded) this.o.res.end();
     // A reader that does not read would keep the socket (and its buffer) forever.
-    if (this.o.res.writableLength > 0) this.o.res.socket?.destroy();
+    if (slow) this.o.res.socket?.destroy();
   }
 }
