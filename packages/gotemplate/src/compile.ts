@@ -255,6 +255,14 @@ export class CompiledSet {
         const r = c(s, d, v, MISSING);
         return r === null ? undefined : r;
       };
+    } else if (cmds.length === 2) {
+      const [c0, c1] = cmds as [Cmd, Cmd];
+      run = (s, d, v) => {
+        let val = c0(s, d, v, MISSING);
+        if (val === null) val = undefined;
+        val = c1(s, d, v, val);
+        return val === null ? undefined : val;
+      };
     } else {
       run = (s, d, v) => {
         let val: unknown = MISSING;
@@ -430,7 +438,7 @@ export class CompiledSet {
     };
 
     const invoke = (s: State, fn: Function, argv: unknown[], native: boolean): unknown => {
-      if (!native) for (let i = 0; i < argv.length; i++) argv[i] = argv[i] === undefined ? null : toPlain(argv[i]);
+      if (!native) for (let i = 0; i < argv.length; i++) argv[i] = plainArg(argv[i]);
       try {
         return fn(...argv);
       } catch (e) {
@@ -440,10 +448,20 @@ export class CompiledSet {
       }
     };
 
+    // Inline cache: callers pass the same FuncMap object on every execute.
+    let cachedFuncs: FuncMap | undefined | null = null;
+    let cachedFn: Function | undefined;
+    let cachedNative = false;
     const userFn = (s: State): Function | undefined => {
       const f = s.funcs;
-      return f !== undefined && Object.hasOwn(f, name) ? f[name] : undefined;
+      if (f !== cachedFuncs) {
+        cachedFuncs = f;
+        cachedFn = f !== undefined && Object.hasOwn(f, name) ? f[name] : undefined;
+        cachedNative = cachedFn !== undefined && nativeFuncs.has(cachedFn);
+      }
+      return cachedFn;
     };
+    const plainArg = (x: unknown): unknown => (x === undefined ? null : typeof x === 'object' || typeof x === 'bigint' ? toPlain(x) : x);
 
     if (name === 'and' || name === 'or') {
       const isOr = name === 'or';
@@ -493,6 +511,31 @@ export class CompiledSet {
       return (s, d, v, final) => this.generic(s, d, v, final, args, userFn(s) ?? builtin, invoke, checkArity);
     }
 
+    const callErr = (s: State, e: unknown): never => {
+      if (e instanceof TemplateExecError) throw e;
+      return cmdLoc.fail(s, `error calling ${name}: ${e instanceof Error ? e.message : String(e)}`, e);
+    };
+    if (nargs <= 1) {
+      // The common shapes (Now, Quote x, x | Quote, YAML x) without an argument array.
+      const a0 = args[0];
+      return (s, d, v, final) => {
+        const fn = userFn(s);
+        if (!fn) return idLoc.fail(s, `"${name}" is not a defined function`);
+        const native = cachedNative;
+        let x: unknown = a0 === undefined ? MISSING : a0(s, d, v);
+        let y: unknown = final;
+        if (!native) {
+          if (x !== MISSING) x = plainArg(x);
+          if (y !== MISSING) y = plainArg(y);
+        }
+        try {
+          if (x === MISSING) return y === MISSING ? fn() : fn(y);
+          return y === MISSING ? fn(x) : fn(x, y);
+        } catch (e) {
+          return callErr(s, e);
+        }
+      };
+    }
     return (s, d, v, final) => {
       const fn = userFn(s);
       if (!fn) return idLoc.fail(s, `"${name}" is not a defined function`);
