@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { context, propagation, trace, type Span } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { NatsServer } from '@virtsim/testkit/nats-server';
 import { waitFor } from '@virtsim/testkit/wait';
 import { Bus } from './bus.ts';
@@ -90,6 +92,24 @@ describe('bus over a real nats-server', () => {
     expect(items.every((i) => i.object.metadata.managedFields === undefined)).toBe(true);
     await expect(agent.requestSnapshot([5000])).rejects.toThrow(/slots\[\] must be an integer in \[0, 1024\)/);
     served.unsubscribe();
+  });
+
+  it("carries the publisher's trace context through the server to the subscriber", async () => {
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    try {
+      const got: DecodedEvent[] = [];
+      const sub = agent.subscribeSlots({ onEvent: (e) => got.push(e), onBadMessage: () => {} });
+      sub.setSlots([slotOf(nodeC)]);
+      await agent.flush();
+      const sc = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1 };
+      const ctx = trace.setSpan(context.active(), trace.wrapSpanContext(sc) as Span);
+      watcher.publish({ type: 'ADDED', kind: 'Pod', node: nodeC, object: pod('traced', nodeC, 7), receivedAt: Date.now() }, ctx);
+      await waitFor('the traced event', () => got.length === 1);
+      expect(trace.getSpanContext(got[0].traceContext)).toMatchObject({ traceId: sc.traceId, spanId: sc.spanId, isRemote: true });
+      sub.close();
+    } finally {
+      propagation.disable();
+    }
   });
 
   it('resumes delivery after the NATS server restarts', async () => {

@@ -176,6 +176,22 @@ describe('coordinator over gRPC', () => {
     expect(violations).toEqual([]);
   });
 
+  it('offers assignments as an async iterator too', async () => {
+    await start({ ttlMs: 2_000 });
+    const c = new CoordinatorClient({ address: server!.address, agentId: 'iter' });
+    const seen: number[] = [];
+    const consumer = (async () => {
+      for await (const a of c.assignments()) {
+        seen.push(a.slots.length);
+        if (a.slots.length === 1024) break;
+      }
+    })();
+    await c.start();
+    await consumer;
+    expect(seen.at(-1)).toBe(1024);
+    await c.leave();
+  });
+
   it('rejects a join with an empty agent id or a slot out of range', async () => {
     await start({ ttlMs: 1_000 });
     const c = new CoordinatorClient({ address: server!.address, agentId: 'x' });
