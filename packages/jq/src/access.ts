@@ -12,7 +12,9 @@ export function fail(message: string): JqRuntimeError {
 export function getField(o: JsonObject, k: string): unknown {
   const v = o[k];
   if (v === undefined) return null;
-  return hasOwn.call(o, k) ? v : null;
+  // JSON values are never functions: only inherited members (and `__proto__`) need the own check
+  if (typeof v === 'function' || k === '__proto__') return hasOwn.call(o, k) ? v : null;
+  return v;
 }
 
 function clampIndex(i: number, min: number, max: number): number {

@@ -3,7 +3,7 @@
 export type Node =
   | { k: 'identity' }
   | { k: 'recurse' } // `..`
-  | { k: 'index'; target: Node; index: Node } // `.foo`, `."foo"`, `.[e]`
+  | { k: 'index'; target: Node; index: Node; chain?: unknown[] | false } // `.foo`, `."foo"`, `.[e]`; chain: cached constant keys from `.`
   | { k: 'slice'; target: Node; from: Node | null; to: Node | null }
   | { k: 'iterate'; target: Node } // `.[]`
   | { k: 'try'; body: Node; handler: Node | null } // `try f catch g`, `f?`

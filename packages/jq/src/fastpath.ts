@@ -44,6 +44,39 @@ function field(key: string): (v: unknown) => unknown {
   return (v) => (isObject(v) ? getField(v, key) : v === null || v === undefined ? null : indexValue(v, key));
 }
 
+/** The string keys of `.a.b["c"]…` applied to `.`, or null. */
+function stringChain(n: Node): string[] | null {
+  const keys: string[] = [];
+  let cur = n;
+  while (cur.k === 'index') {
+    if (cur.index.k !== 'literal' || typeof cur.index.value !== 'string') return null;
+    keys.push(cur.index.value);
+    cur = cur.target;
+  }
+  return cur.k === 'identity' ? keys.reverse() : null;
+}
+
+/** One closure for a whole constant path (unrolled for the usual depths). */
+function chainGetter(keys: string[]): One {
+  const step = (v: unknown, k: string): unknown =>
+    isObject(v) ? getField(v, k) : v === null || v === undefined ? null : indexValue(v, k);
+  const [a, b, c] = keys as [string, string, string];
+  switch (keys.length) {
+    case 1:
+      return (x) => step(x, a);
+    case 2:
+      return (x) => step(step(x, a), b);
+    case 3:
+      return (x) => step(step(step(x, a), b), c);
+    default:
+      return (x) => {
+        let v = x;
+        for (let i = 0; i < keys.length; i++) v = step(v, keys[i]!);
+        return v;
+      };
+  }
+}
+
 function iterateMany(t: unknown, emit: (v: unknown) => boolean): boolean {
   if (Array.isArray(t)) {
     for (let i = 0; i < t.length; i++) if (emit(t[i] === undefined ? null : t[i])) return true;
@@ -139,6 +172,8 @@ function compileNode(n: Node): Compiled | null {
       });
     }
     case 'index': {
+      const keys = stringChain(n);
+      if (keys !== null) return one(chainGetter(keys));
       const target = compileNode(n.target);
       if (target === null) return null;
       if (n.index.k === 'literal') {

@@ -92,6 +92,16 @@ export function ev(n: Node, input: unknown, path: Path, env: Scope, emit: Emit):
       return;
     case 'index': {
       const idx = n.index;
+      if (path === null) {
+        // `.a.b[0]…` from `.`: walk the constant keys without a closure per step
+        const chain = n.chain ?? (n.chain = constantChain(n));
+        if (chain !== false) {
+          let v = input;
+          for (let i = 0; i < chain.length; i++) v = indexValue(v, chain[i]);
+          emit(v, null);
+          return;
+        }
+      }
       if (idx.k === 'literal') {
         const key = idx.value;
         if (n.target.k === 'identity') {
@@ -237,6 +247,18 @@ export function ev(n: Node, input: unknown, path: Path, env: Scope, emit: Emit):
       evalUpdate(n.op, n.left, n.right, input, env, valuePath(path), emit);
       return;
   }
+}
+
+/** The keys of a chain of constant indexes applied to `.`, or false. */
+function constantChain(n: Node): unknown[] | false {
+  const keys: unknown[] = [];
+  let cur = n;
+  while (cur.k === 'index') {
+    if (cur.index.k !== 'literal') return false;
+    keys.push(cur.index.value);
+    cur = cur.target;
+  }
+  return cur.k === 'identity' ? keys.reverse() : false;
 }
 
 export function iterate(t: unknown, tp: Path, emit: Emit): void {

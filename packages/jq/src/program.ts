@@ -13,12 +13,8 @@ export interface JqProgram {
   first(input: unknown, vars?: Record<string, unknown>): unknown;
 }
 
-class FirstFound {
-  value: unknown;
-  constructor(value: unknown) {
-    this.value = value;
-  }
-}
+/** Thrown to stop a program once first() has its value. */
+const STOP = { stop: true };
 
 function scopeFor(vars: Record<string, unknown> | undefined): Scope {
   let env: Scope = null;
@@ -51,14 +47,19 @@ export class InterpretedProgram implements JqProgram {
   }
 
   first(input: unknown, vars?: Record<string, unknown>): unknown {
+    // no exception for the common single-output program: stop (by throwing) only at a second
+    // output; anything raised after the first output is not part of "the first output"
+    let found = false;
+    let value: unknown;
     try {
       ev(this.ast, input, null, scopeFor(vars), (v) => {
-        throw new FirstFound(v);
+        if (found) throw STOP;
+        found = true;
+        value = v;
       });
     } catch (e) {
-      if (e instanceof FirstFound) return e.value;
-      rethrow(e);
+      if (!found) rethrow(e);
     }
-    return undefined;
+    return found ? value : undefined;
   }
 }
