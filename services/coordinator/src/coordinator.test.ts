@@ -1,3 +1,5 @@
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { createLogger } from '@virtsim/telemetry';
@@ -49,6 +51,31 @@ class FakeAgent {
     this.acting.clear();
     await this.client.leave();
   }
+}
+
+/** A loopback TCP proxy that can be cut, to partition one agent from the coordinator. */
+async function startProxy(targetPort: number): Promise<{ port: number; cut(): void; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let isCut = false;
+  const server: Server = createServer((client) => {
+    if (isCut) return void client.destroy();
+    const upstream = createConnection({ host: '127.0.0.1', port: targetPort });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    cut() {
+      isCut = true;
+      for (const s of sockets) s.destroy();
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 describe('coordinator over gRPC', () => {
@@ -140,6 +167,32 @@ describe('coordinator over gRPC', () => {
     expect(moved.now).toBeGreaterThanOrEqual(expiresAt);
     await waitFor('2 agents with a stable table', stable(2));
     expect(violations).toEqual([]);
+  });
+
+  it('a partitioned agent stops acting before anyone else takes its slots', async () => {
+    await start({ ttlMs: 800 });
+    const proxy = await startProxy(server!.port);
+    try {
+      await agent('agent-a');
+      // b reaches the coordinator only through the proxy.
+      const b = new FakeAgent('agent-b', `127.0.0.1:${proxy.port}`, ledger, violations);
+      agents.push(b);
+      await b.client.start();
+      const t = await waitFor('2 agents with a stable table', stable(2));
+      const bSlots = t.members.find((m) => m.agentId === 'agent-b')!.slots;
+      proxy.cut();
+      // b keeps running but cannot heartbeat: it must drop its slots by itself (the ledger
+      // records a violation if a takes a slot b still acts on).
+      await waitFor('a owns all slots', async () => {
+        const t2 = await agents[0].client.getTable();
+        return t2.members.length === 1 && bSlots.every((s) => agents[0].acting.has(s));
+      });
+      expect(b.lost).toBe(1);
+      expect(b.acting.size).toBe(0);
+      expect(violations).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('a restarted coordinator rebuilds the same table from re-joining agents', async () => {
