@@ -66,7 +66,6 @@ export function lex(src: string): Token[] {
       while (textEnd > textStart && isSpace(src[textEnd - 1])) textEnd--;
     }
     if (textEnd > textStart) tokens.push({ type: 'text', val: src.slice(textStart, textEnd), pos: textStart });
-    tokens.push({ type: 'leftDelim', val: '{{', pos: x });
     if (trimLeft) after += 2;
     // Comments sit right against the delimiters (after an optional trim marker).
     if (src.startsWith('/*', after)) {
@@ -84,6 +83,7 @@ export function lex(src: string): Token[] {
       trimNextText = trimRight;
       continue;
     }
+    tokens.push({ type: 'leftDelim', val: '{{', pos: x });
     const r = lexAction(src, after, tokens);
     pos = r.pos;
     trimNextText = r.trimRight;

@@ -78,7 +78,7 @@ export class Parser {
         this.i = save;
       }
       const n = this.textOrAction();
-      if (n.kind === 'end' || n.kind === 'else') this.fail(`unexpected ${n.kind === 'end' ? '{{end}}' : '{{else}}'}`);
+      if (n.kind === 'end' || n.kind === 'else') this.failAt(n.pos, `unexpected ${n.kind === 'end' ? '{{end}}' : '{{else}}'}`);
       else root.nodes.push(n);
     }
     const main: ParsedTemplate = { name: this.name, root, slots: this.slots };
