@@ -10,3 +10,5 @@ export * from './strategic-merge-patch.ts';
 export * from './structural-schema.ts';
 export * from './managed-fields.ts';
 export * from './server-side-apply.ts';
+export * from './status.ts';
+export * from './list-options.ts';
