@@ -83,6 +83,7 @@ export class CoordinatorClient {
   private joined = false;
   private lostReported = false;
   private stopped = false;
+  private closed = false;
   private stream: grpc.ClientReadableStream<Assignment__Output> | undefined;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -316,18 +317,22 @@ export class CoordinatorClient {
    * Stops heartbeats and closes the channel.
    */
   async leave(): Promise<void> {
+    if (this.closed) return;
     await this.halt();
     try {
       await unary<LeaveRequest, LeaveResponse__Output>(this.grpcClient.leave.bind(this.grpcClient), { agentId: this.agentId }, 5_000);
     } catch (err) {
       this.log?.warn({ err: (err as Error).message }, 'leave failed; the membership will expire');
     }
+    this.closed = true;
     this.grpcClient.close();
   }
 
-  /** Stops without leaving (as a crash would look to the coordinator): the membership expires. */
+  /** Stops without leaving (as a crash would look to the coordinator): the membership expires. Idempotent, also after leave(). */
   async close(): Promise<void> {
+    if (this.closed) return;
     await this.halt();
+    this.closed = true;
     this.grpcClient.close();
   }
 }
