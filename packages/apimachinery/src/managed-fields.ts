@@ -280,6 +280,21 @@ export interface Comparison {
   removed: FieldSet;
 }
 
+/**
+ * A whole added (or removed) subtree: structured-merge-diff's Compare records every node of it,
+ * containers included (which is where the `.` entries of Update managers come from). Top-level
+ * fields (spec, metadata, status) are left out: on built-in kinds they always exist as structs.
+ */
+function addSubtree(v: unknown, schema: PatchSchema | undefined, node: FieldSet, depth: number, item: boolean): void {
+  if (depth >= 2 || item) node.member = true;
+  const cs = childrenOf(v, schema);
+  if (!cs) {
+    if (depth >= 1) node.member = true;
+    return;
+  }
+  for (const c of cs) addSubtree(c.value, c.schema, node.ensure(c.pe), depth + 1, c.item);
+}
+
 /** What changed from `a` to `b`, as field sets (structured-merge-diff's Compare). */
 export function compareObjects(a: unknown, b: unknown, schema: PatchSchema | undefined): Comparison {
   const cmp: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
@@ -289,8 +304,7 @@ export function compareObjects(a: unknown, b: unknown, schema: PatchSchema | und
       const target = x === undefined ? cmp.added : cmp.removed;
       let n = target;
       for (const pe of path) n = n.ensure(pe);
-      addFieldSetOf(x === undefined ? y : x, s, n);
-      if (item) n.member = true;
+      addSubtree(x === undefined ? y : x, s, n, path.length, item);
       return;
     }
     // An empty object compares as a container with no children (not as a leaf) when the other side has fields.

@@ -164,13 +164,14 @@ describe('recordUpdate', () => {
         apiVersion: 'v1',
         time: T1,
         fieldsType: 'FieldsV1',
-        fieldsV1: { 'f:metadata': { 'f:labels': { 'f:app': {} } }, 'f:spec': { 'f:replicas': {} } },
+        // As on a real cluster: the labels map was created by this write, so it is owned itself (`.`).
+        fieldsV1: { 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } }, 'f:spec': { 'f:replicas': {} } },
       },
     ]);
     const edited = recordUpdate({ oldObj: created, newObj: { ...created, spec: { replicas: 2 } }, manager: 'kubectl-edit', apiVersion: 'v1', time: T2 });
     const byName = Object.fromEntries(managed(edited).map((e) => [e.manager, e.fieldsV1]));
     expect(byName).toEqual({
-      'kubectl-create': { 'f:metadata': { 'f:labels': { 'f:app': {} } } },
+      'kubectl-create': { 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } } },
       'kubectl-edit': { 'f:spec': { 'f:replicas': {} } },
     });
   });
