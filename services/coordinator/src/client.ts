@@ -88,6 +88,8 @@ export class CoordinatorClient {
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private handlerChain: Promise<void> = Promise.resolve();
+  /** Revoked slots the handler has let go of, not acknowledged yet (the coordinator was unreachable). */
+  private pendingAck: number[] = [];
   private readonly iterators = new Set<(a: SlotAssignment) => void>();
 
   constructor(opts: CoordinatorClientOptions) {
@@ -173,6 +175,7 @@ export class CoordinatorClient {
         await unary<HeartbeatRequest, HeartbeatResponse__Output>(this.grpcClient.heartbeat.bind(this.grpcClient), { agentId: this.agentId, epoch: this.current.epoch }, Math.max(100, this.heartbeatIntervalMs));
         // After a loss the agent gave up its slots: only a fresh Join may hand it slots again.
         if (this.joined) this.accepted(sentAt);
+        if (this.joined && this.pendingAck.length > 0) await this.flushAck();
       } catch (err) {
         const code = (err as grpc.ServiceError).code;
         if (code === grpc.status.NOT_FOUND) {
@@ -264,8 +267,23 @@ export class CoordinatorClient {
         this.log?.warn({ err: (err as Error).message }, 'assignment handler failed; not acknowledging its revokes');
         return;
       }
-      if (a.revoking.length > 0 && !a.lost) await this.ackRevoke(a.revoking).catch(() => undefined);
+      if (a.revoking.length > 0 && !a.lost) {
+        this.pendingAck = a.revoking;
+        await this.flushAck();
+      }
     });
+  }
+
+  /** Sends the acknowledgement the handler earned; kept for the next heartbeat if it fails. */
+  private async flushAck(): Promise<void> {
+    const slots = this.pendingAck;
+    if (slots.length === 0) return;
+    try {
+      await this.ackRevoke(slots);
+      if (this.pendingAck === slots) this.pendingAck = [];
+    } catch (err) {
+      this.log?.debug({ err: (err as Error).message }, 'revoke acknowledgement failed; retrying with the next heartbeat');
+    }
   }
 
   /**
