@@ -189,3 +189,33 @@ describe('recordUpdate', () => {
     expect((cleared.metadata as JsonObject).managedFields).toBeUndefined();
   });
 });
+
+describe('server-side apply of real KubeVirt objects', async () => {
+  const { existsSync, readFileSync } = await import('node:fs');
+  const { parse } = await import('yaml');
+  const ref = new URL('../../../../shared/reference/kubevirt/', import.meta.url);
+  const present = existsSync(new URL('crds/virtualmachineinstances.kubevirt.io.yaml', ref));
+  it.skipIf(!present)('applies a VMI twice without change, records the status writer, and removes a label no longer applied', () => {
+    const crd = parse(readFileSync(new URL('crds/virtualmachineinstances.kubevirt.io.yaml', ref), 'utf8'));
+    const listTypes = compileSchema(crd.spec.versions[0].schema.openAPIV3Schema).patchSchema;
+    const vmi = parse(readFileSync(new URL('examples/vmi-fedora.yaml', ref), 'utf8')) as JsonObject;
+    const first = apply({ live: undefined, applied: vmi, manager: 'kubectl', listTypes });
+    const again = apply({ live: first, applied: vmi, manager: 'kubectl', listTypes });
+    expect(again).toEqual(first);
+    const running = recordUpdate({ oldObj: again, newObj: { ...again, status: { phase: 'Running' } }, manager: 'virt-handler', apiVersion: 'kubevirt.io/v1', time: T2 });
+    const relabeled = apply({
+      live: running,
+      applied: { ...vmi, metadata: { name: 'vmi-fedora', labels: {}, finalizers: ['a'] } },
+      manager: 'kubectl',
+      listTypes,
+      time: T2,
+    });
+    expect((relabeled.metadata as JsonObject).labels).toEqual({});
+    expect(relabeled.status).toEqual({ phase: 'Running' });
+    expect(managed(relabeled).map((e) => [e.manager, e.operation])).toEqual([
+      ['kubectl', 'Apply'],
+      ['virt-handler', 'Update'],
+    ]);
+    expect(JSON.stringify(managed(relabeled)[0]!.fieldsV1)).toContain('"f:finalizers":{"v:\\"a\\"":{}}');
+  });
+});

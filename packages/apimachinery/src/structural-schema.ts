@@ -10,6 +10,7 @@ import { fieldErrors, goFloat } from './errors.ts';
 import { deepClone, deepEqual, isObject, jsonTypeOf } from './json.ts';
 import type { JsonObject } from './json.ts';
 import type { PatchSchema } from './patch-schema.ts';
+import { objectMetaPatchSchema } from './patch-schema.ts';
 
 /** A JSONSchemaProps as found in a CRD (decoded YAML/JSON). */
 export type OpenAPISchema = Record<string, unknown>;
@@ -689,11 +690,15 @@ function validateObject(v: JsonObject, node: Node, path: PathStack, errs: FieldE
 
 // ---- list types for server-side apply / strategic merge ----
 
-function toPatchSchema(node: Node): PatchSchema {
+function toPatchSchema(node: Node, isResource = false): PatchSchema {
   const out: PatchSchema = {};
   if (node.properties) {
     out.fields = {};
-    for (const [k, c] of node.properties) out.fields[k] = toPatchSchema(c);
+    for (const [k, c] of node.properties) out.fields[k] = toPatchSchema(c, c.embedded);
+  }
+  if (isResource) {
+    // ObjectMeta's own list types (finalizers as a set, ownerReferences by uid) hold for custom resources too.
+    out.fields = { ...out.fields, metadata: objectMetaPatchSchema };
   }
   if (node.additional !== undefined && node.additional !== true) out.values = toPatchSchema(node.additional);
   if (node.items) out.items = toPatchSchema(node.items);
@@ -739,7 +744,7 @@ export function compileSchema(schema: OpenAPISchema): CompiledSchema {
       if (root.hasDefaults || root.properties) defaultValue(obj, root);
     },
     get patchSchema(): PatchSchema {
-      return (patchSchema ??= toPatchSchema(root));
+      return (patchSchema ??= toPatchSchema(root, true));
     },
   };
 }
