@@ -39,8 +39,9 @@ describe('VMI lifecycle (vmi set)', () => {
     const { plan, after } = step(all, vmi, ctx);
     expect(plan.stage.name).toBe('vmi-running');
     expect(countWrites(plan.requests)).toBe(1);
-    const patch = plan.requests[0]!;
-    expect(patch.kind === 'patch' && patch.impersonate?.username).toBe('system:serviceaccount:kubevirt:kubevirt-controller');
+    expect(plan.requests[0]).toMatchObject({ kind: 'event', type: 'Normal', reason: 'Started', message: 'VirtualMachineInstance started.' });
+    const patch = plan.requests.find((r) => r.kind === 'patch');
+    expect(patch?.kind === 'patch' && patch.impersonate?.username).toBe('system:serviceaccount:kubevirt:kubevirt-controller');
 
     const s = asObj(after).status;
     expect(s.phase).toBe('Running');
