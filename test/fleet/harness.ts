@@ -29,55 +29,67 @@ export interface Fleet {
  */
 export async function startFleet(opts: { agents: number; nodes: number; ttlMs?: number; leaseSeconds?: number }): Promise<Fleet> {
   const dir = mkdtempSync(join(tmpdir(), 'virtsim-fleet-'));
-  const api = await startApiServerForTest();
-  const crds = await api.kubectl(['create', '-f', KUBEVIRT_CRDS]);
-  if (crds.code !== 0) throw new Error(`applying KubeVirt CRDs failed: ${crds.stderr}`);
-  const nats = await startNatsServer();
-  const coordinator = await startVirtsim(
-    'coordinator',
-    ['coordinator', '--port', '0', '--ttl-ms', String(opts.ttlMs ?? 3000), '--settle-ms', '0'],
-    (r) => (r.msg === 'coordinator ready' ? r.grpcPort : undefined),
-    { logFile: join(dir, 'coordinator.log') },
-  );
-  const coordinatorAddress = `127.0.0.1:${coordinator.readyValue}`;
-  const watcher = await startVirtsim(
-    'watcher',
-    ['watcher', '--kubeconfig', api.kubeconfigPath, '--nats', nats.url, '--identity', 'watcher-0'],
-    (r) => (r.msg === 'watcher started' ? r.metrics : undefined),
-    { logFile: join(dir, 'watcher.log') },
-  );
-  const agents = new Map<string, ServiceProcess>();
-  const addAgent = async (id: string) => {
-    const a = await startVirtsim(
-      id,
-      ['agent', '--kubeconfig', api.kubeconfigPath, '--nats', nats.url, '--coordinator', coordinatorAddress, '--identity', id, '--nodes', String(opts.nodes), '--lease-duration-seconds', String(opts.leaseSeconds ?? 40)],
-      (r) => (r.msg === 'agent started' ? r.metrics : undefined),
-      { logFile: join(dir, `${id}.log`) },
+  const started: Array<{ stop(): Promise<unknown> }> = [];
+  try {
+    const api = await startApiServerForTest();
+    started.push(api);
+    const crds = await api.kubectl(['create', '-f', KUBEVIRT_CRDS]);
+    if (crds.code !== 0) throw new Error(`creating KubeVirt CRDs failed: ${crds.stderr}`);
+    const nats = await startNatsServer();
+    started.push(nats);
+    const coordinator = await startVirtsim(
+      'coordinator',
+      ['coordinator', '--port', '0', '--ttl-ms', String(opts.ttlMs ?? 3000), '--settle-ms', '0'],
+      (r) => (r.msg === 'coordinator ready' ? r.grpcPort : undefined),
+      { logFile: join(dir, 'coordinator.log') },
     );
-    agents.set(id, a);
-    return a;
-  };
-  await Promise.all(Array.from({ length: opts.agents }, (_, i) => addAgent(`agent-${i}`)));
-  const client = await KubeClient.fromFile(api.kubeconfigPath);
-  return {
-    dir,
-    api,
-    nats,
-    coordinator,
-    coordinatorAddress,
-    watcher,
-    agents,
-    client,
-    addAgent,
-    async stop() {
-      await Promise.all([...agents.values()].map((a) => a.stop()));
-      await watcher.stop();
-      await coordinator.stop();
-      await nats.stop();
-      client.close();
-      await api.stop();
-    },
-  };
+    started.push(coordinator);
+    const coordinatorAddress = `127.0.0.1:${coordinator.readyValue}`;
+    const watcher = await startVirtsim(
+      'watcher',
+      ['watcher', '--kubeconfig', api.kubeconfigPath, '--nats', nats.url, '--identity', 'watcher-0'],
+      (r) => (r.msg === 'watcher started' ? r.metrics : undefined),
+      { logFile: join(dir, 'watcher.log') },
+    );
+    started.push(watcher);
+    const agents = new Map<string, ServiceProcess>();
+    const addAgent = async (id: string) => {
+      const a = await startVirtsim(
+        id,
+        ['agent', '--kubeconfig', api.kubeconfigPath, '--nats', nats.url, '--coordinator', coordinatorAddress, '--identity', id, '--nodes', String(opts.nodes), '--lease-duration-seconds', String(opts.leaseSeconds ?? 40)],
+        (r) => (r.msg === 'agent started' ? r.metrics : undefined),
+        { logFile: join(dir, `${id}.log`) },
+      );
+      agents.set(id, a);
+      return a;
+    };
+    await Promise.all(Array.from({ length: opts.agents }, (_, i) => addAgent(`agent-${i}`)));
+    const client = await KubeClient.fromFile(api.kubeconfigPath);
+    const fleet: Fleet = {
+      dir,
+      api,
+      nats,
+      coordinator,
+      coordinatorAddress,
+      watcher,
+      agents,
+      client,
+      addAgent,
+      async stop() {
+        await Promise.all([...fleet.agents.values()].map((a) => a.stop()));
+        // The watcher may have been replaced by a test (restart): stop the current one.
+        await fleet.watcher.stop();
+        await fleet.coordinator.stop();
+        await fleet.nats.stop();
+        fleet.client.close();
+        await fleet.api.stop();
+      },
+    };
+    return fleet;
+  } catch (err) {
+    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    throw err;
+  }
 }
 
 export async function list(client: KubeClient, path: string): Promise<KubeObject[]> {

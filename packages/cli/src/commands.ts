@@ -33,6 +33,13 @@ export const commands: Record<string, Command> = {
       return runCoordinator(argv);
     },
   },
+  up: {
+    summary: 'run the whole simulated cluster on this machine (embedded API server, NATS, coordinator, watcher, agents, stand-ins)',
+    async run(argv) {
+      const { runUpCli } = await import('@virtsim/supervisor');
+      return runUpCli(argv);
+    },
+  },
   version: {
     summary: 'print the virtsim and Node.js versions',
     async run() {

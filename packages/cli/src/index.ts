@@ -19,6 +19,23 @@ export async function main(argv: string[]): Promise<number | void> {
     process.stderr.write(`virtsim: unknown command "${name}"\n${usage()}\n`);
     return 2;
   }
+  watchParent();
   // Each service is imported only when asked for, so `virtsim stages validate` does not load gRPC.
   return cmd.run(rest);
+}
+
+/**
+ * Under `virtsim up`, a child stops itself (cleanly, through its SIGTERM handler) when its
+ * supervisor is gone, even if the supervisor was killed with SIGKILL: no process is left behind.
+ */
+function watchParent(): void {
+  const parent = Number(process.env.VIRTSIM_PARENT_PID);
+  if (!parent) return;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      process.kill(process.pid, 'SIGTERM');
+    }
+  }, 1000);
+  timer.unref();
 }

@@ -1,0 +1,62 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { ApiError, STAGES, collectionPath, type KubeClient, type KubeObject } from '@virtsim/kube';
+import { resolveStageFiles } from '@virtsim/stages';
+
+const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+
+function yamlObjects(file: string): KubeObject[] {
+  return parseAllDocuments(readFileSync(file, 'utf8'))
+    .map((d) => d.toJS() as KubeObject | null)
+    .filter((o): o is KubeObject => !!o && typeof o === 'object' && !!o.kind);
+}
+
+async function createIfMissing(client: KubeClient, path: string, obj: KubeObject): Promise<boolean> {
+  try {
+    await client.request({ method: 'POST', path, body: obj });
+    return true;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 409) return false;
+    throw new Error(`creating ${obj.kind} ${obj.metadata.name}: ${(err as Error).message}`);
+  }
+}
+
+/** Creates the CRDs of a folder (KubeVirt's and KWOK's Stage) and waits until they are served. */
+export async function installCrds(client: KubeClient, dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+    for (const crd of yamlObjects(join(dir, f))) {
+      if (crd.kind !== 'CustomResourceDefinition') continue;
+      await createIfMissing(client, CRD_PATH, crd);
+      names.push(crd.metadata.name);
+    }
+  }
+  for (const name of names) {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const crd = await client.request<KubeObject>({ method: 'GET', path: `${CRD_PATH}/${name}` });
+      if (crd.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Established' && c.status === 'True')) break;
+      if (Date.now() > deadline) throw new Error(`CRD ${name} not Established after 15 s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return names;
+}
+
+/**
+ * Creates the Stage objects of the stage files as cluster resources, so `kubectl get stages`
+ * shows what the agents run (the agents read the same files).
+ */
+export async function publishStages(client: KubeClient, paths: string[]): Promise<number> {
+  const { files } = await resolveStageFiles(paths);
+  let n = 0;
+  for (const f of files) {
+    for (const obj of yamlObjects(f)) {
+      if (obj.kind !== 'Stage') continue;
+      await createIfMissing(client, collectionPath(STAGES), obj);
+      n++;
+    }
+  }
+  return n;
+}

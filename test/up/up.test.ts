@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@virtsim/testkit/wait';
+import { KubeClient, NODES, collectionPath, type KubeObject } from '@virtsim/kube';
+
+const CLI = fileURLToPath(new URL('../../packages/cli/bin/virtsim.ts', import.meta.url));
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+function runUp(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'up', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, exited, out: () => out, err: () => err };
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Every process `up` started, from the pids its children logged. */
+function childPids(stateDir: string): number[] {
+  const pids = new Set<number>();
+  for (const f of readdirSync(join(stateDir, 'logs'))) {
+    for (const line of readFileSync(join(stateDir, 'logs', f), 'utf8').split('\n')) {
+      const json = /"pid":(\d+)/.exec(line);
+      const nats = /^\[(\d+)\]/.exec(line);
+      const pid = Number(json?.[1] ?? nats?.[1]);
+      if (pid) pids.add(pid);
+    }
+  }
+  return [...pids];
+}
+
+describe('virtsim up', () => {
+  const leftovers: ChildProcess[] = [];
+  let busy: Server | undefined;
+  afterAll(() => {
+    for (const c of leftovers) c.kill('SIGKILL');
+    busy?.close();
+  });
+
+  it('runs the fleet for kubectl and stops it all, leaving no process behind', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'virtsim-up-'));
+    const up = runUp(['--state-dir', stateDir, '--nodes', '12', '--agents', '2', '--port', String(await freePort()), '--nats-port', String(await freePort())]);
+    leftovers.push(up.child);
+    await waitFor('virtsim is up', () => up.out().includes('virtsim is up'), { timeoutMs: 60_000 });
+    expect(up.out()).toContain(`kubeconfig  ${stateDir}/kubeconfig`);
+    const client = await KubeClient.fromFile(join(stateDir, 'kubeconfig'));
+    await waitFor('12 nodes Ready', async () => {
+      const nodes = (await client.request<{ items: KubeObject[] }>({ method: 'GET', path: collectionPath(NODES) })).items;
+      return nodes.filter((n) => n.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True')).length === 12;
+    }, { timeoutMs: 30_000 });
+    client.close();
+    const pids = childPids(stateDir);
+    expect(pids.length).toBeGreaterThanOrEqual(6); // apiserver, nats, coordinator, watcher, 2 agents
+    expect(pids.every(alive)).toBe(true);
+    up.child.kill('SIGTERM');
+    expect(await up.exited).toBe(0);
+    expect(up.out()).toContain('virtsim: stopped');
+    expect(pids.filter(alive)).toEqual([]);
+  });
+
+  it('says in one line which port is busy', async () => {
+    busy = createServer();
+    await new Promise<void>((r) => busy!.listen(0, '127.0.0.1', () => r()));
+    const port = (busy.address() as AddressInfo).port;
+    const up = runUp(['--state-dir', mkdtempSync(join(tmpdir(), 'virtsim-up-')), '--port', String(port), '--nats-port', String(await freePort())]);
+    leftovers.push(up.child);
+    expect(await up.exited).toBe(1);
+    expect(up.err().trim()).toBe(`virtsim up: port ${port} (API server) is busy: stop what uses it, or pick another with --port N`);
+  });
+
+  it('says what to do when nats-server is missing', async () => {
+    const up = runUp(['--state-dir', mkdtempSync(join(tmpdir(), 'virtsim-up-'))], { PATH: '/nonexistent' });
+    leftovers.push(up.child);
+    expect(await up.exited).toBe(1);
+    expect(up.err()).toMatch(/^virtsim up: nats-server is not installed: run `npm run setup`/);
+  });
+});
