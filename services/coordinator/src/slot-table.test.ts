@@ -92,6 +92,48 @@ describe('slot table', () => {
   });
 });
 
+describe('slot table under random membership changes', () => {
+  it('stays balanced and moves the minimum after every change (1,000 seeded random steps)', () => {
+    // Deterministic PRNG (mulberry32) so a failure reproduces.
+    let seed = 0x5eed;
+    const rand = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const t = new SlotTable(1024);
+    let members: string[] = [];
+    let next = 0;
+    for (let step = 0; step < 1_000; step++) {
+      const before = t.owners();
+      let minimum: number;
+      // At least one agent stays, so that every step is a handover between agents.
+      if (members.length <= 1 || (members.length < 40 && rand() < 0.5)) {
+        const id = `agent-${next++}`;
+        members = [...members, id].sort();
+        const k = members.length;
+        // The newcomer needs floor(1024/k) slots; the rest stays where it is (previous table was balanced).
+        minimum = members.length === 1 ? 0 : Math.floor(1024 / k);
+      } else {
+        const gone = members[Math.floor(rand() * members.length)];
+        members = members.filter((m) => m !== gone);
+        minimum = t.ownedCount(gone);
+        t.releaseAll(gone);
+      }
+      const moved = settle(t, members);
+      // The move counter agrees with the slots whose owner actually changed, and both are the minimum.
+      const after = t.owners();
+      const changed = before.filter((o, s) => o !== null && after[s] !== o).length;
+      expect(moved).toBe(changed);
+      expect(changed).toBe(minimum);
+      const c = counts(t, members);
+      expect(Math.max(...c) - Math.min(...c)).toBeLessThanOrEqual(1);
+      expect(t.unownedCount()).toBe(0);
+    }
+  });
+});
+
 describe('fleet state (membership + table + epoch)', () => {
   function fleet(opts: { ttlMs?: number; settleMs?: number } = {}) {
     let now = 1_000_000;
