@@ -20,6 +20,9 @@ export function fnv1a32(text: string): number {
  * The slot of a node: FNV-1a-32(nodeName) % 1024. Byte-identical to nats-server's
  * `{{partition(1024,1)}}` subject mapping applied to a subject token holding the node name
  * (proved against a real server in slot.test.ts). Every object follows its node's slot.
+ * A node name with dots spans several subject tokens, so the server's mapping of it would differ;
+ * virtsim never relies on the server's mapping (the watcher publishes on `virtsim.ev.<slot>`
+ * itself), only on the hash being the same function.
  */
 export function slotOf(nodeName: string): number {
   if (typeof nodeName !== 'string' || nodeName.length === 0) {
