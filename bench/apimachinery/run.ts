@@ -72,6 +72,7 @@ measure('schema prune + defaults + validate: VMI copy', () => {
   schema.applyDefaults(o);
   return schema.validate(o).length === 0;
 });
+measure('schema admit (copy-on-write prune+defaults+validate): VMI', () => schema.admit(vmi).errors.length === 0);
 const sel = LabelSelector.parse('kubevirt.io=virt-launcher,tier notin (db),!gone');
 measure('label selector match', () => sel.matches(pod.metadata.labels));
 if (sink < 0) console.log(sink);

@@ -43,6 +43,8 @@ describe.skipIf(!existsSync(KV_CRDS))('real CRDs', () => {
         const obj = doc.toJS() as { kind: string };
         if (!obj) continue;
         const s = schemaFor(obj.kind);
+        const admitted = s.admit(obj as Record<string, unknown>);
+        expect([f, admitted.unknownFields, msgs(admitted.errors)]).toEqual([f, [], []]);
         const pruned = s.prune(obj);
         s.applyDefaults(obj);
         expect([f, pruned, msgs(s.validate(obj))]).toEqual([f, [], []]);
@@ -232,6 +234,41 @@ describe('checkStructuralSchema', () => {
   it('requires list-map-keys for list-type map', () => {
     expect(check({ type: 'object', properties: { a: { type: 'array', items: { type: 'object' }, 'x-kubernetes-list-type': 'map' } } })).toEqual([
       `${P}.properties[a].x-kubernetes-list-map-keys: Required value: must not be empty if x-kubernetes-list-type is map`,
+    ]);
+  });
+});
+
+describe('CompiledSchema.admit', () => {
+  const s = compileSchema({
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        properties: {
+          a: { type: 'object', properties: { x: { type: 'string' } } },
+          b: { type: 'object', properties: { y: { type: 'integer', default: 1 } } },
+          n: { type: 'string' },
+          items: { type: 'array', items: { type: 'object', properties: { k: { type: 'string' }, d: { type: 'boolean', default: false } } } },
+        },
+      },
+    },
+  });
+  it('prunes and defaults without mutating the input, sharing untouched subtrees', () => {
+    const input = { apiVersion: 'x/v1', kind: 'X', metadata: { name: 'a', junk: 1 }, spec: { a: { x: 's' }, b: {}, n: null, extra: 1, items: [{ k: 'a' }] } };
+    const before = JSON.stringify(input);
+    const r = s.admit(input);
+    expect(JSON.stringify(input)).toBe(before);
+    expect(r.object).toEqual({ apiVersion: 'x/v1', kind: 'X', metadata: { name: 'a' }, spec: { a: { x: 's' }, b: { y: 1 }, items: [{ k: 'a', d: false }] } });
+    expect(r.unknownFields.sort()).toEqual(['metadata.junk', 'spec.extra']);
+    expect(r.errors).toEqual([]);
+    expect((r.object.spec as Record<string, unknown>).a).toBe(input.spec.a);
+  });
+  it('returns the same object when nothing changes and reports validation errors', () => {
+    const input = { spec: { a: { x: 's' }, b: { y: 2 } } };
+    const r = s.admit(input);
+    expect(r.object).toBe(input);
+    expect(s.admit({ spec: { a: { x: 1 } } }).errors.map(formatFieldError)).toEqual([
+      'spec.a.x: Invalid value: "integer": spec.a.x in body must be of type string: "integer"',
     ]);
   });
 });

@@ -406,6 +406,59 @@ function defaultValue(v: unknown, node: Node): void {
   }
 }
 
+// ---- copy-on-write admission (prune + defaults without touching the input) ----
+
+function admitValue(v: unknown, node: Node, path: string, pruned: string[], isRoot: boolean): unknown {
+  if (Array.isArray(v)) {
+    const it = node.items;
+    if (!it || !(it.prunes || it.hasDefaults)) return v;
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const nv = admitValue(v[i], it, `${path}[${i}]`, pruned, false);
+      if (nv !== v[i]) (out ??= v.slice())[i] = nv;
+    }
+    return out ?? v;
+  }
+  if (!isObject(v)) return v;
+  let out: JsonObject | undefined;
+  const w = (): JsonObject => (out ??= { ...v });
+  const keepTypeMeta = isRoot || node.embedded;
+  for (const k of Object.keys(v)) {
+    const cur = v[k];
+    if (keepTypeMeta && (k === 'apiVersion' || k === 'kind')) continue;
+    if (keepTypeMeta && k === 'metadata') {
+      if (isObject(cur) && Object.keys(cur).some((mk) => !OBJECT_META_FIELDS.has(mk))) {
+        const meta = { ...cur };
+        pruneMeta(meta, child(path, k), pruned);
+        w()[k] = meta;
+      }
+      continue;
+    }
+    const c = node.properties?.get(k) ?? (node.additional !== undefined && node.additional !== true ? node.additional : undefined);
+    if (c) {
+      if (cur === null && !c.nullable && node.properties?.has(k)) {
+        delete w()[k];
+        continue;
+      }
+      if (c.prunes || c.hasDefaults) {
+        const nv = admitValue(cur, c, child(path, k), pruned, false);
+        if (nv !== cur) w()[k] = nv;
+      }
+      continue;
+    }
+    if (node.additional === true || node.preserveUnknown) continue;
+    delete w()[k];
+    pruned.push(child(path, k));
+  }
+  if (node.defaults) {
+    for (const [k, d] of node.defaults) {
+      const cur = (out ?? v)[k];
+      if (cur === undefined || (cur === null && !node.properties!.get(k)!.nullable)) w()[k] = deepClone(d);
+    }
+  }
+  return out ?? v;
+}
+
 // ---- validation ----
 
 const FORMAT_CHECKS: Record<string, (s: string) => boolean> = {
@@ -710,7 +763,20 @@ function toPatchSchema(node: Node, isResource = false): PatchSchema {
   return out;
 }
 
+export interface AdmitResult {
+  /** The pruned and defaulted object: `obj` itself when nothing changed, else a copy sharing untouched parts. */
+  object: JsonObject;
+  /** Paths of dropped unknown fields (for `unknown field "<path>"` warnings). */
+  unknownFields: string[];
+  errors: FieldError[];
+}
+
 export interface CompiledSchema {
+  /**
+   * Prune, default, then validate, as kube-apiserver admits a custom resource, without mutating
+   * `obj` (safe on patch results that share subtrees with a stored object).
+   */
+  admit(obj: JsonObject): AdmitResult;
   /** OpenAPI validation of a (pruned, defaulted) object; errors worded as kube-apiserver's. */
   validate(obj: unknown): FieldError[];
   /**
@@ -730,6 +796,13 @@ export function compileSchema(schema: OpenAPISchema): CompiledSchema {
   const root = compileNode(schema);
   let patchSchema: PatchSchema | undefined;
   return {
+    admit(obj: JsonObject): AdmitResult {
+      const unknownFields: string[] = [];
+      const object = admitValue(obj, root, '', unknownFields, true) as JsonObject;
+      const errors: FieldError[] = [];
+      validateValue(object, root, new PathStack(), errors, true);
+      return { object, unknownFields, errors };
+    },
     validate(obj: unknown): FieldError[] {
       const errs: FieldError[] = [];
       validateValue(obj, root, new PathStack(), errs, true);
