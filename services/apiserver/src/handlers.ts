@@ -116,7 +116,10 @@ export function createHandler(state: ServerState) {
       send(res, code, JSON.stringify(table));
       return;
     }
-    send(res, code, JSON.stringify(obj));
+    // The object just written is already serialized in the store: send those bytes.
+    const e = obj.metadata ? objects.store.get(rt.storeKey, obj.metadata.namespace ?? '', obj.metadata.name) : undefined;
+    if (e && String(e.rv) === obj.metadata.resourceVersion && rt.version === rt.storageVersion) send(res, code, e.json);
+    else send(res, code, JSON.stringify(obj));
   };
 
   async function serveResource(req: IncomingMessage, res: ServerResponse, url: URL, user: UserInfo, t: Target): Promise<string> {

@@ -215,9 +215,10 @@ export class ObjectService {
     obj = ordered(obj);
     // No-op: nothing changed but the resourceVersion, so nothing is written (no event, same RV).
     obj.metadata.resourceVersion = String(entry.rv);
-    if (JSON.stringify(obj) === entry.json) return obj;
+    const serialized = JSON.stringify(obj);
+    if (serialized === entry.json) return obj;
     if (opts.dryRun) return obj;
-    this.store.put(rt.storeKey, { obj, fields: indexFields(rt.storeKey, obj) });
+    this.store.put(rt.storeKey, { obj, fields: indexFields(rt.storeKey, obj), serialized, serializedRv: String(entry.rv) });
     if (obj.metadata.deletionTimestamp && !(obj.metadata.finalizers?.length) && !this.awaitsGrace(rt, obj)) {
       this.removeNow(rt, this.store.get(rt.storeKey, ns, name)!, obj);
     } else this.afterWrite(rt, obj);

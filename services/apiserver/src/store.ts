@@ -42,6 +42,12 @@ export interface StoredEvent {
 export interface WriteInput {
   obj: Record<string, any>;
   fields?: Record<string, string>;
+  /**
+   * The object already serialized with `metadata.resourceVersion` = `serializedRv` (the no-op
+   * check made it): the new resourceVersion is spliced in instead of serializing again.
+   */
+  serialized?: string;
+  serializedRv?: string;
 }
 
 export interface WatcherSink {
@@ -159,7 +165,12 @@ export class Store {
     const prev = r.byKey.get(key);
     const rv = ++this.rv;
     md.resourceVersion = String(rv);
-    const json = JSON.stringify(obj);
+    let json: string;
+    const marker = input.serialized !== undefined ? `"resourceVersion":"${input.serializedRv}"` : '';
+    // apiVersion, kind and metadata come first, so the first marker is metadata.resourceVersion.
+    const at = marker ? input.serialized!.indexOf(marker) : -1;
+    if (at >= 0) json = input.serialized!.slice(0, at) + `"resourceVersion":"${rv}"` + input.serialized!.slice(at + marker.length);
+    else json = JSON.stringify(obj);
     const labels: Labels | undefined = md.labels && Object.keys(md.labels).length ? md.labels : undefined;
     const ownerUids: string[] | undefined = Array.isArray(md.ownerReferences) && md.ownerReferences.length
       ? md.ownerReferences.map((o: { uid: string }) => o.uid)
