@@ -72,4 +72,37 @@ for (const expr of EXPRESSIONS) {
   const sr = measure(slow, 'run');
   process.stdout.write(`${expr.padEnd(62)} ${fmt(ff).padStart(10)} ${fmt(sf).padStart(12)} ${fmt(fr).padStart(9)} ${fmt(sr).padStart(10)}  ${(ff / sf).toFixed(1)}x\n`);
 }
+// The error path: selectors routinely iterate a missing list ("cannot iterate over: null" means
+// "no value" to KWOK), so a runtime error must be cheap too.
+process.stdout.write('\n# runtime error path on an object without the list: run() in try/catch vs tryRun()\n');
+process.stdout.write(`${'expression'.padEnd(62)} ${'fast run'.padStart(10)} ${'interp run'.padStart(12)} ${'fast tryRun'.padStart(12)} ${'interp tryRun'.padStart(14)}\n`);
+for (const expr of ['.spec.volumes.[].name', '.status.conditions.[] | select(.type == "Ready") | .status']) {
+  const rate = (p: JqProgram, useTry: boolean) => {
+    const bare = { metadata: { name: 'x' }, spec: {}, status: {} };
+    let n = 0;
+    const start = performance.now();
+    let now = start;
+    while (now - start < MS) {
+      for (let i = 0; i < 10000; i++) {
+        if (useTry) {
+          sink += p.tryRun(bare)?.length ?? 1;
+          continue;
+        }
+        try {
+          sink += p.run(bare).length;
+        } catch {
+          sink++;
+        }
+      }
+      n += 10000;
+      now = performance.now();
+    }
+    return (n / (now - start)) * 1000;
+  };
+  const fast = compileJq(expr);
+  const slow = compileJqInterpreted(expr);
+  process.stdout.write(
+    `${expr.padEnd(62)} ${fmt(rate(fast, false)).padStart(10)} ${fmt(rate(slow, false)).padStart(12)} ${fmt(rate(fast, true)).padStart(12)} ${fmt(rate(slow, true)).padStart(14)}\n`,
+  );
+}
 process.stdout.write(`\nfirst() targets: fast path >= 5M/s, interpreter >= 300k/s for the first three (sink ${sink > 0 ? 'ok' : '0'})\n`);

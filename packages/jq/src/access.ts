@@ -86,7 +86,7 @@ function sliceBounds(len: number, from: unknown, to: unknown, what: string): [nu
   let end = len;
   if (from !== null && from !== undefined) {
     if (typeof from !== 'number') throw fail(`expected a number for indexing ${what} but got: ` + typeErrorPreview(from));
-    start = clampIndex(Math.floor(from), 0, len);
+    start = clampIndex(Math.trunc(from), 0, len);
   }
   if (to !== null && to !== undefined) {
     if (typeof to !== 'number') throw fail(`expected a number for indexing ${what} but got: ` + typeErrorPreview(to));

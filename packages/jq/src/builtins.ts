@@ -1,6 +1,6 @@
 // Builtins implemented in TypeScript: value functions (arguments evaluated, cartesian over their
 // outputs) and control builtins that need the raw argument filters (path, select, limit, …).
-import { delPaths, getPath, indicesOf, setPath } from './access.ts';
+import { delPaths, indexValue, indicesOf, setPath } from './access.ts';
 import { applyFormat } from './formats.ts';
 import type { Node } from './ast.ts';
 import { dateBuiltins } from './dates.ts';
@@ -115,11 +115,18 @@ defNative('path', 1, (input, path, args, env, emit) => {
 defNative('getpath', 1, (input, path, args, env, emit) => {
   ev(args[0]!, input, null, env, (p) => {
     if (!Array.isArray(p)) throw typeError1('getpath', input, p);
-    let v: unknown;
-    try {
-      v = getPath(input, p);
-    } catch {
-      throw new JqRuntimeError(`getpath(${preview(p)}) cannot be applied to ${preview(input)}`);
+    let v: unknown = input;
+    for (const k of p) {
+      if (v === null || v === undefined) {
+        v = null;
+        break;
+      }
+      if (typeof v !== 'object') throw typeError1('getpath', input, p);
+      try {
+        v = indexValue(v, k);
+      } catch (e) {
+        throw new JqRuntimeError(`getpath(${preview(p)}) cannot be applied to ${preview(input)}: ${(e as Error).message}`);
+      }
     }
     if (path === null) emit(v, null);
     else if (path === NO_PATH) throw invalidPath(input);
@@ -153,7 +160,8 @@ defNative('last', 1, (input, path, args, env, emit) => {
 defNative('limit', 2, (input, path, args, env, emit) => {
   ev(args[0]!, input, null, env, (n) => {
     if (typeof n !== 'number') throw new JqRuntimeError('limit doesn\'t support non-number count');
-    if (n <= 0) return;
+    if (n < 0) throw new JqRuntimeError("limit doesn't support negative count");
+    if (n === 0) return;
     let left = n;
     const token = {};
     try {
@@ -404,7 +412,7 @@ defValue('abs', 0, (v) => {
 });
 
 const MATH1: Record<string, (x: number) => number> = {
-  floor: Math.floor, ceil: Math.ceil, round: Math.round, sqrt: Math.sqrt, fabs: Math.abs,
+  floor: Math.floor, ceil: Math.ceil, round: (x) => Math.sign(x) * Math.round(Math.abs(x)), sqrt: Math.sqrt, fabs: Math.abs,
   trunc: Math.trunc, log: Math.log, log2: Math.log2, log10: Math.log10, log1p: Math.log1p,
   exp: Math.exp, exp2: (x) => 2 ** x, exp10: (x) => 10 ** x, expm1: Math.expm1,
   sin: Math.sin, cos: Math.cos, tan: Math.tan, asin: Math.asin, acos: Math.acos, atan: Math.atan,
@@ -503,25 +511,29 @@ defValue('reverse', 0, (v) => {
 defValue('to_entries', 0, (v) => {
   if (isObject(v)) return sortedKeys(v).map((key) => ({ key, value: v[key] }));
   if (Array.isArray(v)) return v.map((value, key) => ({ key, value }));
-  throw typeError0('to_entries', v);
+  throw typeError0('keys', v);
 });
+// gojq: the key is the first truthy of key/Key/name/Name and must be a string; the value is
+// `value` when present, else `Value`
 defValue('from_entries', 0, (v) => {
   const xs = elements(v);
-  if (xs === null) throw typeError0('from_entries', v);
+  if (xs === null) throw new JqRuntimeError('cannot iterate over: ' + typeErrorPreview(v));
   const out: JsonObject = {};
   for (const e of xs) {
+    if (e === null || e === undefined) throw new JqRuntimeError('expected a string for object key but got: null');
     if (!isObject(e)) throw new JqRuntimeError('expected an object but got: ' + typeErrorPreview(e));
     let key: unknown = null;
-    for (const name of ['key', 'k', 'name', 'Name', 'K', 'Key']) {
-      if (truthy(e[name])) {
-        key = e[name];
+    for (const name of ['key', 'Key', 'name', 'Name']) {
+      const k = e[name];
+      if (truthy(k)) {
+        key = k;
         break;
       }
+      key = k === undefined ? null : k;
     }
-    if (key === null && 'key' in e) key = e['key'];
-    const k = typeof key === 'string' ? key : key === null || key === undefined ? 'null' : toJson(key);
-    const value = Object.prototype.hasOwnProperty.call(e, 'value') ? e['value'] : Object.prototype.hasOwnProperty.call(e, 'Value') ? e['Value'] : (e['v'] ?? null);
-    out[k] = value === undefined ? null : value;
+    if (typeof key !== 'string') throw new JqRuntimeError('expected a string for object key but got: ' + typeErrorPreview(key));
+    const value = Object.prototype.hasOwnProperty.call(e, 'value') ? e['value'] : e['Value'];
+    out[key] = value === undefined ? null : value;
   }
   return out;
 });

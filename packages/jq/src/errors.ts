@@ -15,10 +15,15 @@ export class JqSyntaxError extends Error {
 export class JqRuntimeError extends Error {
   /** The error value: a string message for built-in errors, any value for `error(v)`. */
   readonly value: unknown;
-  constructor(message: string, value?: unknown) {
+  constructor(message: string, value: unknown = message) {
+    // Runtime errors are data ("no value" for a selector) and frequent; a stack trace would cost
+    // more than the evaluation and says nothing about the jq program.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = 'JqRuntimeError';
-    this.value = arguments.length > 1 ? value : message;
+    this.value = value;
   }
 }
 

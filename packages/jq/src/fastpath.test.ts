@@ -40,6 +40,16 @@ function outcome(f: () => unknown[]): Outcome {
   }
 }
 
+/** tryRun() must be run() with null instead of the error. */
+function tryRunOutcome(f: () => unknown[] | null): Outcome | 'null' {
+  const out = f();
+  return out === null ? 'null' : { outputs: out.map(toJson) };
+}
+
+function expectedTryRun(o: Outcome): Outcome | 'null' {
+  return 'error' in o ? 'null' : o;
+}
+
 function firstOutcome(f: () => unknown): Outcome {
   try {
     const v = f();
@@ -97,7 +107,10 @@ describe('KWOK stage expressions', () => {
       expect(fast.fastPath).toBe(true);
       expect(slow.fastPath).toBe(false);
       for (const input of samples) {
-        expect(outcome(() => fast.run(input))).toEqual(outcome(() => slow.run(input)));
+        const want = outcome(() => slow.run(input));
+        expect(outcome(() => fast.run(input))).toEqual(want);
+        expect(tryRunOutcome(() => fast.tryRun(input))).toEqual(expectedTryRun(want));
+        expect(tryRunOutcome(() => slow.tryRun(input))).toEqual(expectedTryRun(want));
         expect(firstOutcome(() => fast.first(input))).toEqual(firstOutcome(() => slow.first(input)));
       }
     });
@@ -110,6 +123,9 @@ describe('KWOK stage expressions', () => {
     expect(compileJq('.metadata.annotations["pod-ready.stage.kwok.x-k8s.io/delay"]').first(pod)).toBe('5s');
     expect(compileJq('.metadata.deletionTimestamp').first({})).toBeNull();
     expect(() => compileJq('.status.phase').run({ status: 'odd' })).toThrow('expected an object but got: string ("odd")');
+    expect(() => compileJq('.status.conditions.[]').run({})).toThrow('cannot iterate over: null');
+    expect(compileJq('.status.conditions.[]').tryRun({})).toBeNull();
+    expect(compileJq('.status.conditions.[]?').tryRun({})).toEqual([]);
   });
 
   it('falls back to the interpreter for other programs', () => {
@@ -192,7 +208,9 @@ describe('fast path and interpreter agree on random programs and objects', () =>
       const slow = compileJqInterpreted(e);
       if (fast.fastPath) fastCount++;
       const context = { expr: e, input: JSON.stringify(input) };
-      expect({ ...context, ...outcome(() => fast.run(input)) }).toEqual({ ...context, ...outcome(() => slow.run(input)) });
+      const want = outcome(() => slow.run(input));
+      expect({ ...context, ...outcome(() => fast.run(input)) }).toEqual({ ...context, ...want });
+      expect({ ...context, tryRun: tryRunOutcome(() => fast.tryRun(input)) }).toEqual({ ...context, tryRun: expectedTryRun(want) });
       expect({ ...context, ...firstOutcome(() => fast.first(input)) }).toEqual({ ...context, ...firstOutcome(() => slow.first(input)) });
     }
     // every shape the generator produces is one the fast path compiles

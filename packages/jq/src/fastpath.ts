@@ -1,8 +1,15 @@
 // Compiles the program shapes stage selectors use — path chains (`.a.b["c-d"]`, `.[0]`, `.a[]`,
-// `?`), `select(...)` with comparisons and and/or/not, `//`, `[...]`, builtins of one output such
-// as `length` and `has("x")`, pipes and commas of those — to plain closures. Anything else returns
-// null and the caller uses the interpreter. The closures reuse the interpreter's helpers (indexing,
-// operators, builtins, error wording) so both give identical outputs and errors.
+// `?`), `select(...)` with comparisons and and/or/not, `//`, `[...]`, `{...}` with constant keys,
+// builtins such as `length` and `has("x")`, pipes and commas of those — to plain closures.
+// Anything else returns null and the caller uses the interpreter. The closures reuse the
+// interpreter's helpers (indexing, operators, builtins, error wording) so both give identical
+// outputs and errors.
+//
+// The usual runtime errors of selectors (iterating a missing list, indexing a scalar) do not throw
+// inside the closures: unwinding an exception through every closure frame costs more than the
+// evaluation itself, and so does building an Error. A failing step returns FAIL (single-output
+// closures) or the code FAILED (generators) and leaves a maker of the error in `failure`;
+// run()/first() build and throw it at the top, tryRun() just returns null.
 import { getField, indexValue, sliceValue } from './access.ts';
 import type { Node } from './ast.ts';
 import { VALUE_FUNCTIONS } from './builtins.ts';
@@ -14,10 +21,26 @@ import { isObject, sortedKeys, truthy, typeErrorPreview } from './values.ts';
 type Vars = Record<string, unknown> | undefined;
 /** No output (for optional single-output pieces). */
 const NONE: unique symbol = Symbol('no output');
-/** One output, or NONE, or throws. */
+/** A runtime error; the error itself is in `failure`. */
+const FAIL: unique symbol = Symbol('failed');
+let failure: () => JqRuntimeError = () => new JqRuntimeError('no failure');
+
+function fail(make: () => JqRuntimeError): typeof FAIL {
+  failure = make;
+  return FAIL;
+}
+
+/** Generator result codes. */
+const GO_ON = 0;
+const STOPPED = 1;
+const FAILED = 2;
+type Code = number;
+
+/** One output, or NONE, or FAIL (or throws). */
 type One = (x: unknown, vars: Vars) => unknown;
-/** Any number of outputs; `emit` returns true to stop early; returns true when stopped. */
-type Many = (x: unknown, vars: Vars, emit: (v: unknown) => boolean) => boolean;
+/** Any number of outputs; `emit` returns a Code (STOPPED to stop early); returns a Code. */
+type Emit = (v: unknown) => Code;
+type Many = (x: unknown, vars: Vars, emit: Emit) => Code;
 
 interface Compiled {
   /** 'one': exactly one output (or an error); 'opt': zero or one; 'many': any number */
@@ -33,15 +56,38 @@ const many = (f: Many): Compiled => ({ kind: 'many', many: f });
 function asMany(c: Compiled): Many {
   if (c.kind === 'many') return c.many!;
   const f = c.one!;
-  if (c.kind === 'one') return (x, vars, emit) => emit(f(x, vars));
+  if (c.kind === 'one') {
+    return (x, vars, emit) => {
+      const v = f(x, vars);
+      return v === FAIL ? FAILED : emit(v);
+    };
+  }
   return (x, vars, emit) => {
     const v = f(x, vars);
-    return v === NONE ? false : emit(v);
+    return v === NONE ? GO_ON : v === FAIL ? FAILED : emit(v);
   };
 }
 
+/** `v[k]` as indexValue, but a type error is returned as FAIL instead of thrown. */
+function safeIndex(v: unknown, k: unknown): unknown {
+  if (typeof k === 'string') {
+    if (isObject(v)) return getField(v, k);
+    if (v === null || v === undefined) return null;
+    return fail(() => new JqRuntimeError('expected an object but got: ' + typeErrorPreview(v)));
+  }
+  if (typeof k === 'number' && v !== null && v !== undefined && !Array.isArray(v) && typeof v !== 'string') {
+    return fail(() => new JqRuntimeError('expected an array but got: ' + typeErrorPreview(v)));
+  }
+  try {
+    return indexValue(v, k);
+  } catch (e) {
+    if (e instanceof JqRuntimeError) return fail(() => e);
+    throw e;
+  }
+}
+
 function field(key: string): (v: unknown) => unknown {
-  return (v) => (isObject(v) ? getField(v, key) : v === null || v === undefined ? null : indexValue(v, key));
+  return (v) => (isObject(v) ? getField(v, key) : v === null || v === undefined ? null : safeIndex(v, key));
 }
 
 /** The string keys of `.a.b["c"]…` applied to `.`, or null. */
@@ -59,47 +105,75 @@ function stringChain(n: Node): string[] | null {
 /** One closure for a whole constant path (unrolled for the usual depths). */
 function chainGetter(keys: string[]): One {
   const step = (v: unknown, k: string): unknown =>
-    isObject(v) ? getField(v, k) : v === null || v === undefined ? null : indexValue(v, k);
+    isObject(v) ? getField(v, k) : v === null || v === undefined ? null : safeIndex(v, k);
   const [a, b, c] = keys as [string, string, string];
   switch (keys.length) {
     case 1:
       return (x) => step(x, a);
     case 2:
-      return (x) => step(step(x, a), b);
+      return (x) => {
+        const v = step(x, a);
+        return v === FAIL ? FAIL : step(v, b);
+      };
     case 3:
-      return (x) => step(step(step(x, a), b), c);
+      return (x) => {
+        const v = step(x, a);
+        if (v === FAIL) return FAIL;
+        const w = step(v, b);
+        return w === FAIL ? FAIL : step(w, c);
+      };
     default:
       return (x) => {
         let v = x;
-        for (let i = 0; i < keys.length; i++) v = step(v, keys[i]!);
+        for (let i = 0; i < keys.length; i++) {
+          v = step(v, keys[i]!);
+          if (v === FAIL) return FAIL;
+        }
         return v;
       };
   }
 }
 
-function iterateMany(t: unknown, emit: (v: unknown) => boolean): boolean {
+function iterateMany(t: unknown, emit: Emit): Code {
   if (Array.isArray(t)) {
-    for (let i = 0; i < t.length; i++) if (emit(t[i] === undefined ? null : t[i])) return true;
-    return false;
+    for (let i = 0; i < t.length; i++) {
+      const r = emit(t[i] === undefined ? null : t[i]);
+      if (r !== GO_ON) return r;
+    }
+    return GO_ON;
   }
   if (isObject(t)) {
-    for (const k of sortedKeys(t)) if (emit(t[k])) return true;
-    return false;
+    for (const k of sortedKeys(t)) {
+      const r = emit(t[k]);
+      if (r !== GO_ON) return r;
+    }
+    return GO_ON;
   }
-  throw new JqRuntimeError('cannot iterate over: ' + typeErrorPreview(t));
+  failure = () => new JqRuntimeError('cannot iterate over: ' + typeErrorPreview(t));
+  return FAILED;
 }
 
-/** Applies a one-input step to every output of `c`. */
+/** Applies a one-input step (which may return FAIL) to every output of `c`. */
 function then(c: Compiled, step: (v: unknown) => unknown): Compiled {
   if (c.kind === 'many') {
     const g = c.many!;
-    return many((x, vars, emit) => g(x, vars, (v) => emit(step(v))));
+    return many((x, vars, emit) =>
+      g(x, vars, (v) => {
+        const w = step(v);
+        return w === FAIL ? FAILED : emit(w);
+      }),
+    );
   }
   const f = c.one!;
-  if (c.kind === 'one') return one((x, vars) => step(f(x, vars)));
+  if (c.kind === 'one') {
+    return one((x, vars) => {
+      const v = f(x, vars);
+      return v === FAIL ? FAIL : step(v);
+    });
+  }
   return opt((x, vars) => {
     const v = f(x, vars);
-    return v === NONE ? NONE : step(v);
+    return v === NONE || v === FAIL ? v : step(v);
   });
 }
 
@@ -107,12 +181,10 @@ function compilePipe(left: Compiled, right: Compiled): Compiled {
   if (left.kind !== 'many' && right.kind !== 'many') {
     const f = left.one!;
     const g = right.one!;
-    if (left.kind === 'one') {
-      return right.kind === 'one' ? one((x, vars) => g(f(x, vars), vars)) : opt((x, vars) => g(f(x, vars), vars));
-    }
-    return opt((x, vars) => {
+    const make = left.kind === 'one' && right.kind === 'one' ? one : opt;
+    return make((x, vars) => {
       const v = f(x, vars);
-      return v === NONE ? NONE : g(v, vars);
+      return v === NONE || v === FAIL ? v : g(v, vars);
     });
   }
   const f = asMany(left);
@@ -125,7 +197,8 @@ function compileTry(body: Compiled): Compiled {
     const f = body.one!;
     return opt((x, vars) => {
       try {
-        return f(x, vars);
+        const v = f(x, vars);
+        return v === FAIL ? NONE : v;
       } catch (e) {
         if (e instanceof JqRuntimeError) return NONE;
         throw e;
@@ -137,15 +210,16 @@ function compileTry(body: Compiled): Compiled {
     // errors raised by what consumes our outputs are not ours to catch
     let downstream = false;
     try {
-      return g(x, vars, (v) => {
+      const r = g(x, vars, (v) => {
         downstream = true;
-        const stop = emit(v);
-        downstream = false;
-        return stop;
+        const code = emit(v);
+        if (code !== FAILED) downstream = false;
+        return code;
       });
+      return r === FAILED && !downstream ? GO_ON : r;
     } catch (e) {
       if (downstream || !(e instanceof JqRuntimeError)) throw e;
-      return false;
+      return GO_ON;
     }
   });
 }
@@ -154,6 +228,11 @@ function compileTry(body: Compiled): Compiled {
 function single(c: Compiled | null): One | null {
   return c !== null && c.kind === 'one' ? c.one! : null;
 }
+
+const collectInto = (out: unknown[]): Emit => (v) => {
+  out.push(v);
+  return GO_ON;
+};
 
 function compileNode(n: Node): Compiled | null {
   switch (n.k) {
@@ -178,7 +257,7 @@ function compileNode(n: Node): Compiled | null {
       if (target === null) return null;
       if (n.index.k === 'literal') {
         const key = n.index.value;
-        return then(target, typeof key === 'string' ? field(key) : (v) => indexValue(v, key));
+        return then(target, typeof key === 'string' ? field(key) : (v) => safeIndex(v, key));
       }
       // `.[e]`: e is evaluated against the original input
       const idx = single(compileNode(n.index));
@@ -187,8 +266,9 @@ function compileNode(n: Node): Compiled | null {
       const make = target.kind === 'one' ? one : opt;
       return make((x, vars) => {
         const tv = t(x, vars);
-        if (tv === NONE) return NONE;
-        return indexValue(tv, idx(x, vars));
+        if (tv === NONE || tv === FAIL) return tv;
+        const k = idx(x, vars);
+        return k === FAIL ? FAIL : safeIndex(tv, k);
       });
     }
     case 'slice': {
@@ -206,14 +286,23 @@ function compileNode(n: Node): Compiled | null {
       const make = target.kind === 'one' ? one : opt;
       return make((x, vars) => {
         const tv = t(x, vars);
-        if (tv === NONE) return NONE;
+        if (tv === NONE || tv === FAIL) return tv;
         const fromV = from(x, vars);
-        return sliceValue(tv, fromV, to(x, vars));
+        if (fromV === FAIL) return FAIL;
+        const toV = to(x, vars);
+        return toV === FAIL ? FAIL : sliceValue(tv, fromV, toV);
       });
     }
     case 'iterate': {
       const target = compileNode(n.target);
       if (target === null) return null;
+      if (target.kind === 'one') {
+        const f = target.one!;
+        return many((x, vars, emit) => {
+          const t = f(x, vars);
+          return t === FAIL ? FAILED : iterateMany(t, emit);
+        });
+      }
       const g = asMany(target);
       return many((x, vars, emit) => g(x, vars, (t) => iterateMany(t, emit)));
     }
@@ -233,7 +322,10 @@ function compileNode(n: Node): Compiled | null {
       if (left === null || right === null) return null;
       const f = asMany(left);
       const g = asMany(right);
-      return many((x, vars, emit) => f(x, vars, emit) || g(x, vars, emit));
+      return many((x, vars, emit) => {
+        const r = f(x, vars, emit);
+        return r !== GO_ON ? r : g(x, vars, emit);
+      });
     }
     case 'binop': {
       const left = compileNode(n.left);
@@ -246,7 +338,9 @@ function compileNode(n: Node): Compiled | null {
         // the interpreter evaluates the right operand first (outer loop)
         return one((x, vars) => {
           const rv = r(x, vars);
-          return binary(op, l(x, vars), rv);
+          if (rv === FAIL) return FAIL;
+          const lv = l(x, vars);
+          return lv === FAIL ? FAIL : binary(op, lv, rv);
         });
       }
       const fl = asMany(left);
@@ -262,8 +356,13 @@ function compileNode(n: Node): Compiled | null {
       const r = single(right);
       const isAnd = n.k === 'and';
       if (l !== null && r !== null) {
-        if (isAnd) return one((x, vars) => truthy(l(x, vars)) && truthy(r(x, vars)));
-        return one((x, vars) => truthy(l(x, vars)) || truthy(r(x, vars)));
+        return one((x, vars) => {
+          const lv = l(x, vars);
+          if (lv === FAIL) return FAIL;
+          if (truthy(lv) !== isAnd) return !isAnd;
+          const rv = r(x, vars);
+          return rv === FAIL ? FAIL : truthy(rv);
+        });
       }
       const fl = asMany(left);
       const fr = asMany(right);
@@ -287,20 +386,20 @@ function compileNode(n: Node): Compiled | null {
             if (!(e instanceof JqRuntimeError)) throw e;
             v = NONE;
           }
-          return v !== NONE && truthy(v) ? v : g(x, vars);
+          return v !== NONE && v !== FAIL && truthy(v) ? v : g(x, vars);
         });
       }
       const f = asMany(compileTry(left));
       const g = asMany(right);
       return many((x, vars, emit) => {
         let any = false;
-        const stopped = f(x, vars, (v) => {
-          if (!truthy(v)) return false;
+        const r = f(x, vars, (v) => {
+          if (!truthy(v)) return GO_ON;
           any = true;
           return emit(v);
         });
-        if (stopped) return true;
-        return any ? false : g(x, vars, emit);
+        if (r !== GO_ON) return r;
+        return any ? GO_ON : g(x, vars, emit);
       });
     }
     case 'array': {
@@ -309,39 +408,16 @@ function compileNode(n: Node): Compiled | null {
       if (body === null) return null;
       if (body.kind === 'one') {
         const f = body.one!;
-        return one((x, vars) => [f(x, vars)]);
+        return one((x, vars) => {
+          const v = f(x, vars);
+          return v === FAIL ? FAIL : [v];
+        });
       }
       const g = asMany(body);
       return one((x, vars) => {
         const out: unknown[] = [];
-        g(x, vars, (v) => {
-          out.push(v);
-          return false;
-        });
-        return out;
+        return g(x, vars, collectInto(out)) === FAILED ? FAIL : out;
       });
-    }
-    case 'if': {
-      const condC = compileNode(n.cond);
-      const a = compileNode(n.then);
-      const b = compileNode(n.else);
-      if (condC === null || a === null || b === null) return null;
-      const cond = single(condC);
-      if (cond === null) {
-        const fc = asMany(condC);
-        const fa = asMany(a);
-        const fb = asMany(b);
-        return many((x, vars, emit) => fc(x, vars, (c) => (truthy(c) ? fa(x, vars, emit) : fb(x, vars, emit))));
-      }
-      if (a.kind === 'many' || b.kind === 'many') {
-        const fa = asMany(a);
-        const fb = asMany(b);
-        return many((x, vars, emit) => (truthy(cond(x, vars)) ? fa(x, vars, emit) : fb(x, vars, emit)));
-      }
-      const fa = a.one!;
-      const fb = b.one!;
-      const make = a.kind === 'one' && b.kind === 'one' ? one : opt;
-      return make((x, vars) => (truthy(cond(x, vars)) ? fa(x, vars) : fb(x, vars)));
     }
     case 'object': {
       // only constant keys with single-output values; others go to the interpreter
@@ -350,25 +426,48 @@ function compileNode(n: Node): Compiled | null {
       for (const e of n.entries) {
         if (e.key.k !== 'literal' || typeof e.key.value !== 'string') return null;
         const key = e.key.value;
-        const v = e.value === null ? one((x) => (isObject(x) ? getField(x, key) : indexValue(x, key))) : compileNode(e.value);
-        const f = single(v);
+        const f = e.value === null ? field(key) : single(compileNode(e.value));
         if (f === null) return null;
         keys.push(key);
         vals.push(f);
       }
       return one((x, vars) => {
         const o: Record<string, unknown> = {};
-        for (let i = 0; i < keys.length; i++) o[keys[i]!] = vals[i]!(x, vars);
+        for (let i = 0; i < keys.length; i++) {
+          const v = vals[i]!(x, vars);
+          if (v === FAIL) return FAIL;
+          o[keys[i]!] = v;
+        }
         return o;
+      });
+    }
+    case 'if': {
+      const condC = compileNode(n.cond);
+      const a = compileNode(n.then);
+      const b = compileNode(n.else);
+      if (condC === null || a === null || b === null) return null;
+      const cond = single(condC);
+      if (cond === null || a.kind === 'many' || b.kind === 'many') {
+        const fc = asMany(condC);
+        const fa = asMany(a);
+        const fb = asMany(b);
+        return many((x, vars, emit) => fc(x, vars, (c) => (truthy(c) ? fa(x, vars, emit) : fb(x, vars, emit))));
+      }
+      const fa = a.one!;
+      const fb = b.one!;
+      const make = a.kind === 'one' && b.kind === 'one' ? one : opt;
+      return make((x, vars) => {
+        const c = cond(x, vars);
+        if (c === FAIL) return FAIL;
+        return truthy(c) ? fa(x, vars) : fb(x, vars);
       });
     }
     case 'neg': {
       const body = compileNode(n.body);
       if (body === null) return null;
-      return then(body, (v) => {
-        if (typeof v !== 'number') throw new JqRuntimeError('cannot negate: ' + typeErrorPreview(v));
-        return -v;
-      });
+      return then(body, (v) =>
+        typeof v === 'number' ? -v : fail(() => new JqRuntimeError('cannot negate: ' + typeErrorPreview(v))),
+      );
     }
     case 'call':
       return compileCall(n);
@@ -389,11 +488,12 @@ function compileCall(n: Extract<Node, { k: 'call' }>): Compiled | null {
       if (cond === null) return null;
       if (cond.kind === 'many') {
         const g = cond.many!;
-        return many((x, vars, emit) => g(x, vars, (c) => (truthy(c) ? emit(x) : false)));
+        return many((x, vars, emit) => g(x, vars, (c) => (truthy(c) ? emit(x) : GO_ON)));
       }
       const f = cond.one!;
       return opt((x, vars) => {
         const c = f(x, vars);
+        if (c === FAIL) return FAIL;
         return c !== NONE && truthy(c) ? x : NONE;
       });
     }
@@ -404,11 +504,11 @@ function compileCall(n: Extract<Node, { k: 'call' }>): Compiled | null {
       const g = body.many!;
       return opt((x, vars) => {
         let found: unknown = NONE;
-        g(x, vars, (v) => {
+        const r = g(x, vars, (v) => {
           found = v;
-          return true;
+          return STOPPED;
         });
-        return found;
+        return r === FAILED ? FAIL : found;
       });
     }
     case 'map/1': {
@@ -417,13 +517,8 @@ function compileCall(n: Extract<Node, { k: 'call' }>): Compiled | null {
       const g = asMany(body);
       return one((x, vars) => {
         const out: unknown[] = [];
-        iterateMany(x, (v) =>
-          g(v, vars, (w) => {
-            out.push(w);
-            return false;
-          }),
-        );
-        return out;
+        const push = collectInto(out);
+        return iterateMany(x, (v) => g(v, vars, push)) === FAILED ? FAIL : out;
       });
     }
   }
@@ -440,7 +535,7 @@ function compileCall(n: Extract<Node, { k: 'call' }>): Compiled | null {
     const gens = compiledArgs.map(asMany);
     return many((x, vars, emit) => {
       const vals: unknown[] = new Array(gens.length);
-      const step = (i: number): boolean => {
+      const step = (i: number): Code => {
         if (i === gens.length) return emit(f(x, ...vals));
         return gens[i]!(x, vars, (v) => {
           vals[i] = v;
@@ -456,62 +551,85 @@ function compileCall(n: Extract<Node, { k: 'call' }>): Compiled | null {
       return one((x) => f(x));
     case 1: {
       const a0 = args[0]!;
-      return one((x, vars) => f(x, a0(x, vars)));
+      return one((x, vars) => {
+        const a = a0(x, vars);
+        return a === FAIL ? FAIL : f(x, a);
+      });
     }
     default:
-      return one((x, vars) => f(x, ...args.map((a) => a(x, vars))));
+      return one((x, vars) => {
+        const vals = args.map((a) => a(x, vars));
+        return vals.includes(FAIL) ? FAIL : f(x, ...vals);
+      });
   }
 }
 
 /** Holder for first() on a many-output program (avoids allocating a closure per call). */
 let firstValue: unknown = undefined;
-const takeFirst = (v: unknown): boolean => {
+const takeFirst: Emit = (v) => {
   firstValue = v;
-  return true;
+  return STOPPED;
 };
 
 class FastProgram implements JqProgram {
   readonly source: string;
   readonly fastPath = true;
-  private readonly compiled: Compiled;
-  constructor(source: string, compiled: Compiled) {
+  /** 'one' | 'opt' | 'many': how many outputs the compiled form can produce. */
+  readonly shape: string;
+  run: (input: unknown, vars?: Record<string, unknown>) => unknown[];
+  first: (input: unknown, vars?: Record<string, unknown>) => unknown;
+  tryRun: (input: unknown, vars?: Record<string, unknown>) => unknown[] | null;
+
+  constructor(source: string, c: Compiled) {
     this.source = source;
-    this.compiled = compiled;
-    const c = compiled;
+    this.shape = c.kind;
     if (c.kind !== 'many') {
       const f = c.one!;
       this.first = (input, vars) => {
         const v = f(input, vars);
+        if (v === FAIL) throw failure();
         return v === NONE ? undefined : v;
       };
       this.run = (input, vars) => {
         const v = f(input, vars);
+        if (v === FAIL) throw failure();
         return v === NONE ? [] : [v];
+      };
+      this.tryRun = (input, vars) => {
+        let v: unknown;
+        try {
+          v = f(input, vars);
+        } catch (e) {
+          if (e instanceof JqRuntimeError) return null;
+          throw e;
+        }
+        return v === FAIL ? null : v === NONE ? [] : [v];
       };
     } else {
       const g = c.many!;
       this.first = (input, vars) => {
         firstValue = undefined;
-        g(input, vars, takeFirst);
+        const r = g(input, vars, takeFirst);
         const v = firstValue;
         firstValue = undefined;
+        if (r === FAILED) throw failure();
         return v;
       };
       this.run = (input, vars) => {
         const out: unknown[] = [];
-        g(input, vars, (v) => {
-          out.push(v);
-          return false;
-        });
+        if (g(input, vars, collectInto(out)) === FAILED) throw failure();
         return out;
       };
+      this.tryRun = (input, vars) => {
+        const out: unknown[] = [];
+        try {
+          return g(input, vars, collectInto(out)) === FAILED ? null : out;
+        } catch (e) {
+          if (e instanceof JqRuntimeError) return null;
+          throw e;
+        }
+      };
     }
-  }
-  run: (input: unknown, vars?: Record<string, unknown>) => unknown[];
-  first: (input: unknown, vars?: Record<string, unknown>) => unknown;
-  /** 'one' | 'opt' | 'many': how many outputs the compiled form can produce. */
-  get shape(): string {
-    return this.compiled.kind;
   }
 }
 

@@ -124,7 +124,9 @@ describe('jq interpreter core', () => {
     ['ltrimstr("x")', 'xx', ['x']],
     ['keys_unsorted', { b: 1, a: 2 }, [['b', 'a']]],
     ['to_entries | from_entries', { a: 1, b: [2] }, [{ a: 1, b: [2] }]],
-    ['from_entries', [{ name: 'a', value: 1 }, { k: 'b', v: 2 }, { key: false, value: 3 }], [{ a: 1, b: 2, false: 3 }]],
+    ['from_entries', [{ name: 'a', value: 1 }, { Key: 'b', Value: 2 }, { key: 'c', value: null, Value: 3 }], [{ a: 1, b: 2, c: null }]],
+    ['[-2.5, 2.5, 1.4] | map(round)', null, [[-3, 3, 1]]],
+    ['[limit(0; 1, 2)], [first(empty)], [.[1.7], .[-1.5:]]', [0, 1, 2], [[], [], [1, [2]]]],
     ['.[] | has("a")', [{ a: null }, {}], [true, false]],
     ['.a | in({"x": 1}), inside("xyz")', { a: 'x' }, [true, true]],
     ['contains({a: [1]}), contains({a: [3]})', { a: [1, 2] }, [true, false]],
@@ -186,6 +188,12 @@ describe('jq runtime errors (gojq wording)', () => {
     ['path(1)', null, 'invalid path against: number (1)'],
     ['.[] as [$a] | $a', [{}], 'expected an array but got: object ({})'],
     ['"x" | test("(")', null, 'invalid regular expression'],
+    ['test("a")', 1, 'test("a"; null) cannot be applied to: number (1)'],
+    ['from_entries', [{ key: 1, value: 2 }], 'expected a string for object key but got: number (1)'],
+    ['getpath(["a", "b"])', { a: 1 }, 'getpath(["a","b"]) cannot be applied to: object ({"a":1})'],
+    ['getpath(["a", 0])', { a: {} }, 'getpath(["a",0]) cannot be applied to {"a":{}}: expected an array but got: object ({})'],
+    ['[limit(-1; 1)]', null, "limit doesn't support negative count"],
+    ['nth(-1; 1)', null, "nth doesn't support negative index"],
     ['.a', 'a very long string value that will be truncated in the preview', 'expected an object but got: string ("a very long string value ...")'],
   ];
   for (const [expr, input, message] of table) {

@@ -36,7 +36,7 @@ def all: all(.);
 def first: .[0];
 def last: .[-1];
 def nth($n): .[$n];
-def nth($n; f): if $n < 0 then error("Out of bounds negative array index") else first(skip($n; f)) end;
+def nth($n; f): if $n < 0 then error("nth doesn't support negative index") else first(skip($n; f)) end;
 def combinations:
   if length == 0 then []
   else .[0][] as $x | (.[1:] | combinations) as $rest | [$x] + $rest end;
@@ -49,7 +49,6 @@ def INDEX(stream; idx_expr): reduce stream as $row ({}; .[$row | idx_expr | tost
 def INDEX(idx_expr): INDEX(.[]; idx_expr);
 def IN(s): any(s == .; .);
 def IN(src; s): any(src == s; .);
-def ascii: [.] | implode;
 def todate: strftime("%Y-%m-%dT%H:%M:%SZ");
 def todateiso8601: todate;
 def fromdate: fromdateiso8601;
@@ -74,7 +73,6 @@ def fromstream(f): {x: null, e: false} as $init
         else setpath(["e"]; $i[0] | length == 1) end;
       if .e then .x else empty end);
 def truncate_stream(stream): . as $n | null | stream | if (.[0] | length) > $n then setpath([0]; .[0][$n:]) else empty end;
-def finites: select(isinfinite or isnan | not);
 .
 `;
 

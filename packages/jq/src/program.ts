@@ -11,6 +11,11 @@ export interface JqProgram {
   run(input: unknown, vars?: Record<string, unknown>): unknown[];
   /** The first output, or undefined when there is none. */
   first(input: unknown, vars?: Record<string, unknown>): unknown;
+  /**
+   * All outputs, or null on a runtime error (KWOK's "no value"). On the fast path the usual
+   * selector errors (iterating a missing list) cost no exception at all.
+   */
+  tryRun(input: unknown, vars?: Record<string, unknown>): unknown[] | null;
 }
 
 /** Thrown to stop a program once first() has its value. */
@@ -44,6 +49,15 @@ export class InterpretedProgram implements JqProgram {
       rethrow(e);
     }
     return out;
+  }
+
+  tryRun(input: unknown, vars?: Record<string, unknown>): unknown[] | null {
+    try {
+      return this.run(input, vars);
+    } catch (e) {
+      if (e instanceof JqRuntimeError) return null;
+      throw e;
+    }
   }
 
   first(input: unknown, vars?: Record<string, unknown>): unknown {

@@ -66,17 +66,15 @@ function stripExtended(src: string): string {
   return out;
 }
 
-export function compileRegex(re: unknown, flags: unknown, input: unknown): Compiled {
+export function compileRegex(name: string, re: unknown, flags: unknown, input: unknown): Compiled {
   // jq also accepts `match([re, flags])`
   if (Array.isArray(re) && (flags === null || flags === undefined)) {
     flags = re[1] ?? null;
     re = re[0];
   }
-  if (typeof re !== 'string') throw new JqRuntimeError(`${typeErrorPreview(re)} cannot be matched, as it is not a string`);
-  if (flags !== null && flags !== undefined && typeof flags !== 'string') {
-    throw new JqRuntimeError(`${typeErrorPreview(flags)} is not a string`);
+  if (typeof re !== 'string' || (flags !== null && flags !== undefined && typeof flags !== 'string') || typeof input !== 'string') {
+    throw new JqRuntimeError(`${name}(${preview(re)}; ${preview(flags ?? null)}) cannot be applied to: ${typeErrorPreview(input)}`);
   }
-  if (typeof input !== 'string') throw new JqRuntimeError(`${typeErrorPreview(input)} cannot be matched, as it is not a string`);
   const f = (flags as string | null) ?? '';
   const key = f + '\u0000' + re;
   const hit = cache.get(key);
@@ -167,7 +165,7 @@ function toMatchObject(s: string, c: Compiled, r: RawMatch, cp: (i: number) => n
 }
 
 export function matchObjects(input: unknown, re: unknown, flags: unknown): Record<string, unknown>[] {
-  const c = compileRegex(re, flags, input);
+  const c = compileRegex('match', re, flags, input);
   const s = input as string;
   const cp = offsetMapper(s);
   return execAll(c, s).map((r) => toMatchObject(s, c, r, cp));
@@ -177,8 +175,8 @@ type DefValue = (name: string, arity: number, f: (input: unknown, ...args: unkno
 type DefNative = (name: string, arity: number, f: Native) => void;
 
 export function regexBuiltins(defValue: DefValue, defNative: DefNative): void {
-  defValue('test', 1, (v, re) => execAll(compileRegex(re, null, v), v as string).length > 0);
-  defValue('test', 2, (v, re, flags) => execAll(compileRegex(re, flags, v), v as string).length > 0);
+  defValue('test', 1, (v, re) => execAll(compileRegex('test', re, null, v), v as string).length > 0);
+  defValue('test', 2, (v, re, flags) => execAll(compileRegex('test', re, flags, v), v as string).length > 0);
   const matchNative: Native = (input, path, args, env, emit) => {
     const p = path === null ? null : NO_PATH;
     for (const re of collect(args[0]!, input, env)) {
@@ -189,7 +187,7 @@ export function regexBuiltins(defValue: DefValue, defNative: DefNative): void {
   defNative('match', 1, matchNative);
   defNative('match', 2, matchNative);
   defValue('split', 2, (v, re, flags) => {
-    const c = compileRegex(re, (typeof flags === 'string' ? flags : '') + 'g', v);
+    const c = compileRegex('split', re, (typeof flags === 'string' ? flags : '') + 'g', v);
     const s = v as string;
     const out: string[] = [];
     let prev = 0;
@@ -205,7 +203,7 @@ export function regexBuiltins(defValue: DefValue, defNative: DefNative): void {
     const str: Node = args[1]!;
     for (const flags of collect(args[2]!, input, env)) {
       for (const re of collect(args[0]!, input, env)) {
-        const c = compileRegex(re, flags, input);
+        const c = compileRegex('sub', re, flags, input);
         const s = input as string;
         let results = [''];
         let prev = 0;
