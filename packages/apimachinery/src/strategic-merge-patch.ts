@@ -4,7 +4,8 @@
 //
 // Lists whose field has patchStrategy "merge" are merged: by patchMergeKey for lists of objects,
 // as a union for lists of scalars. Every other list is replaced. Directives: `$patch`
-// (replace | delete | merge), `$retainKeys`, `$deleteFromPrimitiveList/<field>`,
+// (replace | delete; `merge` is accepted in maps as the no-op it names, where kube-apiserver
+// refuses it), `$retainKeys`, `$deleteFromPrimitiveList/<field>`,
 // `$setElementOrder/<field>`. Inputs are never mutated; untouched subtrees are shared.
 import { PatchError } from './errors.ts';
 import { deepEqual, freshRootAndMetadata, isObject } from './json.ts';
@@ -63,8 +64,9 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: PatchSchema |
     const keep = patch[RETAIN_KEYS];
     if (!Array.isArray(keep) || !keep.every((k) => typeof k === 'string')) throw new PatchError('invalid patch format of retainKeys', 400);
     for (const k of Object.keys(patch)) {
-      if (k.startsWith('$')) continue;
-      if (!keep.includes(k)) throw new PatchError("patch content doesn't match retainKeys list", 422);
+      // Directives and deletions (null) need not be listed; any other patched key must be.
+      if (k.startsWith('$') || patch[k] === null) continue;
+      if (!keep.includes(k)) throw new PatchError('invalid patch format of retainKeys', 400);
     }
     for (const k of Object.keys(original)) if (!keep.includes(k)) delete write()[k];
   }
