@@ -53,6 +53,13 @@ describe('virtsim coordinator (the process)', () => {
     expect((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(200);
     const epochLine = await waitFor('an epoch log line', () => lines.find((l) => l.msg === 'epoch' && (l.slotsPerAgent as Record<string, number>)?.['agent-1'] === 1024));
     expect(epochLine.members).toEqual(['agent-1']);
+    // The operator's view of the same table.
+    const table = spawn(process.execPath, [CLI, 'coordinator', 'table', '--address', `127.0.0.1:${grpcPort}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let tableOut = '';
+    table.stdout!.on('data', (c: Buffer) => (tableOut += c.toString()));
+    expect(await new Promise((resolve) => table.once('exit', resolve))).toBe(0);
+    expect(tableOut).toMatch(/^epoch \d+ +slots 1024 +members 1 +revoking 0 +unowned 0/);
+    expect(tableOut).toMatch(/agent-1 +1024 +0 /);
     await agent.leave();
 
     child.kill('SIGTERM');

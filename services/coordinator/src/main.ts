@@ -3,6 +3,7 @@ import { createLogger, createRegistry, startOpsEndpoint, ShutdownHandler } from 
 import { startCoordinatorServer } from './server.ts';
 
 const USAGE = `usage: virtsim coordinator [flags]
+       virtsim coordinator table [--address HOST:PORT] [--json]
 
 Serves agent membership and the slot table over gRPC (virtsim.fleet.v1.Coordinator, grpc.health.v1).
 
@@ -22,8 +23,9 @@ function intFlag(name: string, value: string | undefined, fallback: number | und
   return n;
 }
 
-/** `virtsim coordinator`: runs until SIGTERM/SIGINT. */
+/** `virtsim coordinator`: runs until SIGTERM/SIGINT. `virtsim coordinator table` prints the table. */
 export async function runCoordinator(argv: string[]): Promise<number | void> {
+  if (argv[0] === 'table') return (await import('./table-command.ts')).runTableCommand(argv.slice(1));
   let values;
   try {
     ({ values } = parseArgs({
