@@ -122,6 +122,8 @@ describe('bus over a real nats-server', () => {
     const oldPid = server.pid;
     await server.restart();
     expect(server.pid).not.toBe(oldPid);
+    // The old server process is gone, not left behind.
+    expect(() => process.kill(oldPid!, 0)).toThrow(/ESRCH/);
     await waitFor('both connections back', () => agent.connected && watcher.connected && reconnects === 1);
     // The subscription is re-sent by the client after reconnecting; publish until it is in place.
     let rv = 100;
