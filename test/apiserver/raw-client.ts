@@ -13,8 +13,9 @@ export function rawClient(url: string, caPem: string, token: string) {
   const u = new URL(url);
   return function raw(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<RawResponse> {
     return new Promise((resolve, reject) => {
+      const sized = body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) };
       const req = request(
-        { host: u.hostname, port: u.port, method, path, ca: caPem, headers: { authorization: `Bearer ${token}`, ...headers } },
+        { host: u.hostname, port: u.port, method, path, ca: caPem, headers: { authorization: `Bearer ${token}`, ...sized, ...headers } },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c) => chunks.push(c));

@@ -52,12 +52,12 @@ function decodeContinue(s: string): ContinueToken {
   }
 }
 
-function parseRv(q: URLSearchParams): { rv: string | null; match: string | null } {
+function parseRv(q: URLSearchParams, sendInitialEvents = false): { rv: string | null; match: string | null } {
   const rv = q.get('resourceVersion');
   const match = q.get('resourceVersionMatch');
   if (match && match !== 'Exact' && match !== 'NotOlderThan')
     throw badRequest(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`);
-  if (match && !rv) throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+  if (match && !rv && !sendInitialEvents) throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
   if (rv && rv !== '0' && !/^\d+$/.test(rv)) throw badRequest(`invalid resource version: ${JSON.stringify(rv)}`);
   return { rv, match };
 }
@@ -133,8 +133,8 @@ export function list(cfg: ListWatchConfig, rt: ResourceType, ns: string | undefi
 export function watch(cfg: ListWatchConfig, rt: ResourceType, ns: string | undefined, q: URLSearchParams, accept: string | undefined, req: IncomingMessage, res: ServerResponse): void {
   const { store } = cfg;
   const sel = parseSelection(rt, ns, q);
-  const { rv, match } = parseRv(q);
   const sendInitial = q.get('sendInitialEvents') === 'true';
+  const { rv, match } = parseRv(q, sendInitial);
   const bookmarks = q.get('allowWatchBookmarks') === 'true';
   if (sendInitial && (match !== 'NotOlderThan' || !bookmarks))
     throw badRequest('sendInitialEvents requires resourceVersionMatch=NotOlderThan and allowWatchBookmarks=true');

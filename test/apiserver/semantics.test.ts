@@ -1,0 +1,149 @@
+// Kubernetes object semantics over raw HTTPS against `virtsim apiserver` (child process):
+// generateName, generation, garbage collection, graceful pod deletion, namespaces, watch bookmarks,
+// sendInitialEvents, timeoutSeconds, deletecollection, discovery, health and metrics.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'node:https';
+import { startApiServerForTest, type ApiServerHarness } from '@virtsim/testkit/apiserver';
+import { waitFor } from '@virtsim/testkit/wait';
+import { rawClient } from './raw-client.ts';
+
+let s: ApiServerHarness;
+let raw: ReturnType<typeof rawClient>;
+const CT = { 'content-type': 'application/json' };
+const MERGE = { 'content-type': 'application/merge-patch+json' };
+
+async function ok(method: string, path: string, body?: unknown, headers: Record<string, string> = CT) {
+  const r = await raw(method, path, body === undefined ? undefined : JSON.stringify(body), headers);
+  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${r.text}`);
+  return r.json();
+}
+
+/** Opens a watch and collects its events until closed. */
+function openWatch(path: string) {
+  const events: any[] = [];
+  let ended = false;
+  const u = new URL(s.url);
+  const req = request({ host: u.hostname, port: u.port, path, ca: s.caPem, headers: { authorization: `Bearer ${s.token}` } }, (res) => {
+    let buf = '';
+    res.setEncoding('utf8');
+    res.on('data', (c: string) => {
+      buf += c;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        events.push(JSON.parse(buf.slice(0, nl)));
+        buf = buf.slice(nl + 1);
+      }
+    });
+    res.on('end', () => (ended = true));
+    res.on('close', () => (ended = true));
+  });
+  req.on('error', () => (ended = true));
+  req.end();
+  return { events, ended: () => ended, close: () => req.destroy() };
+}
+
+beforeAll(async () => {
+  s = await startApiServerForTest({ args: ['--no-audit'] });
+  raw = rawClient(s.url, s.caPem, s.token);
+  await ok('POST', '/api/v1/namespaces', { metadata: { name: 'sem' } });
+});
+
+afterAll(async () => {
+  await s?.stop();
+});
+
+describe('object semantics', () => {
+  it('names objects from generateName with a 5-character suffix and sets uid, creationTimestamp, generation', async () => {
+    const cm = await ok('POST', '/api/v1/namespaces/sem/configmaps', { metadata: { generateName: 'gen-' } });
+    expect(cm.metadata.name).toMatch(/^gen-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    expect(cm.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(cm.metadata.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(cm.metadata.generation).toBe(1);
+    expect(Number(cm.metadata.resourceVersion)).toBeGreaterThan(0);
+  });
+
+  it('bumps generation on spec changes only when status is a subresource', async () => {
+    const pod = await ok('POST', '/api/v1/namespaces/sem/pods', { metadata: { name: 'gen' }, spec: { containers: [{ name: 'c', image: 'x:1' }] } });
+    expect(pod.metadata.generation).toBe(1);
+    let p = await ok('PATCH', '/api/v1/namespaces/sem/pods/gen/status', { status: { phase: 'Running' } }, MERGE);
+    expect(p.metadata.generation).toBe(1);
+    p = await ok('PATCH', '/api/v1/namespaces/sem/pods/gen', { metadata: { labels: { a: 'b' } } }, MERGE);
+    expect(p.metadata.generation).toBe(1);
+    p = await ok('PATCH', '/api/v1/namespaces/sem/pods/gen', { spec: { activeDeadlineSeconds: 5 } }, MERGE);
+    expect(p.metadata.generation).toBe(2);
+    // an unchanged write is not written: same resourceVersion, no event
+    const again = await ok('PATCH', '/api/v1/namespaces/sem/pods/gen', { spec: { activeDeadlineSeconds: 5 } }, MERGE);
+    expect(again.metadata.resourceVersion).toBe(p.metadata.resourceVersion);
+  });
+
+  it('collects dependents of a deleted owner (background) and orphans them when asked', async () => {
+    const owner = await ok('POST', '/api/v1/namespaces/sem/configmaps', { metadata: { name: 'owner' } });
+    const ref = [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata.uid }];
+    await ok('POST', '/api/v1/namespaces/sem/configmaps', { metadata: { name: 'dep-1', ownerReferences: ref } });
+    await ok('POST', '/api/v1/namespaces/sem/secrets', { metadata: { name: 'dep-2', ownerReferences: ref } });
+    await ok('DELETE', '/api/v1/namespaces/sem/configmaps/owner');
+    expect((await raw('GET', '/api/v1/namespaces/sem/configmaps/dep-1')).status).toBe(404);
+    expect((await raw('GET', '/api/v1/namespaces/sem/secrets/dep-2')).status).toBe(404);
+
+    const owner2 = await ok('POST', '/api/v1/namespaces/sem/configmaps', { metadata: { name: 'owner2' } });
+    await ok('POST', '/api/v1/namespaces/sem/configmaps', { metadata: { name: 'orphan', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner2', uid: owner2.metadata.uid }] } });
+    await ok('DELETE', '/api/v1/namespaces/sem/configmaps/owner2', { propagationPolicy: 'Orphan' });
+    const orphan = await ok('GET', '/api/v1/namespaces/sem/configmaps/orphan');
+    expect(orphan.metadata.ownerReferences).toBeUndefined();
+  });
+
+  it('deletes a pod on a node gracefully: deletionTimestamp first, gone after a delete with grace 0', async () => {
+    await ok('POST', '/api/v1/namespaces/sem/pods', { metadata: { name: 'graceful' }, spec: { nodeName: 'node-1', terminationGracePeriodSeconds: 30, containers: [{ name: 'c', image: 'x:1' }] } });
+    const d = await ok('DELETE', '/api/v1/namespaces/sem/pods/graceful');
+    expect(d.metadata.deletionTimestamp).toBeDefined();
+    expect(d.metadata.deletionGracePeriodSeconds).toBe(30);
+    expect((await raw('GET', '/api/v1/namespaces/sem/pods/graceful')).status).toBe(200);
+    await ok('DELETE', '/api/v1/namespaces/sem/pods/graceful?gracePeriodSeconds=0');
+    expect((await raw('GET', '/api/v1/namespaces/sem/pods/graceful')).status).toBe(404);
+  });
+
+  it('terminates a namespace: contents deleted, then the namespace; new content refused meanwhile', async () => {
+    await ok('POST', '/api/v1/namespaces', { metadata: { name: 'doomed' } });
+    await ok('POST', '/api/v1/namespaces/doomed/configmaps', { metadata: { name: 'held', finalizers: ['example.com/x'] } });
+    const ns = await ok('DELETE', '/api/v1/namespaces/doomed');
+    expect(ns.status.phase).toBe('Terminating');
+    const refused = await raw('POST', '/api/v1/namespaces/doomed/configmaps', JSON.stringify({ metadata: { name: 'new' } }), CT);
+    expect(refused.status).toBe(403);
+    expect(refused.json().message).toContain('because it is being terminated');
+    await ok('PATCH', '/api/v1/namespaces/doomed/configmaps/held', { metadata: { finalizers: null } }, MERGE);
+    await waitFor('namespace gone', async () => (await raw('GET', '/api/v1/namespaces/doomed')).status === 404);
+  });
+
+  it('deletes a collection by label selector', async () => {
+    for (const [n, l] of [['a', 'x'], ['b', 'x'], ['c', 'y']]) await ok('POST', '/api/v1/namespaces/sem/secrets', { metadata: { name: `col-${n}`, labels: { grp: l } } });
+    const del = await ok('DELETE', '/api/v1/namespaces/sem/secrets?labelSelector=grp%3Dx');
+    expect(del.items.map((i: any) => i.metadata.name).sort()).toEqual(['col-a', 'col-b']);
+    const left = await ok('GET', '/api/v1/namespaces/sem/secrets?labelSelector=grp');
+    expect(left.items.map((i: any) => i.metadata.name)).toEqual(['col-c']);
+  });
+
+  it('sends initial events then a bookmark marking their end, and ends a watch after timeoutSeconds', async () => {
+    await ok('POST', '/api/v1/namespaces/sem/configmaps', { metadata: { name: 'initial' } });
+    const w = openWatch('/api/v1/namespaces/sem/configmaps?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion=&timeoutSeconds=1');
+    await waitFor('the end-of-initial-events bookmark', () => w.events.find((e) => e.type === 'BOOKMARK'));
+    const bookmark = w.events.find((e) => e.type === 'BOOKMARK');
+    expect(bookmark.object.metadata.annotations).toEqual({ 'k8s.io/initial-events-end': 'true' });
+    const before = w.events.slice(0, w.events.indexOf(bookmark));
+    expect(before.every((e) => e.type === 'ADDED')).toBe(true);
+    expect(before.map((e) => e.object.metadata.name)).toContain('initial');
+    await waitFor('the watch to end after timeoutSeconds', () => w.ended());
+  });
+
+  it('serves aggregated discovery, health, readiness and metrics', async () => {
+    const agg = await raw('GET', '/apis', undefined, { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' });
+    expect(agg.headers['content-type']).toBe('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+    const groups = agg.json().items.map((g: any) => g.metadata.name);
+    expect(groups).toEqual(expect.arrayContaining(['apiextensions.k8s.io', 'coordination.k8s.io', 'events.k8s.io']));
+    for (const p of ['/healthz', '/livez', '/readyz']) expect((await raw('GET', p)).text).toBe('ok');
+    const metrics = (await raw('GET', '/metrics')).text;
+    expect(metrics).toMatch(/apiserver_request_total\{verb="create",resource="configmaps",code="201"/);
+    expect(metrics).toMatch(/apiserver_storage_objects\{resource="\/configmaps"/);
+    const v = await ok('GET', '/version');
+    expect(v.major).toBe('1');
+  });
+});
