@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fieldErrors } from './errors.ts';
-import { forbiddenReason, statusErrors } from './status.ts';
+import { forbiddenReason, statusErrors, strictDecodingError } from './status.ts';
 
 const PODS = { group: '', resource: 'pods' };
 const VMIS = { group: 'kubevirt.io', resource: 'virtualmachineinstances' };
@@ -60,5 +60,12 @@ describe('statusErrors', () => {
       'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
     );
     expect(statusErrors.methodNotSupported(PODS, 'deletecollection').message).toBe('deletecollection is not supported on resources of kind "pods"');
+  });
+  it('words strict field validation failures', () => {
+    expect(strictDecodingError('VirtualMachineInstance', 'v1', ['spec.foo', 'spec.bar'])).toMatchObject({
+      code: 400,
+      reason: 'BadRequest',
+      message: 'VirtualMachineInstance in version "v1" cannot be handled as a VirtualMachineInstance: strict decoding error: unknown field "spec.foo", unknown field "spec.bar"',
+    });
   });
 });

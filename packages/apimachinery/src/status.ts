@@ -156,3 +156,16 @@ export function forbiddenReason(opts: {
   const scope = opts.namespace ? `in the namespace ${JSON.stringify(opts.namespace)}` : 'at the cluster scope';
   return `User ${JSON.stringify(opts.user)} cannot ${opts.verb} resource ${JSON.stringify(res)} in API group ${JSON.stringify(opts.group)} ${scope}`;
 }
+
+/** The Warning header text for a pruned field (fieldValidation=Warn, kubectl's default for apply without --validate). */
+export const unknownFieldWarning = (path: string): string => `unknown field "${path}"`;
+
+/**
+ * fieldValidation=Strict (kubectl's --validate=strict, its default): unknown fields are a 400
+ * `VirtualMachineInstance in version "v1" cannot be handled as a VirtualMachineInstance: strict decoding error: unknown field "spec.foo"`.
+ */
+export function strictDecodingError(kind: string, version: string, unknownFields: string[]): Status {
+  return statusErrors.badRequest(
+    `${kind} in version ${JSON.stringify(version)} cannot be handled as a ${kind}: strict decoding error: ${unknownFields.map(unknownFieldWarning).join(', ')}`,
+  );
+}

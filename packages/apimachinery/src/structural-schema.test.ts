@@ -64,6 +64,17 @@ describe.skipIf(!existsSync(KV_CRDS))('real CRDs', () => {
     ]);
   });
 
+  it('refuses a VirtualMachine with spec.running: "string" and an unsupported enum value', () => {
+    const vm = parseYaml(readFileSync(join(KV_EXAMPLES, 'vm-cirros.yaml'), 'utf8'));
+    vm.spec.running = 'string';
+    expect(msgs(schemaFor('VirtualMachine').validate(vm))).toEqual([
+      'spec.running: Invalid value: "string": spec.running in body must be of type boolean: "string"',
+    ]);
+    const vmi = fedora();
+    vmi.spec.domain.rebootPolicy = 'Sometimes';
+    expect(msgs(vmiSchema.validate(vmi))).toEqual(['spec.domain.rebootPolicy: Unsupported value: "Sometimes": supported values: "Reboot", "Terminate"']);
+  });
+
   it('reports a missing required field and a bad int-or-string quantity', () => {
     const vmi = fedora();
     delete vmi.spec.domain;

@@ -482,21 +482,37 @@ const FORMAT_CHECKS: Record<string, (s: string) => boolean> = {
 
 const numText = (n: number): string => (Number.isInteger(n) && Math.abs(n) < 1e21 ? String(n) : goFloat(n));
 
-/** Mutable path stack; joined only when an error is reported. */
+/** Mutable path stack of raw keys and indexes; a path string is only built when an error is reported. */
 class PathStack {
-  readonly parts: string[] = [];
+  readonly parts: Array<string | number> = [];
   push(key: string): void {
-    this.parts.push(this.parts.length === 0 ? key : `.${key}`);
+    this.parts.push(key);
   }
   pushIndex(i: number): void {
-    this.parts.push(`[${i}]`);
+    this.parts.push(i);
   }
   pop(): void {
     this.parts.pop();
   }
   toString(): string {
-    return this.parts.join('');
+    let s = '';
+    for (const p of this.parts) s += typeof p === 'number' ? `[${p}]` : s === '' ? p : `.${p}`;
+    return s;
   }
+}
+
+/** Length in code points, as Go's utf8.RuneCountInString (kube-openapi counts runes). */
+function runeLength(v: string): number {
+  let n = 0;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdbff) n++;
+    else {
+      n++;
+      i++;
+    }
+  }
+  return n;
 }
 
 function typeMatches(type: string, v: unknown): boolean {
@@ -602,10 +618,11 @@ function validateValue(v: unknown, node: Node, path: PathStack, errs: FieldError
 }
 
 function validateString(v: string, node: Node, path: PathStack, errs: FieldError[]): void {
-  if (node.maxLength !== undefined && [...v].length > node.maxLength) {
+  // UTF-16 length bounds the rune count from above, so runes are only counted when it matters.
+  if (node.maxLength !== undefined && v.length > node.maxLength && runeLength(v) > node.maxLength) {
     errs.push(fieldErrors.tooLongMaxLength(path.toString(), v, node.maxLength));
   }
-  if (node.minLength !== undefined && [...v].length < node.minLength) {
+  if (node.minLength !== undefined && (v.length < node.minLength || runeLength(v) < node.minLength)) {
     const p = path.toString();
     errs.push(fieldErrors.invalid(p, v, `${p} in body should be at least ${node.minLength} chars long`));
   }
