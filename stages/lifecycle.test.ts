@@ -94,8 +94,14 @@ describe('VMI lifecycle (vmi set)', () => {
     expect(all.plan(after, ctx)).toBeNull();
   });
 
-  it('a VMI with a ReadWriteOnce PVC is not live-migratable and says why', () => {
+  it('a VMI on the pod network through bridge is not live-migratable, checked before its disks (KubeVirt v1.9 order)', () => {
     const after = step(all, input('vmi/testdata/vmi-scheduled-bridge-rwo.input.yaml'), renderContext()).after;
+    expect(condition(after, 'LiveMigratable')).toMatchObject({ status: 'False', reason: 'InterfaceNotLiveMigratable' });
+    expect(condition(after, 'StorageLiveMigratable')).toMatchObject({ status: 'False', reason: 'NotMigratable' });
+  });
+
+  it('a VMI with a ReadWriteOnce PVC is not live-migratable and says why', () => {
+    const after = step(all, input('vmi/testdata/vmi-scheduled-bridge-allowed.input.yaml'), renderContext()).after;
     expect(condition(after, 'LiveMigratable')).toMatchObject({ status: 'False', reason: 'DisksNotLiveMigratable' });
     expect(String(condition(after, 'LiveMigratable')?.message)).toContain('PVC rootdisk-pvc is not shared');
     expect((asObj(after).status.conditions as { type: string }[]).filter((c) => c.type === 'LiveMigratable')).toHaveLength(1);
