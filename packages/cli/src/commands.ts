@@ -40,6 +40,13 @@ export const commands: Record<string, Command> = {
       return runUpCli(argv);
     },
   },
+  'control-plane': {
+    summary: 'stand-ins for kube-scheduler, virt-api and virt-controller where the cluster has none',
+    async run(argv) {
+      const { runControlPlaneCli } = await import('@virtsim/control-plane');
+      return runControlPlaneCli(argv);
+    },
+  },
   version: {
     summary: 'print the virtsim and Node.js versions',
     async run() {
