@@ -10,6 +10,8 @@ import type {
 import { nodeString } from './ast.ts';
 import { BUILTIN_ARITY, BUILTINS, FuncError, nativeFuncs } from './builtins.ts';
 import { lineColumn, TemplateExecError } from './errors.ts';
+import { arityError, literalError, paramAt, signatureOf, valueError } from './signatures.ts';
+import type { Signature } from './signatures.ts';
 import type { ParsedTemplate, ParseResult } from './parser.ts';
 import { formatV, GoFloat, isMap, isTrue, jsonNumberText, sortedKeys, toPlain, typeName } from './values.ts';
 
@@ -55,8 +57,7 @@ class Loc {
   }
   fail(s: State, msg: string, cause?: unknown): never {
     const { line, column } = lineColumn(this.set.src, this.pos);
-    let ctx = this.node;
-    if ([...ctx].length > 20) ctx = [...ctx].slice(0, 20).join('') + '...';
+    const ctx = this.node;
     throw new TemplateExecError(
       `template: ${this.set.parseName}:${line}:${column}: executing "${s.tmpl}" at <${ctx}>: ${msg}`,
       cause === undefined ? undefined : { cause },
@@ -189,7 +190,9 @@ export class CompiledSet {
     const decl = pipe.decl;
     const keySlot = decl.length > 1 ? decl[0]!.slot : -1;
     const elemSlot = decl.length > 1 ? decl[1]!.slot : decl.length === 1 ? decl[0]!.slot : -1;
-    const loc = this.loc(n.pos, n);
+    // Go reports range errors at the last node the pipeline evaluated.
+    const last = lastEvaluated(pipe);
+    const loc = last ? this.loc(last.pos, last) : this.loc(n.pos, n);
     const iterate = (s: State, v: Frame, key: unknown, elem: unknown): number => {
       if (keySlot >= 0) v[keySlot] = key;
       if (elemSlot >= 0) v[elemSlot] = elem;
@@ -391,7 +394,8 @@ export class CompiledSet {
    */
   private fieldChain(idents: string[], n: ArgNode): (s: State, dot: unknown, recv: unknown) => unknown {
     const loc = this.loc(n.pos, n);
-    const steps = idents.map((name) => this.fieldStep(name, loc));
+    // Values looked up in a map are interface{}-typed in Go, so errors past the first step name "interface {}".
+    const steps = idents.map((name, i) => this.fieldStep(name, loc, i > 0));
     if (steps.length === 1) return steps[0]!;
     if (steps.length === 2) {
       const [a, b] = steps as [FieldStep, FieldStep];
@@ -407,14 +411,14 @@ export class CompiledSet {
     };
   }
 
-  private fieldStep(name: string, loc: Loc): FieldStep {
+  private fieldStep(name: string, loc: Loc, fromMap: boolean): FieldStep {
     const unsafeKey = name === '__proto__' || name in Object.prototype;
     const slow = (s: State, r: unknown): unknown => {
       if (r === undefined) return undefined;
       if (r === null) return loc.fail(s, `nil pointer evaluating interface {}.${name}`);
-      if (typeof r === 'number') return jsonNumberMethod(s, r, name, loc);
+      if (typeof r === 'number') return jsonNumberMethod(s, r, name, loc, fromMap);
       if (isMap(r)) return Object.hasOwn(r, name) ? r[name] : undefined;
-      return loc.fail(s, `can't evaluate field ${name} in type ${typeName(r)}`);
+      return loc.fail(s, `can't evaluate field ${name} in type ${fromMap ? 'interface {}' : typeName(r)}`);
     };
     if (unsafeKey) return (s, _d, r) => slow(s, r);
     return (s, _d, r) => (isMap(r) ? r[name] : slow(s, r));
@@ -452,14 +456,43 @@ export class CompiledSet {
     let cachedFuncs: FuncMap | undefined | null = null;
     let cachedFn: Function | undefined;
     let cachedNative = false;
+    let cachedSig: Signature | undefined;
     const userFn = (s: State): Function | undefined => {
       const f = s.funcs;
       if (f !== cachedFuncs) {
         cachedFuncs = f;
         cachedFn = f !== undefined && Object.hasOwn(f, name) ? f[name] : undefined;
         cachedNative = cachedFn !== undefined && nativeFuncs.has(cachedFn);
+        cachedSig = cachedFn !== undefined ? signatureOf(cachedFn) : undefined;
       }
       return cachedFn;
+    };
+    const argLocs = argNodes.map((a) => this.loc(a.pos, a));
+    // A function with Go parameter types: check arity and each argument as Go's evalArg does.
+    const typedCall = (s: State, d: unknown, v: Frame, final: unknown, fn: Function, sig: Signature, native = cachedNative): unknown => {
+      const total = nargs + (final === MISSING ? 0 : 1);
+      const ae = arityError(name, sig, total);
+      if (ae) idLoc.fail(s, ae);
+      const argv = new Array<unknown>(total);
+      for (let i = 0; i < nargs; i++) {
+        const kind = paramAt(sig, i);
+        const node = argNodes[i]!;
+        const le = literalError(kind, node);
+        if (le) argLocs[i]!.fail(s, le);
+        let val = args[i]!(s, d, v);
+        if (!isLiteral(node)) {
+          const ve = valueError(kind, val);
+          if (ve) argLocs[i]!.fail(s, ve);
+        }
+        if (val === undefined) val = null;
+        argv[i] = val;
+      }
+      if (final !== MISSING) {
+        const ve = valueError(paramAt(sig, nargs), final);
+        if (ve) cmdLoc.fail(s, ve);
+        argv[nargs] = final === undefined ? null : final;
+      }
+      return invoke(s, fn, argv, native);
     };
     const plainArg = (x: unknown): unknown => (x === undefined ? null : typeof x === 'object' || typeof x === 'bigint' ? toPlain(x) : x);
 
@@ -508,6 +541,15 @@ export class CompiledSet {
           }
         };
       }
+      if (name === 'printf') {
+        // printf's format is a Go string parameter: checked like any typed argument.
+        const sig: Signature = { params: ['s', 'a'], variadic: true };
+        return (s, d, v, final) => {
+          const user = userFn(s);
+          if (user) return this.generic(s, d, v, final, args, user, invoke);
+          return typedCall(s, d, v, final, builtin, sig, true);
+        };
+      }
       return (s, d, v, final) => this.generic(s, d, v, final, args, userFn(s) ?? builtin, invoke, checkArity);
     }
 
@@ -521,6 +563,7 @@ export class CompiledSet {
       return (s, d, v, final) => {
         const fn = userFn(s);
         if (!fn) return idLoc.fail(s, `"${name}" is not a defined function`);
+        if (cachedSig) return typedCall(s, d, v, final, fn, cachedSig);
         const native = cachedNative;
         let x: unknown = a0 === undefined ? MISSING : a0(s, d, v);
         let y: unknown = final;
@@ -539,6 +582,7 @@ export class CompiledSet {
     return (s, d, v, final) => {
       const fn = userFn(s);
       if (!fn) return idLoc.fail(s, `"${name}" is not a defined function`);
+      if (cachedSig) return typedCall(s, d, v, final, fn, cachedSig);
       return this.generic(s, d, v, final, args, fn, invoke);
     };
   }
@@ -578,10 +622,21 @@ export class CompiledSet {
 
 type FieldStep = (s: State, dot: unknown, recv: unknown) => unknown;
 
+function isLiteral(n: ArgNode): boolean {
+  return n.kind === 'string' || n.kind === 'number' || n.kind === 'bool' || n.kind === 'nil';
+}
+
+function lastEvaluated(pipe: PipeNode): ArgNode | null {
+  const cmd = pipe.cmds[pipe.cmds.length - 1];
+  if (!cmd) return null;
+  const a = cmd.args[cmd.args.length - 1]!;
+  return a.kind === 'pipe' ? lastEvaluated(a) ?? a : a;
+}
+
 const BUILTINS_SET = new Set<Function>(Object.values(BUILTINS));
 
 /** json.Number's methods: String, Int64, Float64 (all else is not a field). */
-function jsonNumberMethod(s: State, n: number, name: string, loc: Loc): unknown {
+function jsonNumberMethod(s: State, n: number, name: string, loc: Loc, fromMap: boolean): unknown {
   const text = jsonNumberText(n);
   switch (name) {
     case 'String': return text;
@@ -590,7 +645,7 @@ function jsonNumberMethod(s: State, n: number, name: string, loc: Loc): unknown 
       return BigInt(text);
     case 'Float64': return new GoFloat(n);
   }
-  return loc.fail(s, `can't evaluate field ${name} in type json.Number`);
+  return loc.fail(s, `can't evaluate field ${name} in type ${fromMap ? 'interface {}' : 'json.Number'}`);
 }
 
 export type { FieldNode };

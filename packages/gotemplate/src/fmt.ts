@@ -144,7 +144,7 @@ function fmtFloat(f: number, spec: Spec): string {
       if (spec.verb === 'G') s = s.toUpperCase();
       break;
     case 'e': case 'E': s = expForm(f, spec.prec ?? 6, spec.verb === 'E'); break;
-    case 'f': case 'F': s = f.toFixed(spec.prec ?? 6); break;
+    case 'f': case 'F': s = toFixedEven(f, spec.prec ?? 6); break;
     default: return badVerb(spec, new GoFloat(f));
   }
   if (f >= 0 && !s.startsWith('-')) s = (spec.plus ? '+' : spec.space ? ' ' : '') + s;
@@ -157,6 +157,7 @@ function fmtString(s: string, spec: Spec, v: unknown): string {
       if (spec.prec !== null) s = [...s].slice(0, spec.prec).join('');
       return pad(s, spec);
     case 'q':
+      if (spec.prec !== null) s = [...s].slice(0, spec.prec).join('');
       if (spec.sharp && !s.includes('`')) return pad('`' + s + '`', spec);
       return pad(goQuote(s, spec.plus), spec);
     case 'x': case 'X': {
@@ -182,16 +183,10 @@ function fmtValue(v: unknown, spec: Spec): string {
   }
   if (v instanceof GoFloat) return fmtFloat(v.value, spec);
   if (v instanceof GoTime) return spec.verb === 'v' || spec.verb === 's' ? pad(formatV(v), spec) : badVerb(spec, v);
-  const inner: Spec = { ...spec, width: spec.width, minus: spec.minus };
-  if (Array.isArray(v)) {
-    if (spec.verb === 'x' || spec.verb === 'X') {
-      // Go hex-encodes []byte only; other slices format element-wise.
-    }
-    return '[' + v.map((e) => fmtValue(e, inner)).join(' ') + ']';
-  }
-  if (isMap(v)) {
-    return 'map[' + sortedKeys(v).map((k) => fmtValue(k, inner) + ':' + fmtValue(v[k], inner)).join(' ') + ']';
-  }
+  // Elements format with the same verb; a nil element prints <nil> whatever the verb.
+  const elem = (e: unknown) => (e === null || e === undefined ? '<nil>' : fmtValue(e, spec));
+  if (Array.isArray(v)) return '[' + v.map(elem).join(' ') + ']';
+  if (isMap(v)) return 'map[' + sortedKeys(v).map((k) => fmtValue(k, spec) + ':' + elem(v[k])).join(' ') + ']';
   return pad(formatV(v), spec);
 }
 
@@ -266,6 +261,39 @@ export function sprintf(format: string, args: readonly unknown[]): string {
     out += '%!(EXTRA ' + args.slice(argi).map((a) => (a === null || a === undefined ? '<nil>' : `${typeName(a)}=${formatV(a)}`)).join(', ') + ')';
   }
   return out;
+}
+
+/** toFixed with Go's rounding: exact binary ties go to even (JS rounds them away from zero). */
+function toFixedEven(f: number, prec: number): string {
+  const s = f.toFixed(prec);
+  if (!Number.isFinite(f) || prec > 20 || !isExactTie(Math.abs(f), prec)) return s;
+  const down = Math.floor(Math.abs(f) * Math.pow(10, prec));
+  if (down % 2 !== 0) return s;
+  const r = (down / Math.pow(10, prec)).toFixed(prec);
+  return f < 0 ? '-' + r : r;
+}
+
+/** Whether x * 10^prec is exactly an integer plus one half (x's exact binary value). */
+function isExactTie(x: number, prec: number): boolean {
+  if (x === 0) return false;
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const bits = view.getBigUint64(0);
+  const expBits = Number((bits >> 52n) & 0x7ffn);
+  let mant = bits & ((1n << 52n) - 1n);
+  let exp: number;
+  if (expBits === 0) exp = -1074;
+  else {
+    mant |= 1n << 52n;
+    exp = expBits - 1075;
+  }
+  // 2 * x * 10^prec = mant * 10^prec * 2^(exp+1) must be an odd integer.
+  const n = mant * 10n ** BigInt(prec);
+  const shift = -(exp + 1);
+  if (shift <= 0) return shift === 0 && n % 2n === 1n;
+  if (shift > 2000) return false;
+  const d = 1n << BigInt(shift);
+  return n % d === 0n && (n / d) % 2n === 1n;
 }
 
 /** %#v: Go-syntax representation. */

@@ -238,7 +238,7 @@ export class Parser {
       this.i--;
       pipe = this.pipeline(ctx, 'rightDelim');
     }
-    return { kind: 'template', pos: t.pos, name, pipe };
+    return { kind: 'template', pos: nameTok.pos, name, pipe };
   }
 
   private blockControl(t: Token): Node {
@@ -254,7 +254,7 @@ export class Parser {
     if (end.kind !== 'end') this.failAt(end.pos, `unexpected {{else}} in ${ctx}`);
     this.addTemplate({ name, root, slots: this.slots });
     Object.assign(this, saved);
-    return { kind: 'template', pos: t.pos, name, pipe };
+    return { kind: 'template', pos: nameTok.pos, name, pipe };
   }
 
   // ---- pipelines -----------------------------------------------------------
@@ -356,14 +356,16 @@ export class Parser {
     if (!term) return null;
     if (this.peek().type !== 'field') return term;
     const fields: string[] = [];
+    // Go positions a field chain at its first chained field (".b" in ".a.b").
+    const pos = this.peek().pos;
     while (this.peek().type === 'field') fields.push(this.next().val.slice(1));
     switch (term.kind) {
-      case 'field': return { kind: 'field', pos: term.pos, ident: [...term.ident, ...fields] };
-      case 'variable': return { kind: 'variable', pos: term.pos, slot: term.slot, ident: [...term.ident, ...fields] };
+      case 'field': return { kind: 'field', pos, ident: [...term.ident, ...fields] };
+      case 'variable': return { kind: 'variable', pos, slot: term.slot, ident: [...term.ident, ...fields] };
       case 'bool': case 'string': case 'number': case 'nil': case 'dot':
         this.failAt(term.pos, `unexpected . after term ${JSON.stringify(nodeString(term))}`);
       default:
-        return { kind: 'chain', pos: term.pos, node: term, field: fields };
+        return { kind: 'chain', pos, node: term, field: fields };
     }
   }
 

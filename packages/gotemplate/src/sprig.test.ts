@@ -73,7 +73,8 @@ describe('sprig', () => {
     expect(run('{{ dateInZone "2006-01-02T15:04:05Z07:00" 86400 "UTC" }}|{{ dateInZone "Mon Jan _2 15:04:05 MST 2006" 0 "UTC" }}|{{ dateInZone "3:04PM .000" 3600 "UTC" }}'))
       .toBe('1970-01-02T00:00:00Z|Thu Jan  1 00:00:00 UTC 1970|1:00AM .000');
     expect(run('{{ unixEpoch (dateModify "1h" now) | len }}')).toBe('10');
-    expect(run('{{ duration 90 }} {{ duration "3661" }} {{ duration 0 }} {{ durationRound "90m" }} {{ durationRound "49h" }}')).toBe('1m30s 1h1m1s 0s 1h 2d');
+    // sprig 3.2.3 reads only strings and int64 in duration: an int literal gives 0s under KWOK.
+    expect(run('{{ duration "90" }} {{ duration "3661" }} {{ duration 90 }} {{ durationRound "90m" }} {{ durationRound "49h" }}')).toBe('1m30s 1h1m1s 0s 1h 2d');
     expect(run('{{ dateInZone "2006-01-02 15:04 -07:00 MST" 0 "America/New_York" }}')).toBe('1969-12-31 19:00 -05:00 EST');
     expect(run('{{ dateInZone "15:04 -07:00" 0 "Asia/Kolkata" }}')).toBe('05:30 +05:30');
     // An unknown zone falls back to UTC, as sprig does when LoadLocation fails.
@@ -103,5 +104,34 @@ describe('sprig', () => {
 
   it('has no Helm-only functions (KWOK rejects them too)', () => {
     for (const f of ['toYaml', 'fromJson', 'required', 'include', 'tpl']) expect(Object.hasOwn(sprigFuncs, f)).toBe(false);
+  });
+});
+
+describe('sprig argument types (Go checks them before the call)', () => {
+  const err = (src: string, data: unknown = {}) => {
+    try {
+      run(src, data);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'no error';
+  };
+  it('rejects a data number where sprig takes a string, at the argument', () => {
+    expect(err('{{ upper .n }}', { n: 5 })).toBe('template: _:1:9: executing "_" at <.n>: wrong type for value; expected string; got json.Number');
+    expect(err('{{ .n | b64enc }}', { n: 5 })).toContain('wrong type for value; expected string; got json.Number');
+  });
+  it('rejects literals of the wrong syntax', () => {
+    expect(err('{{ repeat "3" "x" }}')).toBe('template: _:1:10: executing "_" at <"3">: expected integer; found "3"');
+    expect(err('{{ ternary "a" "b" "x" }}')).toContain('expected bool; found "x"');
+    expect(err('{{ upper nil }}')).toContain('cannot assign nil to string');
+  });
+  it('rejects a missing value for a string and accepts it for a map', () => {
+    expect(err('{{ upper .nope }}')).toContain('invalid value; expected string');
+    expect(run('{{ hasKey .nope "x" }}')).toBe('false');
+    expect(err('{{ get .s "x" }}', { s: 'str' })).toContain('wrong type for value; expected map[string]interface {}; got string');
+  });
+  it('checks arity', () => {
+    expect(err('{{ upper "a" "b" }}')).toBe('template: _:1:3: executing "_" at <upper>: wrong number of args for upper: want 1 got 2');
+    expect(err('{{ replace "a" }}')).toContain('wrong number of args for replace: want 3 got 1');
   });
 });

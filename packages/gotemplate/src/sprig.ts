@@ -9,6 +9,7 @@ import { posix } from 'node:path';
 import { FuncError, markNative } from './builtins.ts';
 import type { FuncMap } from './compile.ts';
 import { goQuote } from './fmt.ts';
+import { SPRIG_SIGNATURES, withSignature } from './signatures.ts';
 import { formatDuration, formatTime, nowLocal, parseDuration, timeIn } from './gotime.ts';
 import { built, formatV, GoFloat, GoTime, isMap, isTrue, jsonNumberText, kindOf, sortedKeys, typeName } from './values.ts';
 
@@ -25,8 +26,8 @@ export function strval(v: unknown): string {
 }
 
 function parseIntLoose(s: string): bigint {
-  let t = s.trim();
-  // cast trims a zero decimal part ("1.0" -> "1").
+  // cast trims a zero decimal part ("1.0" -> "1"), nothing else (" 7" is not a number).
+  let t = s;
   t = t.replace(/^([+-]?\d+)\.0*$/, '$1');
   try {
     if (/^[+-]?0[xX][0-9a-fA-F_]+$/.test(t) || /^[+-]?0[bB][01_]+$/.test(t) || /^[+-]?0[oO][0-7_]+$/.test(t)) {
@@ -76,9 +77,12 @@ function empty(v: unknown): boolean {
   return !isTrue(v);
 }
 
-function list(v: unknown): unknown[] {
+const NIL_DEREF = 'runtime error: invalid memory address or nil pointer dereference';
+
+function list(v: unknown, fn: string): unknown[] {
   if (Array.isArray(v)) return v;
-  throw new FuncError(`Cannot find on type ${kindOf(v)}`);
+  if (v === null || v === undefined) throw new FuncError(NIL_DEREF);
+  throw new FuncError(fn === 'compact' ? `Cannot compact on type ${kindOf(v)}` : `Cannot find ${fn} on type ${kindOf(v)}`);
 }
 
 function asDict(v: unknown, what = 'map[string]interface {}'): Dict {
@@ -238,7 +242,8 @@ const fns: FuncMap = {
     const ns = BigInt(Math.round((Date.now() - t.ms) / 1000)) * SECOND;
     return formatDuration(ns);
   },
-  duration: (sec: unknown) => formatDuration(toInt64(sec) * SECOND),
+  // sprig reads only a string or an int64 here; an int literal or a json.Number gives "0s" in KWOK.
+  duration: (sec: unknown) => formatDuration((typeof sec === 'string' ? (/^[+-]?\d+$/.test(sec) ? BigInt(sec) : 0n) : 0n) * SECOND),
   durationRound: (d: unknown) => {
     let ns = 0n;
     if (typeof d === 'string') {
@@ -415,7 +420,7 @@ const fns: FuncMap = {
   },
   all: (...xs: unknown[]) => xs.every((x) => !empty(x)),
   any: (...xs: unknown[]) => xs.some((x) => !empty(x)),
-  compact: (l: unknown) => built(list(l).filter((x) => !empty(x))),
+  compact: (l: unknown) => built(list(l, 'compact').filter((x) => !empty(x))),
   deepCopy: (v: unknown) => deepCopy(v),
   toJson: (v: unknown) => toJSONLenient(v, true, ''),
   toPrettyJson: (v: unknown) => toJSONLenient(v, true, '  '),
@@ -470,39 +475,48 @@ const fns: FuncMap = {
   // lists
   list: (...xs: unknown[]) => built(xs),
   tuple: (...xs: unknown[]) => built(xs),
-  first: (l: unknown) => (l === null || l === undefined ? null : list(l).length ? list(l)[0] : null),
+  first: (l: unknown) => (list(l, 'first').length ? (l as unknown[])[0] : null),
   last: (l: unknown) => {
-    const a = list(l);
+    const a = list(l, 'last');
     return a.length ? a[a.length - 1] : null;
   },
   rest: (l: unknown) => {
-    const a = list(l);
+    const a = list(l, 'rest');
     return a.length ? built(a.slice(1)) : null;
   },
   initial: (l: unknown) => {
-    const a = list(l);
+    const a = list(l, 'initial');
     return a.length ? built(a.slice(0, -1)) : null;
   },
   append: (l: unknown, v: unknown) => built([...listOrNil(l, 'append'), v]),
   push: (l: unknown, v: unknown) => built([...listOrNil(l, 'push'), v]),
   prepend: (l: unknown, v: unknown) => built([v, ...listOrNil(l, 'prepend')]),
   concat: (...ls: unknown[]) => built(ls.flatMap((l) => listOrNil(l, 'concat'))),
-  reverse: (l: unknown) => built([...list(l)].reverse()),
+  reverse: (l: unknown) => built([...list(l, 'reverse')].reverse()),
   uniq: (l: unknown) => {
     const out: unknown[] = [];
-    for (const x of list(l)) if (!out.some((y) => deepEqual(x, y))) out.push(x);
+    for (const x of list(l, 'uniq')) if (!out.some((y) => deepEqual(x, y))) out.push(x);
     return built(out);
   },
-  without: (l: unknown, ...omit: unknown[]) => built(list(l).filter((x) => !omit.some((o) => deepEqual(x, o)))),
-  has: (needle: unknown, hay: unknown) => (hay === null || hay === undefined ? false : list(hay).some((x) => deepEqual(x, needle))),
+  without: (l: unknown, ...omit: unknown[]) => built(list(l, 'without').filter((x) => !omit.some((o) => deepEqual(x, o)))),
+  has: (needle: unknown, hay: unknown) => (hay === null || hay === undefined ? false : list(hay, 'has').some((x) => deepEqual(x, needle))),
   sortAlpha: (l: unknown) => built(strslice(l).sort()),
   join: (sep: unknown, v: unknown) => strslice(v).join(strval(sep)),
   chunk: (size: unknown, l: unknown) => {
     const n = Number(toInt64(size));
-    const a = list(l);
+    const a = list(l, 'chunk');
     const out: unknown[] = [];
     for (let i = 0; i < a.length; i += n) out.push(built(a.slice(i, i + n)));
     return built(out);
+  },
+
+  slice: (l: unknown, ...ix: unknown[]) => {
+    if (!Array.isArray(l)) throw new FuncError(`list should be type of slice or array but ${kindOf(l)}`);
+    if (l.length === 0) return null;
+    const start = ix.length > 0 ? Number(toInt64(ix[0])) : 0;
+    const end = ix.length > 1 ? Number(toInt64(ix[1])) : l.length;
+    if (start < 0 || end < start || end > l.length) throw new FuncError('reflect.Value.Slice: slice index out of bounds');
+    return built(l.slice(start, end));
   },
 
   // dicts
@@ -565,7 +579,14 @@ const fns: FuncMap = {
   mergeOverwrite: (dst: unknown, ...srcs: unknown[]) => mergeInto(asDict(dst), srcs, true),
 
   // regex
-  regexMatch: (re: unknown, s: unknown) => goRegex(re).test(strval(s)),
+  // sprig's regexMatch ignores a bad pattern (false); the other regex functions fail on it.
+  regexMatch: (re: unknown, s: unknown) => {
+    try {
+      return goRegex(re).test(strval(s));
+    } catch {
+      return false;
+    }
+  },
   regexFind: (re: unknown, s: unknown) => goRegex(re).exec(strval(s))?.[0] ?? '',
   regexFindAll: (re: unknown, s: unknown, n: unknown) => {
     const r = new RegExp(goRegex(re).source, goRegex(re).flags + 'g');
@@ -608,7 +629,7 @@ function toJSONLenient(v: unknown, escapeHTML: boolean, indent: string): string 
 function goKind(v: unknown): string {
   if (v === undefined || v === null) return 'invalid';
   const k = kindOf(v);
-  return k === 'float64' ? 'float64' : k === 'int' ? 'int64' : k;
+  return k;
 }
 
 function asDictOrEmpty(v: unknown): Dict {
@@ -616,7 +637,7 @@ function asDictOrEmpty(v: unknown): Dict {
 }
 
 function listOrNil(l: unknown, fn: string): unknown[] {
-  if (l === null || l === undefined) return [];
+  if (l === null || l === undefined) throw new FuncError(NIL_DEREF);
   if (Array.isArray(l)) return l;
   throw new FuncError(`Cannot ${fn} on type ${kindOf(l)}`);
 }
@@ -722,6 +743,10 @@ function firstBad64(t: string): number {
 }
 
 for (const f of Object.values(fns)) markNative(f);
+for (const [name, sig] of Object.entries(SPRIG_SIGNATURES)) {
+  const f = fns[name];
+  if (f) withSignature(f, sig);
+}
 
 /** Sprig's text function map; pass it (with its names) to parseTemplate/execute. */
 export const sprigFuncs: FuncMap = Object.freeze(fns) as FuncMap;
