@@ -11,34 +11,61 @@ const BEST_WIDTH = 80;
 
 /** yaml.v2 keyList.Less for string keys: letters compare by rune, digit runs numerically. */
 export function goYamlKeyLess(a: string, b: string): boolean {
-  const ar = Array.from(a);
-  const br = Array.from(b);
+  // Compare UTF-16 units directly; strings with surrogate pairs take the rune-by-rune path.
+  if (SURROGATE.test(a) || SURROGATE.test(b)) return keyLessRunes(Array.from(a), Array.from(b));
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(i);
+    if (ca === cb) continue;
+    const al = isLetterCode(ca);
+    const bl = isLetterCode(cb);
+    if (al && bl) return ca < cb;
+    if (al || bl) return bl;
+    return digitRunLess(Array.from(a), Array.from(b), i);
+  }
+  return a.length < b.length;
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+function keyLessRunes(ar: string[], br: string[]): boolean {
   for (let i = 0; i < ar.length && i < br.length; i++) {
     if (ar[i] === br[i]) continue;
     const al = isLetter(ar[i]!);
     const bl = isLetter(br[i]!);
     if (al && bl) return ar[i]! < br[i]!;
     if (al || bl) return bl;
-    let an = 0;
-    let bn = 0;
-    if (ar[i] === '0' || br[i] === '0') {
-      for (let j = i - 1; j >= 0 && isDigit(ar[j]!); j--) {
-        if (ar[j] !== '0') {
-          an = 1;
-          bn = 1;
-          break;
-        }
-      }
-    }
-    let ai = i;
-    let bi = i;
-    for (; ai < ar.length && isDigit(ar[ai]!); ai++) an = an * 10 + (ar[ai]!.charCodeAt(0) - 48);
-    for (; bi < br.length && isDigit(br[bi]!); bi++) bn = bn * 10 + (br[bi]!.charCodeAt(0) - 48);
-    if (an !== bn) return an < bn;
-    if (ai !== bi) return ai < bi;
-    return ar[i]! < br[i]!;
+    return digitRunLess(ar, br, i);
   }
   return ar.length < br.length;
+}
+
+/** yaml.v2: at the first difference (neither a letter), compare the digit runs numerically. */
+function digitRunLess(ar: string[], br: string[], i: number): boolean {
+  let an = 0;
+  let bn = 0;
+  if (ar[i] === '0' || br[i] === '0') {
+    for (let j = i - 1; j >= 0 && isDigit(ar[j]!); j--) {
+      if (ar[j] !== '0') {
+        an = 1;
+        bn = 1;
+        break;
+      }
+    }
+  }
+  let ai = i;
+  let bi = i;
+  for (; ai < ar.length && isDigit(ar[ai]!); ai++) an = an * 10 + (ar[ai]!.charCodeAt(0) - 48);
+  for (; bi < br.length && isDigit(br[bi]!); bi++) bn = bn * 10 + (br[bi]!.charCodeAt(0) - 48);
+  if (an !== bn) return an < bn;
+  if (ai !== bi) return ai < bi;
+  return ar[i]! < br[i]!;
+}
+
+function isLetterCode(c: number): boolean {
+  if (c < 128) return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  return isLetter(String.fromCharCode(c));
 }
 
 function isLetter(c: string): boolean {
@@ -49,7 +76,8 @@ function isDigit(c: string): boolean {
 }
 
 function sortedKeys(obj: Record<string, unknown>): string[] {
-  return Object.keys(obj).sort((a, b) => (a === b ? 0 : goYamlKeyLess(a, b) ? -1 : 1));
+  const keys = Object.keys(obj);
+  return keys.length < 2 ? keys : keys.sort((a, b) => (a === b ? 0 : goYamlKeyLess(a, b) ? -1 : 1));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -194,6 +222,7 @@ function put(out: Out, s: string): void {
 }
 
 function writePlain(out: Out, s: string, indent: number, allowBreaks: boolean): void {
+  if (!allowBreaks || out.col + s.length <= BEST_WIDTH + 1 || !s.includes(' ')) return put(out, s);
   let spaces = false;
   const chars = Array.from(s);
   for (let i = 0; i < chars.length; i++) {
@@ -280,8 +309,12 @@ function writeLiteral(out: Out, s: string, indent: number): void {
   }
 }
 
+/** Printable ASCII with no YAML indicator anywhere and no leading/trailing space: plain if it reads back as a string. */
+const SIMPLE_PLAIN = /^[A-Za-z0-9_.\/()=+$^~;<]([A-Za-z0-9_.\/()=+$^~;<>@ -]*[A-Za-z0-9_.\/()=+$^~;<>@-])?$/;
+
 function writeString(out: Out, s: string, indent: number, simpleKey: boolean): void {
   if (resolvesToNonString(s)) return writeDoubleQuoted(out, s, indent, !simpleKey);
+  if (SIMPLE_PLAIN.test(s) && !s.startsWith('...')) return writePlain(out, s, indent, !simpleKey);
   const a = analyze(s);
   if (a.multiline) {
     if (a.block && !simpleKey) return writeLiteral(out, s, indent);

@@ -64,9 +64,12 @@ export function objectRef(obj: KubeObject): { apiGroup: string; kind: string } {
 export class StageSet {
   readonly stages: readonly CompiledStage[];
   private readonly index = new Map<string, CompiledStage[]>();
+  /** apiGroup → kind → stages: no key string built per lookup. */
+  private readonly byGroup = new Map<string, Map<string, CompiledStage[]>>();
   private readonly renderState: RenderState = { nowMs: 0, env: {} };
   private readonly baseFuncs: Record<string, unknown>;
   private readonly funcsCache = new WeakMap<object, Record<string, unknown>>();
+  private readonly matchBuffer: CompiledStage[] = [];
 
   constructor(stages: readonly CompiledStage[]) {
     this.stages = stages;
@@ -74,7 +77,12 @@ export class StageSet {
       if (!s.enabled) continue;
       const k = refKey(s.apiGroup, s.kind);
       let list = this.index.get(k);
-      if (!list) this.index.set(k, (list = []));
+      if (!list) {
+        this.index.set(k, (list = []));
+        let kinds = this.byGroup.get(s.apiGroup);
+        if (!kinds) this.byGroup.set(s.apiGroup, (kinds = new Map()));
+        kinds.set(s.kind, list);
+      }
       list.push(s);
     }
     this.baseFuncs = { ...(sprigFuncs as Record<string, unknown>), ...createKwokFuncs(this.renderState) };
@@ -133,7 +141,12 @@ export class StageSet {
   /** Lifecycle.Match: the stage the object goes through next, and its delay; null if none matches. */
   select(obj: KubeObject, ctx: PlanContext = {}): Selection | null {
     const scope = this.scope(obj, ctx);
-    const matched = this.matchingIn(scope);
+    // Hot path: a reused buffer instead of a fresh array per object (select is synchronous).
+    const candidates = this.byGroup.get(scope.obj.apiVersion || 'v1')?.get(scope.obj.kind ?? '');
+    if (!candidates) return null;
+    const matched = this.matchBuffer;
+    matched.length = 0;
+    for (let i = 0; i < candidates.length; i++) if (stageMatches(candidates[i]!, scope)) matched.push(candidates[i]!);
     if (matched.length === 0) return null;
     let chosen: CompiledStage;
     let weight = 0;
