@@ -6,8 +6,12 @@
 export type TokenType =
   | 'text' | 'leftDelim' | 'rightDelim' | 'space' | 'comment'
   | 'identifier' | 'field' | 'variable' | 'dot' | 'string' | 'rawString' | 'char' | 'number'
-  | 'bool' | 'nil' | 'pipe' | 'leftParen' | 'rightParen' | 'declare' | 'assign' | 'comma'
-  | 'keyword' | 'eof';
+  | 'bool' | 'nil' | 'pipe' | 'leftParen' | 'rightParen' | 'declare' | 'assign'
+  /** Any other printable ASCII character, e.g. ',' (Go's itemChar). */
+  | 'charItem'
+  | 'keyword' | 'eof'
+  /** A lexing error; val is the message. The parser fails when it reaches it, as Go's does. */
+  | 'error';
 
 export interface Token {
   type: TokenType;
@@ -45,6 +49,16 @@ function quoteRune(c: string): string {
 
 export function lex(src: string): Token[] {
   const tokens: Token[] = [];
+  try {
+    lexInto(src, tokens);
+  } catch (e) {
+    if (!(e instanceof LexError)) throw e;
+    tokens.push({ type: 'error', val: e.message, pos: e.pos });
+  }
+  return tokens;
+}
+
+function lexInto(src: string, tokens: Token[]): void {
   let pos = 0;
   const n = src.length;
   let trimNextText = false;
@@ -89,7 +103,6 @@ export function lex(src: string): Token[] {
     trimNextText = r.trimRight;
   }
   tokens.push({ type: 'eof', val: '', pos: n });
-  return tokens;
 }
 
 function lexAction(src: string, start: number, tokens: Token[]): { pos: number; trimRight: boolean } {
@@ -129,17 +142,16 @@ function lexAction(src: string, start: number, tokens: Token[]): { pos: number; 
       case '|':
         tokens.push({ type: 'pipe', val: '|', pos: p++ });
         continue;
-      case ',':
-        tokens.push({ type: 'comma', val: ',', pos: p++ });
-        continue;
+
       case '(':
         parenDepth++;
         tokens.push({ type: 'leftParen', val: '(', pos: p++ });
         continue;
       case ')':
         parenDepth--;
+        tokens.push({ type: 'rightParen', val: ')', pos: p });
         if (parenDepth < 0) throw new LexError(p, `unexpected right paren ${quoteRune(')')}`);
-        tokens.push({ type: 'rightParen', val: ')', pos: p++ });
+        p++;
         continue;
       case '"': {
         p++;
@@ -220,6 +232,11 @@ function lexAction(src: string, start: number, tokens: Token[]): { pos: number; 
       continue;
     }
     const cp = String.fromCodePoint(src.codePointAt(p)!);
+    const code = cp.codePointAt(0)!;
+    if (code > 0x20 && code < 0x7f) {
+      tokens.push({ type: 'charItem', val: cp, pos: p++ });
+      continue;
+    }
     throw new LexError(p, `unrecognized character in action: ${quoteRune(cp)}`);
   }
 }
@@ -232,17 +249,13 @@ function checkTerminator(src: string, p: number): void {
   throw new LexError(p, `bad character ${quoteRune(cp)}`);
 }
 
-const NUMBER_RE = /^[+-]?(?:0[xX](?:_?[0-9a-fA-F])*\.?(?:_?[0-9a-fA-F])*(?:[pP][+-]?[0-9_]+)?|0[bB][01_]+|0[oO][0-7_]+|(?:[0-9][0-9_]*)?\.?[0-9_]*(?:[eE][+-]?[0-9_]+)?)i?/;
+const NUMBER_RE = /^[+-]?(?:0[xX](?:_?[0-9a-fA-F])*\.?(?:_?[0-9a-fA-F])*(?:[pP][+-]?[0-9_]+)?|0[bB][01_]+|0[oO][0-7_]+|(?:[0-9][0-9_]*)?\.?[0-9_]*(?:[eE][+-]?[0-9_]*)?)i?/;
 
 function lexNumber(src: string, p: number, tokens: Token[]): number {
   const m = NUMBER_RE.exec(src.slice(p, p + 400));
   const text = m ? m[0] : '';
   const end = p + text.length;
-  if (!/[0-9]/.test(text) || isAlnum(src[end])) {
-    let e = end;
-    while (isAlnum(src[e]) || src[e] === '.') e++;
-    throw new LexError(p, `bad number syntax: "${src.slice(p, Math.max(e, p + 1))}"`);
-  }
+  if (isAlnum(src[end])) throw new LexError(p, `bad number syntax: "${src.slice(p, end + 1)}"`);
   tokens.push({ type: 'number', val: text, pos: p });
   return end;
 }

@@ -30,10 +30,14 @@ describe('parse errors', () => {
     ['{{ break }}', '{{break}} outside {{range}}', 1, 3],
     ['{{ range . }}{{ continue 1 }}{{ end }}', 'unexpected "1" in {{continue}}', 1, 25],
     ['{{ range $i, $j, $k := . }}{{ end }}', 'too many declarations in range', 1, 15],
-    ['{{ /* c */ }}', "unrecognized character in action: U+002F '/'", 1, 3],
+    ['{{ /* c */ }}', 'unexpected "/" in command', 1, 3],
     ['{{/* c */ x }}', 'comment ends before closing delimiter', 1, 9],
     ['{{/* c ', 'unclosed comment', 1, 2],
-    ['{{ ) }}', "unexpected right paren U+0029 ')'", 1, 3],
+    ['{{ ) }}', 'unexpected ")" in command', 1, 3],
+    ['{{ 1e }}', 'illegal number syntax: "1e"', 1, 3],
+    ["{{ '\\x' }}", 'invalid syntax', 1, 3],
+    ['{{ with 1 }}{{ else if 1 }}{{ end }}', 'unexpected <if> in input', 1, 20],
+    ['{{ "\u00e9" }}{{ .a \u0001 }}', 'unrecognized character in action: U+0001', 1, 16],
     ['{{ (1 }}', 'unclosed left paren', 1, 6],
     ['{{ define "x" }}abc', 'unexpected EOF', 1, 19],
     ['{{ if }}{{ end }}', 'missing value for if', 1, 6],
@@ -43,7 +47,7 @@ describe('parse errors', () => {
     ['{{ true.a }}', 'unexpected . after term "true"', 1, 3],
     ['{{ .a b }}', 'function "b" not defined', 1, 6],
     ['{{ $x := 1 }}{{ if true }}{{ $y := 2 }}{{ end }}{{ $y }}', 'undefined variable "$y"', 1, 51],
-    ['héllo {{ .a ! }}', "unrecognized character in action: U+0021 '!'", 1, 13],
+    ['héllo {{ .a ! }}', 'unexpected "!" in operand', 1, 13],
   ];
   for (const [src, reason, line, column] of cases) {
     it(`${JSON.stringify(src)} -> ${reason}`, () => {

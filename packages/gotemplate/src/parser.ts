@@ -7,7 +7,7 @@ import type {
 } from './ast.ts';
 import { nodeString } from './ast.ts';
 import { lineColumn, TemplateParseError } from './errors.ts';
-import { lex, LexError } from './lexer.ts';
+import { lex } from './lexer.ts';
 import type { Token } from './lexer.ts';
 
 export interface ParsedTemplate {
@@ -58,12 +58,7 @@ export class Parser {
   }
 
   parse(): ParseResult {
-    try {
-      this.toks = lex(this.src);
-    } catch (e) {
-      if (e instanceof LexError) this.failAt(e.pos, e.message);
-      throw e;
-    }
+    this.toks = lex(this.src);
     this.startTemplate();
     const root: ListNode = { kind: 'list', pos: 0, nodes: [] };
     while (this.peek().type !== 'eof') {
@@ -90,17 +85,20 @@ export class Parser {
   // ---- token helpers -------------------------------------------------------
 
   private peek(): Token { return this.toks[this.i]!; }
-  private next(): Token { return this.toks[this.i++]!; }
+  private next(): Token {
+    const t = this.toks[this.i++]!;
+    if (t.type === 'error') this.failAt(t.pos, t.val);
+    return t;
+  }
   private nextNonSpace(): Token {
     let t = this.next();
     while (t.type === 'space') t = this.next();
     return t;
   }
   private peekNonSpace(): Token {
-    const save = this.i;
-    const t = this.nextNonSpace();
-    this.i = save;
-    return t;
+    let k = this.i;
+    while (this.toks[k]!.type === 'space') k++;
+    return this.toks[k]!;
   }
   private expect(type: Token['type'], context: string): Token {
     const t = this.nextNonSpace();
@@ -217,7 +215,7 @@ export class Parser {
         const kw = this.nextNonSpace(); // the "if"/"with" keyword
         elseList = { kind: 'list', pos: next.pos, nodes: [this.parseControl(context, kw)] };
       } else if (next.chained) {
-        this.failAt(next.pos, `unexpected <${next.chained}> in else`);
+        this.failAt(next.pos, `unexpected <${next.chained}> in input`);
       } else {
         const [el, end] = this.itemList();
         if (end.kind !== 'end') this.failAt(end.pos, 'expected end; found {{else}}');
@@ -286,7 +284,7 @@ export class Parser {
         pending.push({ name: v.val, pos: v.pos });
         break;
       }
-      if (nxt.type === 'comma') {
+      if (nxt.type === 'charItem' && nxt.val === ',') {
         this.nextNonSpace();
         pending.push({ name: v.val, pos: v.pos });
         if (context === 'range' && pending.length < 2) {
@@ -401,6 +399,7 @@ export class Parser {
     const clean = text.replace(/_/g, '');
     const neg = clean.startsWith('-');
     const body = clean.replace(/^[+-]/, '');
+    if (!/[0-9]/.test(body)) this.failAt(t.pos, `illegal number syntax: "${text}"`);
     const isHex = /^0[xX]/.test(body);
     const looksFloat = isHex ? /[pP.]/.test(body) : /[.eE]/.test(body);
     if (!looksFloat) {
@@ -436,7 +435,7 @@ export class Parser {
     try {
       s = unquoteGo(t.val.slice(1, -1), "'");
     } catch {
-      this.failAt(t.pos, `malformed character constant: ${t.val}`);
+      this.failAt(t.pos, 'invalid syntax');
     }
     const cps = [...s];
     if (cps.length !== 1) this.failAt(t.pos, `malformed character constant: ${t.val}`);
