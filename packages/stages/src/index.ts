@@ -7,6 +7,7 @@ export type * from './types.ts';
 export { StageLoadError, StageEvalError, StageRenderError, formatProblem, type StageProblem } from './errors.ts';
 export { loadStageFiles, checkStageFiles, parseStageText, type CheckResult } from './files.ts';
 export { parseStages, resolveStageFiles, STAGE_API_VERSION, type LoadedStage, type ParseResult } from './load.ts';
+export { StageRegistry, type RegistryUpdate } from './stage-registry.ts';
 export { StageSet, objectRef, type PlanContext, type Plan, type Selection, type PossibleStage } from './stage-set.ts';
 export type { CompiledStage, CompiledStep, CompileOptions } from './compile.ts';
 export {
