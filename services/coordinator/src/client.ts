@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadProtos } from './proto.ts';
+import { monotonicNow } from './clock.ts';
 import type { CoordinatorClient as GrpcCoordinatorClient } from './generated/virtsim/fleet/v1/Coordinator.ts';
 import type { Assignment__Output } from './generated/virtsim/fleet/v1/Assignment.ts';
 import type { Table__Output } from './generated/virtsim/fleet/v1/Table.ts';
@@ -144,7 +145,7 @@ export class CoordinatorClient {
     while (!this.stopped) {
       this.checkLost();
       if (!this.joined) {
-        const sentAt = Date.now();
+        const sentAt = monotonicNow();
         // Claim what the agent still acts on: its slots, and revokes not acknowledged yet.
         const held = this.lostReported ? [] : [...this.current.slots, ...this.current.revoking];
         try {
@@ -170,7 +171,7 @@ export class CoordinatorClient {
       }
       await this.delay(this.heartbeatIntervalMs);
       if (this.stopped) break;
-      const sentAt = Date.now();
+      const sentAt = monotonicNow();
       try {
         await unary<HeartbeatRequest, HeartbeatResponse__Output>(this.grpcClient.heartbeat.bind(this.grpcClient), { agentId: this.agentId, epoch: this.current.epoch }, Math.max(100, this.heartbeatIntervalMs));
         // After a loss the agent gave up its slots: only a fresh Join may hand it slots again.
@@ -199,7 +200,7 @@ export class CoordinatorClient {
     this.lastAcceptedAt = sentAt;
     clearTimeout(this.lostTimer);
     const lostAt = sentAt + this.ttlMs - this.lostMarginMs();
-    this.lostTimer = setTimeout(() => this.checkLost(), Math.max(0, lostAt - Date.now()));
+    this.lostTimer = setTimeout(() => this.checkLost(), Math.max(0, Math.ceil(lostAt - monotonicNow())));
     this.lostTimer.unref();
   }
 
@@ -210,7 +211,14 @@ export class CoordinatorClient {
   /** Applies the TTL rule: no accepted heartbeat for a TTL means the slots may be someone else's. */
   private checkLost(): void {
     if (this.lostReported || this.lastAcceptedAt === 0 || this.stopped) return;
-    if (Date.now() - this.lastAcceptedAt < this.ttlMs - this.lostMarginMs()) return;
+    const dueIn = this.lastAcceptedAt + this.ttlMs - this.lostMarginMs() - monotonicNow();
+    if (dueIn > 0) {
+      // Timers round to whole milliseconds and may fire a fraction early: check again when due.
+      clearTimeout(this.lostTimer);
+      this.lostTimer = setTimeout(() => this.checkLost(), Math.ceil(dueIn) + 1);
+      this.lostTimer.unref();
+      return;
+    }
     this.lostReported = true;
     this.joined = false;
     this.closeStream();

@@ -6,6 +6,7 @@ import { createLogger } from '@virtsim/telemetry';
 import { waitFor } from '@virtsim/testkit/wait';
 import { startCoordinatorServer, type CoordinatorServer } from './server.ts';
 import { CoordinatorClient, type SlotAssignment } from './client.ts';
+import { monotonicNow } from './clock.ts';
 import type { Table__Output } from './generated/virtsim/fleet/v1/Table.ts';
 
 // Real gRPC over loopback: the coordinator on a free port, agents as CoordinatorClient instances.
@@ -146,25 +147,27 @@ describe('coordinator over gRPC', () => {
     await agent('agent-c');
     const t = await waitFor('3 agents with a stable table', stable(3));
     const bSlots = t.members.find((m) => m.agentId === 'agent-b')!.slots;
-    // b dies (kill -9: no Leave, no more heartbeats, nothing acted on). Watch the table until its
-    // slots have moved.
+    // b dies (kill -9: no Leave, no more heartbeats, nothing acted on).
     await b.client.close();
     for (const s of b.acting) ledger.delete(s);
     agents.splice(agents.indexOf(b), 1);
-    let expiresAt = 0;
-    const moved = await waitFor('b expired and its slots moved', async () => {
-      const now = Date.now();
-      const t2 = await agents[0].client.getTable();
-      const member = t2.members.find((m) => m.agentId === 'agent-b');
-      if (member) {
-        expiresAt = member.expiresAtMs;
-        expect(bSlots.every((s) => t2.owners[s] === 'agent-b')).toBe(true);
-        return undefined;
-      }
-      return bSlots.every((s) => t2.owners[s] === 'agent-a' || t2.owners[s] === 'agent-c') ? { now, t2 } : undefined;
-    }, { intervalMs: 20 });
+    // No heartbeat of b is in flight any more: this is when its membership expires.
+    const expiresAt = server!.fleet.membership.expiresAt('agent-b')!;
     expect(expiresAt).toBeGreaterThan(0);
-    expect(moved.now).toBeGreaterThanOrEqual(expiresAt);
+    // The moment the coordinator gives any of b's slots to someone else.
+    let movedAt = 0;
+    server!.fleet.onEpoch(() => {
+      if (movedAt === 0 && bSlots.some((s) => server!.fleet.table.ownerOf(s) !== 'agent-b')) movedAt = monotonicNow();
+    });
+    // Meanwhile b is still listed, with all its slots.
+    const during = await agents[0].client.getTable();
+    if (during.members.some((m) => m.agentId === 'agent-b')) expect(bSlots.every((s) => during.owners[s] === 'agent-b')).toBe(true);
+    const t2 = await waitFor('b expired and its slots moved', async () => {
+      const t2 = await agents[0].client.getTable();
+      return bSlots.every((s) => t2.owners[s] === 'agent-a' || t2.owners[s] === 'agent-c') ? t2 : undefined;
+    });
+    expect(t2.members.map((m) => m.agentId)).toEqual(['agent-a', 'agent-c']);
+    expect(movedAt).toBeGreaterThanOrEqual(expiresAt);
     await waitFor('2 agents with a stable table', stable(2));
     expect(violations).toEqual([]);
   });

@@ -1,3 +1,4 @@
+import { monotonicNow } from './clock.ts';
 import { Membership } from './membership.ts';
 import { SlotTable } from './slot-table.ts';
 
@@ -50,7 +51,7 @@ export class FleetState {
   private readonly listeners: Array<(change: EpochChange) => void> = [];
 
   constructor(opts: FleetOptions) {
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? monotonicNow;
     this.ttlMs = opts.ttlMs;
     this.table = new SlotTable(opts.slotCount ?? 1024);
     this.membership = new Membership(opts.ttlMs, this.now);

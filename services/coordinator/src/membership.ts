@@ -1,3 +1,5 @@
+import { monotonicNow } from './clock.ts';
+
 /** Agent membership with a heartbeat TTL. Pure: time comes from the injected clock. */
 export interface MemberInfo {
   agentId: string;
@@ -10,7 +12,7 @@ export class Membership {
   private readonly now: () => number;
   private readonly members = new Map<string, MemberInfo>();
 
-  constructor(ttlMs: number, now: () => number = Date.now) {
+  constructor(ttlMs: number, now: () => number = monotonicNow) {
     this.ttlMs = ttlMs;
     this.now = now;
   }

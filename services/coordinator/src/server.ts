@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@virtsim/telemetry';
+import { monotonicNow } from './clock.ts';
 import { FleetState, type AgentAssignment } from './fleet.ts';
 import { HealthService } from './health.ts';
 import { registerCoordinatorMetrics } from './metrics.ts';
@@ -75,9 +76,9 @@ export async function startCoordinatorServer(opts: CoordinatorServerOptions): Pr
   let rebalanceWarnedAt = 0;
   const trackRebalance = (revoking: number, unowned: number, members: number) => {
     const busy = members > 0 && (revoking > 0 || unowned > 0);
-    if (busy && rebalanceSince === undefined) rebalanceSince = Date.now();
+    if (busy && rebalanceSince === undefined) rebalanceSince = monotonicNow();
     if (!busy && rebalanceSince !== undefined) {
-      metrics.rebalance.observe((Date.now() - rebalanceSince) / 1000);
+      metrics.rebalance.observe((monotonicNow() - rebalanceSince) / 1000);
       rebalanceSince = undefined;
       rebalanceWarnedAt = 0;
     }
@@ -137,7 +138,7 @@ export async function startCoordinatorServer(opts: CoordinatorServerOptions): Pr
     },
     GetTable(_call, cb) {
       const t = fleet.table;
-      const now = Date.now();
+      const now = monotonicNow();
       count('GetTable', grpc.status.OK);
       cb(null, {
         epoch: fleet.epoch,
@@ -202,7 +203,7 @@ export async function startCoordinatorServer(opts: CoordinatorServerOptions): Pr
       endWatches(id);
     }
     // A revoke nobody acknowledges keeps its slot from moving: say so, once per TTL.
-    const now = Date.now();
+    const now = monotonicNow();
     if (rebalanceSince !== undefined && now - rebalanceSince > ttlMs && now - rebalanceWarnedAt > ttlMs && !fleet.settling) {
       rebalanceWarnedAt = now;
       const waitingOn = fleet.membership.ids().filter((id) => fleet.table.revokingSlotsOf(id).length > 0);
