@@ -121,13 +121,23 @@ export function list(cfg: ListWatchConfig, rt: ResourceType, ns: string | undefi
     return;
   }
   res.write(`{"kind":"${rt.listKind}","apiVersion":"${apiVersionOf(rt)}","metadata":${JSON.stringify(listMeta)},"items":[`);
-  // Write in slices: one huge string for 100k objects would cost a copy of everything.
-  const CHUNK = 512;
-  for (let i = 0; i < items.length; i += CHUNK) {
-    const slice = items.slice(i, i + CHUNK).join(',');
-    res.write(i === 0 ? slice : ',' + slice);
-  }
-  res.end(']}');
+  // Written in slices, waiting for the socket to drain: one huge string (or buffering all of a
+  // 100k-object list in the socket) would hold a second copy of everything.
+  const CHUNK = 256;
+  let i = 0;
+  const pump = (): void => {
+    while (i < items.length) {
+      const slice = items.slice(i, i + CHUNK).join(',');
+      const more = res.write(i === 0 ? slice : ',' + slice);
+      i += CHUNK;
+      if (!more && i < items.length) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    res.end(']}');
+  };
+  pump();
 }
 
 export function watch(cfg: ListWatchConfig, rt: ResourceType, ns: string | undefined, q: URLSearchParams, accept: string | undefined, req: IncomingMessage, res: ServerResponse): void {

@@ -32,6 +32,15 @@ export class WatchStream implements WatcherSink {
   baseline = 0;
   sent = 0;
 
+  private corked = false;
+  private readonly uncork = () => {
+    this.corked = false;
+    this.o.res.uncork();
+  };
+  private readonly uncorkIfCorked = () => {
+    if (this.corked) this.uncork();
+  };
+
   constructor(o: WatchOptions) {
     this.o = o;
     o.res.on('close', () => this.close());
@@ -76,6 +85,12 @@ export class WatchStream implements WatcherSink {
   write(chunk: Buffer | string): void {
     if (this.closed) return;
     this.sent++;
+    // Events of one tick go out in one socket write (one syscall, one TLS record batch).
+    if (!this.corked) {
+      this.corked = true;
+      this.o.res.cork();
+      process.nextTick(this.uncorkIfCorked);
+    }
     this.o.res.write(chunk);
     if (this.o.res.writableLength > this.o.maxBufferedBytes + this.baseline) this.close(true);
   }
@@ -86,6 +101,7 @@ export class WatchStream implements WatcherSink {
     this.closed = true;
     this.slowClosed = slow;
     this.o.onClose();
+    if (this.corked) this.uncork();
     if (!this.o.res.writableEnded) this.o.res.end();
     // A reader that does not read would keep the socket (and its buffer) forever.
     if (slow) this.o.res.socket?.destroy();
