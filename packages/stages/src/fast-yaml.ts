@@ -30,6 +30,7 @@ export function resolvePlain(s: string): unknown {
   const c = s.charCodeAt(0);
   // Letters: only the null/bool words resolve to something else.
   if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 126) {
+    if (s.length > 5) return s; // longer than every null/bool word
     if (NULLS.has(s)) return null;
     if (TRUES.has(s)) return true;
     if (FALSES.has(s)) return false;
