@@ -27,7 +27,7 @@ export interface Fleet {
  * nats-server, `virtsim coordinator`, `virtsim watcher` and N `virtsim agent`s, each logging to
  * a file under `dir` (named in failure messages).
  */
-export async function startFleet(opts: { agents: number; nodes: number; ttlMs?: number; leaseSeconds?: number }): Promise<Fleet> {
+export async function startFleet(opts: { agents: number; nodes: number; ttlMs?: number; leaseSeconds?: number; env?: Record<string, string> }): Promise<Fleet> {
   const dir = mkdtempSync(join(tmpdir(), 'virtsim-fleet-'));
   const started: Array<{ stop(): Promise<unknown> }> = [];
   try {
@@ -39,9 +39,9 @@ export async function startFleet(opts: { agents: number; nodes: number; ttlMs?: 
     started.push(nats);
     const coordinator = await startVirtsim(
       'coordinator',
-      ['coordinator', '--port', '0', '--ttl-ms', String(opts.ttlMs ?? 3000), '--settle-ms', '0'],
+      ['coordinator', '--port', '0', '--metrics-port', '0', '--ttl-ms', String(opts.ttlMs ?? 3000), '--settle-ms', '0'],
       (r) => (r.msg === 'coordinator ready' ? r.grpcPort : undefined),
-      { logFile: join(dir, 'coordinator.log') },
+      { logFile: join(dir, 'coordinator.log'), timeoutMs: 60_000 },
     );
     started.push(coordinator);
     const coordinatorAddress = `127.0.0.1:${coordinator.readyValue}`;
@@ -49,7 +49,7 @@ export async function startFleet(opts: { agents: number; nodes: number; ttlMs?: 
       'watcher',
       ['watcher', '--kubeconfig', api.kubeconfigPath, '--nats', nats.url, '--identity', 'watcher-0'],
       (r) => (r.msg === 'watcher started' ? r.metrics : undefined),
-      { logFile: join(dir, 'watcher.log') },
+      { logFile: join(dir, 'watcher.log'), env: opts.env, timeoutMs: 60_000 },
     );
     started.push(watcher);
     const agents = new Map<string, ServiceProcess>();
@@ -58,7 +58,7 @@ export async function startFleet(opts: { agents: number; nodes: number; ttlMs?: 
         id,
         ['agent', '--kubeconfig', api.kubeconfigPath, '--nats', nats.url, '--coordinator', coordinatorAddress, '--identity', id, '--nodes', String(opts.nodes), '--lease-duration-seconds', String(opts.leaseSeconds ?? 40)],
         (r) => (r.msg === 'agent started' ? r.metrics : undefined),
-        { logFile: join(dir, `${id}.log`) },
+        { logFile: join(dir, `${id}.log`), env: opts.env, timeoutMs: 60_000 },
       );
       agents.set(id, a);
       return a;

@@ -1,9 +1,12 @@
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ApiError, isRetryable } from './api-error.ts';
 import { Backoff, sleep } from './backoff.ts';
 import type { Impersonation, KubeClient } from './client.ts';
 import { Semaphore } from './semaphore.ts';
+
+const tracer = trace.getTracer('virtsim-kube');
 
 export interface WriteRequest {
   /** The object's key (namespace/name or name), for logs and errors. */
@@ -87,6 +90,9 @@ export class Writer {
       let failure: unknown;
       await this.sem.acquire();
       const end = this.latency?.startTimer({ resource: req.resource, verb: req.method.toLowerCase() });
+      const span = tracer.startSpan(`${req.method} ${req.resource}`, {
+        attributes: { 'http.request.method': req.method, 'k8s.resource': req.resource, 'k8s.object': req.key, 'virtsim.attempt': backoff.attempts + 1 },
+      });
       try {
         const body = await this.client.request({
           method: req.method,
@@ -99,7 +105,10 @@ export class Writer {
         return { outcome: 'done', body };
       } catch (err) {
         failure = err;
+        span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });
+        if (err instanceof ApiError) span.setAttribute('http.response.status_code', err.status);
       } finally {
+        span.end();
         end?.();
         this.sem.release();
       }

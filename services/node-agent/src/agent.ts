@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { Bus, RESYNC_SUBJECT, slotOf, type DecodedEvent } from '@virtsim/bus';
 import { CoordinatorClient, type SlotAssignment } from '@virtsim/coordinator';
@@ -9,6 +10,8 @@ import { createLogger, createRegistry, startOpsEndpoint, type Logger, type OpsEn
 import { LeaseKeeper } from './lease-keeper.ts';
 import { NodePool, type NodePoolConfig } from './node-pool.ts';
 import { StageRunner } from './stage-runner.ts';
+
+const tracer = trace.getTracer('virtsim-node-agent');
 
 export interface AgentOptions {
   kubeconfig: string;
@@ -87,8 +90,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       return;
     }
     lag.observe(Math.max(0, Date.now() - ev.receivedAt) / 1000);
+    // The NATS hop, joined to the watcher's trace through the traceparent header.
+    const span = tracer.startSpan('event received', { attributes: { 'k8s.kind': ev.kind, 'k8s.object': ev.object.metadata.name, 'event.type': ev.type, 'virtsim.slot': ev.slot } }, ev.traceContext);
     if (ev.type === 'DELETED') runner.forget(ev.kind, ev.object as KubeObject);
-    else runner.observe(ev.kind, ev.object as KubeObject, ev.slot);
+    else runner.observe(ev.kind, ev.object as KubeObject, ev.slot, trace.setSpan(ev.traceContext, span));
+    span.end();
   };
   const subscriber = bus.subscribeSlots({
     onEvent,

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createLogger, ShutdownHandler } from '@virtsim/telemetry';
+import { createLogger, ShutdownHandler, startTracing } from '@virtsim/telemetry';
 import { startAgent } from './agent.ts';
 
 /** virtsim's default stage sets, at the repository root. */
@@ -53,6 +53,8 @@ export async function runAgentCli(argv: string[]): Promise<number | void> {
     return 2;
   }
   const log = createLogger('node-agent');
+  // Spans are recorded only where a collector is configured; the SDK costs start-up time otherwise.
+  const tracing = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? await startTracing({ service: 'node-agent' }) : undefined;
   const agent = await startAgent({
     kubeconfig: values.kubeconfig,
     natsUrl: values.nats,
@@ -67,6 +69,7 @@ export async function runAgentCli(argv: string[]): Promise<number | void> {
     log,
   });
   const shutdown = new ShutdownHandler(log);
+  if (tracing) shutdown.add('tracing', () => tracing.shutdown());
   shutdown.add('agent', () => agent.close());
   shutdown.installSignalHandlers();
 }

@@ -9,6 +9,8 @@ import { EVENTS, collectionPath, objectPath, type Impersonation, type KubeObject
 import { PATCH_CONTENT_TYPES, type PlanRequest } from '@virtsim/stages';
 import { resourceOf } from './resource-of.ts';
 
+let eventSeq = 0;
+
 type StageImpersonation = { username: string; groups?: string[]; extra?: Record<string, string[]> };
 
 function impersonation(i: StageImpersonation | undefined): Impersonation | undefined {
@@ -88,7 +90,8 @@ export function toWriteRequest(obj: KubeObject, req: PlanRequest, component: str
         body: {
           apiVersion: 'v1',
           kind: 'Event',
-          metadata: { generateName: `${name}.`, namespace: evNs },
+          // client-go's recorder names events <object>.<hex nanoseconds>.
+          metadata: { name: `${name}.${(BigInt(Date.now()) * 1_000_000n + BigInt(eventSeq++ % 1_000_000)).toString(16)}`, namespace: evNs },
           involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name, namespace: ns, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion },
           type: req.type || 'Normal',
           reason: req.reason,

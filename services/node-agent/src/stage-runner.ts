@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { context, trace } from '@opentelemetry/api';
+import { SpanStatusCode, context, trace, type Context } from '@opentelemetry/api';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ApiError, rvNewer, WriteAbortedError, type KubeObject, type Writer } from '@virtsim/kube';
 import type { CompiledStage, PlanContext, StageSet } from '@virtsim/stages';
@@ -12,10 +12,10 @@ interface Entry {
   obj: KubeObject;
   /** Local time of the last event or snapshot that touched it (resync uses it to infer deletions). */
   seenAt: number;
-  job?: { stage: CompiledStage; obj: KubeObject };
+  job?: { stage: CompiledStage; obj: KubeObject; delayMs: number; trace?: Context };
   running?: Promise<void>;
-  /** A newer version arrived while a job ran: plan again when it ends. */
-  dirty: boolean;
+  /** The trace of the change that brought the current version (its stage span joins it). */
+  trace?: Context;
 }
 
 export interface StageRunnerOptions {
@@ -89,7 +89,7 @@ export class StageRunner {
    * A version of an object arrived (event or snapshot). Older or equal versions than the one held
    * are ignored (merge by resourceVersion).
    */
-  observe(kind: string, obj: KubeObject, slot: number): void {
+  observe(kind: string, obj: KubeObject, slot: number, traceContext?: Context): void {
     const key = entryKey(kind, obj);
     const e = this.entries.get(key);
     if (e) {
@@ -97,14 +97,13 @@ export class StageRunner {
       e.slot = slot;
       if (!rvNewer(obj.metadata.resourceVersion, e.obj.metadata.resourceVersion)) return;
       e.obj = obj;
-      if (e.running) {
-        e.dirty = true;
-        return;
-      }
+      e.trace = traceContext;
+      // A job is being written: the newer version is planned when it ends.
+      if (e.running) return;
       this.plan(key, e);
       return;
     }
-    const fresh: Entry = { kind, slot, obj, seenAt: Date.now(), dirty: false };
+    const fresh: Entry = { kind, slot, obj, seenAt: Date.now(), trace: traceContext };
     this.entries.set(key, fresh);
     this.plan(key, fresh);
   }
@@ -157,7 +156,7 @@ export class StageRunner {
       this.timers.cancel(key);
       return;
     }
-    e.job = { stage: sel.stage, obj: e.obj };
+    e.job = { stage: sel.stage, obj: e.obj, delayMs: sel.delayMs, trace: e.trace };
     this.stageDelay?.observe({ kind: e.kind }, sel.delayMs / 1000);
     this.timers.schedule(key, Date.now() + sel.delayMs);
   }
@@ -167,19 +166,24 @@ export class StageRunner {
     if (!e?.job) return;
     const job = e.job;
     e.job = undefined;
-    e.running = this.execute(key, e, job.stage, job.obj).finally(() => {
+    e.running = this.execute(key, e, job).then(() => {
       e.running = undefined;
-      // Still ours (not dropped or deleted meanwhile): plan from the newest version known.
-      if (this.entries.get(key) === e) {
-        e.dirty = false;
-        this.plan(key, e);
-      }
+      // Plan again only from a newer version (our write's answer, or an event that came in
+      // meanwhile), as KWOK does on the watch event. Nothing changed (no-op, failed render,
+      // refused write): the object rests until it changes, so no stage can spin.
+      if (this.entries.get(key) === e && e.obj !== job.obj) this.plan(key, e);
     });
   }
 
-  private async execute(key: string, e: Entry, stage: CompiledStage, obj: KubeObject): Promise<void> {
-    const span = tracer.startSpan('stage', { attributes: { 'virtsim.stage': stage.name, 'k8s.kind': e.kind, 'k8s.object': key } });
-    const ctx = trace.setSpan(context.active(), span);
+  /** Carries a job out; false when it failed (counted and logged). */
+  private async execute(key: string, e: Entry, job: NonNullable<Entry['job']>): Promise<boolean> {
+    const { stage, obj } = job;
+    const span = tracer.startSpan(
+      'stage',
+      { attributes: { 'virtsim.stage': stage.name, 'virtsim.delay_ms': job.delayMs, 'k8s.kind': e.kind, 'k8s.object': key } },
+      job.trace ?? context.active(),
+    );
+    const ctx = trace.setSpan(job.trace ?? context.active(), span);
     try {
       let requests;
       try {
@@ -187,7 +191,8 @@ export class StageRunner {
       } catch (err) {
         this.failures?.inc({ kind: e.kind, reason: 'render' });
         this.opts.log.warn({ kind: e.kind, key, stage: stage.name, err: String(err) }, 'stage failed to render, object left as it is');
-        return;
+        span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });
+        return false;
       }
       let wrote = false;
       for (const req of requests) {
@@ -200,16 +205,18 @@ export class StageRunner {
         try {
           res = await context.with(ctx, () => this.opts.writer.write(write));
         } catch (err) {
-          if (err instanceof WriteAbortedError) return;
+          if (err instanceof WriteAbortedError) return true;
           const code = err instanceof ApiError ? err.status : 0;
           this.failures?.inc({ kind: e.kind, reason: code === 409 ? 'conflict' : `http_${code}` });
           // A conflict means a newer version exists: its event re-plans the object.
-          if (code !== 409) {
-            this.opts.log.warn({ kind: e.kind, key, stage: stage.name, request: req.kind, code, err: String(err) }, 'stage write refused');
-          }
-          return;
+          if (code === 409) return true;
+          this.opts.log.warn({ kind: e.kind, key, stage: stage.name, request: req.kind, code, err: String(err) }, 'stage write refused');
+          // An event is a side note (KWOK records it and goes on); a refused change ends the stage.
+          if (req.kind === 'event') continue;
+          span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });
+          return false;
         }
-        if (res.outcome === 'gone') return;
+        if (res.outcome === 'gone') return true;
         wrote = true;
         const body = res.body as KubeObject | undefined;
         if (req.kind === 'patch' && body?.metadata && rvNewer(body.metadata.resourceVersion, e.obj.metadata.resourceVersion)) {
@@ -217,6 +224,7 @@ export class StageRunner {
         }
       }
       if (wrote) this.transitions?.inc({ stage: stage.name, kind: e.kind });
+      return true;
     } finally {
       span.end();
     }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createLogger, ShutdownHandler } from '@virtsim/telemetry';
+import { createLogger, ShutdownHandler, startTracing } from '@virtsim/telemetry';
 import { startWatcher } from './watcher.ts';
 
 const HELP = `usage: virtsim watcher --kubeconfig FILE --nats URL [flags]
@@ -34,6 +34,8 @@ export async function runWatcherCli(argv: string[]): Promise<number | void> {
     return 2;
   }
   const log = createLogger('watcher');
+  // Spans are recorded only where a collector is configured; the SDK costs start-up time otherwise.
+  const tracing = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? await startTracing({ service: 'watcher' }) : undefined;
   const w = await startWatcher({
     kubeconfig: values.kubeconfig,
     natsUrl: values.nats,
@@ -45,6 +47,7 @@ export async function runWatcherCli(argv: string[]): Promise<number | void> {
     log,
   });
   const shutdown = new ShutdownHandler(log);
+  if (tracing) shutdown.add('tracing', () => tracing.shutdown());
   shutdown.add('watcher', () => w.close());
   shutdown.installSignalHandlers();
 }

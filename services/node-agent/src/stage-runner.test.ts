@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
+import { pino } from 'pino';
+import { KubeClient, NODES, Writer, collectionPath, type KubeObject } from '@virtsim/kube';
+import { parseStageText } from '@virtsim/stages';
+import { startApiServerForTest, type ApiServerHarness } from '@virtsim/testkit/apiserver';
+import { waitFor } from '@virtsim/testkit/wait';
+import { StageRunner } from './stage-runner.ts';
+
+const STAGES = `
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata: { name: node-label }
+spec:
+  resourceRef: { apiGroup: v1, kind: Node }
+  selector:
+    matchExpressions:
+    - { key: '.metadata.labels.ok', operator: DoesNotExist }
+    - { key: '.metadata.labels.broken', operator: DoesNotExist }
+  next:
+    patches:
+    - type: merge
+      template: '{metadata: {labels: {ok: "yes"}}}'
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata: { name: node-broken }
+spec:
+  resourceRef: { apiGroup: v1, kind: Node }
+  selector:
+    matchExpressions:
+    - { key: '.metadata.labels.broken', operator: Exists }
+  next:
+    patches:
+    - type: merge
+      template: '{{ index .spec.missing 3 }}'
+`;
+
+describe('StageRunner against a real API server', () => {
+  let api: ApiServerHarness;
+  let client: KubeClient;
+  let runner: StageRunner;
+  const registry = new Registry();
+  const metric = async (name: string, labels: Record<string, string>, reg = registry) => {
+    const m = (await reg.getSingleMetric(name)?.get())?.values ?? [];
+    return m.filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val)).reduce((s, v) => s + v.value, 0);
+  };
+  const createNode = async (name: string, labels: Record<string, string> = {}) =>
+    client.request<KubeObject>({ method: 'POST', path: collectionPath(NODES), body: { apiVersion: 'v1', kind: 'Node', metadata: { name, labels } } });
+  const getNode = (name: string) => client.request<KubeObject>({ method: 'GET', path: `${collectionPath(NODES)}/${name}` });
+
+  beforeAll(async () => {
+    api = await startApiServerForTest({ inProcess: true });
+    client = await KubeClient.fromFile(api.kubeconfigPath);
+    const log = pino({ level: 'silent' });
+    const stages = parseStageText(STAGES, 'inline.yaml');
+    runner = new StageRunner({ stages: () => stages, writer: new Writer(client, { log, registry }), log, registry, planContext: () => ({}), component: 'test' });
+  });
+  afterAll(async () => {
+    await runner?.stop();
+    client?.close();
+    await api?.stop();
+  });
+
+  it('writes the planned patch and plans again from the answer, which matches nothing', async () => {
+    const node = await createNode('n1');
+    runner.observe('Node', { ...node, apiVersion: 'v1', kind: 'Node' }, 1);
+    await waitFor('label written', async () => (await getNode('n1')).metadata.labels?.ok === 'yes');
+    await waitFor('transition counted', async () => (await metric('virtsim_agent_transitions_total', { stage: 'node-label' })) === 1);
+    expect(runner.pending).toBe(0);
+  });
+
+  it('counts a stage that fails to render once per version and does not retry it in a loop', async () => {
+    const node = await createNode('n2', { broken: 'true' });
+    runner.observe('Node', { ...node, apiVersion: 'v1', kind: 'Node' }, 2);
+    await waitFor('render failure counted', async () => (await metric('virtsim_agent_transition_failures_total', { reason: 'render' })) === 1);
+    expect(runner.pending).toBe(0);
+    // A newer version of the object gets one more attempt.
+    const newer = await client.request<KubeObject>({
+      method: 'PATCH',
+      path: `${collectionPath(NODES)}/n2`,
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { annotations: { touched: 'yes' } } },
+    });
+    runner.observe('Node', { ...newer, apiVersion: 'v1', kind: 'Node' }, 2);
+    await waitFor('second render failure counted', async () => (await metric('virtsim_agent_transition_failures_total', { reason: 'render' })) === 2);
+    expect(runner.pending).toBe(0);
+  });
+
+  it('skips a patch that would change nothing', async () => {
+    const node = await createNode('n3', { ok: 'yes' });
+    const stages = parseStageText(STAGES.replace("'.metadata.labels.ok', operator: DoesNotExist", "'.metadata.name', operator: In, values: [n3]"), 'inline.yaml');
+    const log = pino({ level: 'silent' });
+    const reg = new Registry();
+    const r = new StageRunner({ stages: () => stages, writer: new Writer(client, { log }), log, registry: reg, planContext: () => ({}), component: 'test' });
+    r.observe('Node', { ...node, apiVersion: 'v1', kind: 'Node' }, 3);
+    await waitFor('no-op counted', async () => (await metric('virtsim_agent_noop_writes_skipped_total', { kind: 'Node' }, reg)) === 1);
+    expect((await getNode('n3')).metadata.resourceVersion).toBe(node.metadata.resourceVersion);
+    expect(r.pending).toBe(0);
+    await r.stop();
+  });
+});
