@@ -81,7 +81,14 @@ export class CompiledSet {
     return new Loc(this, pos, typeof node === 'string' ? node : nodeString(node));
   }
 
+  // Go's error texts name a value's static type: range elements (dot and the
+  // range variables) are interface {}-typed; other values are concrete.
+  private dotIsIface = false;
+  private ifaceSlots = new Set<number>();
+
   private compileTemplate(t: ParsedTemplate): CompiledTemplate {
+    this.dotIsIface = false;
+    this.ifaceSlots = new Set();
     return { name: t.name, slots: t.slots, run: this.list(t.root) };
   }
 
@@ -167,7 +174,10 @@ export class CompiledSet {
 
   private ifWith(kind: 'if' | 'with', pipe: PipeNode, list: ListNode, elseList: ListNode | null): Exec {
     const cond = this.pipeline(pipe);
+    const savedDot = this.dotIsIface;
+    if (kind === 'with') this.dotIsIface = false;
     const body = this.list(list);
+    this.dotIsIface = savedDot;
     const other = elseList ? this.list(elseList) : null;
     if (kind === 'if') {
       return (s, d, v) => {
@@ -185,7 +195,11 @@ export class CompiledSet {
   private range(pipe: PipeNode, list: ListNode, elseList: ListNode | null, n: Node): Exec {
     // The declarations are set per element, not from the pipeline's value.
     const ev = this.pipeline({ ...pipe, decl: [] });
+    for (const d of pipe.decl) this.ifaceSlots.add(d.slot);
+    const savedDot = this.dotIsIface;
+    this.dotIsIface = true;
     const body = this.list(list);
+    this.dotIsIface = savedDot;
     const other = elseList ? this.list(elseList) : null;
     const decl = pipe.decl;
     const keySlot = decl.length > 1 ? decl[0]!.slot : -1;
@@ -290,7 +304,7 @@ export class CompiledSet {
     const rest = cmd.args.slice(1);
     switch (first.kind) {
       case 'field': {
-        const chain = this.fieldChain(first.ident, first);
+        const chain = this.fieldChain(first.ident, first, this.dotIsIface);
         const loc = this.loc(first.pos, first);
         const last = first.ident[first.ident.length - 1]!;
         if (rest.length > 0) return (s) => loc.fail(s, `${last} is not a method but has arguments`);
@@ -343,7 +357,7 @@ export class CompiledSet {
       case 'dot': return (_s, d) => d;
       case 'nil': return () => null;
       case 'field': {
-        const chain = this.fieldChain(n.ident, n);
+        const chain = this.fieldChain(n.ident, n, this.dotIsIface);
         return (s, d) => chain(s, d, d);
       }
       case 'variable': return this.variable(n);
@@ -375,7 +389,7 @@ export class CompiledSet {
   private variable(n: VariableNode): Eval {
     const slot = n.slot;
     if (n.ident.length === 1) return (_s, _d, v) => v[slot];
-    const chain = this.fieldChain(n.ident.slice(1), n);
+    const chain = this.fieldChain(n.ident.slice(1), n, this.ifaceSlots.has(slot));
     return (s, _d, v) => chain(s, _d, v[slot]);
   }
 
@@ -392,10 +406,10 @@ export class CompiledSet {
    * and walking on from undefined stays undefined; walking through a nil
    * (null) value is Go's "nil pointer evaluating interface {}.x" error.
    */
-  private fieldChain(idents: string[], n: ArgNode): (s: State, dot: unknown, recv: unknown) => unknown {
+  private fieldChain(idents: string[], n: ArgNode, recvIsIface = false): (s: State, dot: unknown, recv: unknown) => unknown {
     const loc = this.loc(n.pos, n);
     // Values looked up in a map are interface{}-typed in Go, so errors past the first step name "interface {}".
-    const steps = idents.map((name, i) => this.fieldStep(name, loc, i > 0));
+    const steps = idents.map((name, i) => this.fieldStep(name, loc, i > 0 || recvIsIface));
     if (steps.length === 1) return steps[0]!;
     if (steps.length === 2) {
       const [a, b] = steps as [FieldStep, FieldStep];
@@ -467,7 +481,10 @@ export class CompiledSet {
       }
       return cachedFn;
     };
-    const argLocs = argNodes.map((a) => this.loc(a.pos, a));
+    const argLocs = argNodes.map((a) => {
+      const at = a.kind === 'pipe' ? (lastEvaluated(a) ?? a) : a;
+      return this.loc(at.pos, at);
+    });
     // A function with Go parameter types: check arity and each argument as Go's evalArg does.
     const typedCall = (s: State, d: unknown, v: Frame, final: unknown, fn: Function, sig: Signature, native = cachedNative): unknown => {
       const total = nargs + (final === MISSING ? 0 : 1);

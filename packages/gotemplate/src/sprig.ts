@@ -511,6 +511,7 @@ const fns: FuncMap = {
   },
 
   slice: (l: unknown, ...ix: unknown[]) => {
+    if (l === null || l === undefined) throw new FuncError(NIL_DEREF);
     if (!Array.isArray(l)) throw new FuncError(`list should be type of slice or array but ${kindOf(l)}`);
     if (l.length === 0) return null;
     const start = ix.length > 0 ? Number(toInt64(ix[0])) : 0;
