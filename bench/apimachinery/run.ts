@@ -14,6 +14,7 @@ import {
   compileSchema,
   createMergePatch,
   deepClone,
+  recordUpdate,
 } from '@virtsim/apimachinery';
 
 const { values } = parseArgs({ options: { ms: { type: 'string', default: '400' } } });
@@ -73,6 +74,18 @@ measure('schema prune + defaults + validate: VMI copy', () => {
   return schema.validate(o).length === 0;
 });
 measure('schema admit (copy-on-write prune+defaults+validate): VMI', () => schema.admit(vmi).errors.length === 0);
+const listTypes = schema.patchSchema;
+const tracked = recordUpdate({ oldObj: undefined, newObj: vmi, manager: 'kubectl-create', apiVersion: 'kubevirt.io/v1', listTypes });
+measure('recordUpdate (managedFields) of a VMI status patch', (i) =>
+  recordUpdate({
+    oldObj: tracked,
+    newObj: applyMergePatch(tracked, { status: { phase: phases[i & 3] } }),
+    manager: 'virt-handler',
+    apiVersion: 'kubevirt.io/v1',
+    listTypes,
+    subresource: 'status',
+  }),
+);
 const sel = LabelSelector.parse('kubevirt.io=virt-launcher,tier notin (db),!gone');
 measure('label selector match', () => sel.matches(pod.metadata.labels));
 if (sink < 0) console.log(sink);

@@ -108,6 +108,18 @@ export class FieldSet {
     return out;
   }
 
+  /** Whether every member of `other` is a member of this set. */
+  containsAll(other: FieldSet): boolean {
+    if (other.member && !this.member) return false;
+    if (other.children) {
+      for (const [k, v] of other.children) {
+        const c = this.children?.get(k);
+        if (c ? !c.containsAll(v) : !v.isEmpty()) return false;
+      }
+    }
+    return true;
+  }
+
   equals(other: FieldSet): boolean {
     return this.difference(other).isEmpty() && other.difference(this).isEmpty();
   }
@@ -295,11 +307,44 @@ function addSubtree(v: unknown, schema: PatchSchema | undefined, node: FieldSet,
   for (const c of cs) addSubtree(c.value, c.schema, node.ensure(c.pe), depth + 1, c.item);
 }
 
-/** What changed from `a` to `b`, as field sets (structured-merge-diff's Compare). */
+/**
+ * What changed from `a` to `b`, as field sets (structured-merge-diff's Compare).
+ * metadata.managedFields is not compared.
+ */
 export function compareObjects(a: unknown, b: unknown, schema: PatchSchema | undefined): Comparison {
   const cmp: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
   const walk = (x: unknown, y: unknown, s: PatchSchema | undefined, path: string[], item: boolean): void => {
-    if (x === undefined && y === undefined) return;
+    if (x === y) return;
+    // Objects on both sides (the common case): walk keys directly, without building child lists.
+    if (isObject(x) && isObject(y) && s?.mapType !== 'atomic' && x !== null) {
+      let kx = 0;
+      let ky = 0;
+      for (const k in x) kx++;
+      for (const k in y) ky++;
+      if (kx > 0 && ky > 0) {
+        const skipManaged = path.length === 1 && path[0] === 'f:metadata';
+        for (const k in x) {
+          if (skipManaged && k === 'managedFields') continue;
+          const declared = s?.fields?.[k];
+          path.push(`f:${k}`);
+          walk(x[k], y[k], declared ?? s?.values, path, !declared && s?.values !== undefined);
+          path.pop();
+        }
+        for (const k in y) {
+          if (Object.hasOwn(x, k) || (skipManaged && k === 'managedFields')) continue;
+          const declared = s?.fields?.[k];
+          path.push(`f:${k}`);
+          walk(undefined, y[k], declared ?? s?.values, path, !declared && s?.values !== undefined);
+          path.pop();
+        }
+        return;
+      }
+    }
+    walkGeneric(x, y, s, path, item);
+  };
+  const walkGeneric = (x: unknown, y: unknown, s: PatchSchema | undefined, path: string[], item: boolean): void => {
+    // Patched objects share untouched subtrees with the stored one: identical means unchanged.
+    if (x === y) return;
     if (x === undefined || y === undefined) {
       const target = x === undefined ? cmp.added : cmp.removed;
       let n = target;
@@ -346,18 +391,73 @@ export interface ManagedFieldsEntry {
   subresource?: string;
 }
 
-export interface ManagerState {
+export interface ManagerIdentity {
   manager: string;
   operation: 'Apply' | 'Update';
   apiVersion: string;
   time?: string;
   subresource?: string;
-  set: FieldSet;
+}
+
+/**
+ * One managedFields entry while a write is processed. Its field set is decoded from `fieldsV1`
+ * only when needed, and an entry that did not change is written back as it was (no re-encoding):
+ * most writes touch one manager's fields only.
+ */
+export class ManagerState implements ManagerIdentity {
+  manager: string;
+  operation: 'Apply' | 'Update';
+  apiVersion: string;
+  time?: string;
+  subresource?: string;
+  private decoded: FieldSet | undefined;
+  private readonly raw: unknown;
+  /** The entry as read, reused on encode while nothing changed. */
+  readonly original: ManagedFieldsEntry | undefined;
+  dirty: boolean;
+
+  constructor(id: ManagerIdentity, set?: FieldSet, raw?: unknown, original?: ManagedFieldsEntry) {
+    this.manager = id.manager;
+    this.operation = id.operation;
+    this.apiVersion = id.apiVersion;
+    if (id.time) this.time = id.time;
+    if (id.subresource) this.subresource = id.subresource;
+    this.decoded = set;
+    this.raw = raw;
+    this.original = original;
+    this.dirty = set !== undefined || original === undefined;
+  }
+
+  get set(): FieldSet {
+    return (this.decoded ??= FieldSet.fromFieldsV1(this.raw));
+  }
+
+  set set(s: FieldSet) {
+    this.decoded = s;
+    this.dirty = true;
+  }
+
+  /** Whether any member of `other` is a member of this set (checked on the raw form when not decoded). */
+  intersects(other: FieldSet): boolean {
+    if (this.decoded) return !this.decoded.intersection(other).isEmpty();
+    return isObject(this.raw) && rawOverlaps(other, this.raw);
+  }
+}
+
+function rawOverlaps(c: FieldSet, raw: JsonObject): boolean {
+  if (c.member && (Object.keys(raw).length === 0 || Object.hasOwn(raw, '.'))) return true;
+  if (c.children) {
+    for (const [pe, cc] of c.children) {
+      const r = raw[pe];
+      if (isObject(r) && rawOverlaps(cc, r)) return true;
+    }
+  }
+  return false;
 }
 
 /** Identity of a manager entry: Apply entries are one per manager (+subresource), Update per apiVersion too. */
 export function managerKey(m: { manager: string; operation: string; apiVersion: string; subresource?: string }): string {
-  return JSON.stringify([m.manager, m.operation, m.operation === 'Update' ? m.apiVersion : '', m.subresource ?? '']);
+  return `${m.manager}\u0000${m.operation}\u0000${m.operation === 'Update' ? m.apiVersion : ''}\u0000${m.subresource ?? ''}`;
 }
 
 export function decodeManagedFields(entries: unknown): Map<string, ManagerState> {
@@ -365,18 +465,22 @@ export function decodeManagedFields(entries: unknown): Map<string, ManagerState>
   if (!Array.isArray(entries)) return out;
   for (const e of entries) {
     if (!isObject(e) || typeof e.manager !== 'string') continue;
-    const st: ManagerState = {
+    const id: ManagerIdentity = {
       manager: e.manager,
       operation: e.operation === 'Apply' ? 'Apply' : 'Update',
       apiVersion: typeof e.apiVersion === 'string' ? e.apiVersion : '',
       ...(typeof e.time === 'string' ? { time: e.time } : {}),
       ...(typeof e.subresource === 'string' && e.subresource ? { subresource: e.subresource } : {}),
-      set: FieldSet.fromFieldsV1(e.fieldsV1),
     };
-    const k = managerKey(st);
+    const k = managerKey(id);
     const prev = out.get(k);
-    if (prev) prev.set.addAll(st.set);
-    else out.set(k, st);
+    if (prev) {
+      // Two entries for one manager: merge them (and re-encode).
+      const merged = prev.set.union(FieldSet.fromFieldsV1(e.fieldsV1));
+      prev.set = merged;
+    } else {
+      out.set(k, new ManagerState(id, undefined, e.fieldsV1, e as unknown as ManagedFieldsEntry));
+    }
   }
   return out;
 }
@@ -385,6 +489,10 @@ export function decodeManagedFields(entries: unknown): Map<string, ManagerState>
 export function encodeManagedFields(managers: Map<string, ManagerState>): ManagedFieldsEntry[] {
   const out: ManagedFieldsEntry[] = [];
   for (const m of managers.values()) {
+    if (!m.dirty && m.original) {
+      out.push(m.original);
+      continue;
+    }
     if (m.set.isEmpty()) continue;
     out.push({
       manager: m.manager,

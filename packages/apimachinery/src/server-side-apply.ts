@@ -24,7 +24,7 @@ import {
   removePaths,
   valueElement,
 } from './managed-fields.ts';
-import type { ManagerState } from './managed-fields.ts';
+import { ManagerState } from './managed-fields.ts';
 import type { PatchSchema } from './patch-schema.ts';
 
 export interface Conflict {
@@ -219,7 +219,7 @@ export function serverSideApply(opts: ServerSideApplyOptions): ServerSideApplyRe
     const set = fieldSetOf(live, schema);
     removePaths(set, ignore);
     if (!set.isEmpty()) {
-      const m: ManagerState = { manager: BEFORE_FIRST_APPLY_MANAGER, operation: 'Update', apiVersion, set };
+      const m = new ManagerState({ manager: BEFORE_FIRST_APPLY_MANAGER, operation: 'Update', apiVersion }, set);
       managers.set(managerKey(m), m);
     }
   }
@@ -231,12 +231,12 @@ export function serverSideApply(opts: ServerSideApplyOptions): ServerSideApplyRe
   removePaths(configSet, ignore);
 
   const merged = mergeApplied(live, cfg, schema) as JsonObject;
-  const mine: ManagerState = { ...me, set: configSet, time: previous && previous.set.equals(configSet) ? previous.time ?? time : time };
+  const mine = new ManagerState({ ...me, time: previous && previous.set.equals(configSet) ? (previous.time ?? time) : time }, configSet);
   managers.set(myKey, mine);
 
   if (previous) {
-    let owned = new FieldSet();
-    for (const m of managers.values()) owned = owned.union(m.set);
+    const owned = new FieldSet();
+    for (const m of managers.values()) owned.addAll(m.set);
     removeUnowned(merged, previous.set.difference(configSet), owned, schema);
   }
 
@@ -244,13 +244,12 @@ export function serverSideApply(opts: ServerSideApplyOptions): ServerSideApplyRe
   const changed = cmp.modified.union(cmp.added);
   const conflicts: Conflict[] = [];
   for (const [k, m] of managers) {
-    if (k === myKey) continue;
-    const overlap = m.set.intersection(changed);
-    if (!overlap.isEmpty()) collectConflicts(m, overlap, conflicts);
+    if (k === myKey || !m.intersects(changed)) continue;
+    collectConflicts(m, m.set.intersection(changed), conflicts);
   }
   if (conflicts.length && !opts.force) return { conflicts };
   for (const [k, m] of managers) {
-    if (k === myKey) continue;
+    if (k === myKey || !m.intersects(changed)) continue;
     m.set = m.set.difference(changed);
     if (m.set.isEmpty()) managers.delete(k);
   }
@@ -296,9 +295,11 @@ export function recordUpdate(opts: RecordUpdateOptions): JsonObject {
 
   const schema = opts.listTypes;
   const ignore = untracked(opts.resetFields);
-  const cmp = compareObjects(withoutManagedFields(opts.oldObj), withoutManagedFields(opts.newObj), schema);
+  const cmp = compareObjects(opts.oldObj ?? {}, opts.newObj, schema);
   for (const s of [cmp.added, cmp.modified, cmp.removed]) removePaths(s, ignore);
   const changed = cmp.modified.union(cmp.added);
+  // Nothing tracked changed and the stored entries are carried as they are: nothing to rewrite.
+  if (changed.isEmpty() && cmp.removed.isEmpty() && !useSent && sentManaged === oldManaged) return opts.newObj;
 
   const me = {
     manager: opts.manager,
@@ -309,18 +310,19 @@ export function recordUpdate(opts: RecordUpdateOptions): JsonObject {
   const myKey = managerKey(me);
   if (!changed.isEmpty()) {
     for (const [k, m] of managers) {
-      if (k === myKey) continue;
+      if (k === myKey || !m.intersects(changed)) continue;
       m.set = m.set.difference(changed);
       if (m.set.isEmpty()) managers.delete(k);
     }
   }
   const previous = managers.get(myKey);
-  const set = (previous?.set ?? new FieldSet()).difference(cmp.removed).union(changed);
-  removePaths(set, ignore);
-  if (set.isEmpty()) managers.delete(myKey);
-  else {
-    const same = previous && previous.set.equals(set);
-    managers.set(myKey, { ...me, set, time: same ? (previous.time ?? formatTime(opts.time)) : formatTime(opts.time) });
+  // The usual repeated write (a controller updating the fields it already owns) changes nothing here.
+  if (!(previous && cmp.removed.isEmpty() && previous.set.containsAll(changed))) {
+    const set = (previous?.set ?? new FieldSet()).difference(cmp.removed);
+    set.addAll(changed);
+    removePaths(set, ignore);
+    if (set.isEmpty()) managers.delete(myKey);
+    else if (!(previous && previous.set.equals(set))) managers.set(myKey, new ManagerState({ ...me, time: formatTime(opts.time) }, set));
   }
   return withManagedFields(opts.newObj, managers);
 }
