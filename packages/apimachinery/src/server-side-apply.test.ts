@@ -176,6 +176,16 @@ describe('recordUpdate', () => {
     });
   });
 
+  it('re-stamps the time of a manager that changes fields it already owns, not of a no-op apply', () => {
+    const created = recordUpdate({ oldObj: undefined, newObj: rc(1), manager: 'm', apiVersion: 'v1', time: T1 });
+    const again = recordUpdate({ oldObj: created, newObj: { ...created, spec: { replicas: 2 } }, manager: 'm', apiVersion: 'v1', time: T2 });
+    expect(managed(again).map((e) => [e.manager, e.time])).toEqual([['m', T2]]);
+    expect(managed(again)[0]!.fieldsV1).toEqual(managed(created)[0]!.fieldsV1);
+    const applied = apply({ live: undefined, applied: rc(1), manager: 'a', time: T1 });
+    const noop = apply({ live: applied, applied: rc(1), manager: 'a', time: T2 });
+    expect(managed(noop)[0]!.time).toBe(T1);
+  });
+
   it('keeps managedFields untouched by a no-op write and clears them on [{}]', () => {
     const created = recordUpdate({ oldObj: undefined, newObj: rc(1), manager: 'm', apiVersion: 'v1', time: T1 });
     const same = recordUpdate({ oldObj: created, newObj: { ...created }, manager: 'other', apiVersion: 'v1', time: T2 });

@@ -231,7 +231,7 @@ export function serverSideApply(opts: ServerSideApplyOptions): ServerSideApplyRe
   removePaths(configSet, ignore);
 
   const merged = mergeApplied(live, cfg, schema) as JsonObject;
-  const mine = new ManagerState({ ...me, time: previous && previous.set.equals(configSet) ? (previous.time ?? time) : time }, configSet);
+  const mine = new ManagerState({ ...me, time }, configSet);
   managers.set(myKey, mine);
 
   if (previous) {
@@ -242,6 +242,8 @@ export function serverSideApply(opts: ServerSideApplyOptions): ServerSideApplyRe
 
   const cmp = compareObjects(live, merged, schema);
   const changed = cmp.modified.union(cmp.added);
+  // As kube-apiserver: an apply that leaves the object as it was keeps the entry's time.
+  if (previous?.time && changed.isEmpty() && cmp.removed.isEmpty()) mine.time = previous.time;
   const conflicts: Conflict[] = [];
   for (const [k, m] of managers) {
     if (k === myKey || !m.intersects(changed)) continue;
@@ -316,13 +318,19 @@ export function recordUpdate(opts: RecordUpdateOptions): JsonObject {
     }
   }
   const previous = managers.get(myKey);
-  // The usual repeated write (a controller updating the fields it already owns) changes nothing here.
-  if (!(previous && cmp.removed.isEmpty() && previous.set.containsAll(changed))) {
+  // As kube-apiserver: a write that changed tracked fields re-stamps the manager's entry time.
+  const time = changed.isEmpty() ? previous?.time : formatTime(opts.time);
+  if (previous && cmp.removed.isEmpty() && previous.set.containsAll(changed)) {
+    // The usual repeated write (a controller updating fields it already owns): same set.
+    if (time !== previous.time) managers.set(myKey, new ManagerState({ ...me, ...(time ? { time } : {}) }, previous.set));
+  } else {
     const set = (previous?.set ?? new FieldSet()).difference(cmp.removed);
     set.addAll(changed);
     removePaths(set, ignore);
     if (set.isEmpty()) managers.delete(myKey);
-    else if (!(previous && previous.set.equals(set))) managers.set(myKey, new ManagerState({ ...me, time: formatTime(opts.time) }, set));
+    else if (!(previous && previous.set.equals(set) && time === previous.time)) {
+      managers.set(myKey, new ManagerState({ ...me, ...(time ? { time } : {}) }, set));
+    }
   }
   return withManagedFields(opts.newObj, managers);
 }
