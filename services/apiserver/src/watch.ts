@@ -84,6 +84,11 @@ export class WatchStream implements WatcherSink {
 
   write(chunk: Buffer | string): void {
     if (this.closed) return;
+    // Unread bytes from earlier events past the bound: this client is not keeping up.
+    if (this.o.res.writableLength > this.o.maxBufferedBytes + this.baseline) {
+      this.close(true);
+      return;
+    }
     this.sent++;
     // Events of one tick go out in one socket write (one syscall, one TLS record batch).
     if (!this.corked) {
@@ -92,7 +97,6 @@ export class WatchStream implements WatcherSink {
       process.nextTick(this.uncorkIfCorked);
     }
     this.o.res.write(chunk);
-    if (this.o.res.writableLength > this.o.maxBufferedBytes + this.baseline) this.close(true);
   }
 
   /** Ends the stream; `slow`: the client stopped reading, so its buffered bytes are dropped too. */

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { Store, type StoredEvent } from './store.ts';
+
+const obj = (name: string, extra: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', uid: `uid-${name}` }, ...extra });
+
+describe('Store', () => {
+  it('gives every write the next global resourceVersion and keeps one serialized copy', () => {
+    const s = new Store(10);
+    const a = s.put('/configmaps', { obj: obj('a') });
+    const b = s.put('/secrets', { obj: { ...obj('b'), kind: 'Secret' } });
+    expect([a.rv, b.rv]).toEqual([1, 2]);
+    expect(JSON.parse(s.get('/configmaps', 'ns', 'a')!.json).metadata.resourceVersion).toBe('1');
+    const a2 = s.put('/configmaps', { obj: obj('a', { data: { x: 'y' } }) });
+    expect(a2).toBe(a);
+    expect(a2.rv).toBe(3);
+  });
+
+  it('splices the new resourceVersion into JSON serialized for the no-op check', () => {
+    const s = new Store(10);
+    s.put('/configmaps', { obj: obj('a') });
+    const o = { ...obj('a', { data: { v: '"resourceVersion":"1"' } }) } as Record<string, any>;
+    o.metadata.resourceVersion = '1';
+    const serialized = JSON.stringify(o);
+    const e = s.put('/configmaps', { obj: o, serialized, serializedRv: '1' });
+    expect(JSON.parse(e.json)).toEqual({ ...o, metadata: { ...o.metadata, resourceVersion: '2' } });
+  });
+
+  it('replays events after a resourceVersion, and refuses one older than the window', () => {
+    const s = new Store(3);
+    for (let i = 0; i < 5; i++) s.put('/configmaps', { obj: obj('a', { data: { i: String(i) } }) });
+    expect(s.eventsSince('/configmaps', 3)!.map((e) => e.rv)).toEqual([4, 5]);
+    expect(s.oldestResumable()).toBe(2);
+    expect(s.eventsSince('/configmaps', 2)!.map((e) => e.rv)).toEqual([3, 4, 5]);
+    expect(s.eventsSince('/configmaps', 1)).toBeNull();
+  });
+
+  it('hands the same event (one serialization) to every watcher', () => {
+    const s = new Store(10);
+    const got: StoredEvent[] = [];
+    s.addWatcher('/configmaps', { deliver: (e) => got.push(e) });
+    s.addWatcher('/configmaps', { deliver: (e) => got.push(e) });
+    s.put('/configmaps', { obj: obj('a') });
+    expect(got).toHaveLength(2);
+    expect(got[0]).toBe(got[1]);
+  });
+
+  it('indexes dependents by owner uid and scans in key order from a continue key', () => {
+    const s = new Store(10);
+    s.put('/configmaps', { obj: obj('c') });
+    s.put('/configmaps', { obj: obj('a', { metadata: { name: 'a', namespace: 'ns', uid: 'uid-a', ownerReferences: [{ uid: 'owner-1' }] } }) });
+    s.put('/configmaps', { obj: obj('b') });
+    expect([...s.scan('/configmaps', 'ns')].map((e) => e.name)).toEqual(['a', 'b', 'c']);
+    expect([...s.scan('/configmaps', 'ns', 'ns/a')].map((e) => e.name)).toEqual(['b', 'c']);
+    expect(s.dependentsOf('owner-1').map((e) => e.name)).toEqual(['a']);
+    s.remove('/configmaps', s.get('/configmaps', 'ns', 'a')!, obj('a'));
+    expect(s.dependentsOf('owner-1')).toEqual([]);
+  });
+});

@@ -1,0 +1,56 @@
+// A watcher that stops reading is disconnected once its unread bytes pass the bound, instead of
+// growing the server's memory; fast watchers of the same events are not affected.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClientRequest } from 'node:http';
+import { request } from 'node:https';
+import { startApiServerForTest, type ApiServerHarness } from '@virtsim/testkit/apiserver';
+import { waitFor } from '@virtsim/testkit/wait';
+import { rawClient } from './raw-client.ts';
+
+let s: ApiServerHarness;
+
+beforeAll(async () => {
+  s = await startApiServerForTest({ inProcess: true, serverOptions: { watchBufferBytes: 256 * 1024 } });
+});
+
+afterAll(async () => {
+  await s?.stop();
+});
+
+function watch(path: string, read: boolean) {
+  const u = new URL(s.url);
+  const st = { bytes: 0, closed: false, req: undefined as ClientRequest | undefined };
+  st.req = request({ host: u.hostname, port: u.port, path, ca: s.caPem, headers: { authorization: `Bearer ${s.token}` } }, (res) => {
+    if (read) res.on('data', (c: Buffer) => (st.bytes += c.length));
+    else res.pause();
+    res.on('close', () => (st.closed = true));
+    res.on('error', () => (st.closed = true));
+  });
+  st.req.on('error', () => (st.closed = true));
+  st.req.end();
+  return st;
+}
+
+describe('slow watchers', () => {
+  it('closes a watcher that does not read, keeps the one that does', async () => {
+    const raw = rawClient(s.url, s.caPem, s.token);
+    const ct = { 'content-type': 'application/json' };
+    expect((await raw('POST', '/api/v1/namespaces/default/configmaps', JSON.stringify({ metadata: { name: 'big' } }), ct)).status).toBe(201);
+    const metrics = async () => Number(/^apiserver_registered_watchers\{[^}]*\} (\d+)/m.exec((await raw('GET', '/metrics')).text)?.[1]);
+    const slow = watch('/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0', false);
+    const fast = watch('/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0', true);
+    await waitFor('both watchers registered', async () => (await metrics()) === 2);
+    const payload = 'x'.repeat(512 * 1024);
+    let patches = 0;
+    await waitFor('the slow watcher to be dropped', async () => {
+      const r = await raw('PATCH', '/api/v1/namespaces/default/configmaps/big', JSON.stringify({ data: { v: payload + patches++ } }), { 'content-type': 'application/merge-patch+json' });
+      expect(r.status).toBe(200);
+      return (await metrics()) === 1;
+    }, { timeoutMs: 50_000, intervalMs: 1 });
+    expect(fast.closed).toBe(false);
+    await waitFor('the fast watcher to have read every event', () => fast.bytes > patches * payload.length);
+    expect(await metrics()).toBe(1);
+    fast.req!.destroy();
+    await waitFor('no watchers left', async () => (await metrics()) === 0);
+  });
+});
