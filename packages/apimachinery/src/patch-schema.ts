@@ -1,6 +1,6 @@
 // Patch metadata of built-in kinds: the `patchStrategy` / `patchMergeKey` Go struct tags
 // (strategic merge patch) and the `+listType` / `+listMapKey` markers (server-side apply) of
-// k8s.io/api v1.32. Only fields that carry such tags (and their parents) are listed: every other
+// k8s.io/api v1.32 (checked against kubernetes/api v0.32.13 core/v1/types.go). Only fields that carry such tags (and their parents) are listed: every other
 // list is atomic (replaced whole) and every other object is merged key by key.
 
 export interface PatchSchema {
@@ -77,7 +77,8 @@ const podSpecPatchSchema: PatchSchema = {
 const podStatusPatchSchema: PatchSchema = {
   fields: {
     conditions: mergeBy('type'),
-    hostIPs: mergeBy('ip'),
+    // Merged by ip in strategic merge patch, but +listType=atomic for server-side apply (v1.32).
+    hostIPs: { patchStrategy: 'merge', patchMergeKey: 'ip', listType: 'atomic' },
     podIPs: mergeBy('ip'),
     initContainerStatuses: atomic,
     containerStatuses: atomic,
