@@ -113,10 +113,13 @@ class Reader {
       if (l.indent > indent || isSeqItem(l.text)) throw BAIL;
       const ke = keyEnd(l.text);
       if (ke < 0) throw BAIL;
-      const key = mapKey(l.text.slice(0, ke));
-      let rest = l.text.slice(ke + 1);
-      const sp = rest.length - rest.trimStart().length;
-      rest = rest.slice(sp);
+      const t = l.text;
+      let ks = ke;
+      while (ks > 0 && t.charCodeAt(ks - 1) === 32) ks--;
+      const key = mapKey(t.slice(0, ks));
+      let vs = ke + 1;
+      while (vs < t.length && t.charCodeAt(vs) === 32) vs++;
+      const rest = vs < t.length ? t.slice(vs) : '';
       this.pos++;
       if (rest === '' || rest[0] === '#') {
         const next = this.lines[this.pos];
@@ -138,9 +141,9 @@ class Reader {
       const l = this.lines[this.pos]!;
       if (l.indent < indent || (l.indent === indent && !isSeqItem(l.text))) break;
       if (l.indent > indent) throw BAIL;
-      let rest = l.text.slice(1);
-      const sp = rest.length - rest.trimStart().length;
-      rest = rest.slice(sp);
+      let sp = 0;
+      while (1 + sp < l.text.length && l.text.charCodeAt(1 + sp) === 32) sp++;
+      const rest = 1 + sp < l.text.length ? l.text.slice(1 + sp) : '';
       if (rest === '' || rest[0] === '#') {
         this.pos++;
         const next = this.lines[this.pos];
@@ -211,8 +214,7 @@ function quotedEnd(t: string, start: number): number {
   return -1;
 }
 
-function mapKey(raw: string): string {
-  const k = raw.trimEnd();
+function mapKey(k: string): string {
   const c = k.charCodeAt(0);
   if (c === 34 || c === 39) return quoted(k) as string;
   const v = resolvePlain(k);
