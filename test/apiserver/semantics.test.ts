@@ -134,6 +134,22 @@ describe('object semantics', () => {
     await waitFor('the watch to end after timeoutSeconds', () => w.ended());
   });
 
+  it('deletes the objects of a deleted CRD, telling watchers (also on the deprecated /watch/ path)', async () => {
+    await ok('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'gizmos.example.com' },
+      spec: { group: 'example.com', scope: 'Namespaced', names: { plural: 'gizmos', kind: 'Gizmo' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
+    });
+    await ok('POST', '/apis/example.com/v1/namespaces/sem/gizmos', { apiVersion: 'example.com/v1', kind: 'Gizmo', metadata: { name: 'g1' }, spec: { any: 'thing' } });
+    const list = await ok('GET', '/apis/example.com/v1/namespaces/sem/gizmos');
+    expect(list.items[0].spec).toEqual({ any: 'thing' });
+    const w = openWatch(`/apis/example.com/v1/watch/namespaces/sem/gizmos?resourceVersion=${list.metadata.resourceVersion}`);
+    await ok('DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gizmos.example.com');
+    await waitFor('the DELETED event', () => w.events.find((e) => e.type === 'DELETED' && e.object.metadata.name === 'g1'));
+    w.close();
+    expect((await raw('GET', '/apis/example.com/v1/namespaces/sem/gizmos')).status).toBe(404);
+  });
+
   it('serves aggregated discovery, health, readiness and metrics', async () => {
     const agg = await raw('GET', '/apis', undefined, { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' });
     expect(agg.headers['content-type']).toBe('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');

@@ -117,8 +117,16 @@ export class CrdManager implements ObjectHooks {
     if (obj && !obj.metadata.deletionTimestamp) {
       for (const t of resourceTypesOf(obj)) this.registry.add(t);
     } else if (!obj) {
+      // The definition is gone: so are its objects, each with a DELETED event for its watchers.
       const [plural, ...group] = name.split('.');
-      this.store.dropResource(`${group.join('.')}/${plural}`);
+      const key = `${group.join('.')}/${plural}`;
+      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      for (const e of [...this.store.scan(key, undefined)]) {
+        const o = JSON.parse(e.json);
+        o.metadata.deletionTimestamp ??= now;
+        this.store.remove(key, e, o);
+      }
+      this.store.dropResource(key);
     }
   }
 

@@ -328,6 +328,11 @@ export function createHandler(state: ServerState) {
       }
       const parts = splitPath(path);
       if (!parts || parts.rest.length === 0) throw notFoundPath();
+      // The deprecated /watch/ prefix (…/v1/watch/namespaces/x/pods) is a watch request.
+      if (parts.rest[0] === 'watch' && parts.rest.length > 1) {
+        parts.rest = parts.rest.slice(1);
+        url.searchParams.set('watch', 'true');
+      }
       target = resolveTarget(registry, parts.group, parts.version, parts.rest);
       resource = target.rt.resource;
       verb = await serveResource(req, res, url, user, target);
