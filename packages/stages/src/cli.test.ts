@@ -1,4 +1,5 @@
 /** `virtsim stages validate|explain`: the lines a user sees and the exit codes. */
+import { execFile } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -155,5 +156,27 @@ describe('virtsim stages explain', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('the virtsim binary', () => {
+  const bin = path.resolve(import.meta.dirname, '../../cli/bin/virtsim.ts');
+  const virtsim = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--disable-warning=ExperimentalWarning', bin, ...args], (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  it('virtsim stages validate exits 0 for good stages and 1 with problem lines for bad ones', async () => {
+    const good = path.join(dir, 'bin-good.yaml');
+    const bad = path.join(dir, 'bin-bad.yaml');
+    await writeFile(good, GOOD);
+    await writeFile(bad, BAD);
+    const ok = await virtsim('stages', 'validate', '-f', good);
+    expect(ok).toMatchObject({ code: 0, stdout: '1 stages in 1 files: OK\n' });
+    const ko = await virtsim('stages', 'validate', '-f', bad);
+    expect(ko.code).toBe(1);
+    expect(ko.stderr.split('\n').filter((l) => l.startsWith(bad)).length).toBe(6);
   });
 });
