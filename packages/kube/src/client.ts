@@ -87,6 +87,14 @@ export class KubeClient {
     return KubeClient.fromKubeConfig(kc, opts);
   }
 
+  /** A kubeconfig file when given; else $KUBECONFIG, ~/.kube/config or the pod's service account. */
+  static async fromFileOrDefault(path: string | undefined, opts: ClientOptions = {}): Promise<KubeClient> {
+    if (path) return KubeClient.fromFile(path, opts);
+    const kc = new KubeConfig();
+    kc.loadFromDefault();
+    return KubeClient.fromKubeConfig(kc, opts);
+  }
+
   private setAuth(o: https.RequestOptions): void {
     const h: Record<string, string> = {};
     for (const [k, v] of Object.entries(o.headers ?? {})) if (typeof v === 'string') h[k] = v;

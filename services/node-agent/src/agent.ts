@@ -14,7 +14,8 @@ import { StageRunner } from './stage-runner.ts';
 const tracer = trace.getTracer('virtsim-node-agent');
 
 export interface AgentOptions {
-  kubeconfig: string;
+  /** Omitted: $KUBECONFIG, ~/.kube/config or the pod's service account. */
+  kubeconfig?: string;
   natsUrl: string;
   /** host:port of the coordinator. */
   coordinator: string;
@@ -53,7 +54,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const stages: StageSet = await loadStageFiles(opts.stagePaths);
   log.info({ stages: stages.stages.length, paths: opts.stagePaths, pool: pool.config.name, nodes: pool.size }, 'stages loaded');
 
-  const client = await KubeClient.fromFile(opts.kubeconfig, { userAgent: `virtsim-node-agent/${identity}`, maxSockets: opts.writeConcurrency ?? 32 });
+  const client = await KubeClient.fromFileOrDefault(opts.kubeconfig, { userAgent: `virtsim-node-agent/${identity}`, maxSockets: opts.writeConcurrency ?? 32 });
   const abort = new AbortController();
   const writer = new Writer(client, { concurrency: opts.writeConcurrency ?? 32, log, registry, signal: abort.signal });
   const leases = new LeaseKeeper({ client, writer, identity, log, registry, durationSeconds: opts.leaseDurationSeconds });
@@ -196,11 +197,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       return [...owned].sort((x, y) => x - y);
     },
     async close() {
-      // Leave first: the coordinator moves our slots to others while we hand the leases back.
-      await coordinator.leave().catch((err) => log.warn({ err: String(err) }, 'leave failed'));
+      // Stop acting first (no two owners), hand the leases back, then leave: the coordinator
+      // gives our slots to others only after we no longer touch them.
       subscriber.close();
+      owned.clear();
       await runner.stop();
       await leases.stop(true);
+      await coordinator.leave().catch((err) => log.warn({ err: String(err) }, 'leave failed'));
       abort.abort();
       await coordinator.close();
       await bus.close();

@@ -6,8 +6,8 @@ import { startAgent } from './agent.ts';
 /** virtsim's default stage sets, at the repository root. */
 export const DEFAULT_STAGES = fileURLToPath(new URL('../../../stages', import.meta.url));
 
-const HELP = `usage: virtsim agent --kubeconfig FILE --nats URL --coordinator HOST:PORT [flags]
-  --kubeconfig FILE          API server to drive
+const HELP = `usage: virtsim agent --nats URL --coordinator HOST:PORT [--kubeconfig FILE] [flags]
+  --kubeconfig FILE          API server to drive (default: $KUBECONFIG, ~/.kube/config, in-cluster)
   --nats URL                 NATS server (nats://127.0.0.1:4222)
   --coordinator HOST:PORT    the coordinator's gRPC address
   --identity ID              agent identity (default: host name + random suffix)
@@ -43,8 +43,8 @@ export async function runAgentCli(argv: string[]): Promise<number | void> {
     process.stdout.write(HELP + '\n');
     return 0;
   }
-  if (!values.kubeconfig || !values.nats || !values.coordinator) {
-    process.stderr.write(`virtsim agent: --kubeconfig, --nats and --coordinator are required\n${HELP}\n`);
+  if (!values.nats || !values.coordinator) {
+    process.stderr.write(`virtsim agent: --nats and --coordinator are required\n${HELP}\n`);
     return 2;
   }
   const count = values.nodes === undefined ? 100 : Number(values.nodes);

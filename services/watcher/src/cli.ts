@@ -2,8 +2,8 @@ import { parseArgs } from 'node:util';
 import { createLogger, ShutdownHandler, startTracing } from '@virtsim/telemetry';
 import { startWatcher } from './watcher.ts';
 
-const HELP = `usage: virtsim watcher --kubeconfig FILE --nats URL [flags]
-  --kubeconfig FILE       API server to watch
+const HELP = `usage: virtsim watcher --nats URL [--kubeconfig FILE] [flags]
+  --kubeconfig FILE       API server to watch (default: $KUBECONFIG, ~/.kube/config, in-cluster)
   --nats URL              NATS server (nats://127.0.0.1:4222)
   --identity ID           replica identity in the leader Lease (default: host name + random suffix)
   --node-selector SEL     label selector of managed Nodes (default: virtsim.io/pool)
@@ -29,8 +29,8 @@ export async function runWatcherCli(argv: string[]): Promise<number | void> {
     process.stdout.write(HELP + '\n');
     return 0;
   }
-  if (!values.kubeconfig || !values.nats) {
-    process.stderr.write(`virtsim watcher: --kubeconfig and --nats are required\n${HELP}\n`);
+  if (!values.nats) {
+    process.stderr.write(`virtsim watcher: --nats is required\n${HELP}\n`);
     return 2;
   }
   const log = createLogger('watcher');

@@ -19,7 +19,8 @@ import { Counter, Gauge } from 'prom-client';
 import { Fanout } from './fanout.ts';
 
 export interface WatcherOptions {
-  kubeconfig: string;
+  /** Omitted: $KUBECONFIG, ~/.kube/config or the pod's service account. */
+  kubeconfig?: string;
   natsUrl: string;
   identity?: string;
   /** Label selector of the Nodes the fleet manages. */
@@ -61,7 +62,7 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
   const leaderGauge = new Gauge({ name: 'virtsim_watcher_leader', help: '1 while this replica leads', registers: [registry] });
   const snapshots = new Counter({ name: 'virtsim_watcher_snapshots_served_total', help: 'Snapshot requests answered', registers: [registry] });
 
-  const client = await KubeClient.fromFile(opts.kubeconfig, { userAgent: `virtsim-watcher/${identity}` });
+  const client = await KubeClient.fromFileOrDefault(opts.kubeconfig, { userAgent: `virtsim-watcher/${identity}` });
   const bus = await Bus.connect({ servers: opts.natsUrl, name: `watcher-${identity}`, log });
 
   const informers = new Map<string, Informer>();
