@@ -12,3 +12,4 @@ export * from './managed-fields.ts';
 export * from './server-side-apply.ts';
 export * from './status.ts';
 export * from './list-options.ts';
+export * from './write-options.ts';

@@ -211,7 +211,8 @@ export function applyJsonPatch<T = JsonObject>(doc: T, ops: readonly JsonPatchOp
         break;
       }
       default:
-        throw new PatchError(`Unexpected kind: ${String(op.op)}`, 422);
+        // json-patch reports an op without a string `op` as kind "unknown".
+        throw new PatchError(`Unexpected kind: ${typeof op.op === 'string' ? op.op : 'unknown'}`, 422);
     }
   }
   const out = root.doc;
