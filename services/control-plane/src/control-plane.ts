@@ -77,8 +77,14 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   if (components.has('virt-api')) controllers.push(new VirtApi(ctx));
   if (components.has('virt-controller')) controllers.push(new VmiController(ctx), new VmController(ctx), new MigrationController(ctx));
 
-  for (const c of Object.values(caches)) c.start();
-  const allSynced = () => Object.values(caches).every((c) => c.synced);
+  // Only the caches the chosen components read: the scheduler alone needs no KubeVirt CRDs.
+  const needed = new Set<keyof Caches>();
+  if (components.has('scheduler')) needed.add('nodes').add('pods');
+  if (components.has('virt-api')) needed.add('vmis').add('vmims');
+  if (components.has('virt-controller')) for (const k of Object.keys(caches) as Array<keyof Caches>) needed.add(k);
+  const used = [...needed].map((k) => caches[k]);
+  for (const c of used) c.start();
+  const allSynced = () => used.every((c) => c.synced);
 
   let running = false;
   let stopping = false;
@@ -123,7 +129,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
       for (const c of controllers) await c.stop();
       abort.abort();
       await elector.stop();
-      await Promise.all(Object.values(caches).map((c) => c.stop()));
+      await Promise.all(used.map((c) => c.stop()));
       await ops.close();
       client.close();
     },
