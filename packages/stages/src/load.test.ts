@@ -123,3 +123,14 @@ describe('Stage custom resources', () => {
     expect(names(reg.set)).toEqual(['a', 'c']);
   });
 });
+
+describe('kustomizations', () => {
+  it('refuses transformers it would silently ignore', async () => {
+    const k = path.join(dir, 'kust');
+    await mkdir(k, { recursive: true });
+    await writeFile(path.join(k, 'a.yaml'), stage('a'));
+    await writeFile(path.join(k, 'kustomization.yaml'), 'resources:\n- a.yaml\nnamePrefix: x-\n');
+    const { problems } = await checkStageFiles([k]);
+    expect(problems.map((p) => p.reason)).toEqual(['kustomization field "namePrefix" is not supported (only resources)']);
+  });
+});

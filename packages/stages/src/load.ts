@@ -159,7 +159,16 @@ export async function resolveStageFiles(paths: string[]): Promise<{ files: strin
     let resources: unknown;
     try {
       const docs = parseAllDocuments(await readFile(kfile, 'utf8'), goYamlOptions);
-      resources = Array.isArray(docs) ? (docs[0]?.toJS() as { resources?: unknown } | null)?.resources : undefined;
+      const k = (Array.isArray(docs) ? docs[0]?.toJS() : null) as Record<string, unknown> | null;
+      // Only resources (and its old name, bases) are understood; a transformer would change the
+      // stages behind our back, so it is an error rather than silently ignored.
+      for (const field of Object.keys(k ?? {})) {
+        if (!['apiVersion', 'kind', 'metadata', 'resources', 'bases'].includes(field)) {
+          problems.push({ file: kfile, doc: 0, stage: '', path: field, line: 0, column: 0, reason: `kustomization field "${field}" is not supported (only resources)` });
+        }
+      }
+      const list = [k?.resources, k?.bases].filter((v) => v !== undefined && v !== null);
+      resources = list.length === 0 ? undefined : list.every(Array.isArray) ? (list as unknown[][]).flat() : list.find((v) => !Array.isArray(v));
     } catch (e) {
       problems.push({ file: kfile, doc: -1, stage: '', path: '', line: 0, column: 0, reason: `cannot read: ${(e as Error).message}` });
       return;
