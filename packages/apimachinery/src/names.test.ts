@@ -9,6 +9,7 @@ import {
   validateDnsSubdomain,
   validateLabels,
   validateObjectMeta,
+  validatePathSegmentName,
   validateQualifiedName,
 } from './names.ts';
 
@@ -91,5 +92,13 @@ describe('validateObjectMeta', () => {
     expect(formatFieldError(validateObjectMeta({ name: 'Bad_Name', namespace: 'd' }, { namespaced: true })[0]!)).toMatch(
       /^metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/,
     );
+  });
+});
+
+describe('validatePathSegmentName', () => {
+  it('refuses names that cannot be a URL path segment', () => {
+    expect(validatePathSegmentName('..')).toEqual(["may not be '..'"]);
+    expect(validatePathSegmentName('a/b%')).toEqual(["may not contain '/'", "may not contain '%'"]);
+    expect(validatePathSegmentName('vmi-1')).toEqual([]);
   });
 });

@@ -175,6 +175,15 @@ export function validateAnnotations(
   return out;
 }
 
+/** path.IsValidPathSegmentName: what any object name must satisfy to be usable in a URL. */
+export function validatePathSegmentName(name: string): string[] {
+  if (name === '.' || name === '..') return [`may not be '${name}'`];
+  const errs: string[] = [];
+  if (name.includes('/')) errs.push("may not contain '/'");
+  if (name.includes('%')) errs.push("may not contain '%'");
+  return errs;
+}
+
 /** k8s' name generator alphabet: no vowels (no words), no confusable 0/1/3. */
 export const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const GENERATED_SUFFIX_LENGTH = 5;
