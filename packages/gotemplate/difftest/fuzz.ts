@@ -5,7 +5,7 @@ import { parseTemplate, sprigFuncs } from '../src/index.ts';
 import { data } from './corpus.ts';
 const names = Object.keys(sprigFuncs);
 let seed = Number(process.argv[2] ?? 1);
-const rnd = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x7fffffff; };
+const rnd = () => { seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff; return seed / 0x7fffffff; };
 const pick = <T>(a: T[]): T => a[Math.floor(rnd() * a.length)]!;
 const fields = ['.a', '.a.b', '.a.c', '.n', '.s', '.l', '.e', '.m', '.m.w', '.m.x', '.num', '.zero', '.big', '.fl', '.neg', '.t', '.f', '.emp', '.em', '.items', '.uni', '.nope', '$', '.', '$.s'];
 const lits = ['1', '0', '-2', '1.5', '2.0', '1e6', '"x"', '""', '`r`', 'true', 'false', "'a'", 'nil', '0x1f'];

@@ -1,7 +1,7 @@
 // text/template's predefined functions (except and/or, which short-circuit
 // and are compiled inline), with Go's argument rules and error texts.
 
-import { goQuote, sprint, sprintf, sprintln } from './fmt.ts';
+import { formatVerb, goQuote, sprint, sprintf, sprintln } from './fmt.ts';
 import { formatV, GoFloat, GoTime, isMap, isTrue as truthy, jsonNumberText, kindOf, typeName } from './values.ts';
 
 /** A function that receives Go values as they are (bigint, GoFloat, undefined...). */
@@ -138,12 +138,12 @@ export function eq(arg1: unknown, ...arg2: unknown[]): boolean {
           const c1 = kindOf(arg1);
           const c2 = kindOf(arg);
           if (c1 !== c2 && c1 !== 'invalid' && c2 !== 'invalid') {
-            throw new FuncError(`non-comparable types ${formatV(arg1)}: ${typeName(arg1)}, ${typeName(arg)}: ${formatV(arg)}`);
+            throw new FuncError(`non-comparable types ${formatVerb(arg1, 's')}: ${typeName(arg1)}, ${typeName(arg)}: ${formatV(arg)}`);
           }
           if (!isValid(arg1) || !isValid(arg)) truth = isValid(arg1) === isValid(arg);
           else if (arg instanceof GoTime && arg1 instanceof GoTime) truth = arg.ms === arg1.ms && arg.offsetMin === arg1.offsetMin;
           else if (typeof arg === 'function') truth = arg === arg1;
-          else throw new FuncError(`non-comparable type ${formatV(arg)}: ${typeName(arg)}`);
+          else throw new FuncError(`non-comparable type ${formatVerb(arg, 's')}: ${typeName(arg)}`);
         }
       }
     }
@@ -174,7 +174,8 @@ function le(a: unknown, b: unknown): boolean {
 
 function evalArgs(args: unknown[]): string {
   if (args.length === 1 && typeof args[0] === 'string') return args[0];
-  return sprint(args.map(nilArg));
+  // Go turns each nil into the string "<no value>" (printableValue) before Sprint.
+  return sprint(args.map((a) => (a === undefined || a === null ? '<no value>' : a)));
 }
 
 export function htmlEscape(s: string): string {

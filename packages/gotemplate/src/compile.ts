@@ -355,7 +355,8 @@ export class CompiledSet {
   private arg(n: ArgNode): Eval {
     switch (n.kind) {
       case 'dot': return (_s, d) => d;
-      case 'nil': return () => null;
+      // A nil literal is Go's untyped nil: an invalid value for reflect.Value parameters, nil for interface{} ones.
+      case 'nil': return () => undefined;
       case 'field': {
         const chain = this.fieldChain(n.ident, n, this.dotIsIface);
         return (s, d) => chain(s, d, d);

@@ -76,9 +76,10 @@ function pad(s: string, spec: Spec, numeric = false): string {
   return ' '.repeat(fill) + s;
 }
 
+/** %!verb(type=value): Go prints the value with %v under the same flags, width and precision. */
 function badVerb(spec: Spec, v: unknown): string {
   if (v === null || v === undefined) return `%!${spec.verb}(<nil>)`;
-  return `%!${spec.verb}(${typeName(v)}=${formatV(v)})`;
+  return `%!${spec.verb}(${typeName(v)}=${fmtValue(v, { ...spec, verb: 'v' })})`;
 }
 
 function fmtInt(v: bigint, spec: Spec): string {
@@ -144,6 +145,7 @@ function fmtFloat(f: number, spec: Spec): string {
       if (spec.verb === 'G') s = s.toUpperCase();
       break;
     case 'e': case 'E': s = expForm(f, spec.prec ?? 6, spec.verb === 'E'); break;
+    case 'x': case 'X': s = hexFloat(f, spec.verb === 'X'); break;
     case 'f': case 'F': s = toFixedEven(f, spec.prec ?? 6); break;
     default: return badVerb(spec, new GoFloat(f));
   }
@@ -188,6 +190,11 @@ function fmtValue(v: unknown, spec: Spec): string {
   if (Array.isArray(v)) return '[' + v.map(elem).join(' ') + ']';
   if (isMap(v)) return 'map[' + sortedKeys(v).map((k) => fmtValue(k, spec) + ':' + elem(v[k])).join(' ') + ']';
   return pad(formatV(v), spec);
+}
+
+/** One operand under one verb with no flags, e.g. formatVerb(v, 's') for Go's %s. */
+export function formatVerb(v: unknown, verb: string): string {
+  return fmtValue(v, { minus: false, plus: false, sharp: false, zero: false, space: false, width: null, prec: null, verb });
 }
 
 /** fmt.Sprintf. */
@@ -261,6 +268,33 @@ export function sprintf(format: string, args: readonly unknown[]): string {
     out += '%!(EXTRA ' + args.slice(argi).map((a) => (a === null || a === undefined ? '<nil>' : `${typeName(a)}=${formatV(a)}`)).join(', ') + ')';
   }
   return out;
+}
+
+/** strconv.FormatFloat(f, 'x', -1, 64): shortest hex mantissa, binary exponent. */
+function hexFloat(f: number, upper: boolean): string {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(f));
+  const bits = view.getBigUint64(0);
+  let exp = Number((bits >> 52n) & 0x7ffn);
+  let mant = bits & ((1n << 52n) - 1n);
+  let lead = '1';
+  if (exp === 0) {
+    if (mant === 0n) lead = '0';
+    else {
+      // Subnormal: normalise so the leading digit is 1.
+      while ((mant & (1n << 52n)) === 0n) {
+        mant <<= 1n;
+        exp--;
+      }
+      mant &= (1n << 52n) - 1n;
+      exp++;
+    }
+  }
+  const e = lead === '0' ? 0 : exp - 1023;
+  const frac = mant.toString(16).padStart(13, '0').replace(/0+$/, '');
+  const ae = Math.abs(e);
+  const s = `${f < 0 || Object.is(f, -0) ? '-' : ''}0x${lead}${frac ? '.' + frac : ''}p${e < 0 ? '-' : '+'}${ae < 10 ? '0' : ''}${ae}`;
+  return upper ? s.toUpperCase() : s;
 }
 
 /** toFixed with Go's rounding: exact binary ties go to even (JS rounds them away from zero). */
