@@ -92,9 +92,9 @@ const RESOLVE_NON_STRING = new Set([
 ]);
 
 const GO_INT = /^[-+]?(0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO]?[0-7]+|[0-9]+)$/;
-const GO_FLOAT = /^[-+]?(([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?|inf|infinity|nan)$/i;
-const GO_HEXFLOAT = /^[-+]?0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][-+]?[0-9]+$/;
-const TIMESTAMP = /^\d{4}-\d{1,2}-\d{1,2}(?:(?:[Tt]\d{1,2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?)|(?: \d{1,2}:\d{2}:\d{2}(?:\.\d+)?))?$/;
+/** yaml.v2 only tries ParseFloat on text matching its yamlStyleFloat. */
+const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
+const TIMESTAMP = /^\d{4}-\d{1,2}-\d{1,2}(?:(?:[Tt]\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))|(?: \d{1,2}:\d{1,2}:\d{1,2}(?:\.\d+)?))?$/;
 const BASE60 = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
 
 function resolvesToNonString(s: string): boolean {
@@ -102,7 +102,7 @@ function resolvesToNonString(s: string): boolean {
   const c = s[0]!;
   if (c === '+' || c === '-' || c === '.' || (c >= '0' && c <= '9')) {
     const plain = s.replace(/_/g, '');
-    if (GO_INT.test(plain) || GO_FLOAT.test(plain) || GO_HEXFLOAT.test(plain)) return true;
+    if (GO_INT.test(plain) || YAML_STYLE_FLOAT.test(plain)) return true;
     if (TIMESTAMP.test(s)) return true;
   }
   return BASE60.test(s);
