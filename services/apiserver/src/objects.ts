@@ -46,10 +46,15 @@ export function nowTimestamp(ms = Date.now()): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-/** apiVersion, kind and metadata first: resourceVersion is then the first one in the JSON text. */
+/**
+ * apiVersion, kind, then metadata starting with name, namespace and resourceVersion (none of which
+ * can hold a quote): metadata.resourceVersion is then the first "resourceVersion" in the JSON text,
+ * which lets the store splice a new one in without serializing again.
+ */
 function ordered(o: Obj): Obj {
   const { apiVersion, kind, metadata, ...rest } = o;
-  return { apiVersion, kind, metadata, ...rest };
+  const md = metadata && typeof metadata === 'object' ? { name: metadata.name, namespace: metadata.namespace, resourceVersion: metadata.resourceVersion, ...metadata } : metadata;
+  return { apiVersion, kind, metadata: md, ...rest };
 }
 
 /** Structural equality of JSON values. */
@@ -208,6 +213,12 @@ export class ObjectService {
       obj.metadata = md;
     }
     for (const h of this.hooks) h.admit?.('UPDATE', rt, obj, old, user);
+    if (old.metadata.deletionTimestamp) {
+      const had = new Set<string>(old.metadata.finalizers ?? []);
+      const added = (obj.metadata.finalizers ?? []).filter((f: string) => !had.has(f));
+      if (added.length)
+        throw invalid(rt.kind, rt.group, name, [{ type: 'FieldValueForbidden', field: 'metadata.finalizers', badValue: '', detail: `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f: string) => JSON.stringify(f)).join(', ')}}` }]);
+    }
     if (sub !== 'status') this.validateCommon(rt, obj, old);
     if (specChanged(rt, old, obj)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
     // managedFields are kept for writers that name themselves, or once an object has them.
