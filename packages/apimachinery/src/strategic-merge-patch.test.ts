@@ -108,6 +108,17 @@ describe('applyStrategicMergePatch on a Pod', () => {
     expect(out.spec.containers[1]!.image).toBe('v3');
   });
 
+  it('interleaves server-only elements by their live position under $setElementOrder', () => {
+    const p = pod();
+    p.spec.containers = [{ name: 'a', image: '1' }, { name: 'injected', image: 'x' }, { name: 'b', image: '2' }] as typeof p.spec.containers;
+    const out = applyStrategicMergePatch(
+      p,
+      { spec: { '$setElementOrder/containers': [{ name: 'a' }, { name: 'b' }, { name: 'c' }], containers: [{ name: 'c', image: '3' }] } },
+      POD,
+    );
+    expect(out.spec.containers.map((c) => c.name)).toEqual(['a', 'injected', 'b', 'c']);
+  });
+
   it('keeps only $retainKeys in a volume (patchStrategy merge,retainKeys)', () => {
     const out = applyStrategicMergePatch(pod(), { spec: { volumes: [{ name: 'disk', $retainKeys: ['name', 'emptyDir'], emptyDir: {} }] } }, POD);
     expect(out.spec.volumes).toEqual([{ name: 'disk', emptyDir: {} }]);

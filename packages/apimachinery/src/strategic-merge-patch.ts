@@ -108,7 +108,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: PatchSchema |
 
   for (const [field, order] of orders) {
     const cur = out[field];
-    if (Array.isArray(cur)) write()[field] = applyElementOrder(cur, order, fieldSchema(schema, field));
+    if (Array.isArray(cur)) write()[field] = applyElementOrder(cur, order, original[field], fieldSchema(schema, field));
   }
   return out;
 }
@@ -118,16 +118,32 @@ function identity(el: unknown, mergeKey: string | undefined): unknown {
 }
 
 /**
- * $setElementOrder: elements named in `order` come first in that order; elements the patch did
- * not name (present only on the server) follow in their previous relative order.
+ * $setElementOrder (strategicpatch's normalizeElementOrder): the elements the patch names come in
+ * that order; elements only the server has are interleaved by their position in the live list,
+ * keeping both relative orders.
  */
-function applyElementOrder(list: unknown[], order: unknown[], schema: PatchSchema | undefined): unknown[] {
+function applyElementOrder(list: unknown[], order: unknown[], live: unknown, schema: PatchSchema | undefined): unknown[] {
   const mk = schema?.patchMergeKey;
   const ids = order.map((o) => (mk && isObject(o) ? o[mk] : o));
   const rank = (el: unknown): number => ids.findIndex((id) => deepEqual(id, identity(el, mk)));
+  const liveList = Array.isArray(live) ? live : [];
+  const livePos = (el: unknown): number => liveList.findIndex((l) => deepEqual(identity(l, mk), identity(el, mk)));
   const named = list.filter((el) => rank(el) >= 0).sort((a, b) => rank(a) - rank(b));
-  const rest = list.filter((el) => rank(el) < 0);
-  return [...named, ...rest];
+  const serverOnly = list.filter((el) => rank(el) < 0).sort((a, b) => livePos(a) - livePos(b));
+  const out: unknown[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < serverOnly.length || j < named.length) {
+    if (j >= named.length) out.push(serverOnly[i++]);
+    else if (i >= serverOnly.length) out.push(named[j++]);
+    else {
+      const li = livePos(serverOnly[i]);
+      const ri = livePos(named[j]);
+      if (li >= 0 && ri >= 0 && li < ri) out.push(serverOnly[i++]);
+      else out.push(named[j++]);
+    }
+  }
+  return out;
 }
 
 function mergeList(original: unknown[], patch: unknown[], schema: PatchSchema | undefined): unknown[] {
