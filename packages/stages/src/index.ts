@@ -21,7 +21,7 @@ export {
 } from './render.ts';
 export { finalizerOps, type JsonPatchOp } from './finalizers.ts';
 export { IPPool, IPPools, IPPoolExhaustedError } from './ip-pool.ts';
-export { createKwokFuncs, placeholderFuncs, nodeHostIPs, nodePodCIDRs, DEFAULT_CIDR, type TemplateEnv, type TemplateFunc } from './kwok-funcs.ts';
+export { createKwokFuncs, placeholderFuncs, nodeHostIPs, nodePodCIDRs, markPodIPs, releasePodIPs, DEFAULT_CIDR, type TemplateEnv, type TemplateFunc } from './kwok-funcs.ts';
 export { explainPlan, explainObject, EXPLAIN_NOW, type ExplainOptions } from './explain.ts';
 export { marshalGoYaml } from './go-yaml.ts';
 export { goYamlToJson } from './yaml11.ts';

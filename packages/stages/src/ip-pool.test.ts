@@ -41,3 +41,32 @@ describe('IPPool', () => {
     expect(() => new IPPool('10.0.0.0/33')).toThrow(/invalid CIDR/);
   });
 });
+
+describe('pod IPs and node pools (KWOK markPodIP / recyclingPodIP)', async () => {
+  const { markPodIPs, releasePodIPs } = await import('./kwok-funcs.ts');
+  const { IPPools } = await import('./ip-pool.ts');
+  const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n' }, spec: { podCIDRs: ['10.244.0.0/24', 'fd00::/64'] } };
+  const pod = (ips: string[], hostNetwork = false) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p' },
+    spec: { nodeName: 'n', hostNetwork },
+    status: { podIP: ips[0], podIPs: ips.map((ip) => ({ ip })) },
+  });
+
+  it('addresses of running pods are not handed out again; released ones are', () => {
+    const pools = new IPPools();
+    markPodIPs(pools, pod(['10.244.0.1', 'fd00::1']), node);
+    expect(pools.pool('10.244.0.0/24').get()).toBe('10.244.0.2');
+    expect(pools.pool('fd00::/64').get()).toBe('fd00::2');
+    releasePodIPs(pools, pod(['10.244.0.1', 'fd00::1']), node);
+    expect(pools.pool('10.244.0.0/24').get()).toBe('10.244.0.1');
+  });
+
+  it('host-network pods and unknown nodes are left alone', () => {
+    const pools = new IPPools();
+    markPodIPs(pools, pod(['10.244.0.1'], true), node);
+    markPodIPs(pools, pod(['10.244.0.2']), undefined);
+    expect(pools.pool('10.244.0.0/24').get()).toBe('10.244.0.1');
+  });
+});

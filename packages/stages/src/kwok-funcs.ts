@@ -170,3 +170,27 @@ export function placeholderFuncs(): Record<string, TemplateFunc> {
   for (const n of ['NodeIPsWith', 'PodIPsWith']) out[n] = pair(n);
   return out;
 }
+
+function podIPsOf(pod: KubeObject): string[] {
+  const status = pod.status as { podIPs?: { ip?: string }[]; podIP?: string } | undefined;
+  if (status?.podIPs?.length) return status.podIPs.map((p) => p.ip ?? '').filter(Boolean);
+  return status?.podIP ? [status.podIP] : [];
+}
+
+function eachPodIP(pools: IPPools, pod: KubeObject, node: KubeObject | undefined, defaultCIDR: string, fn: 'use' | 'put'): void {
+  if ((pod.spec as { hostNetwork?: boolean } | undefined)?.hostNetwork === true || !node) return;
+  const cidrs = nodePodCIDRs(node, defaultCIDR);
+  podIPsOf(pod).forEach((ip, i) => {
+    if (i < cidrs.length) pools.pool(cidrs[i]!)[fn](ip);
+  });
+}
+
+/** KWOK markPodIP: a pod seen running on a simulated node keeps its addresses out of the pools. */
+export function markPodIPs(pools: IPPools, pod: KubeObject, node: KubeObject | undefined, defaultCIDR = DEFAULT_CIDR): void {
+  eachPodIP(pools, pod, node, defaultCIDR, 'use');
+}
+
+/** KWOK recyclingPodIP: a deleted pod's addresses go back to its node's pools. */
+export function releasePodIPs(pools: IPPools, pod: KubeObject, node: KubeObject | undefined, defaultCIDR = DEFAULT_CIDR): void {
+  eachPodIP(pools, pod, node, defaultCIDR, 'put');
+}
