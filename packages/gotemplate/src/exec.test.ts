@@ -4,7 +4,7 @@
 // literals in the template are Go ints and float64s.
 
 import { describe, expect, it } from 'vitest';
-import { parseTemplate, TemplateExecError } from './index.ts';
+import { markNative, parseTemplate, sprigFuncs, TemplateExecError, withSignature } from './index.ts';
 import type { FuncMap } from './index.ts';
 
 function run(src: string, data: unknown = {}, funcs?: FuncMap): string {
@@ -205,6 +205,23 @@ describe('functions supplied at execute time', () => {
     const funcs: FuncMap = { f: (...a: unknown[]) => (seen.push(...a), 'ok') };
     expect(run('{{ f 1 2.5 .nope "s" true }}', {}, funcs)).toBe('ok');
     expect(seen).toEqual([1, 2.5, null, 's', true]);
+  });
+  it('converts Go numbers inside lists and dicts the template built', () => {
+    let got: unknown;
+    const funcs: FuncMap = { ...sprigFuncs, see: (v: unknown) => ((got = v), '') };
+    parseTemplate('{{ see (dict "i" 1 "f" 1.5 "l" (list 2 "x")) }}', { funcNames: Object.keys(funcs) }).execute({}, funcs);
+    expect(got).toEqual({ i: 1, f: 1.5, l: [2, 'x'] });
+  });
+  it('gives functions marked native the Go values as they are', () => {
+    const seen: unknown[] = [];
+    const funcs: FuncMap = { raw: markNative((...a: unknown[]) => (seen.push(...a), '')) };
+    run('{{ raw 1 .nope }}', {}, funcs);
+    expect(seen).toEqual([1n, undefined]);
+  });
+  it('checks arguments of functions given Go parameter types', () => {
+    const funcs: FuncMap = { twice: withSignature((n: number) => n * 2, 'i') };
+    expect(run('{{ twice 21 }}', {}, funcs)).toBe('42');
+    expect(execError('{{ twice .n }}', { n: 21 }, funcs)).toContain('at <.n>: wrong type for value; expected int; got json.Number');
   });
   it('pipes the previous value as the last argument', () => {
     const funcs: FuncMap = { wrap: (a: string, b: string) => `${a}(${b})` };
