@@ -152,8 +152,13 @@ export class StageSet {
     let weight = 0;
     if (matched.length === 1) {
       chosen = matched[0]!;
-      const [w, ok] = stageWeight(chosen, scope);
-      weight = ok ? w : 0;
+      // KWOK does not evaluate the weight of a lone match, so its errors must not matter here.
+      try {
+        const [w, ok] = stageWeight(chosen, scope);
+        weight = ok ? w : 0;
+      } catch {
+        weight = 0;
+      }
     } else {
       const weights: number[] = [];
       let total = 0;
