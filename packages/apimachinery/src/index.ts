@@ -13,3 +13,4 @@ export * from './server-side-apply.ts';
 export * from './status.ts';
 export * from './list-options.ts';
 export * from './write-options.ts';
+export * from './cel.ts';

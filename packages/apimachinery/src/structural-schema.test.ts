@@ -75,6 +75,18 @@ describe.skipIf(!existsSync(KV_CRDS))('real CRDs', () => {
     expect(msgs(vmiSchema.validate(vmi))).toEqual(['spec.domain.rebootPolicy: Unsupported value: "Sometimes": supported values: "Reboot", "Terminate"']);
   });
 
+  it('enforces the CRD x-kubernetes-validations rules (CEL) with their messages', () => {
+    const vmi = fedora();
+    vmi.spec.volumes.push({ name: 'cp', containerPath: { path: 'relative/../x', readOnly: false } });
+    expect(msgs(vmiSchema.validate(vmi))).toEqual([
+      `spec.volumes[2].containerPath.path: Invalid value: "string": path must be absolute (start with '/')`,
+      `spec.volumes[2].containerPath.path: Invalid value: "string": path must not contain '..'`,
+      'spec.volumes[2].containerPath.readOnly: Invalid value: "boolean": readOnly must be true, write access is not supported',
+    ]);
+    vmi.spec.volumes[2].containerPath = { path: '/mnt/data', readOnly: true };
+    expect(msgs(vmiSchema.validate(vmi))).toEqual([]);
+  });
+
   it('reports a missing required field and a bad int-or-string quantity', () => {
     const vmi = fedora();
     delete vmi.spec.domain;

@@ -4,13 +4,16 @@
 // validating an object walks only the object (no schema re-interpretation per call); field paths
 // are only built when an error is reported.
 //
-// Not implemented: x-kubernetes-validations (CEL rules) are accepted and ignored.
+// x-kubernetes-validations: rules in the CEL subset of cel.ts are enforced; others are accepted
+// and not enforced.
 import type { FieldError } from './errors.ts';
 import { fieldErrors, goFloat } from './errors.ts';
 import { deepClone, deepEqual, isObject, jsonTypeOf } from './json.ts';
 import type { JsonObject } from './json.ts';
 import type { PatchSchema } from './patch-schema.ts';
 import { objectMetaPatchSchema } from './patch-schema.ts';
+import { compileCelRule } from './cel.ts';
+import type { CompiledRule } from './cel.ts';
 
 /** A JSONSchemaProps as found in a CRD (decoded YAML/JSON). */
 export type OpenAPISchema = Record<string, unknown>;
@@ -202,6 +205,32 @@ export function checkStructuralSchema(schema: unknown, fieldPath: string): Field
 // Compiled schema: prune, default, validate
 // ---------------------------------------------------------------------------------------------
 
+interface ValidationRule {
+  compiled: CompiledRule;
+  message: string;
+  reason: string;
+  fieldPath: string;
+}
+
+function compileRules(v: unknown): ValidationRule[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const out: ValidationRule[] = [];
+  for (const r of v) {
+    if (!isObject(r) || typeof r.rule !== 'string') continue;
+    try {
+      out.push({
+        compiled: compileCelRule(r.rule),
+        message: typeof r.message === 'string' && r.message ? r.message : `failed rule: ${r.rule}`,
+        reason: typeof r.reason === 'string' ? r.reason : 'FieldValueInvalid',
+        fieldPath: typeof r.fieldPath === 'string' ? r.fieldPath : '',
+      });
+    } catch {
+      // Outside the supported CEL subset: not enforced.
+    }
+  }
+  return out.length ? out : undefined;
+}
+
 interface Node {
   type: string;
   nullable: boolean;
@@ -237,6 +266,7 @@ interface Node {
   listType: 'atomic' | 'set' | 'map' | undefined;
   listMapKeys: string[] | undefined;
   mapType: 'atomic' | 'granular' | undefined;
+  rules: ValidationRule[] | undefined;
   defaults: Array<[string, unknown]> | undefined;
   /** True when the node or anything below has a default (skip defaulting walks otherwise). */
   hasDefaults: boolean;
@@ -283,6 +313,7 @@ function compileNode(s: unknown): Node {
     listType: ['atomic', 'set', 'map'].includes(o['x-kubernetes-list-type'] as string) ? (o['x-kubernetes-list-type'] as 'atomic') : undefined,
     listMapKeys: Array.isArray(o['x-kubernetes-list-map-keys']) ? (o['x-kubernetes-list-map-keys'] as string[]) : undefined,
     mapType: o['x-kubernetes-map-type'] === 'atomic' ? 'atomic' : o['x-kubernetes-map-type'] === 'granular' ? 'granular' : undefined,
+    rules: compileRules(o['x-kubernetes-validations']),
     defaults: undefined,
     hasDefaults: false,
     prunes: false,
@@ -576,6 +607,17 @@ function validateValue(v: unknown, node: Node, path: PathStack, errs: FieldError
   else if (Array.isArray(v)) validateArray(v, node, path, errs);
   else if (isObject(v)) validateObject(v, node, path, errs, isRoot);
 
+  if (node.rules) {
+    for (const r of node.rules) {
+      if (r.compiled.check(v)) continue;
+      const p = path.toString() + r.fieldPath;
+      const typeName = node.type || jsonTypeOf(v);
+      if (r.reason === 'FieldValueForbidden') errs.push(fieldErrors.forbidden(p, r.message));
+      else if (r.reason === 'FieldValueRequired') errs.push(fieldErrors.required(p, r.message));
+      else if (r.reason === 'FieldValueDuplicate') errs.push({ ...fieldErrors.duplicate(p, typeName), detail: r.message });
+      else errs.push(fieldErrors.invalid(p, typeName, r.message));
+    }
+  }
   if (node.allOf) for (const s of node.allOf) validateValue(v, s, path, errs, false);
   if (node.anyOf) {
     let firstErrs: FieldError[] | undefined;
