@@ -614,7 +614,7 @@ function validateValue(v: unknown, node: Node, path: PathStack, errs: FieldError
       const typeName = node.type || jsonTypeOf(v);
       if (r.reason === 'FieldValueForbidden') errs.push(fieldErrors.forbidden(p, r.message));
       else if (r.reason === 'FieldValueRequired') errs.push(fieldErrors.required(p, r.message));
-      else if (r.reason === 'FieldValueDuplicate') errs.push({ ...fieldErrors.duplicate(p, typeName), detail: r.message });
+      else if (r.reason === 'FieldValueDuplicate') errs.push(fieldErrors.duplicate(p, typeName));
       else errs.push(fieldErrors.invalid(p, typeName, r.message));
     }
   }
