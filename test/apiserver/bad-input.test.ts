@@ -55,6 +55,16 @@ describe('bad input', () => {
     expectStatus(await raw('POST', '/api/v1/namespaces/nowhere/configmaps', JSON.stringify({ metadata: { name: 'x' } }), JSON_CT), 404, 'NotFound', 'namespaces "nowhere" not found');
   });
 
+  it('answers malformed paths and query strings with a 4xx Status', async () => {
+    for (const p of ['/api/v1/namespaces/%E0%A4%A/pods', '/apis/%zz/v1/things', '/apis//v1/x', '/api/v1/namespaces/default/configmaps/a/b/c/d', `/api/v1/${'x'.repeat(5000)}`, '/api/v1/namespaces/default/configmaps?limit=-5&continue=%%%', '/api/v1/namespaces/default/configmaps?labelSelector=a%20in%20(', '/api/v1/pods?fieldSelector=spec.unknownField%3Dx', '/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=abc']) {
+      const r = await raw('GET', p);
+      expect(r.status, `${p} -> ${r.text}`).toBeGreaterThanOrEqual(400);
+      expect(r.status, p).toBeLessThan(500);
+      expect(r.json().kind).toBe('Status');
+    }
+    expect((await raw('GET', '/api/v1/pods?fieldSelector=spec.unknownField%3Dx')).json().message).toBe('field label not supported: spec.unknownField');
+  });
+
   it('answers unsupported content types with 415', async () => {
     expectStatus(await raw('POST', CMS, 'name=x', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'UnsupportedMediaType');
     await raw('POST', CMS, JSON.stringify({ metadata: { name: 'target' }, data: { a: 'b' } }), JSON_CT);

@@ -300,7 +300,13 @@ export function createHandler(state: ServerState) {
   }
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://x');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://x');
+    } catch {
+      sendError(res, badRequest(`the request URL ${JSON.stringify(req.url)} is not valid`));
+      return;
+    }
     const path = url.pathname;
     let verb = (req.method ?? 'GET').toLowerCase();
     let resource = '';
@@ -337,6 +343,7 @@ export function createHandler(state: ServerState) {
       resource = target.rt.resource;
       verb = await serveResource(req, res, url, user, target);
     } catch (e) {
+      if (e instanceof URIError) e = badRequest(`the request path ${JSON.stringify(path)} is not valid: ${e.message}`);
       if (e instanceof ApiError) {
         if (e.code === 413) res.setHeader('connection', 'close');
         sendError(res, e);

@@ -131,7 +131,13 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     ready: () => true,
   };
   const handler = createHandler(state);
-  const onRequest = (req: IncomingMessage, res: ServerResponse) => void handler(req, res);
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    handler(req, res).catch((err: unknown) => {
+      // handle() answers every error itself; this is the last guard for the process.
+      log.error({ err }, 'request handler failed');
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  };
 
   let caPem = '';
   let server: Server;
