@@ -119,20 +119,30 @@ export function getPath(v: unknown, path: unknown): unknown {
   return cur;
 }
 
-export function setPath(v: unknown, path: unknown, value: unknown): unknown {
+/**
+ * `setpath`. `owned` holds containers this update already copied: they are not visible to anyone
+ * yet, so later steps of the same update (`.[] |= f` over many paths) change them in place
+ * instead of copying the whole array again.
+ */
+export function setPath(v: unknown, path: unknown, value: unknown, owned?: WeakSet<object>): unknown {
   if (!Array.isArray(path)) throw fail('setpath cannot be applied to: ' + typeErrorPreview(path));
-  return setAt(v, path, 0, value);
+  return setAt(v, path, 0, value, owned);
 }
 
-function setAt(v: unknown, path: unknown[], i: number, value: unknown): unknown {
+function setAt(v: unknown, path: unknown[], i: number, value: unknown, owned: WeakSet<object> | undefined): unknown {
   if (i === path.length) return value;
   const k = path[i];
   if (typeof k === 'string') {
-    if (v === null || v === undefined) return { [k]: setAt(null, path, i + 1, value) };
+    if (v === null || v === undefined) {
+      const o = { [k]: setAt(null, path, i + 1, value, owned) };
+      owned?.add(o);
+      return o;
+    }
     if (!isObject(v)) throw fail('expected an object but got: ' + typeErrorPreview(v));
-    const copy: JsonObject = { ...v };
-    copy[k] = setAt(getField(v, k), path, i + 1, value);
-    return copy;
+    const target: JsonObject = owned?.has(v) ? v : { ...v };
+    owned?.add(target);
+    target[k] = setAt(getField(v, k), path, i + 1, value, owned);
+    return target;
   }
   if (typeof k === 'number') {
     if (v === null || v === undefined) v = [];
@@ -143,18 +153,23 @@ function setAt(v: unknown, path: unknown[], i: number, value: unknown): unknown 
       if (idx < 0) throw fail('array index should not be negative: ' + String(toInt(k)));
     }
     if (idx > 0x7ffffff) throw fail('array index too large: ' + String(idx));
-    const copy = v.slice();
-    while (copy.length < idx) copy.push(null);
-    copy[idx] = setAt(idx < v.length ? v[idx] : null, path, i + 1, value);
-    return copy;
+    const target: unknown[] = owned?.has(v) ? v : v.slice();
+    owned?.add(target);
+    const old = idx < target.length ? target[idx] : null;
+    while (target.length < idx) target.push(null);
+    target[idx] = setAt(old, path, i + 1, value, owned);
+    return target;
   }
   if (isObject(k)) {
     if (v === null || v === undefined) v = [];
     if (!Array.isArray(v)) throw fail('expected an array but got: ' + typeErrorPreview(v));
     const [s, e] = sliceBounds(v.length, k['start'], k['end'], 'an array');
-    const replaced = setAt(v.slice(s, e), path, i + 1, value);
+    const replaced = setAt(v.slice(s, e), path, i + 1, value, owned);
     if (!Array.isArray(replaced)) throw fail('expected an array but got: ' + typeErrorPreview(replaced));
-    return [...v.slice(0, s), ...replaced, ...v.slice(e)];
+    const target: unknown[] = owned?.has(v) ? v : v.slice();
+    owned?.add(target);
+    target.splice(s, e - s, ...replaced);
+    return target;
   }
   if (Array.isArray(v)) throw fail('expected a number for indexing an array but got: ' + typeErrorPreview(k));
   throw fail('expected a string for object key but got: ' + typeErrorPreview(k));
@@ -162,14 +177,78 @@ function setAt(v: unknown, path: unknown[], i: number, value: unknown): unknown 
 
 export function delPaths(v: unknown, paths: unknown): unknown {
   if (!Array.isArray(paths)) throw fail('delpaths cannot be applied to: ' + typeErrorPreview(paths));
-  // delete the longest/rightmost paths first so earlier deletions do not shift later ones
-  const sorted = paths.slice().sort((a, b) => compare(b, a));
+  for (const p of paths) if (!Array.isArray(p)) throw fail('delpaths cannot be applied to: ' + typeErrorPreview(p));
+  const ps = paths as unknown[][];
+  if (ps.every(isPlainPath)) return deleteGrouped(v, ps, 0);
+  // slices in the middle of a path: delete one path at a time, longest/rightmost first so earlier
+  // deletions do not shift later ones
+  const sorted = ps.slice().sort((a, b) => compare(b, a));
   let out = v;
-  for (const p of sorted) {
-    if (!Array.isArray(p)) throw fail('delpaths cannot be applied to: ' + typeErrorPreview(p));
-    out = deleteAt(out, p, 0);
-  }
+  for (const p of sorted) out = deleteAt(out, p, 0);
   return out;
+}
+
+function isPlainPath(p: unknown[]): boolean {
+  for (let i = 0; i < p.length; i++) {
+    const k = p[i];
+    if (typeof k !== 'string' && typeof k !== 'number' && !(isObject(k) && i === p.length - 1)) return false;
+  }
+  return true;
+}
+
+/** Deletes all `paths` (each from depth `d`) with one copy per container. */
+function deleteGrouped(v: unknown, paths: unknown[][], d: number): unknown {
+  if (paths.some((p) => p.length === d)) return null;
+  if (v === null || v === undefined) return null;
+  if (isObject(v)) {
+    const groups = new Map<string, unknown[][]>();
+    for (const p of paths) {
+      const k = p[d];
+      if (typeof k !== 'string') throw fail('expected an object but got: ' + typeErrorPreview(v));
+      let g = groups.get(k);
+      if (g === undefined) groups.set(k, (g = []));
+      g.push(p);
+    }
+    const out: JsonObject = { ...v };
+    for (const [k, g] of groups) {
+      if (!hasOwn.call(v, k)) continue;
+      if (g.some((p) => p.length === d + 1)) delete out[k];
+      else out[k] = deleteGrouped(v[k], g, d + 1);
+    }
+    return out;
+  }
+  if (Array.isArray(v)) {
+    const remove = new Set<number>();
+    const deeper = new Map<number, unknown[][]>();
+    for (const p of paths) {
+      const k = p[d];
+      if (isObject(k)) {
+        const [s, e] = sliceBounds(v.length, k['start'], k['end'], 'an array');
+        for (let i = s; i < e; i++) remove.add(i);
+        continue;
+      }
+      if (typeof k !== 'number') throw fail('expected an array but got: ' + typeErrorPreview(v));
+      let idx = toInt(k);
+      if (idx < 0) idx += v.length;
+      if (idx < 0 || idx >= v.length) continue;
+      if (p.length === d + 1) remove.add(idx);
+      else {
+        let g = deeper.get(idx);
+        if (g === undefined) deeper.set(idx, (g = []));
+        g.push(p);
+      }
+    }
+    const out: unknown[] = [];
+    for (let i = 0; i < v.length; i++) {
+      if (remove.has(i)) continue;
+      const g = deeper.get(i);
+      out.push(g === undefined ? v[i] : deleteGrouped(v[i], g, d + 1));
+    }
+    return out;
+  }
+  const k = paths[0]![d];
+  if (typeof k === 'string') throw fail('expected an object but got: ' + typeErrorPreview(v));
+  throw fail('expected an array but got: ' + typeErrorPreview(v));
 }
 
 function deleteAt(v: unknown, path: unknown[], i: number): unknown {

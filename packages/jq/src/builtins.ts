@@ -25,6 +25,8 @@ import {
 export const NATIVES = new Map<string, Native>();
 /** The builtins that are plain functions of the input and their evaluated arguments (one output). */
 export const VALUE_FUNCTIONS = new Map<string, (input: unknown, ...args: unknown[]) => unknown>();
+/** Value functions whose arguments gojq evaluates last-outermost (its internal functions). */
+export const LAST_ARG_OUTER = new Set<string>();
 
 function vp(path: Path): Path {
   return path === null ? null : NO_PATH;
@@ -38,15 +40,21 @@ export function typeError1(name: string, v: unknown, a: unknown): JqRuntimeError
 }
 
 /** Registers a function of the input and evaluated arguments with one output. */
-export function defValue(name: string, arity: number, f: (input: unknown, ...args: unknown[]) => unknown): void {
+export function defValue(
+  name: string,
+  arity: number,
+  f: (input: unknown, ...args: unknown[]) => unknown,
+  lastOuter = false,
+): void {
   VALUE_FUNCTIONS.set(`${name}/${arity}`, f);
+  if (lastOuter) LAST_ARG_OUTER.add(`${name}/${arity}`);
   if (arity === 0) {
     NATIVES.set(`${name}/0`, (input, path, _args, _env, emit) => emit(f(input), vp(path)));
     return;
   }
   NATIVES.set(`${name}/${arity}`, (input, path, args, env, emit) => {
     const p = vp(path);
-    cartesian(args, input, env, (vals) => emit(f(input, ...vals), p));
+    cartesian(args, input, env, (vals) => emit(f(input, ...vals), p), lastOuter);
   });
 }
 
@@ -133,7 +141,7 @@ defNative('getpath', 1, (input, path, args, env, emit) => {
     else emit(v, path.concat(p));
   });
 });
-defValue('setpath', 2, (input, p, v) => setPath(input, p, v));
+defValue('setpath', 2, (input, p, v) => setPath(input, p, v), true);
 defValue('delpaths', 1, (input, ps) => delPaths(input, ps));
 defNative('first', 1, (input, path, args, env, emit) => {
   const token = {};
@@ -317,23 +325,29 @@ defValue('keys_unsorted', 0, (v) => {
   throw typeError0('keys_unsorted', v);
 });
 defValue('has', 1, (v, k) => {
+  if (v === null || v === undefined) return false;
   if (isObject(v) && typeof k === 'string') return Object.prototype.hasOwnProperty.call(v, k);
   if (Array.isArray(v) && typeof k === 'number') return k >= 0 && k < v.length;
   throw typeError1('has', v, k);
 });
 defValue('contains', 1, (v, x) => contains(v, x));
-function contains(l: unknown, r: unknown): boolean {
+/** gojq: arrays and objects compare element-wise (a type mismatch inside is just "not contained"). */
+function containsOrError(l: unknown, r: unknown): boolean | JqRuntimeError {
+  if (typeof l === 'number' && typeof r === 'number') return l === r;
   if (typeof l === 'string' && typeof r === 'string') return l.includes(r);
-  if (Array.isArray(l) && Array.isArray(r)) return r.every((y) => l.some((x) => sameType(x, y) && contains(x, y)));
+  if (Array.isArray(l) && Array.isArray(r)) return r.every((y) => l.some((x) => containsOrError(x, y) === true));
   if (isObject(l) && isObject(r)) {
-    return Object.keys(r).every((k) => Object.prototype.hasOwnProperty.call(l, k) && sameType(l[k], r[k]) && contains(l[k], r[k]));
+    if (Object.keys(l).length < Object.keys(r).length) return false;
+    return Object.keys(r).every((k) => Object.prototype.hasOwnProperty.call(l, k) && containsOrError(l[k], r[k]) === true);
   }
-  if (typeOf(l) === typeOf(r) && typeof l !== 'object') return equals(l, r);
-  if (l === null && r === null) return true;
-  throw typeError1('contains', l, r);
+  if (equals(l, r) && typeof l !== 'object') return true;
+  if ((l === null || l === undefined) && (r === null || r === undefined)) return true;
+  return typeError1('contains', l, r);
 }
-function sameType(a: unknown, b: unknown): boolean {
-  return typeOf(a) === typeOf(b);
+function contains(l: unknown, r: unknown): boolean {
+  const c = containsOrError(l, r);
+  if (c instanceof JqRuntimeError) throw c;
+  return c;
 }
 defValue('add', 0, (v) => {
   const xs = elements(v);
@@ -355,9 +369,10 @@ function flattenValue(v: unknown, depth: number): unknown[] {
   const xs = elements(v);
   if (xs === null) throw typeError0('flatten', v);
   const out: unknown[] = [];
+  // gojq flattens while the depth is not exactly 0 (so a fractional depth flattens everything)
   const rec = (arr: unknown[], d: number) => {
     for (const x of arr) {
-      if (Array.isArray(x) && d > 0) rec(x, d - 1);
+      if (Array.isArray(x) && d !== 0) rec(x, d - 1);
       else out.push(x);
     }
   };
@@ -374,13 +389,13 @@ defValue('fromjson', 0, (v) => {
     throw new JqRuntimeError(`fromjson cannot be applied to ${preview(v)}: ${(e as Error).message}`);
   }
 });
-const NUMBER_RE = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 defValue('tonumber', 0, (v) => {
   if (typeof v === 'number') return v;
   if (typeof v === 'string') {
-    const t = v.trim();
-    if (!NUMBER_RE.test(t) || t !== v) throw new JqRuntimeError(`tonumber cannot be applied to ${preview(v)}: invalid number`);
-    return Number(t);
+    if (!NUMBER_RE.test(v)) throw new JqRuntimeError(`tonumber cannot be applied to ${preview(v)}: invalid number`);
+    const n = Number(v.endsWith('.') ? v + '0' : v);
+    return n;
   }
   throw typeError0('tonumber', v);
 });
@@ -437,11 +452,16 @@ const MATH2: Record<string, (x: number, y: number) => number> = {
   drem: (x, y) => x - y * roundEven(x / y),
 };
 for (const [name, f] of Object.entries(MATH2)) {
-  defValue(name, 2, (_v, a, b) => {
-    if (typeof a !== 'number') throw typeError0(name, a);
-    if (typeof b !== 'number') throw typeError0(name, b);
-    return f(a, b);
-  });
+  defValue(
+    name,
+    2,
+    (_v, a, b) => {
+      if (typeof a !== 'number') throw typeError0(name, a);
+      if (typeof b !== 'number') throw typeError0(name, b);
+      return f(a, b);
+    },
+    true,
+  );
 }
 
 // ---- arrays ----
@@ -562,7 +582,7 @@ defValue('rindex', 1, (v, x) => {
 function indicesValue(v: unknown, x: unknown): unknown {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string' && typeof x === 'string') {
-    if (x === '') return null;
+    if (x === '') return [];
     // offsets in code points, like gojq
     const cps = Array.from(v);
     const sub = Array.from(x);
@@ -610,9 +630,13 @@ function strFn(name: string, f: (s: string) => unknown): void {
 }
 strFn('ascii_downcase', (s) => s.replace(/[A-Z]/g, (c) => c.toLowerCase()));
 strFn('ascii_upcase', (s) => s.replace(/[a-z]/g, (c) => c.toUpperCase()));
-strFn('ltrim', (s) => s.replace(/^\s+/, ''));
-strFn('rtrim', (s) => s.replace(/\s+$/, ''));
-strFn('trim', (s) => s.trim());
+// Go's unicode.IsSpace
+const SPACE = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const LEADING_SPACE = new RegExp(`^[${SPACE}]+`);
+const TRAILING_SPACE = new RegExp(`[${SPACE}]+$`);
+strFn('ltrim', (s) => s.replace(LEADING_SPACE, ''));
+strFn('rtrim', (s) => s.replace(TRAILING_SPACE, ''));
+strFn('trim', (s) => s.replace(LEADING_SPACE, '').replace(TRAILING_SPACE, ''));
 strFn('explode', (s) => Array.from(s, (c) => c.codePointAt(0)!));
 defValue('implode', 0, (v) => {
   if (!Array.isArray(v)) throw typeError0('implode', v);

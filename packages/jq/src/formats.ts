@@ -22,7 +22,7 @@ export function applyFormat(name: string, v: unknown): unknown {
       return toJson(v);
     case 'html':
       return toStringValue(v).replace(/[<>&'"]/g, (c) =>
-        c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : c === "'" ? '&#39;' : '&quot;',
+        c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : c === "'" ? '&apos;' : '&quot;',
       );
     case 'uri': {
       const bytes = utf8.encode(toStringValue(v));
@@ -36,7 +36,7 @@ export function applyFormat(name: string, v: unknown): unknown {
     case 'csv':
       return expectArray(name, v)
         .map((x) => {
-          if (typeof x === 'string') return '"' + x.replace(/"/g, '""') + '"';
+          if (typeof x === 'string') return '"' + x.replace(/"/g, '""').replace(/\0/g, '\\0') + '"';
           if (typeof x === 'number') return toJson(x);
           if (typeof x === 'boolean') return x ? 'true' : 'false';
           if (x === null || x === undefined) return '';
@@ -46,7 +46,11 @@ export function applyFormat(name: string, v: unknown): unknown {
     case 'tsv':
       return expectArray(name, v)
         .map((x) => {
-          if (typeof x === 'string') return x.replace(/[\\\t\r\n]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : '\\n'));
+          if (typeof x === 'string') {
+            return x.replace(/[\\\t\r\n\0]/g, (c) =>
+              c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : c === '\n' ? '\\n' : '\\0',
+            );
+          }
           if (typeof x === 'number') return toJson(x);
           if (typeof x === 'boolean') return x ? 'true' : 'false';
           if (x === null || x === undefined) return '';
@@ -55,7 +59,7 @@ export function applyFormat(name: string, v: unknown): unknown {
         .join('\t');
     case 'sh': {
       const quote = (x: unknown): string => {
-        if (typeof x === 'string') return "'" + x.replace(/'/g, "'\\''") + "'";
+        if (typeof x === 'string') return "'" + x.replace(/'/g, "'\\''").replace(/\0/g, '\\0') + "'";
         if (typeof x === 'object' && x !== null) throw new JqRuntimeError(`@sh cannot format an array including: ${typeErrorPreview(x)}`);
         return toJson(x);
       };

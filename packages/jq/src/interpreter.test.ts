@@ -40,7 +40,7 @@ describe('jq interpreter core', () => {
     ['.metadata.ownerReferences.[].kind', pod, ['ReplicaSet', 'Job']],
     ['.metadata.finalizers.[]', pod, ['a', 'b']],
     ['.spec.nodeSelector.type', pod, [null]],
-    ['.status.initContainerStatuses.[].state.running.startedAt?', pod, []],
+    ['(.status.initContainerStatuses.[].state.running.startedAt)?', pod, []],
     ['[.a?]', 5, [[]]],
     ['[.[] | . * 2]', [1, 2], [[2, 4]]],
     ['{a, $v, "b": 1, (.k): 2}', { a: 1, k: 'z' }, [{ a: 1, v: 41, b: 1, z: 2 }]],
@@ -80,7 +80,7 @@ describe('jq interpreter core', () => {
     ['[..]', [[1]], [[[[1]], [1], 1]]],
     ['"abc" | .[1:], .[:-1], .[5:]', null, ['bc', 'ab', '']],
     ['.[2:4], .[-2:]', [0, 1, 2, 3, 4], [[2, 3], [3, 4]]],
-    ['"x" * 3, 0 * "x"', null, ['xxx', null]],
+    ['"x" * 3, 0 * "x", 1.5 * "ab", -1 * "x"', null, ['xxx', '', 'ab', null]],
     ['{} | .a.b.c = 1', null, [{ a: { b: { c: 1 } } }]],
     ['$ENV, env', null, [{}, {}]],
     ['$v + 1', null, [42]],
@@ -137,6 +137,30 @@ describe('jq interpreter core', () => {
       expect(run(expr, input, expr.includes('$v') ? { v: 41 } : undefined)).toEqual(want);
     });
   }
+
+  it('follows gojq where it differs from jq', () => {
+    // `?` guards only the last indexing step
+    expect(() => run('.foo.bar.baz?', { foo: 128 })).toThrow('expected an object but got: number (128)');
+    expect(run('[.[].name?]', [1, { name: 2 }, 3, { name: 4 }])).toEqual([[2, 4]]);
+    expect(() => run('.[].foo?', 128)).toThrow('cannot iterate over: number (128)');
+    // `as` takes the whole expression before it; unary minus folds into literals
+    expect(run('1 + 2 as $x | -$x')).toEqual([-3]);
+    expect(run('[-1 as $x | 1, $x]')).toEqual([[1, -1]]);
+    expect(run('true // 1 as $x | [$x]')).toEqual([[true]]);
+    expect(run('[-reduce -.[] as $i (0; . + $i)]', [1, 2, 3])).toEqual([[6]]);
+    // the index expression is the outer loop; internal functions loop over their last argument outermost
+    expect(run('[.c[][.a[]]]', { a: ['x', 'y'], c: [{ x: 1, y: 2 }, { x: 3, y: 4 }] })).toEqual([[1, 3, 2, 4]]);
+    expect(run('[setpath([0], [1]; 5, 6)]', null)).toEqual([[[5], [null, 5], [6], [null, 6]]]);
+    // an update with no output keeps the state
+    expect(run('reduce range(5) as $x (0; . + $x | select($x != 2))')).toEqual([8]);
+    // `$x` binds values, `x` is still the argument filter
+    expect(run('def f($x): [$x, x]; [f(1, 2)]')).toEqual([[[1, 1, 2], [2, 1, 2]]]);
+    // sub: the i-th replacement output builds the i-th result; no output leaves the string alone
+    expect(run('[gsub("a"; "b", "c")], sub("a"; empty)', 'aXa')).toEqual([['bXb', 'cXc'], 'aXa']);
+    expect(run('has(0), contains(null)', null)).toEqual([false, true]);
+    expect(() => run('contains(true)', false)).toThrow('contains(true) cannot be applied to: boolean (false)');
+    expect(run('flatten(0.5)', [[[[1]]]])).toEqual([[1]]);
+  });
 
   it('iterates objects in key order, as gojq does', () => {
     expect(run('[.[]]', { z: 1, a: 2, m: 3 })).toEqual([[2, 3, 1]]);

@@ -111,27 +111,28 @@ export function ev(n: Node, input: unknown, path: Path, env: Scope, emit: Emit):
         ev(n.target, input, path, env, (t, tp) => emit(indexValue(t, key), extend(tp, key, t)));
         return;
       }
-      ev(n.target, input, path, env, (t, tp) => {
-        ev(idx, input, null, env, (key) => emit(indexValue(t, key), extend(tp, key, t)));
+      // gojq: the index expression is the outer loop, the indexed term the inner one
+      ev(idx, input, null, env, (key) => {
+        ev(n.target, input, path, env, (t, tp) => emit(indexValue(t, key), extend(tp, key, t)));
       });
       return;
     }
     case 'iterate':
       ev(n.target, input, path, env, (t, tp) => iterate(t, tp, emit));
       return;
-    case 'slice':
-      ev(n.target, input, path, env, (t, tp) => {
-        const withTo = (from: unknown) => {
-          const doSlice = (to: unknown) => {
-            emit(sliceValue(t, from, to), extend(tp, { start: from, end: to }, t));
-          };
-          if (n.to === null) doSlice(null);
-          else ev(n.to, input, null, env, doSlice);
+    case 'slice': {
+      // gojq: start outermost, then end, then the sliced term
+      const withTo = (from: unknown) => {
+        const doSlice = (to: unknown) => {
+          ev(n.target, input, path, env, (t, tp) => emit(sliceValue(t, from, to), extend(tp, { start: from, end: to }, t)));
         };
-        if (n.from === null) withTo(null);
-        else ev(n.from, input, null, env, withTo);
-      });
+        if (n.to === null) doSlice(null);
+        else ev(n.to, input, null, env, doSlice);
+      };
+      if (n.from === null) withTo(null);
+      else ev(n.from, input, null, env, withTo);
       return;
+    }
     case 'recurse':
       recurseAll(input, path, emit);
       return;
@@ -472,11 +473,10 @@ function evalReduce(n: Extract<Node, { k: 'reduce' }>, input: unknown, path: Pat
     let acc = init;
     ev(n.source, input, null, env, (item) => {
       bindPattern(n.pattern, item, input, env, (e) => {
-        let next: unknown = null;
+        // gojq: the last output of the update is the new state; no output keeps the state
         ev(n.update, acc, null, e, (v) => {
-          next = v;
+          acc = v;
         });
-        acc = next;
       });
     });
     emit(acc, valuePath(path));
@@ -540,9 +540,10 @@ function callDef(def: FuncDef, closure: Scope, args: Node[], input: unknown, pat
     const arg = args[i]!;
     if (name.charCodeAt(0) === 36 /* $ */) {
       const plain = name.slice(1);
+      // `$x` binds each value of the argument; `x` stays the argument filter itself
       ev(arg, input, null, callerEnv, (v) => {
         const withVar = bindVar(e, plain, v);
-        bindParam(i + 1, { kind: 2, key: plain + '/0', body: { k: 'literal', value: v }, env: null, parent: withVar });
+        bindParam(i + 1, { kind: 2, key: plain + '/0', body: arg, env: callerEnv, parent: withVar });
       });
       return;
     }
@@ -570,17 +571,22 @@ export function collectPaths(n: Node, input: unknown, env: Scope): unknown[][] {
   return out;
 }
 
-/** Evaluates each argument (value mode) and calls `k` for every combination, first argument outermost. */
-export function cartesian(args: Node[], input: unknown, env: Scope, k: (vals: unknown[]) => void): void {
+/**
+ * Evaluates each argument (value mode) and calls `k` for every combination: first argument
+ * outermost (functions gojq defines in jq), or last argument outermost (gojq's internal ones).
+ */
+export function cartesian(args: Node[], input: unknown, env: Scope, k: (vals: unknown[]) => void, lastOuter = false): void {
   const vals = new Array<unknown>(args.length);
-  const step = (i: number) => {
-    if (i === args.length) {
+  const n = args.length;
+  const step = (j: number) => {
+    if (j === n) {
       k(vals.slice());
       return;
     }
+    const i = lastOuter ? n - 1 - j : j;
     ev(args[i]!, input, null, env, (v) => {
       vals[i] = v;
-      step(i + 1);
+      step(j + 1);
     });
   };
   step(0);
@@ -622,14 +628,13 @@ function evalUpdate(op: string, left: Node, right: Node, input: unknown, env: Sc
     return;
   }
   ev(right, input, null, env, (rv) => {
-    if (op === '=') {
-      let acc = input;
-      for (const p of collectPaths(left, input, env)) acc = setPath(acc, p, rv);
-      emit(acc, vp);
-      return;
-    }
+    const owned = new WeakSet<object>();
     let acc = input;
-    for (const p of collectPaths(left, input, env)) acc = setPath(acc, p, arith(op, getPath(acc, p), rv));
+    if (op === '=') {
+      for (const p of collectPaths(left, input, env)) acc = setPath(acc, p, rv, owned);
+    } else {
+      for (const p of collectPaths(left, input, env)) acc = setPath(acc, p, arith(op, getPath(acc, p), rv), owned);
+    }
     emit(acc, vp);
   });
 }
@@ -643,9 +648,10 @@ export function modify(
 ): unknown {
   let acc = input;
   const dels: unknown[] = [];
+  const owned = new WeakSet<object>();
   for (const p of collectPaths(left, input, env)) {
     const r = f(getPath(acc, p));
-    if (r.has) acc = setPath(acc, p, r.value);
+    if (r.has) acc = setPath(acc, p, r.value, owned);
     else dels.push(p);
   }
   return dels.length > 0 ? delPaths(acc, dels) : acc;

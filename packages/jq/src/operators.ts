@@ -24,8 +24,9 @@ export function subtract(l: unknown, r: unknown): unknown {
 }
 
 function repeatString(s: string, n: number): unknown {
-  if (n <= 0 || Number.isNaN(n)) return null;
-  const count = n < 1 ? 1 : Math.floor(n);
+  // gojq: negative or NaN => null, otherwise floor(n) copies (so 0.5 => "")
+  if (n < 0 || Number.isNaN(n)) return null;
+  const count = s === '' ? 0 : Math.floor(n);
   if (s.length * count > 1e8) throw new JqRuntimeError(`repeat string result too large: ${JSON.stringify(s)} * ${n}`);
   return s.repeat(count);
 }

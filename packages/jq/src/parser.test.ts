@@ -34,11 +34,20 @@ describe('jq parser', () => {
     expect(n.left.left.k).toBe('alt');
   });
 
-  it('binds `as` to the term before it and the body to the rest of the pipe', () => {
+  it('binds `as` to the whole expression before it (not past `,`) and the body to the rest of the pipe', () => {
     const n = parse('1 + .a as $x | $x, 2');
-    expect(n.k).toBe('binop');
-    if (n.k !== 'binop') return;
-    expect(n.right.k).toBe('bind');
+    expect(n.k).toBe('bind');
+    if (n.k !== 'bind') return;
+    expect(n.source.k).toBe('binop');
+    expect(n.body.k).toBe('comma');
+    const m = parse('1, 2 as $x | $x');
+    expect(m.k).toBe('comma');
+  });
+
+  it('turns `term.suffix?` into `term | try .suffix` (gojq)', () => {
+    expect(parse('.a.b?')).toEqual(parse('.a | try .b'));
+    expect(parse('.a[]?')).toEqual(parse('.a | try .[]'));
+    expect(parse('(.a.b)?')).toEqual(parse('try (.a.b)'));
   });
 
   it('parses string interpolation with nested strings', () => {

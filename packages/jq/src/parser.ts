@@ -100,12 +100,22 @@ class Parser {
   }
 
   private parseComma(): Node {
-    let left = this.parseAlt();
+    let left = this.parseBindable();
     while (this.isPunct(',')) {
       this.lex.next();
-      left = { k: 'comma', left, right: this.parseAlt() };
+      left = { k: 'comma', left, right: this.parseBindable() };
     }
     return left;
+  }
+
+  /** `expr as $x | body`: the source is a whole expression (`1 + 2 as $x`), the body the rest of the pipe. */
+  private parseBindable(): Node {
+    const source = this.parseAlt();
+    if (!this.isKeyword('as')) return source;
+    this.lex.next();
+    const patterns = this.parsePatterns();
+    this.expectPunct('|');
+    return { k: 'bind', source, patterns, body: this.parsePipe() };
   }
 
   private parseAlt(): Node {
@@ -181,30 +191,34 @@ class Parser {
     }
   }
 
-  private parseUnary(allowAs = true): Node {
+  private parseUnary(): Node {
     if (this.isPunct('-')) {
       this.lex.next();
-      const body = this.parseUnary(allowAs);
+      const body = this.parseUnary();
       // fold `-1` into a literal so `.[-1]` is a constant index
       if (body.k === 'literal' && typeof body.value === 'number') return { k: 'literal', value: -body.value };
       return { k: 'neg', body };
     }
     if (this.isPunct('+')) {
       this.lex.next();
-      return this.parseUnary(allowAs);
+      return this.parseUnary();
     }
-    return this.parsePostfix(allowAs);
+    return this.parsePostfix();
   }
 
-  private parsePostfix(allowAs: boolean): Node {
+  private parsePostfix(): Node {
     let term = this.parsePrimary();
+    // gojq: `?` after an indexing suffix guards only that last step (`.a.b?` is `.a | try .b`)
+    let lastIsSuffix = false;
     for (;;) {
       const t = this.lex.peek();
       if (t.t === 'field') {
         this.lex.next();
         term = { k: 'index', target: term, index: { k: 'literal', value: t.v } };
+        lastIsSuffix = true;
       } else if (t.t === 'punct' && t.v === '[') {
         term = this.parseBracketSuffix(term);
+        lastIsSuffix = true;
       } else if (t.t === 'punct' && t.v === '.') {
         this.lex.next();
         const u = this.lex.peek();
@@ -213,14 +227,16 @@ class Parser {
           this.lex.next();
           term = { k: 'index', target: term, index: this.parseStringBody(null) };
         } else throw this.unexpected(u, 'a field name, "[" or a string after "."');
+        lastIsSuffix = true;
       } else if (t.t === 'punct' && t.v === '?') {
         this.lex.next();
-        term = { k: 'try', body: term, handler: null };
-      } else if (t.t === 'keyword' && t.v === 'as' && allowAs) {
-        this.lex.next();
-        const patterns = this.parsePatterns();
-        this.expectPunct('|');
-        return { k: 'bind', source: term, patterns, body: this.parsePipe() };
+        if (lastIsSuffix && (term.k === 'index' || term.k === 'slice' || term.k === 'iterate') && term.target.k !== 'identity') {
+          const step: Node = { ...term, target: IDENTITY } as Node;
+          term = { k: 'pipe', left: term.target, right: { k: 'try', body: step, handler: null } };
+        } else {
+          term = { k: 'try', body: term, handler: null };
+        }
+        lastIsSuffix = false;
       } else {
         return term;
       }
@@ -345,17 +361,17 @@ class Parser {
         return { k: 'if', cond, then, else: this.parseIfRest() };
       }
       case 'try': {
-        const body = this.parseUnary(false);
+        const body = this.parseUnary();
         let handler: Node | null = null;
         if (this.isKeyword('catch')) {
           this.lex.next();
-          handler = this.parseUnary(false);
+          handler = this.parseUnary();
         }
         return { k: 'try', body, handler };
       }
       case 'reduce':
       case 'foreach': {
-        const source = this.parsePostfix(false);
+        const source = this.parseAlt();
         this.expectKeyword('as');
         const pattern = this.parsePattern();
         this.expectPunct('(');

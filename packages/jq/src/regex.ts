@@ -6,6 +6,7 @@ import type { Node } from './ast.ts';
 import { JqRuntimeError } from './errors.ts';
 import { collect, type Native } from './interpreter.ts';
 import { NO_PATH } from './interpreter.ts';
+import { add } from './operators.ts';
 import { preview, typeErrorPreview } from './values.ts';
 
 interface Compiled {
@@ -198,36 +199,31 @@ export function regexBuiltins(defValue: DefValue, defNative: DefNative): void {
     out.push(s.slice(prev));
     return out;
   });
+  // gojq's sub: the i-th output of the replacement builds the i-th result across all matches;
+  // no output at all leaves the string unchanged
   defNative('sub', 3, (input, path, args, env, emit) => {
     const p = path === null ? null : NO_PATH;
     const str: Node = args[1]!;
-    for (const flags of collect(args[2]!, input, env)) {
-      for (const re of collect(args[0]!, input, env)) {
+    for (const re of collect(args[0]!, input, env)) {
+      for (const flags of collect(args[2]!, input, env)) {
         const c = compileRegex('sub', re, flags, input);
         const s = input as string;
-        let results = [''];
-        let prev = 0;
+        const results: unknown[] = [];
+        let next = 0;
         for (const r of execAll(c, s)) {
           const captures: Record<string, unknown> = {};
-          const groups = r.m.length;
-          for (let g = 1; g < groups; g++) {
+          for (let g = 1; g < r.m.length; g++) {
             const name = c.names[g - 1];
             if (name) captures[name] = r.m[g] ?? null;
           }
-          const segment = s.slice(prev, r.start);
-          const next: string[] = [];
-          for (const acc of results) {
-            for (const rep of collect(str, captures, env)) {
-              if (typeof rep !== 'string') {
-                throw new JqRuntimeError(`cannot add: string (${preview(acc + segment)}) and ${typeErrorPreview(rep)}`);
-              }
-              next.push(acc + segment + rep);
-            }
-          }
-          results = next;
-          prev = r.end;
+          const segment = s.slice(next, r.start);
+          collect(str, captures, env).forEach((rep, i) => {
+            results[i] = add(results[i] ?? null, add(segment, rep));
+          });
+          next = r.end;
         }
-        for (const acc of results) emit(acc + s.slice(prev), p);
+        if (results.length === 0) emit(s, p);
+        else for (const r of results) emit(add(r, s.slice(next)), p);
       }
     }
   });
