@@ -125,7 +125,7 @@ async function benchVmis(): Promise<void> {
     'control-plane',
     ['control-plane', '--kubeconfig', fleet.api.kubeconfigPath],
     (r) => (r.msg === 'control-plane started' ? r.metrics : undefined),
-    { logFile: join(fleet.dir, 'control-plane.log') },
+    { logFile: join(fleet.dir, 'control-plane.log'), env: process.env.CP_PROF ? { NODE_OPTIONS: '--cpu-prof --cpu-prof-dir=' + process.env.CP_PROF } : {} },
   );
   const abort = new AbortController();
   try {
@@ -185,6 +185,12 @@ async function benchVmis(): Promise<void> {
     line('VMI create->Running throughput (with the agents)', `${(VMI_COUNT / ((tRun - t0) / 1000)).toFixed(0)} /s over ${((tRun - t0) / 1000).toFixed(2)} s`);
     const m = await scrape(String(cp.readyValue));
     line('API writes by the stand-ins per VMI', `${(metricSum(m, 'virtsim_api_write_duration_seconds_count') / VMI_COUNT).toFixed(2)}`);
+    for (const res of ['virtualmachineinstances', 'pods', 'pods/binding', 'pods/status']) {
+      const n = metricSum(m, 'virtsim_api_write_duration_seconds_count', { resource: res });
+      const sum = metricSum(m, 'virtsim_api_write_duration_seconds_sum', { resource: res });
+      if (n) line(`  API write latency ${res} (mean, ${n} writes)`, `${((sum / n) * 1000).toFixed(1)} ms`);
+    }
+    line('  API write conflicts (409)', `${metricSum(m, 'virtsim_api_write_errors_total', { code: '409' })}`);
     line('control-plane CPU per VMI', `${((metricSum(m, 'process_cpu_seconds_total') / VMI_COUNT) * 1e3).toFixed(2)} ms`);
     line('machine load average (1 min) at the end', `${(await import('node:os')).loadavg()[0].toFixed(1)} on ${(await import('node:os')).cpus().length} cores`);
     const segments: Array<[string, string, string]> = [

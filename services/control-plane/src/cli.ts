@@ -8,7 +8,7 @@ Stand-ins for kube-scheduler, virt-api (admission) and virt-controller, for a cl
   --only LIST             components to run, comma-separated (default: ${COMPONENTS.join(',')})
   --identity ID           replica identity in the leader Lease (default: host name + random suffix)
   --lease-namespace NS    namespace of the leader Lease (default: kube-system)
-  --concurrency N         parallel API writes (default 64)
+  --concurrency N         parallel API writes (default 128)
   --launcher-image IMG    virt-launcher image (default quay.io/kubevirt/virt-launcher:v1.9.0)
   --metrics-host HOST     /metrics and /healthz address (default 127.0.0.1)
   --metrics-port N        (default 0: any free port, logged)`;
@@ -48,7 +48,7 @@ export async function runControlPlaneCli(argv: string[]): Promise<number | void>
     process.stderr.write(`virtsim control-plane: --only: unknown component ${JSON.stringify(unknown[0] ?? '')}; known: ${COMPONENTS.join(', ')}\n`);
     return 2;
   }
-  const concurrency = values.concurrency === undefined ? 64 : Number(values.concurrency);
+  const concurrency = values.concurrency === undefined ? 128 : Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     process.stderr.write(`virtsim control-plane: --concurrency must be a positive integer, got ${values.concurrency}\n`);
     return 2;

@@ -50,9 +50,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   const components = new Set<Component>(opts.components ?? COMPONENTS);
   const log = opts.log ?? createLogger('control-plane', { identity });
   const registry = createRegistry('control-plane');
-  const client = await KubeClient.fromFile(opts.kubeconfig, { userAgent: `virtsim-control-plane/${identity}`, maxSockets: (opts.concurrency ?? 64) + 16 });
+  const client = await KubeClient.fromFile(opts.kubeconfig, { userAgent: `virtsim-control-plane/${identity}`, maxSockets: (opts.concurrency ?? 128) + 16 });
   const abort = new AbortController();
-  const writer = new Writer(client, { concurrency: opts.concurrency ?? 64, log, registry, signal: abort.signal });
+  const writer = new Writer(client, { concurrency: opts.concurrency ?? 128, log, registry, signal: abort.signal });
 
   const caches: Caches = {
     nodes: new ObjectCache(client, NODES, log),

@@ -24,7 +24,7 @@ export class VirtApi {
   constructor(ctx: ControllerContext) {
     this.ctx = ctx;
     this.log = ctx.log.child({ controller: 'virt-api' });
-    this.vmiQueue = new WorkQueue({ name: 'virt-api-vmi', concurrency: 32, log: this.log, reconcile: (k) => this.mutateVmi(k) });
+    this.vmiQueue = new WorkQueue({ name: 'virt-api-vmi', concurrency: 128, log: this.log, reconcile: (k) => this.mutateVmi(k) });
     this.vmimQueue = new WorkQueue({ name: 'virt-api-vmim', concurrency: 4, log: this.log, reconcile: (k) => this.admitVmim(k) });
     this.mutated = new Counter({ name: 'virtsim_virt_api_mutations_total', help: 'Objects given virt-api create defaults', labelNames: ['kind'], registers: [ctx.registry] });
     this.rejected = new Counter({ name: 'virtsim_virt_api_migrations_rejected_total', help: 'Migrations the admitter would have refused, marked Failed', labelNames: ['reason'], registers: [ctx.registry] });

@@ -34,7 +34,7 @@ export class VmiController {
     this.ctx = ctx;
     this.log = ctx.log.child({ controller: 'vmi' });
     this.pods = new PodIndex(ctx.caches.pods);
-    this.queue = new WorkQueue({ name: 'vmi', concurrency: 32, log: this.log, reconcile: (k) => this.reconcile(k) });
+    this.queue = new WorkQueue({ name: 'vmi', concurrency: 256, log: this.log, reconcile: (k) => this.reconcile(k) });
     this.transitions = new Counter({ name: 'virtsim_vmi_controller_transitions_total', help: 'VMI phase changes written by the VMI controller', labelNames: ['phase'], registers: [ctx.registry] });
     this.podCreates = new Counter({ name: 'virtsim_vmi_controller_pods_created_total', help: 'virt-launcher pods created', registers: [ctx.registry] });
     ctx.caches.vmis.onChange((_t, vmi) => this.queue.add(objectKey(vmi)));
@@ -191,7 +191,8 @@ export class VmiController {
       .map((i) => ({ name: i.name, podInterfaceName: 'eth0' }));
     const volumeStatus = ((spec.volumes ?? []) as Array<{ name: string }>).map((v) => ({ name: v.name, target: '' }));
     const conditions = removeCondition(setCondition(conditionsOf(vmi), readyCondition({ ...vmi, status: { ...vmi.status, phase: 'Scheduled' } }, pod)), 'PodScheduled');
-    await this.writeStatus(
+    // The VMI and the pod writes are independent: do them at once (each is a round trip).
+    const vmiWrite = this.writeStatus(
       vmi,
       {
         phase: 'Scheduled',
@@ -206,8 +207,9 @@ export class VmiController {
       },
       { labels: { 'kubevirt.io/nodeName': node } },
     );
+    const results = await Promise.allSettled([vmiWrite, this.syncPod(vmi, pod, node)]);
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
     this.transitions.inc({ phase: 'Scheduled' });
-    await this.syncPod(vmi, pod, node);
   }
 
   /** Scheduled/Running: activePods, Ready from the pod, the pod's readiness gate and node label. */
@@ -223,20 +225,22 @@ export class VmiController {
   /** The pod side: kubevirt.io/nodeName label and the unpaused readiness gate (syncPausedConditionToPod). */
   private async syncPod(vmi: KubeObject, pod: KubeObject, node: string): Promise<void> {
     if (pod.metadata.deletionTimestamp) return;
+    const writes: Array<Promise<unknown>> = [];
     if (pod.metadata.labels?.['kubevirt.io/nodeName'] !== node) {
-      await patch(this.ctx, this.ctx.caches.pods, pod, { metadata: { labels: { 'kubevirt.io/nodeName': node } } });
+      writes.push(patch(this.ctx, this.ctx.caches.pods, pod, { metadata: { labels: { 'kubevirt.io/nodeName': node } } }));
     }
     const paused = conditionsOf(vmi).some((c) => c.type === 'Paused' && c.status === 'True');
     const want = paused ? 'False' : 'True';
     const gate = podCondition(pod, UNPAUSED_GATE);
-    if (gate?.status === want) return;
-    await patch(
+    if (gate?.status !== want) writes.push(patch(
       this.ctx,
       this.ctx.caches.pods,
       pod,
       { status: { conditions: [{ type: UNPAUSED_GATE, status: want, reason: paused ? 'PausedByUser' : 'NotPaused', lastProbeTime: null, lastTransitionTime: kubeNow() }] } },
       { subresource: 'status', contentType: 'application/strategic-merge-patch+json' },
-    );
+    ));
+    const results = await Promise.allSettled(writes);
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
   }
 
   private async fail(vmi: KubeObject, from: string): Promise<void> {
