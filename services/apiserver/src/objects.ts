@@ -104,12 +104,12 @@ export class ObjectService {
     return e;
   }
 
-  private checkNamespace(rt: ResourceType, ns: string): void {
+  private checkNamespace(rt: ResourceType, ns: string, name: string): void {
     if (!rt.namespaced) return;
     const nsEntry = this.store.get('/namespaces', '', ns);
     if (!nsEntry) throw notFound('', 'namespaces', ns);
-    if (nsEntry.json.includes('"phase":"Terminating"'))
-      throw new ApiError(403, 'Forbidden', `${rt.resource} "${''}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`, {
+    if (JSON.parse(nsEntry.json).status?.phase === 'Terminating')
+      throw new ApiError(403, 'Forbidden', `${rt.resource} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`, {
         kind: rt.resource,
         group: rt.group,
         causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }],
@@ -147,7 +147,7 @@ export class ObjectService {
     } else delete md.namespace;
     const errs = validateObjectMeta(md, { namespaced: rt.namespaced, validateName: behaviourOf(rt.storeKey)?.validateName });
     if (errs.length) throw invalid(rt.kind, rt.group, md.name ?? md.generateName ?? '', errs);
-    this.checkNamespace(rt, ns);
+    this.checkNamespace(rt, ns, md.name ?? md.generateName ?? '');
     if (!md.name) {
       // generateName: retry on the rare collision, as the real server's caller would.
       for (let i = 0; i < 8; i++) {
@@ -370,7 +370,7 @@ export class ObjectService {
   /** Removes a terminating namespace once it holds nothing; called after each removal inside it. */
   finishNamespaceIfEmpty(name: string): Obj | undefined {
     const e = this.store.get('/namespaces', '', name);
-    if (!e || !e.json.includes('"phase":"Terminating"')) return undefined;
+    if (!e || JSON.parse(e.json).status?.phase !== 'Terminating') return undefined;
     for (const key of this.store.storeKeys()) {
       if (!this.resolveType(key)?.namespaced) continue;
       for (const _ of this.store.scan(key, name)) return undefined;
