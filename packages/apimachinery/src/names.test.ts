@@ -9,6 +9,7 @@ import {
   validateDnsSubdomain,
   validateLabels,
   validateObjectMeta,
+  validateObjectMetaUpdate,
   validatePathSegmentName,
   validateQualifiedName,
 } from './names.ts';
@@ -100,5 +101,30 @@ describe('validatePathSegmentName', () => {
     expect(validatePathSegmentName('..')).toEqual(["may not be '..'"]);
     expect(validatePathSegmentName('a/b%')).toEqual(["may not contain '/'", "may not contain '%'"]);
     expect(validatePathSegmentName('vmi-1')).toEqual([]);
+  });
+});
+
+describe('finalizers, owner references and immutable metadata', () => {
+  it('checks finalizers and owner references on create', () => {
+    const errs = validateObjectMeta(
+      {
+        name: 'p',
+        namespace: 'd',
+        finalizers: ['kubevirt.io/virtualMachineControllerFinalize', 'bad finalizer!'],
+        ownerReferences: [{ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', name: 'v', uid: '' }],
+      },
+      { namespaced: true },
+    ).map(formatFieldError);
+    expect(errs[0]).toMatch(/^metadata\.finalizers: Invalid value: "bad finalizer!": name part must consist of/);
+    expect(errs[1]).toBe('metadata.ownerReferences.uid: Invalid value: "": must not be empty');
+    expect(errs).toHaveLength(2);
+  });
+  it('refuses changes to immutable fields and new finalizers during deletion', () => {
+    const old = { name: 'a', uid: 'u1', deletionTimestamp: '2026-01-01T00:00:00Z', finalizers: ['x.io/f'] };
+    expect(validateObjectMetaUpdate({ ...old, finalizers: [] }, old)).toEqual([]);
+    expect(validateObjectMetaUpdate({ ...old, uid: 'u2', finalizers: ['x.io/f', 'y.io/g'] }, old).map(formatFieldError)).toEqual([
+      'metadata.uid: Invalid value: "u2": field is immutable',
+      'metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"y.io/g"}',
+    ]);
   });
 });

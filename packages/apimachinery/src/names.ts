@@ -238,5 +238,76 @@ export function validateObjectMeta(meta: Record<string, unknown> | undefined, op
   }
   out.push(...validateLabels(m.labels as Record<string, unknown> | undefined, 'metadata.labels'));
   out.push(...validateAnnotations(m.annotations as Record<string, unknown> | undefined, 'metadata.annotations'));
+  out.push(...validateFinalizers(m.finalizers, 'metadata.finalizers'));
+  out.push(...validateOwnerReferences(m.ownerReferences, 'metadata.ownerReferences'));
+  return out;
+}
+
+/** ValidateFinalizers: qualified names; orphan and foregroundDeletion not together. */
+export function validateFinalizers(finalizers: unknown, path = 'metadata.finalizers'): FieldError[] {
+  const out: FieldError[] = [];
+  if (!Array.isArray(finalizers)) return out;
+  for (const f of finalizers) {
+    if (typeof f !== 'string') {
+      out.push(fieldErrors.typeInvalid(path, typeof f, 'must be a string'));
+      continue;
+    }
+    for (const msg of validateQualifiedName(f)) out.push(fieldErrors.invalid(path, f, msg));
+  }
+  if (finalizers.includes('orphan') && finalizers.includes('foregroundDeletion')) {
+    out.push(fieldErrors.invalid(path, finalizers, 'finalizer orphan and foregroundDeletion cannot be both set'));
+  }
+  return out;
+}
+
+/** ValidateOwnerReferences: apiVersion (with a version), kind, name and uid set; one controller at most. */
+export function validateOwnerReferences(refs: unknown, path = 'metadata.ownerReferences'): FieldError[] {
+  const out: FieldError[] = [];
+  if (!Array.isArray(refs)) return out;
+  const controllers: string[] = [];
+  for (const r of refs) {
+    const o = (typeof r === 'object' && r !== null ? r : {}) as Record<string, unknown>;
+    const apiVersion = typeof o.apiVersion === 'string' ? o.apiVersion : '';
+    const version = apiVersion.includes('/') ? apiVersion.split('/')[1] : apiVersion;
+    if (!version) out.push(fieldErrors.invalid(`${path}.apiVersion`, apiVersion, 'version must not be empty'));
+    for (const k of ['kind', 'name', 'uid']) {
+      const v = typeof o[k] === 'string' ? (o[k] as string) : '';
+      if (!v) out.push(fieldErrors.invalid(`${path}.${k}`, v, 'must not be empty'));
+    }
+    if (o.controller === true) controllers.push(`${String(o.kind)}/${String(o.name)}`);
+  }
+  if (controllers.length > 1) {
+    out.push(
+      fieldErrors.invalid(
+        path,
+        refs,
+        `Only one reference can have Controller set to true. Found "true" in references for ${controllers[0]} and ${controllers[1]}`,
+      ),
+    );
+  }
+  return out;
+}
+
+/** ValidateObjectMetaUpdate: what an update may not change. */
+export function validateObjectMetaUpdate(newMeta: Record<string, unknown> | undefined, oldMeta: Record<string, unknown> | undefined): FieldError[] {
+  const out: FieldError[] = [];
+  const n = newMeta ?? {};
+  const o = oldMeta ?? {};
+  for (const k of ['name', 'namespace', 'uid', 'creationTimestamp']) {
+    if (n[k] !== undefined && o[k] !== undefined && n[k] !== o[k]) out.push(fieldErrors.invalid(`metadata.${k}`, n[k], 'field is immutable'));
+  }
+  if (o.deletionTimestamp !== undefined && n.deletionTimestamp !== undefined && n.deletionTimestamp !== o.deletionTimestamp) {
+    out.push(fieldErrors.invalid('metadata.deletionTimestamp', n.deletionTimestamp, 'field is immutable; may only be changed via deletion'));
+  }
+  if (o.deletionGracePeriodSeconds !== undefined && n.deletionGracePeriodSeconds !== undefined && n.deletionGracePeriodSeconds !== o.deletionGracePeriodSeconds) {
+    out.push(fieldErrors.invalid('metadata.deletionGracePeriodSeconds', n.deletionGracePeriodSeconds, 'field is immutable; may only be changed via deletion'));
+  }
+  if (o.deletionTimestamp !== undefined && Array.isArray(n.finalizers)) {
+    // While an object is being deleted, finalizers may only be removed.
+    const before = new Set(Array.isArray(o.finalizers) ? (o.finalizers as string[]) : []);
+    for (const f of n.finalizers as string[]) {
+      if (!before.has(f)) out.push(fieldErrors.forbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers []string{${JSON.stringify(f)}}`));
+    }
+  }
   return out;
 }
