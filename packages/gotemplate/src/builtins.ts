@@ -2,7 +2,7 @@
 // and are compiled inline), with Go's argument rules and error texts.
 
 import { formatVerb, goQuote, sprint, sprintf, sprintln } from './fmt.ts';
-import { formatV, GoFloat, GoTime, isMap, isTrue as truthy, jsonNumberText, kindOf, typeName } from './values.ts';
+import { formatV, GoFloat, GoInt64, GoTime, intValue, isGoInt, isMap, isTrue as truthy, jsonNumberText, kindOf, typeName } from './values.ts';
 
 /** A function that receives Go values as they are (bigint, GoFloat, undefined...). */
 export type NativeFunc = (...args: any[]) => unknown;
@@ -31,9 +31,10 @@ function utf8Len(s: string): number {
 }
 
 function indexArg(x: unknown, cap: number): number {
-  if (typeof x === 'bigint') {
-    if (x < 0n || x > BigInt(cap)) throw new FuncError(`index out of range: ${x}`);
-    return Number(x);
+  if (isGoInt(x)) {
+    const i = intValue(x);
+    if (i < 0n || i > BigInt(cap)) throw new FuncError(`index out of range: ${i}`);
+    return Number(i);
   }
   if (x === undefined || x === null) throw new FuncError('cannot index slice/array with nil');
   throw new FuncError(`cannot index slice/array with type ${typeName(x)}`);
@@ -108,6 +109,7 @@ function basicKind(v: unknown): BasicKind {
     case 'string': case 'number': return 'string';
   }
   if (v instanceof GoFloat) return 'float';
+  if (v instanceof GoInt64) return 'int';
   return 'invalid';
 }
 
@@ -131,7 +133,8 @@ export function eq(arg1: unknown, ...arg2: unknown[]): boolean {
       }
     } else {
       switch (k1) {
-        case 'bool': case 'int': truth = arg1 === arg; break;
+        case 'bool': truth = arg1 === arg; break;
+        case 'int': truth = intValue(arg1 as bigint) === intValue(arg as bigint); break;
         case 'float': truth = (arg1 as GoFloat).value === (arg as GoFloat).value; break;
         case 'string': truth = stringOf(arg1) === stringOf(arg); break;
         default: {
@@ -160,7 +163,7 @@ export function lt(arg1: unknown, arg2: unknown): boolean {
   if (k1 !== k2) throw new FuncError(`incompatible types for comparison: ${typeName(arg1)} and ${typeName(arg2)}`);
   switch (k1) {
     case 'bool': throw new FuncError('invalid type for comparison');
-    case 'int': return (arg1 as bigint) < (arg2 as bigint);
+    case 'int': return intValue(arg1 as bigint) < intValue(arg2 as bigint);
     case 'float': return (arg1 as GoFloat).value < (arg2 as GoFloat).value;
     default: return stringOf(arg1) < stringOf(arg2);
   }

@@ -13,7 +13,7 @@ import { lineColumn, TemplateExecError } from './errors.ts';
 import { arityError, literalError, paramAt, signatureOf, valueError } from './signatures.ts';
 import type { Signature } from './signatures.ts';
 import type { ParsedTemplate, ParseResult } from './parser.ts';
-import { formatV, GoFloat, isMap, isTrue, jsonNumberText, sortedKeys, toPlain, typeName } from './values.ts';
+import { formatV, GoFloat, GoInt64, intValue, isGoInt, isMap, isTrue, jsonNumberText, sortedKeys, toPlain, typeName } from './values.ts';
 
 export type FuncMap = Record<string, (...args: any[]) => unknown>;
 
@@ -24,6 +24,8 @@ export interface State {
   /** Name of the template being executed (for error messages). */
   tmpl: string;
   depth: number;
+  /** The argument and/or last evaluated: Go reports type errors of their result there. */
+  andOrAt: Loc | undefined;
 }
 
 type Frame = unknown[];
@@ -226,10 +228,16 @@ export class CompiledSet {
           for (const k of keys) if (iterate(s, v, k, val[k]) === BREAK) break;
           return 0;
         }
-      } else if (typeof val === 'bigint') {
-        if (decl.length > 1) loc.fail(s, `can't use ${val} to iterate over more than one variable`);
-        if (val > 0n) {
-          for (let i = 0n; i < val; i++) if (iterate(s, v, i, i) === BREAK) break;
+      } else if (isGoInt(val)) {
+        // Go 1.22 ranges over integers; elements keep the integer's type.
+        if (decl.length > 1) loc.fail(s, `can't use ${formatV(val)} to iterate over more than one variable`);
+        const n = intValue(val);
+        const wrap = typeof val === 'bigint' ? (i: bigint) => i : (i: bigint) => new GoInt64(i);
+        if (n > 0n) {
+          for (let i = 0n; i < n; i++) {
+            const e = wrap(i);
+            if (iterate(s, v, e, e) === BREAK) break;
+          }
           return 0;
         }
       } else if (val !== undefined && val !== null) {
@@ -486,6 +494,12 @@ export class CompiledSet {
       const at = a.kind === 'pipe' ? (lastEvaluated(a) ?? a) : a;
       return this.loc(at.pos, at);
     });
+    // A parenthesized and/or argument: its error location is the operand it stopped at.
+    const argIsAndOr = argNodes.map((a) => {
+      const c = a.kind === 'pipe' ? a.cmds[a.cmds.length - 1] : undefined;
+      const f = c?.args[0];
+      return f?.kind === 'identifier' && (f.ident === 'and' || f.ident === 'or');
+    });
     // A function with Go parameter types: check arity and each argument as Go's evalArg does.
     const typedCall = (s: State, d: unknown, v: Frame, final: unknown, fn: Function, sig: Signature, native = cachedNative): unknown => {
       const total = nargs + (final === MISSING ? 0 : 1);
@@ -500,7 +514,7 @@ export class CompiledSet {
         let val = args[i]!(s, d, v);
         if (!isLiteral(node)) {
           const ve = valueError(kind, val);
-          if (ve) argLocs[i]!.fail(s, ve);
+          if (ve) (argIsAndOr[i] ? (s.andOrAt ?? argLocs[i]!) : argLocs[i]!).fail(s, ve);
         }
         if (val === undefined) val = null;
         argv[i] = val;
@@ -523,6 +537,7 @@ export class CompiledSet {
         let val: unknown;
         for (let i = 0; i < nargs; i++) {
           val = args[i]!(s, d, v);
+          s.andOrAt = argLocs[i];
           if (isTrue(val) === isOr) return val;
         }
         if (final !== MISSING) val = final;
@@ -622,7 +637,7 @@ export class CompiledSet {
   execute(name: string, data: unknown, funcs: FuncMap | undefined): string {
     const t = this.templates.get(name);
     if (!t) throw new TemplateExecError(`template: no template "${name}" associated with template "${this.parseName}"`);
-    const s: State = { out: '', funcs, tmpl: t.name, depth: 0 };
+    const s: State = { out: '', funcs, tmpl: t.name, depth: 0, andOrAt: undefined };
     const frame: Frame = new Array(t.slots);
     frame[0] = data;
     try {
@@ -660,7 +675,7 @@ function jsonNumberMethod(s: State, n: number, name: string, loc: Loc, fromMap: 
     case 'String': return text;
     case 'Int64':
       if (!/^[+-]?\d+$/.test(text)) return loc.fail(s, `error calling Int64: strconv.ParseInt: parsing "${text}": invalid syntax`);
-      return BigInt(text);
+      return new GoInt64(BigInt(text));
     case 'Float64': return new GoFloat(n);
   }
   return loc.fail(s, `can't evaluate field ${name} in type ${fromMap ? 'interface {}' : 'json.Number'}`);

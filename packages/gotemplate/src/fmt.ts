@@ -3,7 +3,7 @@
 // %o %b %c %U %T %%, flags + - # 0 space, width and precision, * widths, and
 // Go's %!verb(type=value) / MISSING / EXTRA reports).
 
-import { formatFloatG, formatV, GoFloat, GoTime, isMap, jsonNumberText, sortedKeys, typeName } from './values.ts';
+import { formatFloatG, formatV, GoFloat, GoInt64, GoTime, intValue, isGoInt, isMap, jsonNumberText, sortedKeys, typeName } from './values.ts';
 
 const PRINTABLE = /[\p{L}\p{M}\p{N}\p{P}\p{S} ]/u;
 
@@ -82,7 +82,7 @@ function badVerb(spec: Spec, v: unknown): string {
   return `%!${spec.verb}(${typeName(v)}=${fmtValue(v, { ...spec, verb: 'v' })})`;
 }
 
-function fmtInt(v: bigint, spec: Spec): string {
+function fmtInt(v: bigint, spec: Spec, orig: unknown = v): string {
   const neg = v < 0n;
   const a = neg ? -v : v;
   let digits: string;
@@ -100,9 +100,7 @@ function fmtInt(v: bigint, spec: Spec): string {
       const s = 'U+' + a.toString(16).toUpperCase().padStart(4, '0');
       return pad(spec.sharp ? `${s} '${String.fromCodePoint(Number(v))}'` : s, spec);
     }
-    case 'e': case 'E': case 'f': case 'F': case 'g': case 'G':
-      return badVerb(spec, v);
-    default: return badVerb(spec, v);
+    default: return badVerb(spec, orig);
   }
   if (spec.prec !== null) {
     digits = digits.padStart(spec.prec, '0');
@@ -184,6 +182,7 @@ function fmtValue(v: unknown, spec: Spec): string {
     case 'function': return spec.verb === 'v' || spec.verb === 'p' ? pad('0x1', spec) : badVerb(spec, v);
   }
   if (v instanceof GoFloat) return fmtFloat(v.value, spec);
+  if (v instanceof GoInt64) return fmtInt(v.value, spec, v);
   if (v instanceof GoTime) return spec.verb === 'v' || spec.verb === 's' ? pad(formatV(v), spec) : badVerb(spec, v);
   // Elements format with the same verb; a nil element prints <nil> whatever the verb.
   const elem = (e: unknown) => (e === null || e === undefined ? '<nil>' : fmtValue(e, spec));
@@ -225,8 +224,8 @@ export function sprintf(format: string, args: readonly unknown[]): string {
       if (format[i] === '*') {
         i++;
         const a = args[argi++];
-        if (typeof a === 'bigint') {
-          let w = Number(a);
+        if (isGoInt(a)) {
+          let w = Number(intValue(a));
           if (w < 0) { spec.minus = true; w = -w; }
           return w;
         }
@@ -340,6 +339,7 @@ function goSyntax(v: unknown): string {
     case 'boolean': return String(v);
   }
   if (v instanceof GoFloat) return formatFloatG(v.value);
+  if (v instanceof GoInt64) return v.value.toString();
   if (Array.isArray(v)) return '[]interface {}{' + v.map(goSyntax).join(', ') + '}';
   if (isMap(v)) return 'map[string]interface {}{' + sortedKeys(v).map((k) => `${goQuote(k)}:${goSyntax(v[k])}`).join(', ') + '}';
   return formatV(v);

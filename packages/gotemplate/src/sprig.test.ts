@@ -24,8 +24,16 @@ describe('sprig', () => {
   it('does integer arithmetic as int64 through cast (strings and data numbers parse)', () => {
     expect(run('{{ add 1 2 .n "4" }} {{ sub 5 .n }} {{ mul 2 3 4 }} {{ div 7 2 }} {{ mod 7 3 }} {{ add1 .n }}', { n: 3 })).toBe('10 2 24 3 1 4');
     expect(run('{{ max 1 5 3 }} {{ min 4 2 9 }} {{ int "42" }} {{ int64 "0x10" }} {{ int "x" }} {{ atoi "12" }}')).toBe('5 2 42 16 0 12');
-    expect(run('{{ typeOf (add 1 1) }} {{ typeOf (addf 1 1) }}')).toBe('int float64');
+    expect(run('{{ typeOf (add 1 1) }} {{ typeOf (addf 1 1) }} {{ typeOf (len "x") }} {{ kindOf (max 1 2) }}')).toBe('int64 float64 int int64');
     expect(() => run('{{ div 1 0 }}')).toThrow('error calling div: runtime error: integer divide by zero');
+  });
+
+  it('keeps int64 results distinct from int, as Go does', () => {
+    expect(run('{{ eq (add 1 1) 2 }} {{ lt (sub 1 2) 0 }} {{ index (list "a" "b") (add 0 1) }} {{ printf "%d|%v|%T" (mul 2 3) (div 9 2) (mod 5 3) }}')).toBe('true true b 6|4|int64');
+    expect(run('{{ range (add 1 1) }}{{ . }}{{ end }} {{ has 1 (list (add 0 1)) }} {{ has (add 0 1) (list (add 0 1)) }}')).toBe('01 false true');
+    // sprig's duration reads int64 (and strings), not int.
+    expect(run('{{ duration (add 60 30) }}')).toBe('1m30s');
+    expect(() => run('{{ repeat (sub 3 1) "x" }}')).toThrow('wrong type for value; expected int; got int64');
   });
 
   it('does float arithmetic as float64', () => {

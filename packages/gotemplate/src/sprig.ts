@@ -11,7 +11,7 @@ import type { FuncMap } from './compile.ts';
 import { goQuote } from './fmt.ts';
 import { SPRIG_SIGNATURES, withSignature } from './signatures.ts';
 import { formatDuration, formatTime, nowLocal, parseDuration, timeIn } from './gotime.ts';
-import { built, formatV, GoFloat, GoTime, isMap, isTrue, jsonNumberText, kindOf, sortedKeys, typeName } from './values.ts';
+import { built, formatV, GoFloat, GoInt64, GoTime, intValue, isGoInt, isMap, isTrue, jsonNumberText, kindOf, sortedKeys, typeName } from './values.ts';
 
 type Dict = Record<string, unknown>;
 
@@ -51,6 +51,9 @@ export function toInt64(v: unknown): bigint {
   switch (typeof v) {
     case 'bigint': return BigInt.asIntN(64, v);
     case 'boolean': return v ? 1n : 0n;
+  }
+  if (v instanceof GoInt64) return v.value;
+  switch (typeof v) {
     case 'string': return parseIntLoose(v);
     case 'number': return parseIntLoose(jsonNumberText(v));
   }
@@ -62,6 +65,9 @@ export function toFloat64(v: unknown): number {
   switch (typeof v) {
     case 'bigint': return Number(v);
     case 'boolean': return v ? 1 : 0;
+  }
+  if (v instanceof GoInt64) return Number(v.value);
+  switch (typeof v) {
     case 'number': return v;
     case 'string': {
       const t = v.trim();
@@ -100,6 +106,7 @@ function strslice(v: unknown): string[] {
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (a instanceof GoFloat && b instanceof GoFloat) return a.value === b.value;
+  if (a instanceof GoInt64 && b instanceof GoInt64) return a.value === b.value;
   if (a instanceof GoTime && b instanceof GoTime) return a.ms === b.ms;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
   if (isMap(a) && isMap(b)) {
@@ -133,6 +140,7 @@ function toJSON(v: unknown, escapeHTML: boolean, indent = '', level = ''): strin
     case 'boolean': return String(v);
     case 'function': throw new FuncError('json: unsupported type: func');
   }
+  if (v instanceof GoInt64) return v.value.toString();
   if (v instanceof GoFloat) {
     if (!Number.isFinite(v.value)) throw new FuncError(`json: unsupported value: ${formatV(v)}`);
     return JSON.stringify(v.value);
@@ -153,7 +161,7 @@ function toJSON(v: unknown, escapeHTML: boolean, indent = '', level = ''): strin
 
 function toGoTime(date: unknown): GoTime {
   if (date instanceof GoTime) return date;
-  if (typeof date === 'bigint') return new GoTime(Number(date) * 1000);
+  if (isGoInt(date)) return new GoTime(Number(intValue(date)) * 1000);
   return nowLocal();
 }
 
@@ -203,13 +211,13 @@ function words(s: string): string[] {
   return s.replace(/([a-z0-9])([A-Z])/g, '$1 $2').split(/[^A-Za-z0-9]+/).filter(Boolean);
 }
 
-function maxMin(isMax: boolean, a: unknown, rest: unknown[]): bigint {
+function maxMin(isMax: boolean, a: unknown, rest: unknown[]): GoInt64 {
   let r = toInt64(a);
   for (const x of rest) {
     const v = toInt64(x);
     if (isMax ? v > r : v < r) r = v;
   }
-  return r;
+  return new GoInt64(r);
 }
 
 const YEAR = 365n * 24n * 3_600_000_000_000n;
@@ -243,12 +251,17 @@ const fns: FuncMap = {
     return formatDuration(ns);
   },
   // sprig reads only a string or an int64 here; an int literal or a json.Number gives "0s" in KWOK.
-  duration: (sec: unknown) => formatDuration((typeof sec === 'string' ? (/^[+-]?\d+$/.test(sec) ? BigInt(sec) : 0n) : 0n) * SECOND),
+  duration: (sec: unknown) => {
+    let n = 0n;
+    if (typeof sec === 'string') n = /^[+-]?\d+$/.test(sec) ? BigInt(sec) : 0n;
+    else if (sec instanceof GoInt64) n = sec.value;
+    return formatDuration(n * SECOND);
+  },
   durationRound: (d: unknown) => {
     let ns = 0n;
     if (typeof d === 'string') {
       try { ns = parseDuration(d); } catch { ns = 0n; }
-    } else if (typeof d === 'bigint') ns = d;
+    } else if (d instanceof GoInt64) ns = d.value;
     else if (d instanceof GoTime) ns = BigInt(Date.now() - d.ms) * 1_000_000n;
     const u = ns < 0n ? -ns : ns;
     if (u > YEAR) return `${u / YEAR}y`;
@@ -340,13 +353,13 @@ const fns: FuncMap = {
     const t = strval(s);
     return /^[+-]?\d+$/.test(t) ? BigInt(t) : 0n;
   },
-  int64: (v: unknown) => toInt64(v),
+  int64: (v: unknown) => new GoInt64(toInt64(v)),
   int: (v: unknown) => toInt64(v),
   float64: (v: unknown) => new GoFloat(toFloat64(v)),
   seq: (...params: unknown[]) => seq(params.map((p) => Number(toInt64(p)))),
   toDecimal: (v: unknown) => {
     const t = strval(v);
-    return /^[0-7]+$/.test(t) ? BigInt('0o' + t) : 0n;
+    return new GoInt64(/^[0-7]+$/.test(t) ? BigInt('0o' + t) : 0n);
   },
   split: (sep: unknown, s: unknown) => {
     const parts = strval(s).split(strval(sep));
@@ -370,20 +383,20 @@ const fns: FuncMap = {
   untilStep: (a: unknown, b: unknown, c: unknown) => built(untilStep(toInt64(a), toInt64(b), toInt64(c))),
 
   // numbers
-  add1: (a: unknown) => toInt64(a) + 1n,
-  add: (...xs: unknown[]) => BigInt.asIntN(64, xs.reduce<bigint>((acc, x) => acc + toInt64(x), 0n)),
-  sub: (a: unknown, b: unknown) => BigInt.asIntN(64, toInt64(a) - toInt64(b)),
+  add1: (a: unknown) => new GoInt64(toInt64(a) + 1n),
+  add: (...xs: unknown[]) => new GoInt64(xs.reduce<bigint>((acc, x) => acc + toInt64(x), 0n)),
+  sub: (a: unknown, b: unknown) => new GoInt64(toInt64(a) - toInt64(b)),
   div: (a: unknown, b: unknown) => {
     const d = toInt64(b);
     if (d === 0n) throw new FuncError('runtime error: integer divide by zero');
-    return toInt64(a) / d;
+    return new GoInt64(toInt64(a) / d);
   },
   mod: (a: unknown, b: unknown) => {
     const d = toInt64(b);
     if (d === 0n) throw new FuncError('runtime error: integer divide by zero');
-    return toInt64(a) % d;
+    return new GoInt64(toInt64(a) % d);
   },
-  mul: (a: unknown, ...xs: unknown[]) => BigInt.asIntN(64, xs.reduce<bigint>((acc, x) => acc * toInt64(x), toInt64(a))),
+  mul: (a: unknown, ...xs: unknown[]) => new GoInt64(xs.reduce<bigint>((acc, x) => acc * toInt64(x), toInt64(a))),
   randInt: (min: unknown, max: unknown) => {
     const lo = toInt64(min);
     const hi = toInt64(max);

@@ -25,6 +25,23 @@ export class GoFloat {
   }
 }
 
+/** A Go int64 (sprig's arithmetic results): distinct from int (a bare bigint) as Go's types are. */
+export class GoInt64 {
+  readonly value: bigint;
+  constructor(value: bigint) {
+    this.value = BigInt.asIntN(64, value);
+  }
+}
+
+/** The integer inside an int or int64. */
+export function intValue(v: bigint | GoInt64): bigint {
+  return typeof v === 'bigint' ? v : v.value;
+}
+
+export function isGoInt(v: unknown): v is bigint | GoInt64 {
+  return typeof v === 'bigint' || v instanceof GoInt64;
+}
+
 /** A Go time.Time: an instant plus the zone it is shown in. */
 export class GoTime {
   readonly ms: number;
@@ -39,7 +56,7 @@ export class GoTime {
 }
 
 export type GoKind =
-  | 'invalid' | 'bool' | 'int' | 'float64' | 'string' | 'slice' | 'map' | 'func' | 'struct';
+  | 'invalid' | 'bool' | 'int' | 'int64' | 'float64' | 'string' | 'slice' | 'map' | 'func' | 'struct';
 
 export function isMap(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object') return false;
@@ -59,6 +76,7 @@ export function kindOf(v: unknown): GoKind {
       if (v === null) return 'invalid';
       if (Array.isArray(v)) return 'slice';
       if (v instanceof GoFloat) return 'float64';
+      if (v instanceof GoInt64) return 'int64';
       if (v instanceof GoTime) return 'struct';
       return 'map';
   }
@@ -78,6 +96,7 @@ export function typeName(v: unknown): string {
       if (v === null) return '<nil>';
       if (Array.isArray(v)) return '[]interface {}';
       if (v instanceof GoFloat) return 'float64';
+      if (v instanceof GoInt64) return 'int64';
       if (v instanceof GoTime) return 'time.Time';
       if (v instanceof Uint8Array) return '[]uint8';
       return 'map[string]interface {}';
@@ -98,6 +117,7 @@ export function isTrue(v: unknown): boolean {
       if (v === null) return false;
       if (Array.isArray(v)) return v.length > 0;
       if (v instanceof GoFloat) return v.value !== 0;
+      if (v instanceof GoInt64) return v.value !== 0n;
       if (v instanceof GoTime) return true;
       for (const _ in v) return true;
       return false;
@@ -167,6 +187,7 @@ export function formatV(v: unknown): string {
         return s + ']';
       }
       if (v instanceof GoFloat) return formatFloatG(v.value);
+      if (v instanceof GoInt64) return v.value.toString();
       if (v instanceof GoTime) return formatTimeDefault(v);
       if (v instanceof Uint8Array) return '[' + Array.from(v).join(' ') + ']';
       const m = v as Record<string, unknown>;
@@ -191,6 +212,7 @@ export function jsonNumberText(n: number): string {
 export function toPlain(v: unknown): unknown {
   if (typeof v === 'bigint') return Number(v);
   if (v instanceof GoFloat) return v.value;
+  if (v instanceof GoInt64) return Number(v.value);
   if (v instanceof GoTime) return new Date(v.ms);
   if (Array.isArray(v) && builtContainers.has(v)) return v.map(toPlain);
   if (isMap(v) && builtContainers.has(v)) {
