@@ -146,6 +146,9 @@ spec:
     expect((await json(['get', 'vmi', 'vmi-fedora'])).status?.phase).toBeUndefined();
     await ok(['--as', CONTROLLER, 'patch', 'vmi', 'vmi-fedora', '--type', 'merge', '-p', '{"status":{"phase":"Scheduled","nodeName":"node-1"}}']);
     expect((await json(['get', 'vmi', 'vmi-fedora'])).status).toMatchObject({ phase: 'Scheduled', nodeName: 'node-1' });
+    // the audit log names the acting (impersonated) user and who impersonated
+    const audit = s.logs().split('\n').filter((l) => l.includes('"audit":true')).map((l) => JSON.parse(l));
+    expect(audit).toContainEqual(expect.objectContaining({ user: CONTROLLER, impersonatedBy: 'kubernetes-admin', verb: 'patch', resource: 'virtualmachineinstances', name: 'vmi-fedora', code: 200 }));
     const r = await s.kubectl(['label', 'vmi', 'vmi-fedora', 'kubevirt.io/nodeName=node-2']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('modification of the following reserved kubevirt.io/ labels on a VMI object is prohibited');
