@@ -504,10 +504,13 @@ export function encodeManagedFields(managers: Map<string, ManagerState>): Manage
       ...(m.subresource ? { subresource: m.subresource } : {}),
     });
   }
-  const secs = (t?: string): number => (t ? Math.floor(Date.parse(t) / 1000) : 0);
+  if (out.length < 2) return out;
+  const secsOf = new Map<ManagedFieldsEntry, number>(out.map((e) => [e, e.time ? Math.floor(Date.parse(e.time) / 1000) : 0]));
   out.sort((p, q) => {
     if (p.operation !== q.operation) return p.operation < q.operation ? -1 : 1;
-    if (secs(p.time) !== secs(q.time)) return secs(p.time) - secs(q.time);
+    const ps = secsOf.get(p)!;
+    const qs = secsOf.get(q)!;
+    if (ps !== qs) return ps - qs;
     if (p.manager !== q.manager) return p.manager < q.manager ? -1 : 1;
     if (p.apiVersion !== q.apiVersion) return p.apiVersion < q.apiVersion ? -1 : 1;
     return (p.subresource ?? '') < (q.subresource ?? '') ? -1 : (p.subresource ?? '') > (q.subresource ?? '') ? 1 : 0;

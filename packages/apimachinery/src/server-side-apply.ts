@@ -84,8 +84,16 @@ function deleteDotted(obj: JsonObject, dotted: string): void {
   if (isObject(cur)) delete cur[parts[parts.length - 1]!];
 }
 
+const untrackedCache = new Map<string, string[][]>();
+/** Stripped fields plus the endpoint's reset fields (memoized: called on every write). */
 function untracked(resetFields: readonly string[] | undefined): string[][] {
-  return [...STRIPPED_FIELDS.map((p) => [...p]), ...(resetFields ?? []).map(dottedToPath)];
+  const key = resetFields?.join('\u0000') ?? '';
+  let v = untrackedCache.get(key);
+  if (!v) {
+    v = [...STRIPPED_FIELDS.map((p) => [...p]), ...(resetFields ?? []).map(dottedToPath)];
+    if (untrackedCache.size < 64) untrackedCache.set(key, v);
+  }
+  return v;
 }
 
 /** Merges an applied configuration into a live value (structured-merge-diff's Merge). */
@@ -298,7 +306,7 @@ export function recordUpdate(opts: RecordUpdateOptions): JsonObject {
   const schema = opts.listTypes;
   const ignore = untracked(opts.resetFields);
   const cmp = compareObjects(opts.oldObj ?? {}, opts.newObj, schema);
-  for (const s of [cmp.added, cmp.modified, cmp.removed]) removePaths(s, ignore);
+  for (const s of [cmp.added, cmp.modified, cmp.removed]) if (!s.isEmpty()) removePaths(s, ignore);
   const changed = cmp.modified.union(cmp.added);
   // Nothing tracked changed and the stored entries are carried as they are: nothing to rewrite.
   if (changed.isEmpty() && cmp.removed.isEmpty() && !useSent && sentManaged === oldManaged) return opts.newObj;
