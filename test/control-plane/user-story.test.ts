@@ -138,6 +138,37 @@ describe('issue 5 user story: kubectl against the fleet with the control-plane s
     }, { timeoutMs: 30_000 });
   });
 
+  it('fails a migration the handler reports failed: VMIM Failed, the VMI stays on its node, the target pod goes', async () => {
+    const before = await c.kubectlJson(['get', 'vmi', 'vmi-after-restart']);
+    await c.kubectl(['label', 'vmi', 'vmi-after-restart', 'vmi-migration-failed.stage.virtsim.io=true']);
+    await c.kubectl(['create', '-f', '-'], 'apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstanceMigration\nmetadata:\n  name: migrate-fail\nspec:\n  vmiName: vmi-after-restart\n');
+    const m = await waitFor('migration Failed', async () => {
+      const v = await c.kubectlJson(['get', 'vmim', 'migrate-fail']);
+      return v.status?.phase === 'Failed' ? v : undefined;
+    }, { timeoutMs: 30_000 });
+    expect(m.status.phaseTransitionTimestamps.map((t: { phase: string }) => t.phase)).toContain('Running');
+    const vmi = await c.kubectlJson(['get', 'vmi', 'vmi-after-restart']);
+    expect(vmi.status.phase).toBe('Running');
+    expect(vmi.status.nodeName).toBe(before.status.nodeName);
+    expect(vmi.status.migrationState).toMatchObject({ failed: true, completed: true });
+    await waitFor('target pod removed', async () => {
+      const pods = await launcherPods('vmi-after-restart');
+      return pods.length === 1 && pods[0].spec.nodeName === before.status.nodeName;
+    }, { timeoutMs: 30_000 });
+  });
+
+  it('fails a Running VMI whose launcher pod vanishes', async () => {
+    const [pod] = await launcherPods('vmi-after-restart');
+    await c.kubectl(['delete', 'pod', pod.metadata.name, '--grace-period=0', '--force']);
+    const v = await waitFor('VMI Failed', async () => {
+      const x = await c.kubectlJson(['get', 'vmi', 'vmi-after-restart']);
+      return x.status?.phase === 'Failed' ? x : undefined;
+    });
+    expect(v.status.phaseTransitionTimestamps.at(-1).phase).toBe('Failed');
+    // Final and podless: the finalizer is gone, so a delete removes it at once.
+    expect(v.metadata.finalizers ?? []).not.toContain('kubevirt.io/foregroundDeleteVirtualMachine');
+  });
+
   it('deletes everything and leaves nothing behind', async () => {
     await c.kubectl(['delete', 'vm,vmi,vmim', '--all', '--wait=false']);
     await waitFor('no VMs, VMIs, migrations or pods left', async () => {

@@ -137,7 +137,9 @@ export function labelSelectorMatches(sel: LabelSelector | undefined, labels: Rec
  */
 export type ExcludedDomains = Array<{ topologyKey: string; values: Set<string> }>;
 
-/** Runs the filters for one node; empty reasons means the pod fits. */
+const FITS: FilterResult = Object.freeze({ reasons: Object.freeze([]) as unknown as string[], unresolvable: false });
+
+/** Runs the filters for one node; empty reasons means the pod fits (one shared object: no garbage per node). */
 export function filterNode(p: PodFacts, node: NodeInfo, excluded: ExcludedDomains): FilterResult {
   // NodeUnschedulable
   if (node.unschedulable && !tolerates(p.tolerations, UNSCHEDULABLE_TAINT)) return { reasons: [REASON.unschedulable], unresolvable: true };
@@ -150,32 +152,33 @@ export function filterNode(p: PodFacts, node: NodeInfo, excluded: ExcludedDomain
   // NodeAffinity
   if (!matchesNodeAffinity(p, node)) return { reasons: [REASON.affinity], unresolvable: true };
   // NodeResourcesFit
-  const reasons: string[] = [];
+  let reasons: string[] | undefined;
   const podsAllowed = node.allocatable.get('pods') ?? 0;
-  if ((node.requested.get('pods') ?? 0) + 1 > podsAllowed) reasons.push(REASON.tooManyPods);
+  if ((node.requested.get('pods') ?? 0) + 1 > podsAllowed) (reasons ??= []).push(REASON.tooManyPods);
   for (const [r, want] of p.requests) {
     if (r === 'pods' || want <= 0) continue;
     const free = (node.allocatable.get(r) ?? 0) - (node.requested.get(r) ?? 0);
-    if (want > free + 1e-9) reasons.push(REASON.insufficient(r));
+    if (want > free + 1e-9) (reasons ??= []).push(REASON.insufficient(r));
   }
-  if (reasons.length) return { reasons, unresolvable: false };
+  if (reasons) return { reasons, unresolvable: false };
   // InterPodAffinity
   for (const d of excluded) {
     const v = node.labels[d.topologyKey];
     if (v !== undefined && d.values.has(v)) return { reasons: [REASON.antiAffinity], unresolvable: true };
   }
-  return { reasons: [], unresolvable: false };
+  return FITS;
 }
 
 /** Non-zero defaults kube-scheduler scores pods without requests with (100m CPU, 200 MiB). */
 const DEFAULT_MILLI_CPU = 0.1;
 const DEFAULT_MEMORY = 200 * 2 ** 20;
+const SCORED: ReadonlyArray<readonly [string, number]> = [['cpu', DEFAULT_MILLI_CPU], ['memory', DEFAULT_MEMORY]];
 
 /** NodeResourcesFit LeastAllocated over cpu and memory, 0..100. */
 export function leastAllocatedScore(p: PodFacts, node: NodeInfo): number {
   let total = 0;
   let n = 0;
-  for (const [r, dflt] of [['cpu', DEFAULT_MILLI_CPU], ['memory', DEFAULT_MEMORY]] as const) {
+  for (const [r, dflt] of SCORED) {
     const cap = node.allocatable.get(r) ?? 0;
     if (cap <= 0) continue;
     const want = p.requests.get(r) || dflt;
