@@ -182,6 +182,16 @@ spec:
     expect(o.spec.bogusField).toBeUndefined();
   });
 
+  it('takes the protobuf bodies of kubectl create secret/serviceaccount/namespace', async () => {
+    await ok(['create', 'namespace', 'pb']);
+    await ok(['-n', 'pb', 'create', 'secret', 'generic', 's1', '--from-literal=k=v']);
+    await ok(['-n', 'pb', 'create', 'serviceaccount', 'sa1']);
+    expect((await ok(['-n', 'pb', 'get', 'secret', 's1'])).split('\n')[1]).toMatch(/^s1\s+Opaque\s+1\s/);
+    const secret = await json(['-n', 'pb', 'get', 'secret', 's1']);
+    expect(Buffer.from(secret.data.k, 'base64').toString()).toBe('v');
+    expect((await json(['-n', 'pb', 'get', 'sa', 'sa1'])).metadata.namespace).toBe('pb');
+  });
+
   it('prints node columns as kubectl does', async () => {
     await ok(['apply', '-f', '-'], `apiVersion: v1
 kind: Node

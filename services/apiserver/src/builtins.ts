@@ -116,7 +116,7 @@ export const KIND_BEHAVIOUR: Record<string, KindBehaviour> = {
   '/secrets': {
     fields: { type: (o) => o.type },
     prepareForCreate(o) {
-      o.type ??= 'Opaque';
+      if (!o.type) o.type = 'Opaque';
     },
   },
 };
