@@ -65,8 +65,8 @@ export function indexValue(v: unknown, k: unknown): unknown {
 }
 
 /** Positions where `sub` occurs as a contiguous run in `v` (jq's `indices` for arrays). */
-export function indicesOf(v: unknown[], sub: unknown[]): number[] | null {
-  if (sub.length === 0) return null;
+export function indicesOf(v: unknown[], sub: unknown[]): number[] {
+  if (sub.length === 0) return [];
   const out: number[] = [];
   for (let i = 0; i + sub.length <= v.length; i++) {
     let ok = true;

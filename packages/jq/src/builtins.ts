@@ -408,18 +408,11 @@ defValue('toboolean', 0, (v) => {
 });
 defValue('infinite', 0, () => Infinity);
 defValue('nan', 0, () => NaN);
-defValue('isinfinite', 0, (v) => {
-  if (typeof v !== 'number') throw typeError0('isinfinite', v);
-  return v === Infinity || v === -Infinity;
-});
-defValue('isnan', 0, (v) => {
-  if (typeof v !== 'number') throw typeError0('isnan', v);
-  return Number.isNaN(v);
-});
-defValue('isnormal', 0, (v) => {
-  if (typeof v !== 'number') throw typeError0('isnormal', v);
-  return Number.isFinite(v) && v !== 0 && Math.abs(v) >= 2.2250738585072014e-308;
-});
+// gojq: these answer false for non-numbers; isfinite is "not infinite" (NaN is finite)
+defValue('isinfinite', 0, (v) => v === Infinity || v === -Infinity);
+defValue('isfinite', 0, (v) => typeof v === 'number' && v !== Infinity && v !== -Infinity);
+defValue('isnan', 0, (v) => typeof v === 'number' && Number.isNaN(v));
+defValue('isnormal', 0, (v) => typeof v === 'number' && Number.isFinite(v) && v !== 0 && Math.abs(v) >= 2.2250738585072014e-308);
 defValue('isvalid', 1, () => true);
 defValue('abs', 0, (v) => {
   if (typeof v !== 'number') throw typeError0('abs', v);
@@ -449,7 +442,8 @@ const MATH2: Record<string, (x: number, y: number) => number> = {
   pow: Math.pow, atan2: Math.atan2, fmin: Math.min, fmax: Math.max, fmod: (x, y) => x % y,
   ldexp: (x, e) => x * 2 ** e, scalb: (x, e) => x * 2 ** e, scalbln: (x, e) => x * 2 ** e,
   copysign: (x, y) => Math.sign(y) * Math.abs(x) || (Object.is(y, -0) ? -Math.abs(x) : Math.abs(x)),
-  drem: (x, y) => x - y * roundEven(x / y),
+  drem: (x, y) => x - y * roundEven(x / y), remainder: (x, y) => x - y * roundEven(x / y),
+  fdim: (x, y) => (x > y ? x - y : Number.isNaN(x) || Number.isNaN(y) ? NaN : 0), hypot: Math.hypot,
 };
 for (const [name, f] of Object.entries(MATH2)) {
   defValue(
@@ -463,6 +457,28 @@ for (const [name, f] of Object.entries(MATH2)) {
     true,
   );
 }
+
+defValue(
+  'fma',
+  3,
+  (_v, x, y, z) => {
+    for (const a of [x, y, z]) if (typeof a !== 'number') throw typeError0('fma', a);
+    return (x as number) * (y as number) + (z as number);
+  },
+  true,
+);
+defValue('frexp', 0, (v) => {
+  if (typeof v !== 'number') throw typeError0('frexp', v);
+  if (v === 0 || !Number.isFinite(v)) return [v, 0];
+  const e = Math.floor(Math.log2(Math.abs(v))) + 1;
+  return [v / 2 ** e, e];
+});
+defValue('modf', 0, (v) => {
+  if (typeof v !== 'number') throw typeError0('modf', v);
+  if (!Number.isFinite(v)) return [Number.isNaN(v) ? v : 0 * Math.sign(v), v];
+  const i = Math.trunc(v);
+  return [v - i, i];
+});
 
 // ---- arrays ----
 
@@ -570,16 +586,16 @@ defValue('bsearch', 1, (v, target) => {
   }
   return -1 - lo;
 });
-defValue('indices', 1, (v, x) => indicesValue(v, x));
+defValue('indices', 1, (v, x) => indicesValue('indices', v, x));
 defValue('index', 1, (v, x) => {
-  const r = indicesValue(v, x);
+  const r = indicesValue('index', v, x);
   return Array.isArray(r) ? (r.length > 0 ? r[0] : null) : null;
 });
 defValue('rindex', 1, (v, x) => {
-  const r = indicesValue(v, x);
+  const r = indicesValue('rindex', v, x);
   return Array.isArray(r) ? (r.length > 0 ? r[r.length - 1] : null) : null;
 });
-function indicesValue(v: unknown, x: unknown): unknown {
+function indicesValue(name: string, v: unknown, x: unknown): unknown {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string' && typeof x === 'string') {
     if (x === '') return [];
@@ -596,7 +612,7 @@ function indicesValue(v: unknown, x: unknown): unknown {
   }
   if (Array.isArray(v) && Array.isArray(x)) return indicesOf(v, x);
   if (Array.isArray(v)) return indicesOf(v, [x]);
-  throw typeError1('indices', v, x);
+  throw typeError1(name, v, x);
 }
 defValue('tojson', 0, (v) => toJson(v));
 

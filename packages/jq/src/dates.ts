@@ -107,7 +107,7 @@ function strptime(v: unknown, fmt: unknown): number[] {
   if (typeof fmt !== 'string') throw new JqRuntimeError('strptime/1 requires string inputs and arguments');
   const setters: ((m: string, st: ParseState) => void)[] = [];
   let src = '';
-  const expanded = fmt.replace(/%T/g, '%H:%M:%S').replace(/%F/g, '%Y-%m-%d').replace(/%D/g, '%m/%d/%y').replace(/%R/g, '%H:%M');
+  const expanded = fmt.replace(/%c/g, '%a %b %e %H:%M:%S %Y').replace(/%T/g, '%H:%M:%S').replace(/%F/g, '%Y-%m-%d').replace(/%D/g, '%m/%d/%y').replace(/%R/g, '%H:%M');
   for (let i = 0; i < expanded.length; i++) {
     const c = expanded[i]!;
     if (c === '%' && i + 1 < expanded.length) {

@@ -33,6 +33,12 @@ export function applyFormat(name: string, v: unknown): unknown {
       }
       return out;
     }
+    case 'urid':
+      try {
+        return decodeURIComponent(toStringValue(v));
+      } catch (e) {
+        throw new JqRuntimeError(`@urid cannot be applied to ${typeErrorPreview(v)}: ${(e as Error).message}`);
+      }
     case 'csv':
       return expectArray(name, v)
         .map((x) => {

@@ -160,6 +160,8 @@ describe('jq interpreter core', () => {
     expect(run('has(0), contains(null)', null)).toEqual([false, true]);
     expect(() => run('contains(true)', false)).toThrow('contains(true) cannot be applied to: boolean (false)');
     expect(run('flatten(0.5)', [[[[1]]]])).toEqual([[1]]);
+    expect(run('1, # a comment \\\n still the comment\n 2')).toEqual([1, 2]);
+    expect(run('[range(5)] | JOIN({"0": "a"}; tostring) | .[0]')).toEqual([[0, 'a']]);
   });
 
   it('iterates objects in key order, as gojq does', () => {

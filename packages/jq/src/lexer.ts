@@ -69,7 +69,15 @@ export class Lexer {
       const c = s[this.pos]!;
       if (c === ' ' || c === '\t' || c === '\n' || c === '\r') this.pos++;
       else if (c === '#') {
-        while (this.pos < s.length && s[this.pos] !== '\n') this.pos++;
+        // a comment runs to the end of the line; an odd number of backslashes before the line
+        // break continues it (jq 1.7 / gojq)
+        for (;;) {
+          while (this.pos < s.length && s[this.pos] !== '\n' && s[this.pos] !== '\r') this.pos++;
+          let backslashes = 0;
+          for (let p = this.pos - 1; p >= 0 && s[p] === '\\'; p--) backslashes++;
+          if (this.pos >= s.length || backslashes % 2 === 0) break;
+          this.pos += s[this.pos] === '\r' && s[this.pos + 1] === '\n' ? 2 : 1;
+        }
       } else break;
     }
   }

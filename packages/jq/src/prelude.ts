@@ -13,7 +13,7 @@ def arrays: select(type == "array");
 def objects: select(type == "object");
 def iterables: select(type == "array" or type == "object");
 def scalars: select(type != "array" and type != "object");
-def finites: select(isinfinite or isnan | not);
+def finites: select(isfinite);
 def normals: select(isnormal);
 def map(f): [.[] | f];
 def map_values(f): .[] |= f;
@@ -47,6 +47,9 @@ def transpose: (map(length) | max // 0) as $n | [range(0; $n) as $j | [.[] | .[$
 def toarray: if type == "array" then . else [.] end;
 def INDEX(stream; idx_expr): reduce stream as $row ({}; .[$row | idx_expr | tostring] = $row);
 def INDEX(idx_expr): INDEX(.[]; idx_expr);
+def JOIN($idx; idx_expr): [.[] | [., $idx[idx_expr]]];
+def JOIN($idx; stream; idx_expr): stream | [., $idx[idx_expr]];
+def JOIN($idx; stream; idx_expr; join_expr): stream | [., $idx[idx_expr]] | join_expr;
 def IN(s): any(s == .; .);
 def IN(src; s): any(src == s; .);
 def todate: strftime("%Y-%m-%dT%H:%M:%SZ");
