@@ -13,6 +13,7 @@ const HELP = `usage: virtsim apiserver [flags]
   --admin-token TOKEN   the admin bearer token (random by default)
   --insecure-http       serve plain HTTP instead of TLS
   --watch-cache-size N  events kept for watch resumption (default 20000)
+  --event-ttl SECONDS   delete Events older than this (default 3600; 0 keeps them)
   --no-audit            no audit log line per write
 `;
 
@@ -31,6 +32,7 @@ export async function runApiServer(argv: string[]): Promise<number | void> {
         'insecure-http': { type: 'boolean', default: false },
         'watch-cache-size': { type: 'string' },
         'no-audit': { type: 'boolean', default: false },
+        'event-ttl': { type: 'string', default: '3600' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -60,6 +62,7 @@ export async function runApiServer(argv: string[]): Promise<number | void> {
     insecureHttp: values['insecure-http'],
     watchCacheSize: values['watch-cache-size'] ? Number(values['watch-cache-size']) : undefined,
     audit: !values['no-audit'],
+    eventTtlMs: Number(values['event-ttl']) * 1000,
     log,
   });
   shutdown.add('apiserver', () => server.close());

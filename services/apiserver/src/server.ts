@@ -13,6 +13,7 @@ import { createLogger, createRegistry, type Logger } from '@virtsim/telemetry';
 import { Authenticator, type TokenEntry } from './auth.ts';
 import { Authorizer } from './authz.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './body.ts';
+import { startEventTtl } from './event-ttl.ts';
 import { indexFields } from './builtins.ts';
 import { CrdManager, CRD_STORE_KEY } from './crd.ts';
 import { Discovery } from './discovery.ts';
@@ -46,6 +47,8 @@ export interface ApiServerOptions {
   watchBufferBytes?: number;
   bookmarkIntervalMs?: number;
   maxBodyBytes?: number;
+  /** Events older than this are deleted (kube-apiserver's --event-ttl; default 1 hour, 0 keeps them). */
+  eventTtlMs?: number;
   /** One audit log line per write (default true). */
   audit?: boolean;
   log?: Logger;
@@ -94,6 +97,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
     if (!store.get('/namespaces', '', ns)) objects.create(nsRt, '', { metadata: { name: ns } }, SYSTEM_USER);
   }
+
+  const stopEventTtl = (opts.eventTtlMs ?? 3600_000) > 0 ? startEventTtl(store, opts.eventTtlMs ?? 3600_000) : () => {};
 
   const requests = new Counter({ name: 'apiserver_request_total', help: 'API requests by verb, resource and HTTP code', labelNames: ['verb', 'resource', 'code'], registers: [metricsRegistry] });
   const watchers = new Gauge({ name: 'apiserver_registered_watchers', help: 'open watch streams', registers: [metricsRegistry] });
@@ -177,6 +182,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     store,
     close: () =>
       (closing ??= (async () => {
+        stopEventTtl();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -1,0 +1,31 @@
+/**
+ * Events expire as in kube-apiserver (--event-ttl, 1 hour by default): a periodic sweep removes
+ * core and events.k8s.io Events created longer ago than the TTL, with DELETED events for watchers.
+ * Without it a long simulation would keep every Event ever recorded.
+ */
+import type { Store } from './store.ts';
+
+const EVENT_KEYS = ['/events', 'events.k8s.io/events'];
+
+export function sweepExpiredEvents(store: Store, ttlMs: number, now = Date.now()): number {
+  let removed = 0;
+  const cutoff = now - ttlMs;
+  for (const key of EVENT_KEYS) {
+    for (const e of [...store.scan(key, undefined)]) {
+      const o = JSON.parse(e.json);
+      const created = Date.parse(o.metadata?.creationTimestamp ?? '');
+      if (!Number.isNaN(created) && created < cutoff) {
+        store.remove(key, e, o);
+        removed++;
+      }
+    }
+  }
+  return removed;
+}
+
+/** Sweeps every `intervalMs`; returns the stop function. */
+export function startEventTtl(store: Store, ttlMs: number, intervalMs = Math.min(60_000, Math.max(1000, ttlMs / 10))): () => void {
+  const t = setInterval(() => sweepExpiredEvents(store, ttlMs), intervalMs);
+  t.unref();
+  return () => clearInterval(t);
+}
