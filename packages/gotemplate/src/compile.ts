@@ -5,10 +5,10 @@
 // fields through nil -> "nil pointer evaluating", and Go's error wording.
 
 import type {
-  ArgNode, ChainNode, CommandNode, FieldNode, ListNode, Node, PipeNode, VariableNode,
+  ArgNode, ChainNode, CommandNode, ListNode, Node, PipeNode, VariableNode,
 } from './ast.ts';
 import { nodeString } from './ast.ts';
-import { BUILTIN_ARITY, BUILTINS, FuncError, nativeFuncs } from './builtins.ts';
+import { BUILTIN_ARITY, BUILTINS, nativeFuncs } from './builtins.ts';
 import { lineColumn, TemplateExecError } from './errors.ts';
 import { arityError, literalError, paramAt, signatureOf, valueError } from './signatures.ts';
 import type { Signature } from './signatures.ts';
@@ -681,4 +681,3 @@ function jsonNumberMethod(s: State, n: number, name: string, loc: Loc, fromMap: 
   return loc.fail(s, `can't evaluate field ${name} in type ${fromMap ? 'interface {}' : 'json.Number'}`);
 }
 
-export type { FieldNode };

@@ -10,7 +10,7 @@ export { TemplateParseError, TemplateExecError } from './errors.ts';
 export { sprigFuncs } from './sprig.ts';
 export { markNative } from './builtins.ts';
 export { withSignature } from './signatures.ts';
-export { GoFloat, GoTime, formatV as formatGoValue, typeName as goTypeName, isTrue as goTruth, toPlain } from './values.ts';
+export { GoFloat, GoInt64, GoTime, formatV as formatGoValue, typeName as goTypeName, isTrue as goTruth, toPlain } from './values.ts';
 export { sprintf as goSprintf, goQuote } from './fmt.ts';
 
 export interface ParseOptions {

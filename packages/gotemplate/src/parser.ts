@@ -169,14 +169,14 @@ export class Parser {
     const t = this.nextNonSpace();
     if (t.type === 'keyword') {
       switch (t.val) {
-        case 'block': return this.blockControl(t);
+        case 'block': return this.blockControl();
         case 'break': return this.breakControl(t, 'break');
         case 'continue': return this.breakControl(t, 'continue');
         case 'else': return this.elseControl(t);
         case 'end': this.expect('rightDelim', 'end'); return { kind: 'end', pos: t.pos };
         case 'if': return this.parseControl('if', t);
         case 'range': return this.parseControl('range', t);
-        case 'template': return this.templateControl(t);
+        case 'template': return this.templateControl();
         case 'with': return this.parseControl('with', t);
       }
     }
@@ -226,7 +226,7 @@ export class Parser {
     return { kind: context, pos: t.pos, pipe, list, elseList };
   }
 
-  private templateControl(t: Token): Node {
+  private templateControl(): Node {
     const ctx = 'template clause';
     const nameTok = this.nextNonSpace();
     if (nameTok.type !== 'string' && nameTok.type !== 'rawString') this.unexpected(nameTok, ctx);
@@ -239,7 +239,7 @@ export class Parser {
     return { kind: 'template', pos: nameTok.pos, name, pipe };
   }
 
-  private blockControl(t: Token): Node {
+  private blockControl(): Node {
     const ctx = 'block clause';
     const nameTok = this.nextNonSpace();
     if (nameTok.type !== 'string' && nameTok.type !== 'rawString') this.unexpected(nameTok, ctx);
