@@ -1,10 +1,12 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileJq, compileJqInterpreted, JqRuntimeError } from './index.ts';
 import { toJson } from './values.ts';
 
 const KWOK_STAGES = resolve(import.meta.dirname, '../../../../shared/reference/kwok/stages');
+/** virtsim's own default stage sets (written alongside; checked when present). */
+const VIRTSIM_STAGES = resolve(import.meta.dirname, '../../../stages');
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -137,6 +139,19 @@ describe('KWOK stage expressions', () => {
     expect(compileJq('has("x") and (.y | length) > 1').fastPath).toBe(true);
     expect(compileJq('.metadata.labels[$k]', { varNames: ['k'] }).run({ metadata: { labels: { a: 1 } } }, { k: 'a' })).toEqual([1]);
   });
+});
+
+describe('virtsim default stage expressions', () => {
+  const exprs = existsSync(VIRTSIM_STAGES) ? stageExpressions(VIRTSIM_STAGES) : [];
+  for (const expr of exprs) {
+    it(`${expr} compiles and the fast path (when taken) agrees with the interpreter`, () => {
+      const fast = compileJq(expr);
+      const slow = compileJqInterpreted(expr);
+      for (const input of samples) {
+        expect(outcome(() => fast.run(input))).toEqual(outcome(() => slow.run(input)));
+      }
+    });
+  }
 });
 
 /** Deterministic PRNG (mulberry32) so a failure reproduces. */
