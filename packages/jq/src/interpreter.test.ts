@@ -169,6 +169,31 @@ describe('jq interpreter core', () => {
     expect(run('tojson', { z: 1, a: { y: 1, b: 2 } })).toEqual(['{"a":{"b":2,"y":1},"z":1}']);
   });
 
+  it('never changes its input (the stage engine shares cached objects)', () => {
+    const deepFreeze = <T>(v: T): T => {
+      if (typeof v === 'object' && v !== null) {
+        Object.values(v).forEach(deepFreeze);
+        Object.freeze(v);
+      }
+      return v;
+    };
+    const input = deepFreeze({ a: [3, 1, 2], b: { c: 1, d: [{ e: 1 }] }, s: 'x' });
+    const before = JSON.stringify(input);
+    for (const expr of [
+      '.a |= sort', '.b.c = 2', '.b.d[0].e += 1', 'del(.a[0], .b.d)', '.a[1:2] = ["x", "y"]', 'to_entries',
+      'setpath(["b", "c"]; 9)', 'delpaths([["a", 0]])', '.a | sort | reverse', 'walk(if type == "number" then . + 1 else . end)',
+      '.b * {c: 5}', '. + {z: 1}', 'map_values(tostring)', '.a |= map(. * 2)', '.[] |= empty', 'pick(.b.c)',
+    ]) {
+      run(expr, input);
+    }
+    expect(JSON.stringify(input)).toBe(before);
+  });
+
+  it('reports runaway recursion as a runtime error', () => {
+    expect(() => run('def f: 1 + f; f')).toThrow(JqRuntimeError);
+    expect(compileJqInterpreted('def f: 1 + f; f').tryRun(null)).toBeNull();
+  });
+
   it('does not read inherited properties', () => {
     expect(run('.constructor, .__proto__, .toString', {})).toEqual([null, null, null]);
     expect(run('has("constructor")', {})).toEqual([false]);

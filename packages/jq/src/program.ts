@@ -29,6 +29,8 @@ function scopeFor(vars: Record<string, unknown> | undefined): Scope {
 
 function rethrow(e: unknown): never {
   if (e instanceof BreakSignal) throw new JqRuntimeError('break: label not defined');
+  // deep recursion in a user `def` (gojq would loop thanks to tail calls) is a program error
+  if (e instanceof RangeError && /call stack/.test(e.message)) throw new JqRuntimeError('jq program recursed too deeply: ' + e.message);
   throw e;
 }
 
