@@ -180,7 +180,8 @@ export class Scheduler {
       this.assumed.delete(key);
       this.queue.delete(key);
       this.unschedulable.delete(key);
-      if (!this.placements.has(key)) {
+      // Counted unless already counted there (an assumption on another node is corrected).
+      if (this.placements.get(key)?.node !== node) {
         try {
           this.account(key, node, podRequests(pod));
         } catch (err) {
