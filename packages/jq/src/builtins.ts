@@ -106,11 +106,44 @@ defNative('recurse', 0, (input, path, _args, _env, emit) => {
   };
   r(input, path);
 });
+// `def recurse(f): def r: ., (f | r); r;` — while f gives at most one output the chain is walked
+// in a loop (a recursion per step would exhaust the stack on long chains); at a second output it
+// falls back to the recursive form for that step, so order and errors are the same
+const SECOND_OUTPUT = { secondOutput: true };
 defNative('recurse', 1, (input, path, args, env, emit) => {
   const f = args[0]!;
-  const r = (v: unknown, p: Path): void => {
-    emit(v, p);
-    ev(f, v, p, env, r);
+  const r = (start: unknown, startPath: Path): void => {
+    let v = start;
+    let p = startPath;
+    for (;;) {
+      emit(v, p);
+      let next: { v: unknown; p: Path } | null = null;
+      let error: JqRuntimeError | null = null;
+      try {
+        ev(f, v, p, env, (x, xp) => {
+          if (next !== null) throw SECOND_OUTPUT;
+          next = { v: x, p: xp };
+        });
+      } catch (e) {
+        if (e === SECOND_OUTPUT) {
+          ev(f, v, p, env, r);
+          return;
+        }
+        if (!(e instanceof JqRuntimeError)) throw e;
+        error = e;
+      }
+      if (next === null) {
+        if (error !== null) throw error;
+        return;
+      }
+      const n: { v: unknown; p: Path } = next;
+      if (error !== null) {
+        r(n.v, n.p);
+        throw error;
+      }
+      v = n.v;
+      p = n.p;
+    }
   };
   r(input, path);
 });

@@ -189,6 +189,13 @@ describe('jq interpreter core', () => {
     expect(JSON.stringify(input)).toBe(before);
   });
 
+  it('walks long recurse(f) chains without exhausting the stack', () => {
+    expect(run('[recurse(if . < 20000 then . + 1 else empty end)] | length', 0)).toEqual([20001]);
+    expect(run('[recurse(.[]?)] | length', [[1, 2], [3]])).toEqual([6]);
+    expect(() => run('[recurse(if . < 3 then . + 1 else error("at \\(.)") end)]', 0)).toThrow('at 3');
+    expect(run('[.[] | try recurse(if . < 2 then . + 1 else error("x") end) catch "caught"]', [0])).toEqual([[0, 1, 2, 'caught']]);
+  });
+
   it('reports runaway recursion as a runtime error', () => {
     expect(() => run('def f: 1 + f; f')).toThrow(JqRuntimeError);
     expect(compileJqInterpreted('def f: 1 + f; f').tryRun(null)).toBeNull();
