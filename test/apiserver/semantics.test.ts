@@ -150,6 +150,23 @@ describe('object semantics', () => {
     expect((await raw('GET', '/apis/example.com/v1/namespaces/sem/gizmos')).status).toBe(404);
   });
 
+  it('stores core and events.k8s.io Events once, each API seeing the other\'s in its own shape', async () => {
+    await ok('POST', '/apis/events.k8s.io/v1/namespaces/sem/events', {
+      apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'e1' }, eventTime: '2026-01-01T00:00:00.000000Z',
+      regarding: { kind: 'Pod', name: 'p1', namespace: 'sem' }, reason: 'Started', note: 'started it', type: 'Normal', action: 'Start', reportingController: 'virtsim/agent', reportingInstance: 'agent-0',
+    });
+    const core = await ok('GET', '/api/v1/namespaces/sem/events/e1');
+    expect(core).toMatchObject({ apiVersion: 'v1', involvedObject: { kind: 'Pod', name: 'p1' }, message: 'started it', reportingComponent: 'virtsim/agent', reason: 'Started' });
+    expect(core.note).toBeUndefined();
+    await ok('POST', '/api/v1/namespaces/sem/events', { metadata: { name: 'e2' }, involvedObject: { kind: 'Pod', name: 'p2', namespace: 'sem' }, reason: 'Killing', message: 'stopping', type: 'Normal', count: 2 });
+    const list = await ok('GET', '/apis/events.k8s.io/v1/namespaces/sem/events?fieldSelector=regarding.name%3Dp2');
+    expect(list.items).toHaveLength(1);
+    expect(list.items[0]).toMatchObject({ apiVersion: 'events.k8s.io/v1', regarding: { name: 'p2' }, note: 'stopping', deprecatedCount: 2 });
+    const patched = await ok('PATCH', '/apis/events.k8s.io/v1/namespaces/sem/events/e2', { note: 'stopped' }, MERGE);
+    expect(patched.note).toBe('stopped');
+    expect((await ok('GET', '/api/v1/namespaces/sem/events/e2')).message).toBe('stopped');
+  });
+
   it('serves aggregated discovery, health, readiness and metrics', async () => {
     const agg = await raw('GET', '/apis', undefined, { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' });
     expect(agg.headers['content-type']).toBe('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');

@@ -93,16 +93,6 @@ export const KIND_BEHAVIOUR: Record<string, KindBehaviour> = {
       type: (o) => o.type,
     },
   },
-  'events.k8s.io/events': {
-    fields: {
-      'regarding.kind': (o) => o.regarding?.kind,
-      'regarding.name': (o) => o.regarding?.name,
-      'regarding.namespace': (o) => o.regarding?.namespace,
-      'regarding.uid': (o) => o.regarding?.uid,
-      reason: (o) => o.reason,
-      type: (o) => o.type,
-    },
-  },
   '/nodes': { fields: { 'spec.unschedulable': (o) => String(!!o.spec?.unschedulable) } },
   '/namespaces': {
     fields: { 'status.phase': (o) => o.status?.phase },

@@ -1,11 +1,12 @@
 /**
  * Events expire as in kube-apiserver (--event-ttl, 1 hour by default): a periodic sweep removes
- * core and events.k8s.io Events created longer ago than the TTL, with DELETED events for watchers.
+ * Events (core and events.k8s.io share one storage) created longer ago than the TTL, with DELETED events for watchers.
  * Without it a long simulation would keep every Event ever recorded.
  */
 import type { Store } from './store.ts';
 
-const EVENT_KEYS = ['/events', 'events.k8s.io/events'];
+// events.k8s.io Events are stored as core Events.
+const EVENT_KEYS = ['/events'];
 
 export function sweepExpiredEvents(store: Store, ttlMs: number, now = Date.now()): number {
   let removed = 0;

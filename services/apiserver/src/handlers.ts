@@ -107,8 +107,25 @@ function boolParam(q: URLSearchParams, k: string): boolean {
 export function createHandler(state: ServerState) {
   const { registry, objects, discovery, openapi, auth, authz, log } = state;
 
+  /** The kind a request writes through: itself, or the storage kind it is converted to. */
+  const writeType = (rt: ResourceType): ResourceType => {
+    if (!rt.convert) return rt;
+    const [g, v, r] = rt.convert.storedAs.split('/');
+    return registry.get(g, v, r)!;
+  };
+  /** A client body in the storage kind's form (type meta checked against what was asked for). */
+  const toStorage = (rt: ResourceType, body: Obj): Obj => {
+    if (!rt.convert) return body;
+    if (body.apiVersion !== undefined && body.apiVersion !== apiVersionOf(rt))
+      throw badRequest(`the API version in the data (${body.apiVersion}) does not match the expected API version (${apiVersionOf(rt)})`);
+    if (body.kind !== undefined && body.kind !== rt.kind) throw badRequest(`the kind in the data (${body.kind}) does not match the expected kind (${rt.kind})`);
+    return rt.convert.toStored(body);
+  };
+  const fromStorage = (rt: ResourceType, obj: Obj): Obj => (rt.convert ? rt.convert.fromStored(obj) : obj);
+
   const respondObject = (res: ServerResponse, rt: ResourceType, code: number, obj: Obj, accept: string | undefined, q: URLSearchParams) => {
-    if (rt.version !== rt.storageVersion) obj = { ...obj, apiVersion: apiVersionOf(rt) };
+    if (rt.convert) obj = rt.convert.fromStored(obj);
+    else if (rt.version !== rt.storageVersion) obj = { ...obj, apiVersion: apiVersionOf(rt) };
     if (wantsTable(accept) && obj.metadata) {
       const shape = tableShape(rt);
       const inc = q.get('includeObject') === 'None' ? 'None' : q.get('includeObject') === 'Object' ? 'Object' : 'Metadata';
@@ -118,7 +135,7 @@ export function createHandler(state: ServerState) {
     }
     // The object just written is already serialized in the store: send those bytes.
     const e = obj.metadata ? objects.store.get(rt.storeKey, obj.metadata.namespace ?? '', obj.metadata.name) : undefined;
-    if (e && String(e.rv) === obj.metadata.resourceVersion && rt.version === rt.storageVersion) send(res, code, e.json);
+    if (e && String(e.rv) === obj.metadata.resourceVersion && rt.version === rt.storageVersion && !rt.convert) send(res, code, e.json);
     else send(res, code, JSON.stringify(obj));
   };
 
@@ -160,7 +177,7 @@ export function createHandler(state: ServerState) {
       authz.authorize(user, 'create', rt, undefined, ns);
       if (rt.namespaced && ns === undefined) throw notFoundPath();
       const body = decodeObject(await readBody(req, state.maxBodyBytes), req.headers['content-type']);
-      const obj = objects.create(rt, nsOrEmpty, body, user, { dryRun, fieldManager });
+      const obj = objects.create(writeType(rt), nsOrEmpty, toStorage(rt, body), user, { dryRun, fieldManager });
       respondObject(res, rt, 201, obj, accept, q);
       return 'create';
     }
@@ -168,7 +185,7 @@ export function createHandler(state: ServerState) {
       if (name === undefined) throw methodNotAllowed('PUT', rt.resource);
       authz.authorize(user, 'update', rt, sub, ns);
       const body = decodeObject(await readBody(req, state.maxBodyBytes), req.headers['content-type']);
-      const obj = objects.update(rt, nsOrEmpty, name, body, user, sub, { dryRun, fieldManager });
+      const obj = objects.update(writeType(rt), nsOrEmpty, name, toStorage(rt, body), user, sub, { dryRun, fieldManager });
       respondObject(res, rt, 200, obj, accept, q);
       return 'update';
     }
@@ -187,20 +204,20 @@ export function createHandler(state: ServerState) {
           if (patch.metadata?.name !== undefined && patch.metadata.name !== name)
             throw badRequest(`the name of the object (${patch.metadata.name}) does not match the name on the URL (${name})`);
           const applied = applyConfiguration(rt, null, { ...patch, metadata: { ...(patch.metadata ?? {}), name } }, manager, boolParam(q, 'force'), sub);
-          const obj = objects.create(rt, nsOrEmpty, applied, user, { dryRun, applied: true });
+          const obj = objects.create(writeType(rt), nsOrEmpty, toStorage(rt, applied), user, { dryRun, applied: true });
           respondObject(res, rt, 201, obj, accept, q);
           return 'patch';
         }
         const old = objects.parse(existing);
-        const applied = applyConfiguration(rt, old, patch, manager, boolParam(q, 'force'), sub);
-        const obj = objects.update(rt, nsOrEmpty, name, { ...applied, metadata: { ...applied.metadata, resourceVersion: undefined } }, user, sub, { dryRun, applied: true }, { entry: existing, obj: old });
+        const applied = toStorage(rt, applyConfiguration(rt, fromStorage(rt, old), patch, manager, boolParam(q, 'force'), sub));
+        const obj = objects.update(writeType(rt), nsOrEmpty, name, { ...applied, metadata: { ...applied.metadata, resourceVersion: undefined } }, user, sub, { dryRun, applied: true }, { entry: existing, obj: old });
         respondObject(res, rt, 200, obj, accept, q);
         return 'patch';
       }
       const entry = objects.getEntry(rt, nsOrEmpty, name);
       const old = objects.parse(entry);
-      const next = applyPatchBody(type, rt, old, body);
-      const obj = objects.update(rt, nsOrEmpty, name, next, user, sub, { dryRun, fieldManager }, { entry, obj: old });
+      const next = toStorage(rt, applyPatchBody(type, rt, fromStorage(rt, old), body));
+      const obj = objects.update(writeType(rt), nsOrEmpty, name, next, user, sub, { dryRun, fieldManager }, { entry, obj: old });
       respondObject(res, rt, 200, obj, accept, q);
       return 'patch';
     }
@@ -223,7 +240,7 @@ export function createHandler(state: ServerState) {
         for (const e of [...objects.store.scan(rt.storeKey, ns)]) {
           if (!sel.everything && !sel.matches(e)) continue;
           try {
-            items.push(objects.delete(rt, e.ns, e.name, user, opts).obj);
+            items.push(fromStorage(rt, objects.delete(rt, e.ns, e.name, user, opts).obj));
           } catch (err) {
             if (!(err instanceof ApiError && err.code === 404)) throw err;
           }

@@ -22,6 +22,8 @@ export interface ListWatchConfig {
 
 /** Rewrites stored JSON (storage version) into the version the client asked for. */
 export function converter(rt: ResourceType): ((json: string) => string) | null {
+  const c = rt.convert;
+  if (c) return (json) => JSON.stringify(c.fromStored(JSON.parse(json)));
   if (rt.version === rt.storageVersion) return null;
   const from = `{"apiVersion":"${apiVersionOf({ group: rt.group, version: rt.storageVersion })}"`;
   const to = `{"apiVersion":"${apiVersionOf(rt)}"`;

@@ -1,4 +1,5 @@
 import type { FieldError, PatchSchema } from '@virtsim/apimachinery';
+import { eventFieldToCore, eventFromCore, eventToCore } from './event-conversion.ts';
 
 /** What the server serves: one ResourceType per group/version/resource, built-in or from a CRD. */
 
@@ -33,6 +34,11 @@ export interface ResourceType {
   extraSubresources: string[];
   /** Set for custom resources. */
   crd?: CustomResourceInfo;
+  /**
+   * Served from another kind's storage (events.k8s.io Events are core Events): the handlers
+   * convert bodies with `toStored` and answers with `fromStored`, and write through `storedAs`.
+   */
+  convert?: { /** `group/version/resource` of the storage kind. */ storedAs: string; toStored(o: Record<string, any>): Record<string, any>; fromStored(o: Record<string, any>): Record<string, any>; field(f: string): string };
 }
 
 export interface CustomResourceInfo {
@@ -86,7 +92,7 @@ export const BUILTIN_RESOURCES: ResourceType[] = [
   builtin('', 'v1', 'configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
   builtin('', 'v1', 'secrets', 'Secret', true),
   builtin('', 'v1', 'serviceaccounts', 'ServiceAccount', true, { shortNames: ['sa'] }),
-  builtin('events.k8s.io', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }),
+  { ...builtin('events.k8s.io', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }), storeKey: '/events', convert: { storedAs: '/v1/events', toStored: eventToCore, fromStored: eventFromCore, field: eventFieldToCore } },
   builtin('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   builtin('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, {
     shortNames: ['crd', 'crds'],

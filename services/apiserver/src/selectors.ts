@@ -35,6 +35,7 @@ export function parseSelection(rt: ResourceType, ns: string | undefined, q: URLS
       throw badRequest((e as Error).message);
     }
     const known = KIND_BEHAVIOUR[rt.storeKey]?.fields ?? {};
+    if (rt.convert) reqs = reqs.map((r) => ({ ...r, field: rt.convert!.field(r.field) }));
     for (const r of reqs) {
       if (r.field !== 'metadata.name' && r.field !== 'metadata.namespace' && !(r.field in known))
         throw badRequest(unsupportedFieldLabelMessage(r.field));

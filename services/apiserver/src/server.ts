@@ -77,7 +77,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const store = new Store(opts.watchCacheSize ?? 20_000);
   const registry = new ResourceRegistry();
   const resolveType = (storeKey: string): ResourceType | undefined => {
-    for (const rt of registry.all()) if (rt.storeKey === storeKey && rt.version === rt.storageVersion) return rt;
+    for (const rt of registry.all()) if (rt.storeKey === storeKey && rt.version === rt.storageVersion && !rt.convert) return rt;
     return undefined;
   };
   const objects = new ObjectService(store, resolveType);
