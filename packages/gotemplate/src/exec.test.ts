@@ -140,6 +140,11 @@ describe('define, template, block', () => {
     expect(run('{{ block "b" .a }}[{{ . }}]{{ end }}', { a: 'A' })).toBe('[A]');
     expect(run('{{ define "x" }}none{{ end }}{{ template "x" }}')).toBe('none');
   });
+  it('keeps a definition when the same name is later defined empty, and lets defines fill an empty main body', () => {
+    expect(run('{{ define "x" }}X{{ end }}{{ define "x" }} {{ end }}{{ template "x" }}')).toBe('X');
+    const t = parseTemplate('{{ define "t" }}from define{{ end }}', { name: 't' });
+    expect(t.execute({})).toBe('from define');
+  });
   it('recurses', () => {
     const src = '{{ define "r" }}{{ .n }}{{ with .c }}>{{ template "r" . }}{{ end }}{{ end }}{{ template "r" . }}';
     expect(run(src, { n: 1, c: { n: 2, c: { n: 3 } } })).toBe('1>2>3');

@@ -47,6 +47,7 @@ describe('parse errors', () => {
     ['{{ true.a }}', 'unexpected . after term "true"', 1, 3],
     ['{{ .a b }}', 'function "b" not defined', 1, 6],
     ['{{ $x := 1 }}{{ if true }}{{ $y := 2 }}{{ end }}{{ $y }}', 'undefined variable "$y"', 1, 51],
+    ['{{ define "x" }}a{{ end }}{{ define "x" }}b{{ end }}', 'template: multiple definition of template "x"', 1, 36],
     ['héllo {{ .a ! }}', 'unexpected "!" in operand', 1, 13],
   ];
   for (const [src, reason, line, column] of cases) {

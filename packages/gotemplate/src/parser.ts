@@ -77,8 +77,7 @@ export class Parser {
       else root.nodes.push(n);
     }
     const main: ParsedTemplate = { name: this.name, root, slots: this.slots };
-    // A template body that is only whitespace/comments does not replace an earlier definition.
-    if (!this.templates.has(this.name) || !isEmptyTree(root)) this.templates.set(this.name, main);
+    this.addTemplate(main, 0);
     return { main: this.templates.get(this.name) ?? main, templates: this.templates, src: this.src };
   }
 
@@ -136,12 +135,15 @@ export class Parser {
     this.rangeDepth = 0;
     const [root, end] = this.itemList();
     if (end.kind !== 'end') this.failAt(end.pos, `unexpected {{else}} in ${ctx}`);
-    this.addTemplate({ name, root, slots: this.slots });
+    this.addTemplate({ name, root, slots: this.slots }, t.pos);
     Object.assign(this, saved);
   }
 
-  private addTemplate(t: ParsedTemplate): void {
-    if (this.templates.has(t.name) && isEmptyTree(t.root)) return;
+  /** Go's Tree.add: an empty body never replaces a definition; two non-empty ones are an error. */
+  private addTemplate(t: ParsedTemplate, namePos: number): void {
+    const old = this.templates.get(t.name);
+    if (old && isEmptyTree(t.root)) return;
+    if (old && !isEmptyTree(old.root)) this.failAt(namePos, `template: multiple definition of template "${t.name}"`);
     this.templates.set(t.name, t);
   }
 
@@ -250,7 +252,7 @@ export class Parser {
     this.rangeDepth = 0;
     const [root, end] = this.itemList();
     if (end.kind !== 'end') this.failAt(end.pos, `unexpected {{else}} in ${ctx}`);
-    this.addTemplate({ name, root, slots: this.slots });
+    this.addTemplate({ name, root, slots: this.slots }, nameTok.pos);
     Object.assign(this, saved);
     return { kind: 'template', pos: nameTok.pos, name, pipe };
   }
@@ -516,7 +518,7 @@ export function unquoteGo(body: string, quote: string): string {
 }
 
 function isEmptyTree(l: ListNode): boolean {
-  return l.nodes.every((n) => (n.kind === 'text' && n.text.trim() === '') || n.kind === 'comment');
+  return l.nodes.every((n) => (n.kind === 'text' && /^[\t\n\v\f\r \u0085\u00a0]*$/.test(n.text)) || n.kind === 'comment');
 }
 
 export const BUILTIN_NAMES = [
