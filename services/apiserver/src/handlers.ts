@@ -100,8 +100,10 @@ function resolveTarget(registry: ResourceRegistry, group: string, version: strin
   return { rt, ns, name, sub };
 }
 
+/** Go's strconv.ParseBool truths, as kube-apiserver reads boolean query parameters. */
 function boolParam(q: URLSearchParams, k: string): boolean {
-  return q.get(k) === 'true';
+  const v = q.get(k);
+  return v === 'true' || v === '1' || v === 't' || v === 'T' || v === 'TRUE' || v === 'True';
 }
 
 export function createHandler(state: ServerState) {
