@@ -65,9 +65,22 @@ describe('virtsim control-plane as a process (scheduler only, no KubeVirt CRDs n
     expect(bound.status.conditions.find((c: { type: string }) => c.type === 'PodScheduled')).toMatchObject({ status: 'True' });
   });
 
-  it('stops cleanly on SIGTERM', async () => {
-    expect(await cp.stop()).toBe(0);
-    expect(cp.records.some((r) => r.msg === 'stopped')).toBe(true);
+  it('stops cleanly on SIGTERM, handing the Lease to a warm standby that carries on', async () => {
+    const standby = await startVirtsim('standby', ['control-plane', '--kubeconfig', api.kubeconfigPath, '--only', 'scheduler', '--identity', 'standby'], (r) => (r.msg === 'control-plane started' ? r.metrics : undefined), {
+      logFile: join(api.dir, 'standby.log'),
+    });
+    try {
+      const leader = async (url: unknown) => (await (await fetch(`${url}/metrics`)).text()).match(/^virtsim_control_plane_leader(?:\{[^}]*\})? (\d+)/m)?.[1];
+      await waitFor('first replica leads', async () => (await leader(cp.readyValue)) === '1');
+      expect(await leader(standby.readyValue)).not.toBe('1');
+      expect(await cp.stop()).toBe(0);
+      expect(cp.records.some((r) => r.msg === 'stopped')).toBe(true);
+      await waitFor('standby leads', async () => (await leader(standby.readyValue)) === '1');
+      await client.request({ method: 'POST', path: collectionPath(PODS, 'default'), body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'after-handover' }, spec: { containers: [{ name: 'c', image: 'x' }] } } });
+      await waitFor('bound by the new leader', async () => (await client.request<KubeObject>({ method: 'GET', path: objectPath(PODS, 'default', 'after-handover') })).spec?.nodeName);
+    } finally {
+      expect(await standby.stop()).toBe(0);
+    }
   });
 
   it('refuses bad flags with a clear message', () => {

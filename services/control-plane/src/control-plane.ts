@@ -70,6 +70,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
       for (const c of Object.values(caches)) this.set({ kind: c.ref.kind }, c.size);
     },
   });
+  const leaderGauge = new Gauge({ name: 'virtsim_control_plane_leader', help: '1 while this replica holds the leader Lease and runs the controllers', registers: [registry] });
   const ctx: ControllerContext = { client, writer, caches, log, registry, launcherImage: opts.launcherImage ?? DEFAULT_LAUNCHER_IMAGE };
 
   const controllers: Controller[] = [];
@@ -92,6 +93,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
     while (!allSynced() && !stopping) await new Promise((r) => setTimeout(r, 20));
     if (stopping || running) return;
     running = true;
+    leaderGauge.set(1);
     for (const c of controllers) c.start();
     log.info({ components: [...components] }, 'controllers started');
   };
