@@ -34,6 +34,16 @@ describe('Store', () => {
     expect(s.eventsSince('/configmaps', 1)).toBeNull();
   });
 
+  it('refuses to resume from before a restore, whose events were not kept', () => {
+    const s = new Store(10);
+    s.restore('/configmaps', { ...obj('a'), metadata: { ...obj('a').metadata, resourceVersion: '40' } });
+    s.setResourceVersion(41);
+    expect(s.eventsSince('/configmaps', 30)).toBeNull();
+    expect(s.eventsSince('/configmaps', 41)).toEqual([]);
+    s.put('/configmaps', { obj: obj('b') });
+    expect(s.eventsSince('/configmaps', 41)!.map((e) => e.rv)).toEqual([42]);
+  });
+
   it('hands the same event (one serialization) to every watcher', () => {
     const s = new Store(10);
     const got: StoredEvent[] = [];

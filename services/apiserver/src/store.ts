@@ -83,6 +83,8 @@ export class Store {
   private readonly ring: (StoredEvent | undefined)[];
   private head = 0;
   private count = 0;
+  /** Events up to this resourceVersion were never in the window (state restored from disk). */
+  private floor = 0;
   /** owner uid -> dependents, for garbage collection. */
   private readonly dependents = new Map<string, Set<Entry>>();
   readonly byUid = new Map<string, Entry>();
@@ -236,15 +238,17 @@ export class Store {
     this.indexOwners(entry);
   }
 
+  /** After a restore: the events before `rv` were not kept, so no watch can resume from before it. */
   setResourceVersion(rv: number): void {
     if (rv > this.rv) this.rv = rv;
+    this.floor = this.rv;
   }
 
   /** Oldest resourceVersion a watch can resume from (exclusive); events after it are all kept. */
   oldestResumable(): number {
-    if (this.count < this.ring.length) return 0;
+    if (this.count < this.ring.length) return this.floor;
     const oldest = this.ring[this.head];
-    return oldest ? oldest.rv - 1 : this.rv;
+    return Math.max(this.floor, oldest ? oldest.rv - 1 : this.rv);
   }
 
   /** Events of one resource after `rv`, or null if that is older than the window. */
