@@ -46,9 +46,14 @@ describe('fleet: coordinator + watcher + agents on the embedded API server', () 
       expect(ts).toEqual(['Pending', 'Scheduling', 'Scheduled', 'Running']);
       expect(v.status.interfaces?.[0]?.ipAddress).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     }
-    await waitFor('launcher pods Running and Ready', async () => {
+    const pods = await waitFor('launcher pods Running and Ready', async () => {
       const pods = await listPods(fleet.client);
-      return pods.filter((p) => p.status?.phase === 'Running' && p.status.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True')).length === VMIS;
+      const ready = pods.filter((p) => p.status?.phase === 'Running' && p.status.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'));
+      return ready.length === VMIS ? pods : undefined;
     }, { timeoutMs: 60_000, intervalMs: 500 });
+    // The VMI reports its launcher pod's address, and no two pods share one.
+    const podIP = new Map(pods.map((p) => [p.metadata.labels?.['vm.kubevirt.io/name'], p.status.podIP]));
+    expect(vmis.filter((v) => v.status.interfaces[0].ipAddress !== podIP.get(v.metadata.name)).map((v) => v.metadata.name)).toEqual([]);
+    expect(new Set(podIP.values()).size).toBe(VMIS);
   });
 });

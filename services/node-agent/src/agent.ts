@@ -5,10 +5,11 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import { Bus, RESYNC_SUBJECT, slotOf, type DecodedEvent } from '@virtsim/bus';
 import { CoordinatorClient, type SlotAssignment } from '@virtsim/coordinator';
 import { ApiError, KubeClient, NODES, Writer, collectionPath, type KubeObject } from '@virtsim/kube';
-import { IPPools, loadStageFiles, type PlanContext, type StageSet } from '@virtsim/stages';
+import { loadStageFiles, type PlanContext, type StageSet } from '@virtsim/stages';
 import { createLogger, createRegistry, startOpsEndpoint, type Logger, type OpsEndpoint } from '@virtsim/telemetry';
 import { LeaseKeeper } from './lease-keeper.ts';
 import { NodePool, type NodePoolConfig } from './node-pool.ts';
+import { PodAddressBook } from './pod-addresses.ts';
 import { StageRunner } from './stage-runner.ts';
 
 const tracer = trace.getTracer('virtsim-node-agent');
@@ -58,16 +59,19 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const abort = new AbortController();
   const writer = new Writer(client, { concurrency: opts.writeConcurrency ?? 32, log, registry, signal: abort.signal });
   const leases = new LeaseKeeper({ client, writer, identity, log, registry, durationSeconds: opts.leaseDurationSeconds });
-  const ipPools = new IPPools();
+  const addresses: PodAddressBook = new PodAddressBook((name) => runner.get('Node', name), opts.nodeIP ?? '10.0.0.1');
+  // One context for every plan: the stages read the time themselves, the rest does not change.
+  const planContext: PlanContext = {
+    env: { nodeIP: opts.nodeIP ?? '10.0.0.1', getNode: (name) => runner.get('Node', name), ipPools: addresses.pools },
+    funcs: addresses.templateFuncs(),
+  };
   const runner: StageRunner = new StageRunner({
     stages: () => stages,
     writer,
     log,
     registry,
     component: 'virtsim-node-agent',
-    planContext: (): PlanContext => ({
-      env: { nodeIP: opts.nodeIP ?? '10.0.0.1', getNode: (name) => runner.get('Node', name), ipPools },
-    }),
+    planContext: () => planContext,
   });
 
   const lag = new Histogram({
@@ -79,6 +83,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const ignored = new Counter({ name: 'virtsim_agent_events_ignored_total', help: 'Events not acted on, by reason', labelNames: ['reason'], registers: [registry] });
   const owned = new Set<number>();
   new Gauge({ name: 'virtsim_agent_slots_owned', help: 'Slots this agent acts on', registers: [registry], collect() { this.set(owned.size); } });
+
+  const trackPodIPs = (kind: string, type: string, obj: KubeObject) => {
+    if (kind === 'Pod') addresses.track(type, obj);
+  };
 
   const bus = await Bus.connect({ servers: opts.natsUrl, name: `agent-${identity}`, log });
   let outsidePoolLogged = 0;
@@ -93,6 +101,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     lag.observe(Math.max(0, Date.now() - ev.receivedAt) / 1000);
     // The NATS hop, joined to the watcher's trace through the traceparent header.
     const span = tracer.startSpan('event received', { attributes: { 'k8s.kind': ev.kind, 'k8s.object': ev.object.metadata.name, 'event.type': ev.type, 'virtsim.slot': ev.slot } }, ev.traceContext);
+    trackPodIPs(ev.kind, ev.type, ev.object as KubeObject);
     if (ev.type === 'DELETED') runner.forget(ev.kind, ev.object as KubeObject);
     else runner.observe(ev.kind, ev.object as KubeObject, ev.slot, trace.setSpan(ev.traceContext, span));
     span.end();
@@ -124,11 +133,15 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       if (!owned.has(slot) || !pool.has(it.node)) continue;
       const m = it.object.metadata;
       present.add(m.namespace ? `${it.kind}/${m.namespace}/${m.name}` : `${it.kind}/${m.name}`);
+      trackPodIPs(it.kind, 'ADDED', it.object as KubeObject);
       runner.observe(it.kind, it.object as KubeObject, slot);
       taken++;
     }
     // Objects held but absent from the snapshot, and not seen since we asked, were deleted.
-    for (const gone of runner.staleIn(new Set(slots), requestedAt, present)) runner.forget(gone.kind, gone.obj);
+    for (const gone of runner.staleIn(new Set(slots), requestedAt, present)) {
+      trackPodIPs(gone.kind, 'DELETED', gone.obj);
+      runner.forget(gone.kind, gone.obj);
+    }
     log.info({ slots: slots.length, objects: taken }, 'snapshot merged');
   };
 
