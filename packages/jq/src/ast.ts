@@ -28,7 +28,7 @@ export type Node =
   | { k: 'call'; name: string; args: Node[]; pos: number; key?: string } // key = `name/arity`, filled lazily
   | { k: 'var'; name: string; pos: number }
   | { k: 'label'; name: string; body: Node }
-  | { k: 'break'; name: string };
+  | { k: 'break'; name: string; pos: number };
 
 export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '==' | '!=' | '<' | '<=' | '>' | '>=';
 export type UpdateOp = '=' | '|=' | '+=' | '-=' | '*=' | '/=' | '%=' | '//=';

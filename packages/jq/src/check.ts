@@ -87,7 +87,7 @@ export function checkProgram(src: string, ast: Node, varNames: string[]): void {
         walk(n.body, { ...ctx, labels: new Set(ctx.labels).add(n.name) });
         return;
       case 'break':
-        if (!ctx.labels.has(n.name)) throw fail(0, `label not defined: $${n.name}`);
+        if (!ctx.labels.has(n.name)) throw fail(n.pos, `label not defined: $${n.name}`);
         return;
       case 'index':
         sub(n.target);

@@ -217,6 +217,7 @@ describe('jq interpreter core', () => {
     expect(() => compileJqInterpreted('.a | foo(1)')).toThrow(/position 5: function not defined: foo\/1/);
     expect(() => compileJqInterpreted('.a + $nope')).toThrow(JqSyntaxError);
     expect(() => compileJqInterpreted('$x', { varNames: ['x'] })).not.toThrow();
+    expect(() => compileJqInterpreted('1, break $nope')).toThrow(/position 3: label not defined: \$nope/);
   });
 });
 

@@ -9,7 +9,7 @@ import { applyFormat } from './formats.ts';
 import { NATIVES } from './builtins.ts';
 import { binary, add, subtract, multiply, divide, modulo } from './operators.ts';
 import { preludeDefs } from './prelude.ts';
-import { isObject, sortedKeys, truthy, typeErrorPreview, typeOf, toStringValue } from './values.ts';
+import { isObject, sortedKeys, truthy, typeErrorPreview, toStringValue } from './values.ts';
 
 export type Path = unknown[] | null;
 export type Emit = (v: unknown, p: Path) => void;
@@ -657,4 +657,3 @@ export function modify(
   return dels.length > 0 ? delPaths(acc, dels) : acc;
 }
 
-export { typeOf };

@@ -293,7 +293,7 @@ class Parser {
         if (t.v === 'null') return { k: 'literal', value: null };
         if (t.v === 'true') return { k: 'literal', value: true };
         if (t.v === 'false') return { k: 'literal', value: false };
-        if (t.v === 'break') return { k: 'break', name: this.expectVar() };
+        if (t.v === 'break') return { k: 'break', name: this.expectVar(), pos: t.pos };
         const args: Node[] = [];
         if (this.isPunct('(')) {
           this.lex.next();

@@ -149,7 +149,7 @@ function execAll(c: Compiled, s: string): RawMatch[] {
   return out;
 }
 
-function toMatchObject(s: string, c: Compiled, r: RawMatch, cp: (i: number) => number): Record<string, unknown> {
+function toMatchObject(c: Compiled, r: RawMatch, cp: (i: number) => number): Record<string, unknown> {
   const captures: unknown[] = [];
   const indices = r.m.indices!;
   for (let g = 1; g < r.m.length; g++) {
@@ -169,7 +169,7 @@ export function matchObjects(input: unknown, re: unknown, flags: unknown): Recor
   const c = compileRegex('match', re, flags, input);
   const s = input as string;
   const cp = offsetMapper(s);
-  return execAll(c, s).map((r) => toMatchObject(s, c, r, cp));
+  return execAll(c, s).map((r) => toMatchObject(c, r, cp));
 }
 
 type DefValue = (name: string, arity: number, f: (input: unknown, ...args: unknown[]) => unknown) => void;
