@@ -1,6 +1,6 @@
 // Indexing, slicing and path updates over plain JSON values with gojq's rules and error wording.
 import { JqRuntimeError } from './errors.ts';
-import { compare, equals, isObject, typeErrorPreview, type JsonObject } from './values.ts';
+import { compare, equals, isObject, setOwn, typeErrorPreview, type JsonObject } from './values.ts';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
@@ -134,14 +134,15 @@ function setAt(v: unknown, path: unknown[], i: number, value: unknown, owned: We
   const k = path[i];
   if (typeof k === 'string') {
     if (v === null || v === undefined) {
-      const o = { [k]: setAt(null, path, i + 1, value, owned) };
+      const o: JsonObject = {};
+      setOwn(o, k, setAt(null, path, i + 1, value, owned));
       owned?.add(o);
       return o;
     }
     if (!isObject(v)) throw fail('expected an object but got: ' + typeErrorPreview(v));
     const target: JsonObject = owned?.has(v) ? v : { ...v };
     owned?.add(target);
-    target[k] = setAt(getField(v, k), path, i + 1, value, owned);
+    setOwn(target, k, setAt(getField(v, k), path, i + 1, value, owned));
     return target;
   }
   if (typeof k === 'number') {
@@ -213,7 +214,7 @@ function deleteGrouped(v: unknown, paths: unknown[][], d: number): unknown {
     for (const [k, g] of groups) {
       if (!hasOwn.call(v, k)) continue;
       if (g.some((p) => p.length === d + 1)) delete out[k];
-      else out[k] = deleteGrouped(v[k], g, d + 1);
+      else setOwn(out, k, deleteGrouped(v[k], g, d + 1));
     }
     return out;
   }
@@ -261,7 +262,7 @@ function deleteAt(v: unknown, path: unknown[], i: number): unknown {
     if (!hasOwn.call(v, k)) return v;
     const copy: JsonObject = { ...v };
     if (last) delete copy[k];
-    else copy[k] = deleteAt(v[k], path, i + 1);
+    else setOwn(copy, k, deleteAt(v[k], path, i + 1));
     return copy;
   }
   if (typeof k === 'number') {

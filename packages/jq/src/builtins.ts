@@ -13,6 +13,7 @@ import {
   equals,
   isObject,
   preview,
+  setOwn,
   sortedKeys,
   toJson,
   toStringValue,
@@ -602,7 +603,7 @@ defValue('from_entries', 0, (v) => {
     }
     if (typeof key !== 'string') throw new JqRuntimeError('expected a string for object key but got: ' + typeErrorPreview(key));
     const value = Object.prototype.hasOwnProperty.call(e, 'value') ? e['value'] : e['Value'];
-    out[key] = value === undefined ? null : value;
+    setOwn(out, key, value === undefined ? null : value);
   }
   return out;
 });

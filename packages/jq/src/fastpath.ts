@@ -16,7 +16,7 @@ import { VALUE_FUNCTIONS } from './builtins.ts';
 import { JqRuntimeError } from './errors.ts';
 import { binary } from './operators.ts';
 import type { JqProgram } from './program.ts';
-import { isObject, sortedKeys, truthy, typeErrorPreview } from './values.ts';
+import { isObject, setOwn, sortedKeys, truthy, typeErrorPreview } from './values.ts';
 
 type Vars = Record<string, unknown> | undefined;
 /** No output (for optional single-output pieces). */
@@ -436,7 +436,7 @@ function compileNode(n: Node): Compiled | null {
         for (let i = 0; i < keys.length; i++) {
           const v = vals[i]!(x, vars);
           if (v === FAIL) return FAIL;
-          o[keys[i]!] = v;
+          setOwn(o, keys[i]!, v);
         }
         return o;
       });

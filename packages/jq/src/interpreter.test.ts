@@ -201,6 +201,15 @@ describe('jq interpreter core', () => {
     expect(compileJqInterpreted('def f: 1 + f; f').tryRun(null)).toBeNull();
   });
 
+  it('treats "__proto__" as an ordinary key', () => {
+    const input = JSON.parse('{"__proto__": {"x": 1}, "a": 1}');
+    expect(run('.["__proto__"].x, has("__proto__"), (keys | length)', input)).toEqual([1, true, 2]);
+    const [set] = run('.["__proto__"] = 5 | {"__proto__": 7} + . | [.["__proto__"], (keys | length)]', {});
+    expect(set).toEqual([5, 1]);
+    expect(run('from_entries | .["__proto__"]', [{ key: '__proto__', value: 3 }])).toEqual([3]);
+    expect(Object.getPrototypeOf(run('{"__proto__": 1}', null)[0])).toBe(Object.prototype);
+  });
+
   it('does not read inherited properties', () => {
     expect(run('.constructor, .__proto__, .toString', {})).toEqual([null, null, null]);
     expect(run('has("constructor")', {})).toEqual([false]);

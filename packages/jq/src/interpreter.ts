@@ -9,7 +9,7 @@ import { applyFormat } from './formats.ts';
 import { NATIVES } from './builtins.ts';
 import { binary, add, subtract, multiply, divide, modulo } from './operators.ts';
 import { preludeDefs } from './prelude.ts';
-import { isObject, sortedKeys, truthy, typeErrorPreview, toStringValue } from './values.ts';
+import { isObject, setOwn, sortedKeys, truthy, typeErrorPreview, toStringValue } from './values.ts';
 
 export type Path = unknown[] | null;
 export type Emit = (v: unknown, p: Path) => void;
@@ -351,7 +351,7 @@ function evalObject(entries: { key: Node; value: Node | null }[], input: unknown
       }
       const put = (v: unknown) => {
         const next = { ...acc };
-        next[k] = v;
+        setOwn(next, k, v);
         build(i + 1, next);
       };
       if (entry.value === null) put(indexValue(input, k));

@@ -1,7 +1,7 @@
 // Arithmetic and comparison operators with jq's type rules and gojq's error wording.
 import type { BinaryOp } from './ast.ts';
 import { JqRuntimeError } from './errors.ts';
-import { compare, equals, isObject, typeErrorPreview, type JsonObject } from './values.ts';
+import { compare, equals, isObject, setOwn, typeErrorPreview, type JsonObject } from './values.ts';
 
 function binopError(name: string, l: unknown, r: unknown): JqRuntimeError {
   return new JqRuntimeError(`cannot ${name}: ${typeErrorPreview(l)} and ${typeErrorPreview(r)}`);
@@ -36,7 +36,7 @@ function deepMerge(l: JsonObject, r: JsonObject): JsonObject {
   for (const k of Object.keys(r)) {
     const a = out[k];
     const b = r[k];
-    out[k] = isObject(a) && isObject(b) ? deepMerge(a, b) : b;
+    setOwn(out, k, isObject(a) && isObject(b) ? deepMerge(a, b) : b);
   }
   return out;
 }

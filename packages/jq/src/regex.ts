@@ -7,7 +7,7 @@ import { JqRuntimeError } from './errors.ts';
 import { collect, type Native } from './interpreter.ts';
 import { NO_PATH } from './interpreter.ts';
 import { add } from './operators.ts';
-import { preview, typeErrorPreview } from './values.ts';
+import { preview, setOwn, typeErrorPreview } from './values.ts';
 
 interface Compiled {
   re: RegExp;
@@ -214,7 +214,7 @@ export function regexBuiltins(defValue: DefValue, defNative: DefNative): void {
           const captures: Record<string, unknown> = {};
           for (let g = 1; g < r.m.length; g++) {
             const name = c.names[g - 1];
-            if (name) captures[name] = r.m[g] ?? null;
+            if (name) setOwn(captures, name, r.m[g] ?? null);
           }
           const segment = s.slice(next, r.start);
           collect(str, captures, env).forEach((rep, i) => {

@@ -36,6 +36,15 @@ function typeRank(v: unknown): number {
   }
 }
 
+/**
+ * `o[k] = v` as an own data property, also for the key "__proto__" (which plain assignment would
+ * take as the prototype): object keys are data from the cluster.
+ */
+export function setOwn(o: JsonObject, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else o[k] = v;
+}
+
 export function truthy(v: unknown): boolean {
   return !(v === null || v === undefined || v === false);
 }
