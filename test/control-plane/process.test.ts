@@ -56,6 +56,8 @@ describe('virtsim control-plane as a process (scheduler only, no KubeVirt CRDs n
       reason: 'Unschedulable',
       message: "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.",
     });
+    const described = await api.kubectl(['describe', 'pod', 'wants-ssd']);
+    expect(described.stdout).toMatch(/Warning\s+FailedScheduling\s+.*default-scheduler\s+0\/2 nodes are available/);
     await client.request({ method: 'PATCH', path: objectPath(NODES, undefined, 'n2'), contentType: 'application/merge-patch+json', body: { metadata: { labels: { disk: 'ssd' } } } });
     const bound = await waitFor('pod bound to n2', async () => {
       const p = await client.request<KubeObject>({ method: 'GET', path: objectPath(PODS, 'default', 'wants-ssd') });

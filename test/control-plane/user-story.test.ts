@@ -105,6 +105,9 @@ describe('issue 5 user story: kubectl against the fleet with the control-plane s
         return v.status?.printableStatus === 'Stopped' && !v.status.ready;
       });
       await waitFor('its launcher pod gone', async () => (await launcherPods('vm-cirros')).length === 0, { timeoutMs: 30_000 });
+      const described = await c.kubectl(['describe', 'vm', 'vm-cirros']);
+      expect(described).toMatch(/Normal\s+SuccessfulCreate\s+.*virtualmachine-controller\s+Started the virtual machine by creating the new virtual machine instance/);
+      expect(described).toMatch(/Normal\s+SuccessfulDelete\s+.*virtualmachine-controller\s+Stopped the virtual machine by deleting the virtual machine instance/);
     } finally {
       await rec.stop();
     }

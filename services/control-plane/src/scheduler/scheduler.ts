@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ObjectCache } from '../object-cache.ts';
 import { kubeNow } from '../time.ts';
+import { recordEvent } from '../events.ts';
+import type { ControllerContext } from '../context.ts';
 import {
   feasibleNodesToFind,
   filterNode,
@@ -342,6 +344,7 @@ export class Scheduler {
     const cur = ((pod.status?.conditions ?? []) as Array<Record<string, unknown>>).find((c) => c.type === 'PodScheduled');
     if (cur && cur.status === 'False' && cur.reason === 'Unschedulable' && cur.message === message) return;
     this.log.info({ pod: key, message }, 'pod unschedulable');
+    recordEvent({ writer: this.opts.writer, log: this.log } as ControllerContext, 'default-scheduler', { apiVersion: 'v1', kind: 'Pod', ...pod }, 'Warning', 'FailedScheduling', message);
     const condition = {
       type: 'PodScheduled',
       status: 'False',

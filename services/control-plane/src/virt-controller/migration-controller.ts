@@ -5,6 +5,7 @@ import { KUBEVIRT_CONTROLLER, type ControllerContext } from '../context.ts';
 import { PodIndex } from '../pod-index.ts';
 import { MIGRATION_FINALIZER } from '../virt-api/migration-admission.ts';
 import { WorkQueue } from '../work-queue.ts';
+import { recordEvent } from '../events.ts';
 import { ConflictError, patch, remove, withoutFinalizers } from '../writes.ts';
 import { memoryOverheadBytes, renderLauncherPod } from './launcher-pod.ts';
 import { isPodDownOrGoingDown, isPodReady } from './pod-status.ts';
@@ -87,6 +88,7 @@ export class MigrationController {
     if (m.metadata.deletionTimestamp && !handedOff) return this.fail(m, 'the migration was deleted');
     if (handedOff && ms.completed) {
       if (ms.failed) return this.fail(m, ms.failureReason ?? 'the migration failed on the handler side');
+      recordEvent(this.ctx, 'migration-controller', m, 'Normal', 'SuccessfulMigration', `Source node reported migration succeeded`);
       return this.setPhase(m, 'Succeeded', { migrationState: ms });
     }
     if (!handedOff && phase !== '' && phase !== 'Pending' && (!pod || isPodDownOrGoingDown(pod))) return this.fail(m, 'the target pod is gone');
@@ -142,7 +144,9 @@ export class MigrationController {
     const pod = renderLauncherPod(vmi, this.ctx.launcherImage, { uid, name: m.metadata.name, nodeSelector });
     this.pods.expectCreate(uid);
     try {
-      await this.ctx.writer.write({ key: objectKey(m), resource: 'pods', method: 'POST', path: collectionPath(PODS, vmi.metadata.namespace), body: pod, impersonate: KUBEVIRT_CONTROLLER });
+      const r = await this.ctx.writer.write({ key: objectKey(m), resource: 'pods', method: 'POST', path: collectionPath(PODS, vmi.metadata.namespace), body: pod, impersonate: KUBEVIRT_CONTROLLER });
+      const name = r.outcome === 'done' ? (r.body as KubeObject).metadata?.name : '';
+      recordEvent(this.ctx, 'migration-controller', m, 'Normal', 'SuccessfulCreate', `Created migration target pod ${m.metadata.namespace}/${name}`);
     } catch (err) {
       this.pods.cancelExpectation(uid);
       throw err;
@@ -172,6 +176,7 @@ export class MigrationController {
 
   private async fail(m: KubeObject, why: string): Promise<void> {
     this.log.info({ migration: objectKey(m), phase: m.status?.phase, why }, 'migration failed');
+    recordEvent(this.ctx, 'migration-controller', m, 'Warning', 'FailedMigration', `VirtualMachineInstance migration uid ${m.metadata.uid} failed: ${why}`);
     await this.setPhase(m, 'Failed');
   }
 

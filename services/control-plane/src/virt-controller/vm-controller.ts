@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { KUBEVIRT_CONTROLLER, type ControllerContext } from '../context.ts';
 import { kubeNow } from '../time.ts';
+import { recordEvent } from '../events.ts';
 import { WorkQueue } from '../work-queue.ts';
 import { ConflictError, patch, remove, same, withoutFinalizers } from '../writes.ts';
 import { conditionsOf, setCondition, type Condition } from './vmi-conditions.ts';
@@ -120,6 +121,7 @@ export class VmController {
       this.log.info({ vm: key, strategy, vmiPhase: vmi.status?.phase }, 'deleting the VMI');
       await remove(this.ctx, VMIS, vmi);
       this.actions.inc({ action: 'delete' });
+      recordEvent(this.ctx, 'virtualmachine-controller', vm, 'Normal', 'SuccessfulDelete', `Stopped the virtual machine by deleting the virtual machine instance ${vmi.metadata.uid}`);
     }
     if (vmi && isFinal(vmi)) await this.releaseVmi(vmi);
     await this.writeStatus(vm, vmi, strategy);
@@ -151,8 +153,10 @@ export class VmController {
       spec,
     };
     try {
-      await this.ctx.writer.write({ key: objectKey(vm), resource: 'virtualmachineinstances', method: 'POST', path: collectionPath(VMIS, vm.metadata.namespace), body: vmi, impersonate: KUBEVIRT_CONTROLLER });
+      const r = await this.ctx.writer.write({ key: objectKey(vm), resource: 'virtualmachineinstances', method: 'POST', path: collectionPath(VMIS, vm.metadata.namespace), body: vmi, impersonate: KUBEVIRT_CONTROLLER });
       this.actions.inc({ action: 'create' });
+      const uid = r.outcome === 'done' ? (r.body as KubeObject).metadata?.uid : undefined;
+      recordEvent(this.ctx, 'virtualmachine-controller', vm, 'Normal', 'SuccessfulCreate', `Started the virtual machine by creating the new virtual machine instance ${uid ?? vm.metadata.name}`);
       this.log.info({ vm: objectKey(vm) }, 'created the VMI');
     } catch (err) {
       // 409: the previous VMI is still being deleted; its DELETED event brings us back.

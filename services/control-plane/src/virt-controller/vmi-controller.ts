@@ -4,6 +4,7 @@ import { Counter } from 'prom-client';
 import { KUBEVIRT_CONTROLLER, type ControllerContext } from '../context.ts';
 import { PodIndex, ownerVmiName } from '../pod-index.ts';
 import { kubeNow } from '../time.ts';
+import { recordEvent } from '../events.ts';
 import { WorkQueue } from '../work-queue.ts';
 import { ConflictError, patch, remove, same, withoutFinalizers } from '../writes.ts';
 import { renderLauncherPod } from './launcher-pod.ts';
@@ -115,7 +116,7 @@ export class VmiController {
     const pod = renderLauncherPod(vmi, this.ctx.launcherImage);
     this.pods.expectCreate(uid);
     try {
-      await this.ctx.writer.write({
+      const r = await this.ctx.writer.write({
         key: objectKey(vmi),
         resource: 'pods',
         method: 'POST',
@@ -124,6 +125,8 @@ export class VmiController {
         impersonate: KUBEVIRT_CONTROLLER,
       });
       this.podCreates.inc();
+      const created = r.outcome === 'done' ? (r.body as KubeObject) : undefined;
+      recordEvent(this.ctx, 'virtualmachine-controller', vmi, 'Normal', 'SuccessfulCreate', `Created virtual machine pod ${created?.metadata?.name ?? ''}`);
     } catch (err) {
       this.pods.cancelExpectation(uid);
       if (err instanceof ApiError && (err.status === 403 || err.status === 422)) {
