@@ -78,4 +78,29 @@ describe('jq parser', () => {
       expect(e.message).toContain(`position ${pos}`);
     }
   });
+
+  it('rejects any garbage with a JqSyntaxError inside the expression, never another error', () => {
+    const pieces = ['.', 'a', '[', ']', '{', '}', '(', ')', '|', ',', ':', ';', '?', '"', '\\', '$', '@', '1', ' ', '-',
+      '*', '=', '<', '!', 'if', 'then', 'else', 'end', 'as', '$x', 'reduce', 'def', 'f', 'try', 'catch', 'label',
+      'break', '..', '//', '"\\(', '#', '\n', 'select', 'and', 'not'];
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    let rejected = 0;
+    for (let i = 0; i < 20000; i++) {
+      let expr = '';
+      for (let j = 1 + Math.floor(rnd() * 10); j > 0; j--) expr += pieces[Math.floor(rnd() * pieces.length)];
+      try {
+        parse(expr);
+      } catch (e) {
+        expect(e, expr).toBeInstanceOf(JqSyntaxError);
+        const pos = (e as JqSyntaxError).position;
+        expect(pos >= 0 && pos <= expr.length, `${expr} @${pos}`).toBe(true);
+        rejected++;
+      }
+    }
+    expect(rejected).toBeGreaterThan(10000);
+  });
 });
