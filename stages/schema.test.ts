@@ -11,8 +11,9 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { goYamlToJson, type KubeObject } from '@virtsim/stages';
 import { applyOwnWrites, goldenInputs, loadSet, readObject, renderContext, STAGES_DIR } from './stage-fixtures.ts';
+import { referencePath } from '@virtsim/testkit/reference';
 
-const SCHEMA_DIR = path.resolve(STAGES_DIR, '../../shared/reference/kubevirt/crds/schema');
+const SCHEMA_DIR = referencePath('kubevirt', 'crds', 'schema');
 
 /** KubeVirt's OpenAPI v3 schema as an ajv validator (nullable and int-or-string as Kubernetes reads them). */
 function compileKubeVirtSchema(file: string): ValidateFunction {

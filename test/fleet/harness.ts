@@ -5,8 +5,9 @@ import { startApiServerForTest, type ApiServerHarness } from '@virtsim/testkit/a
 import { startNatsServer, type NatsServer } from '@virtsim/testkit/nats-server';
 import { startVirtsim, type ServiceProcess } from '@virtsim/testkit/service-process';
 import { KubeClient, NODES, PODS, VMIS, collectionPath, type KubeObject } from '@virtsim/kube';
+import { referencePath } from '@virtsim/testkit/reference';
 
-export const KUBEVIRT_CRDS = '/work/shared/reference/kubevirt/crds';
+export const KUBEVIRT_CRDS = referencePath('kubevirt', 'crds');
 export const CONTROLLER = 'system:serviceaccount:kubevirt:kubevirt-controller';
 
 export interface Fleet {

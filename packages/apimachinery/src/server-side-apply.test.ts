@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from './json.ts';
 import type { ManagedFieldsEntry } from './managed-fields.ts';
@@ -5,6 +6,7 @@ import { builtinPatchSchemas } from './patch-schema.ts';
 import { conflictCauses, conflictMessage, recordUpdate, serverSideApply } from './server-side-apply.ts';
 import type { ServerSideApplyOptions } from './server-side-apply.ts';
 import { compileSchema } from './structural-schema.ts';
+import { referencePath } from '@virtsim/testkit/reference';
 
 const POD = builtinPatchSchemas['v1/Pod']!;
 const T1 = '2026-01-01T00:00:00Z';
@@ -203,7 +205,7 @@ describe('recordUpdate', () => {
 describe('server-side apply of real KubeVirt objects', async () => {
   const { existsSync, readFileSync } = await import('node:fs');
   const { parse } = await import('yaml');
-  const ref = new URL('../../../../shared/reference/kubevirt/', import.meta.url);
+  const ref = pathToFileURL(referencePath('kubevirt') + '/');
   const present = existsSync(new URL('crds/virtualmachineinstances.kubevirt.io.yaml', ref));
   it.skipIf(!present)('applies a VMI twice without change, records the status writer, and removes a label no longer applied', () => {
     const crd = parse(readFileSync(new URL('crds/virtualmachineinstances.kubevirt.io.yaml', ref), 'utf8'));

@@ -1,13 +1,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { formatFieldError } from './errors.ts';
 import { checkStructuralSchema, compileSchema } from './structural-schema.ts';
 import type { OpenAPISchema } from './structural-schema.ts';
+import { referenceDir } from '@virtsim/testkit/reference';
 
-const REF = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/reference');
+const REF = referenceDir();
 const KV_CRDS = join(REF, 'kubevirt/crds');
 const KV_EXAMPLES = join(REF, 'kubevirt/examples');
 const KWOK_CRDS = join(REF, 'kwok/crds');

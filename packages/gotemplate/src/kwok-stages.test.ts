@@ -9,8 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml, stringify } from 'yaml';
 import { goQuote, parseTemplate, sprigFuncs } from './index.ts';
 import type { FuncMap } from './index.ts';
+import { referencePath } from '@virtsim/testkit/reference';
 
-const ROOT = '/work/shared/reference/kwok/stages';
+const ROOT = referencePath('kwok', 'stages');
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {

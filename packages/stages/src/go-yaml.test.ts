@@ -3,8 +3,9 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { goYamlKeyLess, marshalGoYaml } from './go-yaml.ts';
+import { referencePath } from '@virtsim/testkit/reference';
 
-const REF = path.resolve(import.meta.dirname, '../../../../shared/reference/kwok/stages');
+const REF = referencePath('kwok', 'stages');
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
