@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@virtsim/testkit/wait';
+import { referencePath } from '@virtsim/testkit/reference';
 import { Recorder, currentResourceVersion } from '../fleet/harness.ts';
 import { VMIS, collectionPath } from '@virtsim/kube';
 import { condition, startCluster, type Cluster } from './cluster.ts';
 
-const EXAMPLES = '/work/shared/reference/kubevirt/examples';
+const EXAMPLES = referencePath('kubevirt', 'examples');
 const NODES = 6;
 
 const podReady = (p: any) => p?.status?.phase === 'Running' && condition(p, 'Ready')?.status === 'True';
