@@ -128,8 +128,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
     },
     async close() {
       stopping = true;
-      for (const c of controllers) await c.stop();
+      // Writes stop retrying first, so a queue waiting on an unreachable API still drains.
       abort.abort();
+      for (const c of controllers) await c.stop();
       await elector.stop();
       await Promise.all(used.map((c) => c.stop()));
       await ops.close();
