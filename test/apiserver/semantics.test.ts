@@ -62,6 +62,11 @@ describe('object semantics', () => {
     expect(Number(cm.metadata.resourceVersion)).toBeGreaterThan(0);
   });
 
+  it('gives every namespace its default ServiceAccount, as the service account controller does', async () => {
+    expect((await ok('GET', '/api/v1/namespaces/sem/serviceaccounts/default')).metadata.namespace).toBe('sem');
+    expect((await ok('GET', '/api/v1/namespaces/kube-system/serviceaccounts/default')).metadata.name).toBe('default');
+  });
+
   it('bumps generation on spec changes only when status is a subresource', async () => {
     const pod = await ok('POST', '/api/v1/namespaces/sem/pods', { metadata: { name: 'gen' }, spec: { containers: [{ name: 'c', image: 'x:1' }] } });
     expect(pod.metadata.generation).toBe(1);

@@ -82,7 +82,14 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   };
   const objects = new ObjectService(store, resolveType);
   const crds = new CrdManager(registry, store);
-  objects.hooks.push(crds, kubevirtAdmission);
+  objects.hooks.push(crds, kubevirtAdmission, {
+    // The service account controller: every namespace gets its "default" ServiceAccount.
+    afterWrite(rt, obj, name) {
+      if (rt.storeKey !== '/namespaces' || !obj || obj.metadata.deletionTimestamp || store.get('/serviceaccounts', name, 'default')) return;
+      const saRt = registry.get('', 'v1', 'serviceaccounts')!;
+      objects.create(saRt, name, { metadata: { name: 'default' } }, SYSTEM_USER);
+    },
+  });
 
   let restored = 0;
   if (opts.dataDir) {
