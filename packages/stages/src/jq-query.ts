@@ -20,17 +20,10 @@ export function compileQuery(source: string, opts: { interpreted?: boolean } = {
     source,
     fastPath: program.fastPath,
     execute(input) {
-      let out: unknown[];
-      // gojq errors (e.g. iterating null) are routine here and mean "no value": skip stack capture.
-      const limit = Error.stackTraceLimit;
-      Error.stackTraceLimit = 0;
-      try {
-        out = program.run(input);
-      } catch {
-        return EMPTY;
-      } finally {
-        Error.stackTraceLimit = limit;
-      }
+      // gojq errors (e.g. iterating null) are routine here and mean "no value": tryRun answers
+      // null for them without building an exception on the fast path.
+      const out = program.tryRun(input);
+      if (out === null) return EMPTY;
       for (let i = 0; i < out.length; i++) {
         if (out[i] === null || out[i] === undefined) return out.filter((v) => v !== null && v !== undefined);
       }
