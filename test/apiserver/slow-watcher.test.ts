@@ -48,6 +48,7 @@ describe('slow watchers', () => {
       return (await metrics()) === 1;
     }, { timeoutMs: 50_000, intervalMs: 1 });
     expect(fast.closed).toBe(false);
+    expect(slow.bytes).toBe(0);
     await waitFor('the fast watcher to have read every event', () => fast.bytes > patches * payload.length);
     expect(await metrics()).toBe(1);
     fast.req!.destroy();

@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parseAllDocuments } from 'yaml';
 import { decodeProtobuf } from './protobuf.ts';
-import { ApiError, badRequest, tooLarge, unsupportedMediaType } from './status.ts';
+import { badRequest, tooLarge, unsupportedMediaType } from './status.ts';
 
 /** kube-apiserver's limit on request bodies (3 MiB). */
 export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -79,8 +79,4 @@ export function parseYaml(buf: Buffer): unknown {
   } catch (e) {
     throw badRequest(`the request body is not valid YAML: ${(e as Error).message}`);
   }
-}
-
-export function isApiError(e: unknown): e is ApiError {
-  return e instanceof ApiError;
 }

@@ -14,7 +14,7 @@ import type { OpenApi } from './openapi.ts';
 import { applyConfiguration } from './apply.ts';
 import { applyPatchBody, patchTypeOf } from './patches.ts';
 import { apiVersionOf, type ResourceRegistry, type ResourceType } from './resources.ts';
-import { ApiError, badRequest, conflict, methodNotAllowed, notAcceptable, notFound, successStatus } from './status.ts';
+import { ApiError, badRequest, conflict, methodNotAllowed, notAcceptable, successStatus } from './status.ts';
 import { columnDefinitions, tableRow, tableShape, wantsTable } from './table.ts';
 
 type Obj = Record<string, any>;
@@ -393,4 +393,3 @@ export function createHandler(state: ServerState) {
   };
 }
 
-export { notFound };

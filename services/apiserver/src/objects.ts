@@ -241,7 +241,7 @@ export class ObjectService {
     return rt.storeKey === '/pods' && (obj.metadata.deletionGracePeriodSeconds ?? 0) > 0;
   }
 
-  delete(rt: ResourceType, ns: string, name: string, user: UserInfo, opts: DeleteOptions = {}): { obj: Obj; removed: boolean } {
+  delete(rt: ResourceType, ns: string, name: string, _user: UserInfo, opts: DeleteOptions = {}): { obj: Obj; removed: boolean } {
     const entry = this.getEntry(rt, ns, name);
     const obj = this.parse(entry);
     const pre = opts.preconditions;

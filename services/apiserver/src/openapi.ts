@@ -6,7 +6,7 @@
  * openAPIV3Schema as a component (for `kubectl explain`). /openapi/v2 is a minimal Swagger 2 doc.
  */
 import { createHash } from 'node:crypto';
-import { apiVersionOf, type ResourceRegistry, type ResourceType } from './resources.ts';
+import type { ResourceRegistry, ResourceType } from './resources.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -109,4 +109,3 @@ export class OpenApi {
   }
 }
 
-export { apiVersionOf };

@@ -15,7 +15,7 @@ import { Authorizer } from './authz.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './body.ts';
 import { startEventTtl } from './event-ttl.ts';
 import { indexFields } from './builtins.ts';
-import { CrdManager, CRD_STORE_KEY } from './crd.ts';
+import { CrdManager } from './crd.ts';
 import { Discovery } from './discovery.ts';
 import { createHandler, type ServerState } from './handlers.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
@@ -203,4 +203,3 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   };
 }
 
-export { CRD_STORE_KEY };

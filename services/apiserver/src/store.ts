@@ -4,7 +4,6 @@
  * resumption, and the watchers of each resource. Events are serialized once and the same bytes are
  * written to every watcher. Policy (admission, finalizers, defaults) lives in the REST layer above.
  */
-import type { ServerResponse } from 'node:http';
 
 export type Labels = Record<string, string>;
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -324,9 +323,4 @@ export class Store {
       }
     }
   }
-}
-
-/** A response that is a watch stream; closes itself when the client reads too slowly. */
-export function isSlow(res: ServerResponse, maxBufferedBytes: number): boolean {
-  return res.writableLength > maxBufferedBytes;
 }
