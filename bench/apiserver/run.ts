@@ -6,12 +6,13 @@
  *     watchers receive every event (checked: each watcher saw every patch);
  *  2. LIST of 100,000 VMIs (wall time for the whole response);
  *  3. server RSS holding 100,000 VMIs + 100,000 pods + 10,000 nodes.
- * Usage: node_modules/.bin/node bench/apiserver/run.ts [--vmis N] [--pods N] [--nodes N] [--seconds S]
+ * Usage: node_modules/.bin/node bench/apiserver/run.ts [--vmis N] [--pods N] [--nodes N] [--seconds S] [--insecure-http]
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
 import { startApiServerForTest } from '@virtsim/testkit/apiserver';
@@ -22,12 +23,16 @@ const { values } = parseArgs({
     pods: { type: 'string', default: '100000' },
     nodes: { type: 'string', default: '10000' },
     seconds: { type: 'string', default: '5' },
+    'insecure-http': { type: 'boolean', default: false },
   },
 });
 const N_VMIS = Number(values.vmis);
 const N_PODS = Number(values.pods);
 const N_NODES = Number(values.nodes);
 const SECONDS = Number(values.seconds);
+/** --insecure-http: plain HTTP, to see how much of the cost is TLS. */
+const PLAIN = values['insecure-http'];
+const request = (PLAIN ? httpRequest : httpsRequest) as typeof httpsRequest;
 const CONTROLLER = 'system:serviceaccount:kubevirt:kubevirt-controller';
 
 function call(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
@@ -162,11 +167,11 @@ const dataDir = mkdtempSync(join(tmpdir(), 'virtsim-apiserver-bench-'));
 const seedT0 = performance.now();
 const seeded = writeSnapshot(dataDir);
 const restartT0 = performance.now();
-const server = await startApiServerForTest({ dataDir, args: ['--no-audit', '--watch-cache-size', '50000'], timeoutMs: 300_000 });
+const server = await startApiServerForTest({ dataDir, args: ['--no-audit', '--watch-cache-size', '50000', ...(PLAIN ? ['--insecure-http'] : [])], timeoutMs: 300_000 });
 const restoreSecs = (performance.now() - restartT0) / 1000;
 
 const u = new URL(server.url);
-const agent = new Agent({ keepAlive: true, maxSockets: 128, ca: server.caPem });
+const agent = PLAIN ? new HttpAgent({ keepAlive: true, maxSockets: 128 }) : new HttpsAgent({ keepAlive: true, maxSockets: 128, ca: server.caPem });
 
 const out: string[] = [];
 const report = (line: string) => {
@@ -175,6 +180,7 @@ const report = (line: string) => {
 };
 
 try {
+  report(`transport: ${PLAIN ? 'plain HTTP (--insecure-http)' : 'TLS'}`);
   report(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   report(`objects: VMI with full running status, ${JSON.stringify(vmi('vmi-000000', 0)).length} bytes of JSON; pod ${JSON.stringify(pod(0)).length} bytes; node ${JSON.stringify(node(0)).length} bytes`);
   report(`seeded ${seeded} objects in a snapshot (${((restartT0 - seedT0) / 1000).toFixed(1)} s); server restored them and listened after ${restoreSecs.toFixed(1)} s`);
