@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,9 +6,9 @@ import { startApiServerForTest, type ApiServerHarness } from '@virtsim/testkit/a
 import { startNatsServer, type NatsServer } from '@virtsim/testkit/nats-server';
 import { startVirtsim, type ServiceProcess } from '@virtsim/testkit/service-process';
 import { KubeClient, NODES, PODS, VMIS, collectionPath, type KubeObject } from '@virtsim/kube';
-import { referencePath } from '@virtsim/testkit/reference';
 
-export const KUBEVIRT_CRDS = referencePath('kubevirt', 'crds');
+/** KubeVirt's CRDs and KWOK's Stage CRD, as `virtsim up` installs them. */
+export const CRDS = fileURLToPath(new URL('../../deploy/crds', import.meta.url));
 export const CONTROLLER = 'system:serviceaccount:kubevirt:kubevirt-controller';
 
 export interface Fleet {
@@ -28,14 +29,24 @@ export interface Fleet {
  * nats-server, `virtsim coordinator`, `virtsim watcher` and N `virtsim agent`s, each logging to
  * a file under `dir` (named in failure messages).
  */
-export async function startFleet(opts: { agents: number; nodes: number; ttlMs?: number; leaseSeconds?: number; env?: Record<string, string> }): Promise<Fleet> {
+export interface FleetOptions {
+  agents: number;
+  nodes: number;
+  ttlMs?: number;
+  leaseSeconds?: number;
+  env?: Record<string, string>;
+  /** Extra `virtsim agent` flags. */
+  agentArgs?: string[];
+}
+
+export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   const dir = mkdtempSync(join(tmpdir(), 'virtsim-fleet-'));
   const started: Array<{ stop(): Promise<unknown> }> = [];
   try {
     const api = await startApiServerForTest();
     started.push(api);
-    const crds = await api.kubectl(['create', '-f', KUBEVIRT_CRDS]);
-    if (crds.code !== 0) throw new Error(`creating KubeVirt CRDs failed: ${crds.stderr}`);
+    const crds = await api.kubectl(['create', '-f', CRDS]);
+    if (crds.code !== 0) throw new Error(`creating the CRDs failed: ${crds.stderr}`);
     const nats = await startNatsServer();
     started.push(nats);
     const coordinator = await startVirtsim(
@@ -57,7 +68,7 @@ export async function startFleet(opts: { agents: number; nodes: number; ttlMs?: 
     const addAgent = async (id: string) => {
       const a = await startVirtsim(
         id,
-        ['agent', '--kubeconfig', api.kubeconfigPath, '--nats', nats.url, '--coordinator', coordinatorAddress, '--identity', id, '--nodes', String(opts.nodes), '--lease-duration-seconds', String(opts.leaseSeconds ?? 40)],
+        ['agent', '--kubeconfig', api.kubeconfigPath, '--nats', nats.url, '--coordinator', coordinatorAddress, '--identity', id, '--nodes', String(opts.nodes), '--lease-duration-seconds', String(opts.leaseSeconds ?? 40), ...(opts.agentArgs ?? [])],
         (r) => (r.msg === 'agent started' ? r.metrics : undefined),
         { logFile: join(dir, `${id}.log`), env: opts.env, timeoutMs: 60_000 },
       );

@@ -5,10 +5,11 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import { Bus, RESYNC_SUBJECT, slotOf, type DecodedEvent } from '@virtsim/bus';
 import { CoordinatorClient, type SlotAssignment } from '@virtsim/coordinator';
 import { ApiError, KubeClient, NODES, Writer, collectionPath, type KubeObject } from '@virtsim/kube';
-import { loadStageFiles, type PlanContext, type StageSet } from '@virtsim/stages';
+import type { PlanContext } from '@virtsim/stages';
 import { createLogger, createRegistry, startOpsEndpoint, type Logger, type OpsEndpoint } from '@virtsim/telemetry';
 import { LeaseKeeper } from './lease-keeper.ts';
 import { NodePool, type NodePoolConfig } from './node-pool.ts';
+import { fileStages, watchClusterStages } from './stage-source.ts';
 import { PodAddressBook } from './pod-addresses.ts';
 import { StageRunner } from './stage-runner.ts';
 
@@ -24,6 +25,11 @@ export interface AgentOptions {
   pool: NodePoolConfig;
   /** Stage files or folders (KWOK Stage YAML). */
   stagePaths: string[];
+  /**
+   * Play the Stage objects of the cluster instead of files, reloaded on every change (a change
+   * that does not validate is refused and logged; the last good set stays in force).
+   */
+  stagesFromCluster?: boolean;
   metricsHost?: string;
   metricsPort?: number;
   writeConcurrency?: number;
@@ -52,10 +58,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const log = opts.log ?? createLogger('node-agent', { identity });
   const registry = createRegistry('node-agent');
   const pool = new NodePool(opts.pool);
-  const stages: StageSet = await loadStageFiles(opts.stagePaths);
-  log.info({ stages: stages.stages.length, paths: opts.stagePaths, pool: pool.config.name, nodes: pool.size }, 'stages loaded');
-
   const client = await KubeClient.fromFileOrDefault(opts.kubeconfig, { userAgent: `virtsim-node-agent/${identity}`, maxSockets: opts.writeConcurrency ?? 32 });
+  const stageSource = opts.stagesFromCluster ? await watchClusterStages(client, log, () => runner.replanAll()) : await fileStages(opts.stagePaths);
+  log.info(
+    { stages: stageSource.current().stages.length, source: opts.stagesFromCluster ? 'cluster' : opts.stagePaths, pool: pool.config.name, nodes: pool.size },
+    'stages loaded',
+  );
+
   const abort = new AbortController();
   const writer = new Writer(client, { concurrency: opts.writeConcurrency ?? 32, log, registry, signal: abort.signal });
   const leases = new LeaseKeeper({ client, writer, identity, log, registry, durationSeconds: opts.leaseDurationSeconds });
@@ -66,7 +75,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     funcs: addresses.templateFuncs(),
   };
   const runner: StageRunner = new StageRunner({
-    stages: () => stages,
+    stages: stageSource.current,
     writer,
     log,
     registry,
@@ -215,6 +224,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       subscriber.close();
       owned.clear();
       await runner.stop();
+      await stageSource.stop();
       await leases.stop(true);
       await coordinator.leave().catch((err) => log.warn({ err: String(err) }, 'leave failed'));
       abort.abort();

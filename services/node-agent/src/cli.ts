@@ -15,6 +15,7 @@ const HELP = `usage: virtsim agent --nats URL --coordinator HOST:PORT [--kubecon
   --pool NAME                node pool name, the virtsim.io/pool label (default "default")
   --node-name-pattern PAT    node names, {i} = zero-padded index (default virtsim-node-{i})
   --stages PATH              stage file or folder, repeatable (default: the repo's stages/)
+  --stages-from-cluster      play the cluster's Stage objects instead, reloaded on every change
   --write-concurrency N      parallel API writes (default 32)
   --lease-duration-seconds N node Lease duration, renewed every N/4 s (default 40, the kubelet's)
   --metrics-host HOST        /metrics and /healthz address (default 127.0.0.1)
@@ -32,6 +33,7 @@ export async function runAgentCli(argv: string[]): Promise<number | void> {
       pool: { type: 'string' },
       'node-name-pattern': { type: 'string' },
       stages: { type: 'string', multiple: true },
+      'stages-from-cluster': { type: 'boolean' },
       'write-concurrency': { type: 'string' },
       'lease-duration-seconds': { type: 'string' },
       'metrics-host': { type: 'string' },
@@ -62,6 +64,7 @@ export async function runAgentCli(argv: string[]): Promise<number | void> {
     identity: values.identity,
     pool: { name: values.pool ?? 'default', count, namePattern: values['node-name-pattern'] },
     stagePaths: values.stages?.length ? values.stages : [DEFAULT_STAGES],
+    stagesFromCluster: values['stages-from-cluster'],
     writeConcurrency: values['write-concurrency'] ? Number(values['write-concurrency']) : undefined,
     leaseDurationSeconds: values['lease-duration-seconds'] ? Number(values['lease-duration-seconds']) : undefined,
     metricsHost: values['metrics-host'],

@@ -114,6 +114,11 @@ export class StageRunner {
     this.entries.delete(key);
   }
 
+  /** Evaluates every object again (the stage set changed); running jobs re-plan when they end. */
+  replanAll(): void {
+    for (const [key, e] of this.entries) if (!e.running) this.plan(key, e);
+  }
+
   /** Keys of objects in `slots` last seen before `before` (candidates for deletion after a resync). */
   staleIn(slots: Set<number>, before: number, present: Set<string>): Array<{ kind: string; obj: KubeObject }> {
     const out: Array<{ kind: string; obj: KubeObject }> = [];

@@ -124,7 +124,9 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
     })();
     const [client, coordinatorAddress] = await Promise.all([apiReady, coordinatorReady]);
 
-    const stageArgs = opts.stages.flatMap((s) => ['--stages', s]);
+    // Embedded: the stages were published as Stage objects, and agents play those, so
+    // `kubectl apply` of a Stage changes the fleet's behaviour live. On a real cluster: the files.
+    const stageArgs = embedded ? ['--stages-from-cluster'] : opts.stages.flatMap((s) => ['--stages', s]);
     const wantControlPlane = opts.controlPlane ?? embedded;
     await Promise.all([
       sup.start(spec('watcher', ['watcher', '--kubeconfig', kubeconfig, '--nats', natsUrl, '--identity', 'watcher-0'], (_l, r) => (r?.msg === 'watcher started' ? r.metrics : undefined))),
