@@ -91,7 +91,8 @@ export async function startApiServerForTest(opts: StartOptions = {}): Promise<Ap
       },
     };
   }
-  const args = ['apiserver', '--port', '0', '--kubeconfig-out', kubeconfigPath, ...(opts.dataDir ? ['--data-dir', opts.dataDir] : []), ...(opts.args ?? [])];
+  // --exit-with-parent: a test process that dies without stop() leaves no server behind.
+  const args = ['apiserver', '--port', '0', '--exit-with-parent', '--kubeconfig-out', kubeconfigPath, ...(opts.dataDir ? ['--data-dir', opts.dataDir] : []), ...(opts.args ?? [])];
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -15,6 +15,7 @@ const HELP = `usage: virtsim apiserver [flags]
   --watch-cache-size N  events kept for watch resumption (default 20000)
   --event-ttl SECONDS   delete Events older than this (default 3600; 0 keeps them)
   --no-audit            no audit log line per write
+  --exit-with-parent    stop when the parent process goes away (test harnesses)
 `;
 
 export async function runApiServer(argv: string[]): Promise<number | void> {
@@ -32,6 +33,7 @@ export async function runApiServer(argv: string[]): Promise<number | void> {
         'insecure-http': { type: 'boolean', default: false },
         'watch-cache-size': { type: 'string' },
         'no-audit': { type: 'boolean', default: false },
+        'exit-with-parent': { type: 'boolean', default: false },
         'event-ttl': { type: 'string', default: '3600' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -67,4 +69,13 @@ export async function runApiServer(argv: string[]): Promise<number | void> {
   });
   shutdown.add('apiserver', () => server.close());
   shutdown.installSignalHandlers();
+  if (values['exit-with-parent']) {
+    // A test runner that dies without stopping us reparents us; nobody reads our stdout then, and a
+    // final log flush into that pipe can block exit, so: save state, then end without flushing.
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid === parent) return;
+      void server.close().finally(() => process.kill(process.pid, 'SIGKILL'));
+    }, 1000).unref();
+  }
 }
