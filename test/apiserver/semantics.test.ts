@@ -81,6 +81,13 @@ describe('object semantics', () => {
     expect(again.metadata.resourceVersion).toBe(p.metadata.resourceVersion);
   });
 
+  it('answers a dry-run patch with the patched object without storing it', async () => {
+    await ok('POST', '/api/v1/namespaces/sem/configmaps', { metadata: { name: 'dry' }, data: { a: '1' } });
+    const dry = await ok('PATCH', '/api/v1/namespaces/sem/configmaps/dry?dryRun=All', { data: { a: '2' } }, MERGE);
+    expect(dry.data.a).toBe('2');
+    expect((await ok('GET', '/api/v1/namespaces/sem/configmaps/dry')).data.a).toBe('1');
+  });
+
   it('collects dependents of a deleted owner (background) and orphans them when asked', async () => {
     const owner = await ok('POST', '/api/v1/namespaces/sem/configmaps', { metadata: { name: 'owner' } });
     const ref = [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata.uid }];

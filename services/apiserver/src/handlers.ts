@@ -137,7 +137,8 @@ export function createHandler(state: ServerState) {
     }
     // The object just written is already serialized in the store: send those bytes.
     const e = obj.metadata ? objects.store.get(rt.storeKey, obj.metadata.namespace ?? '', obj.metadata.name) : undefined;
-    if (e && String(e.rv) === obj.metadata.resourceVersion && rt.version === rt.storageVersion && !rt.convert) send(res, code, e.json);
+    // (Not for a dry run: the result was never stored, and it carries the stored resourceVersion.)
+    if (e && !q.has('dryRun') && String(e.rv) === obj.metadata.resourceVersion && rt.version === rt.storageVersion && !rt.convert) send(res, code, e.json);
     else send(res, code, JSON.stringify(obj));
   };
 
