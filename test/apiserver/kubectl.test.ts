@@ -192,6 +192,15 @@ spec:
     expect((await json(['-n', 'pb', 'get', 'sa', 'sa1'])).metadata.namespace).toBe('pb');
   });
 
+  it('shows pending changes with kubectl diff (server-side dry run) without applying them', async () => {
+    await ok(['apply', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: diffed}\ndata: {a: "1"}\n');
+    const r = await s.kubectl(['diff', '-f', '-'], { input: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: diffed}\ndata: {a: "2"}\n' });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^-\s+a: "1"$/m);
+    expect(r.stdout).toMatch(/^\+\s+a: "2"$/m);
+    expect((await json(['get', 'configmap', 'diffed'])).data.a).toBe('1');
+  });
+
   it('prints node columns as kubectl does', async () => {
     await ok(['apply', '-f', '-'], `apiVersion: v1
 kind: Node
