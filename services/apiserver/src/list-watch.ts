@@ -96,21 +96,18 @@ export function list(cfg: ListWatchConfig, rt: ResourceType, ns: string | undefi
   const items: string[] = [];
   let lastKey: string | undefined;
   let more = false;
-  let remaining = 0;
   for (const e of store.scan(rt.storeKey, ns, after)) {
     if (!sel.everything && !sel.matches(e)) continue;
     if (limit && items.length >= limit) {
       more = true;
-      if (!sel.everything) break;
-      remaining++;
-      continue;
+      break;
     }
     items.push(conv ? conv(e.json) : e.json);
     lastKey = e.ns + '/' + e.name;
   }
   if (more && lastKey !== undefined) {
     listMeta.continue = encodeContinue({ rv: listRv, start: lastKey });
-    if (sel.everything) listMeta.remainingItemCount = remaining;
+    if (sel.everything) listMeta.remainingItemCount = store.countAfter(rt.storeKey, ns, lastKey);
   }
   res.statusCode = 200;
   res.setHeader('content-type', 'application/json');

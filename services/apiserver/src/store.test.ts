@@ -62,6 +62,11 @@ describe('Store', () => {
     expect([...s.scan('/configmaps', 'ns')].map((e) => e.name)).toEqual(['a', 'b', 'c']);
     expect([...s.scan('/configmaps', 'ns', 'ns/a')].map((e) => e.name)).toEqual(['b', 'c']);
     expect(s.dependentsOf('owner-1').map((e) => e.name)).toEqual(['a']);
+    expect(s.countAfter('/configmaps', 'ns', 'ns/a')).toBe(2);
+    expect(s.countAfter('/configmaps', undefined, 'ns/c')).toBe(0);
+    s.put('/configmaps', { obj: { ...obj('z'), metadata: { name: 'z', namespace: 'nt', uid: 'uid-z' } } });
+    expect(s.countAfter('/configmaps', 'ns', 'ns/a')).toBe(2);
+    expect(s.countAfter('/configmaps', undefined, 'ns/a')).toBe(3);
     s.remove('/configmaps', s.get('/configmaps', 'ns', 'a')!, obj('a'));
     expect(s.dependentsOf('owner-1')).toEqual([]);
   });

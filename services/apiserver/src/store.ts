@@ -150,6 +150,27 @@ export class Store {
     }
   }
 
+  /** How many keys (in one namespace, if given) sort after `after`: a page's remainingItemCount without walking them. */
+  countAfter(storeKey: string, ns: string | undefined, after: string): number {
+    const r = this.resources.get(storeKey);
+    if (!r) return 0;
+    const keys = r.sorted();
+    const firstAbove = (bound: string, inclusive: boolean) => {
+      let lo = 0;
+      let hi = keys.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (inclusive ? keys[mid] < bound : keys[mid] <= bound) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const start = firstAbove(after, false);
+    // "/" sorts before every character a name may contain after it, and "0" right after "/".
+    const end = ns ? firstAbove(ns + '0', true) : keys.length;
+    return Math.max(0, end - start);
+  }
+
   dependentsOf(uid: string): Entry[] {
     const s = this.dependents.get(uid);
     return s ? [...s] : [];
