@@ -26,6 +26,11 @@ export interface PlanContext {
   funcs?: Record<string, TemplateFunc>;
   /** Pod/Node patches without `type` are strategic (KWOK's typed controllers). Default true. */
   typedCoreKinds?: boolean;
+  /**
+   * Which stages this caller may play for the object (a sharded fleet: a migration stage runs
+   * where its handler's node is owned). Default: all.
+   */
+  eligible?: (stage: CompiledStage, obj: KubeObject) => boolean;
 }
 
 export interface Selection {
@@ -124,18 +129,21 @@ export class StageSet {
     return new EvalScope(obj, ctx.now ?? Date.now(), ctx.random ?? Math.random);
   }
 
-  private matchingIn(scope: EvalScope): CompiledStage[] {
+  private matchingIn(scope: EvalScope, eligible?: PlanContext['eligible']): CompiledStage[] {
     const { apiGroup, kind } = objectRef(scope.obj);
     const candidates = this.index.get(refKey(apiGroup, kind));
     const out: CompiledStage[] = [];
     if (!candidates) return out;
-    for (let i = 0; i < candidates.length; i++) if (stageMatches(candidates[i]!, scope)) out.push(candidates[i]!);
+    for (let i = 0; i < candidates.length; i++) {
+      const c = candidates[i]!;
+      if ((!eligible || eligible(c, scope.obj)) && stageMatches(c, scope)) out.push(c);
+    }
     return out;
   }
 
   /** Every stage whose selector matches, in set order. Throws StageEvalError as KWOK does on CEL errors. */
   matching(obj: KubeObject, ctx: PlanContext = {}): CompiledStage[] {
-    return this.matchingIn(this.scope(obj, ctx));
+    return this.matchingIn(this.scope(obj, ctx), ctx.eligible);
   }
 
   /** Lifecycle.Match: the stage the object goes through next, and its delay; null if none matches. */
@@ -146,7 +154,11 @@ export class StageSet {
     if (!candidates) return null;
     const matched = this.matchBuffer;
     matched.length = 0;
-    for (let i = 0; i < candidates.length; i++) if (stageMatches(candidates[i]!, scope)) matched.push(candidates[i]!);
+    const eligible = ctx.eligible;
+    for (let i = 0; i < candidates.length; i++) {
+      const c = candidates[i]!;
+      if ((!eligible || eligible(c, scope.obj)) && stageMatches(c, scope)) matched.push(c);
+    }
     if (matched.length === 0) return null;
     let chosen: CompiledStage;
     let weight = 0;
@@ -201,7 +213,7 @@ export class StageSet {
   /** Lifecycle.ListAllPossible: the stages Match could pick, with weight and delay range. */
   listAllPossible(obj: KubeObject, ctx: PlanContext = {}): PossibleStage[] {
     const scope = this.scope(obj, ctx);
-    const matched = this.matchingIn(scope);
+    const matched = this.matchingIn(scope, ctx.eligible);
     const describe = (s: CompiledStage): PossibleStage => {
       const [w, ok] = stageWeight(s, scope);
       const d = stageDelayRange(s, scope);

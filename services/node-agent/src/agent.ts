@@ -10,6 +10,7 @@ import { createLogger, createRegistry, startOpsEndpoint, type Logger, type OpsEn
 import { LeaseKeeper } from './lease-keeper.ts';
 import { NodePool, type NodePoolConfig } from './node-pool.ts';
 import { fileStages, watchClusterStages } from './stage-source.ts';
+import { eligibleStages } from './handler-role.ts';
 import { PodAddressBook } from './pod-addresses.ts';
 import { StageRunner } from './stage-runner.ts';
 
@@ -69,10 +70,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const writer = new Writer(client, { concurrency: opts.writeConcurrency ?? 32, log, registry, signal: abort.signal });
   const leases = new LeaseKeeper({ client, writer, identity, log, registry, durationSeconds: opts.leaseDurationSeconds });
   const addresses: PodAddressBook = new PodAddressBook((name) => runner.get('Node', name), opts.nodeIP ?? '10.0.0.1');
+  /** The slots this agent acts on now. */
+  const owned = new Set<number>();
   // One context for every plan: the stages read the time themselves, the rest does not change.
   const planContext: PlanContext = {
     env: { nodeIP: opts.nodeIP ?? '10.0.0.1', getNode: (name) => runner.get('Node', name), ipPools: addresses.pools },
     funcs: addresses.templateFuncs(),
+    eligible: eligibleStages((node) => pool.has(node) && owned.has(slotOf(node))),
   };
   const runner: StageRunner = new StageRunner({
     stages: stageSource.current,
@@ -90,7 +94,6 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     registers: [registry],
   });
   const ignored = new Counter({ name: 'virtsim_agent_events_ignored_total', help: 'Events not acted on, by reason', labelNames: ['reason'], registers: [registry] });
-  const owned = new Set<number>();
   new Gauge({ name: 'virtsim_agent_slots_owned', help: 'Slots this agent acts on', registers: [registry], collect() { this.set(owned.size); } });
 
   const trackPodIPs = (kind: string, type: string, obj: KubeObject) => {

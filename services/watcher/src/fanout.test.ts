@@ -60,4 +60,23 @@ describe('Fanout', () => {
     expect(sent).toHaveLength(0);
     expect([...f.snapshot([slotOf('n')])]).toHaveLength(1);
   });
+
+  it('publishes a migrating VMI to its source and target nodes, and lets the source go once it has moved', () => {
+    const { f, sent } = setup();
+    const migrating = (rv: string, node: string, target: string | undefined, completed = false): KubeObject => ({
+      ...vmi('mig', node, rv),
+      status: { phase: 'Running', nodeName: node, migrationState: target ? { targetNode: target, sourceNode: 'src', completed } : undefined },
+    });
+    f.onEvent('VirtualMachineInstance', 'ADDED', migrating('1', 'src', undefined), 0);
+    f.onEvent('VirtualMachineInstance', 'MODIFIED', migrating('2', 'src', 'dst'), 0);
+    f.onEvent('VirtualMachineInstance', 'MODIFIED', migrating('3', 'dst', 'dst', true), 0);
+    expect(sent.map((e) => [e.type, e.node, e.object.metadata.resourceVersion])).toEqual([
+      ['ADDED', 'src', '1'],
+      ['MODIFIED', 'src', '2'],
+      ['ADDED', 'dst', '2'],
+      ['DELETED', 'src', '3'],
+      ['MODIFIED', 'dst', '3'],
+    ]);
+    expect([...f.snapshot([slotOf('dst')])].map((i) => i.node)).toEqual(['dst']);
+  });
 });

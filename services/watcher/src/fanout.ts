@@ -1,11 +1,11 @@
 import { slotOf, type ObjectEvent, type SnapshotItem } from '@virtsim/bus';
 import { objectKey, type KubeObject, type WatchEventType } from '@virtsim/kube';
-import { partitionNode } from './partition.ts';
+import { partitionNodes } from './partition.ts';
 
 interface Route {
   kind: string;
-  node: string;
-  slot: number;
+  /** The nodes the object is published to (a migrating VMI: source and target). */
+  nodes: string[];
   object: KubeObject;
 }
 
@@ -39,27 +39,24 @@ export class Fanout {
   onEvent(kind: string, type: WatchEventType, object: KubeObject, receivedAt: number): void {
     const key = `${kind}/${objectKey(object)}`;
     const prev = this.routes.get(key);
-    if (type === 'DELETED') {
-      if (!prev) return;
-      this.unindex(key, prev);
-      this.emit({ type: 'DELETED', kind, node: prev.node, object, receivedAt });
+    const before = prev?.nodes ?? [];
+    const nodes = type === 'DELETED' ? [] : partitionNodes(kind, object, this.vmis);
+    // Slots the object leaves are told to let go (deletion, a VMI that moved node).
+    for (const node of before) if (!nodes.includes(node)) this.emit({ type: 'DELETED', kind, node, object, receivedAt });
+    if (prev) this.unindex(key, prev);
+    if (!nodes.length) {
+      if (type !== 'DELETED') this.counters.unrouted(kind);
       return;
     }
-    const node = partitionNode(kind, object, this.vmis);
-    if (prev && prev.node !== node) {
-      this.unindex(key, prev);
-      this.emit({ type: 'DELETED', kind, node: prev.node, object, receivedAt });
-    }
-    if (!node) {
-      this.counters.unrouted(kind);
-      return;
-    }
-    const route: Route = { kind, node, slot: slotOf(node), object };
+    const route: Route = { kind, nodes, object };
     this.routes.set(key, route);
-    let keys = this.bySlot.get(route.slot);
-    if (!keys) this.bySlot.set(route.slot, (keys = new Set()));
-    keys.add(key);
-    this.emit({ type: prev && prev.node === node ? 'MODIFIED' : 'ADDED', kind, node, object, receivedAt });
+    for (const node of nodes) {
+      const slot = slotOf(node);
+      let keys = this.bySlot.get(slot);
+      if (!keys) this.bySlot.set(slot, (keys = new Set()));
+      keys.add(key);
+    }
+    for (const node of nodes) this.emit({ type: before.includes(node) ? 'MODIFIED' : 'ADDED', kind, node, object, receivedAt });
   }
 
   /** The current objects of the given slots. */
@@ -67,14 +64,14 @@ export class Fanout {
     for (const slot of slots) {
       for (const key of this.bySlot.get(slot) ?? []) {
         const r = this.routes.get(key)!;
-        yield { kind: r.kind, node: r.node, object: r.object };
+        for (const node of r.nodes) if (slotOf(node) === slot) yield { kind: r.kind, node, object: r.object };
       }
     }
   }
 
   private unindex(key: string, route: Route): void {
     this.routes.delete(key);
-    this.bySlot.get(route.slot)?.delete(key);
+    for (const node of route.nodes) this.bySlot.get(slotOf(node))?.delete(key);
   }
 
   private emit(event: ObjectEvent): void {

@@ -28,3 +28,23 @@ export function partitionNode(kind: string, obj: KubeObject, lookupVmi: VmiLooku
       return undefined;
   }
 }
+
+/**
+ * Every node whose agent plays a part in the object: its partition node and, for a VMI being
+ * migrated, the migration target (whose virt-handler writes the target side of the migration;
+ * the agents tell the two apart by the stages' stage.virtsim.io/handler annotation).
+ */
+export function partitionNodes(kind: string, obj: KubeObject, lookupVmi: VmiLookup): string[] {
+  const home = partitionNode(kind, obj, lookupVmi);
+  if (!home) return [];
+  if (kind !== 'VirtualMachineInstance') return [home];
+  const target = migrationTargetNode(obj);
+  return target && target !== home ? [home, target] : [home];
+}
+
+/** The target node of a VMI's migration in progress, if any. */
+export function migrationTargetNode(vmi: KubeObject): string | undefined {
+  const m = vmi.status?.migrationState;
+  if (m?.completed) return undefined;
+  return m?.targetNode || vmi.metadata.labels?.['kubevirt.io/migrationTargetNodeName'] || undefined;
+}
