@@ -370,11 +370,8 @@ export class ObjectService {
   /** Removes a terminating namespace once it holds nothing; called after each removal inside it. */
   finishNamespaceIfEmpty(name: string): Obj | undefined {
     const e = this.store.get('/namespaces', '', name);
-    if (!e || JSON.parse(e.json).status?.phase !== 'Terminating') return undefined;
-    for (const key of this.store.storeKeys()) {
-      if (!this.resolveType(key)?.namespaced) continue;
-      for (const _ of this.store.scan(key, name)) return undefined;
-    }
+    if (!e || this.store.namespaceObjectCount(name) > 0) return undefined;
+    if (JSON.parse(e.json).status?.phase !== 'Terminating') return undefined;
     const obj = this.parse(e);
     if (obj.metadata.finalizers?.length) return obj;
     const nsRt = this.resolveType('/namespaces')!;

@@ -44,6 +44,21 @@ describe('Store', () => {
     expect(s.eventsSince('/configmaps', 41)!.map((e) => e.rv)).toEqual([42]);
   });
 
+  it('keeps key order through creates and removals made after a list, and counts objects per namespace', () => {
+    const s = new Store(10);
+    for (const n of ['b', 'd']) s.put('/configmaps', { obj: obj(n) });
+    expect([...s.scan('/configmaps', 'ns')].map((e) => e.name)).toEqual(['b', 'd']);
+    s.put('/configmaps', { obj: obj('c') });
+    s.put('/configmaps', { obj: obj('a') });
+    s.remove('/configmaps', s.get('/configmaps', 'ns', 'd')!, obj('d'));
+    expect([...s.scan('/configmaps', 'ns')].map((e) => e.name)).toEqual(['a', 'b', 'c']);
+    s.put('/configmaps', { obj: obj('d') });
+    expect([...s.scan('/configmaps', 'ns')].map((e) => e.name)).toEqual(['a', 'b', 'c', 'd']);
+    expect(s.namespaceObjectCount('ns')).toBe(4);
+    s.remove('/configmaps', s.get('/configmaps', 'ns', 'a')!, obj('a'));
+    expect(s.namespaceObjectCount('ns')).toBe(3);
+  });
+
   it('hands the same event (one serialization) to every watcher', () => {
     const s = new Store(10);
     const got: StoredEvent[] = [];

@@ -59,13 +59,40 @@ class ResourceStore {
   private sortedKeys: string[] | null = null;
   readonly watchers = new Set<WatcherSink>();
 
+  /** Keys removed since the sorted array was built; they stay in it (readers skip them) until compacted. */
+  private stale = 0;
+
   invalidateOrder(): void {
     this.sortedKeys = null;
+    this.stale = 0;
   }
 
-  /** Keys in `ns/name` order, as etcd lists them; cached until an add or remove. */
+  /** A new key: inserted in place, so a list after each create does not sort everything again. */
+  added(key: string): void {
+    const keys = this.sortedKeys;
+    if (!keys) return;
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (keys[mid] < key) lo = mid + 1;
+      else hi = mid;
+    }
+    if (keys[lo] !== key) keys.splice(lo, 0, key);
+  }
+
+  /** A removed key stays in the sorted array (scans skip keys no longer in the map); compacted when half are gone. */
+  removed(): void {
+    if (!this.sortedKeys) return;
+    if (++this.stale > 1024 && this.stale * 2 > this.sortedKeys.length) this.invalidateOrder();
+  }
+
+  /** Keys in `ns/name` order, as etcd lists them (possibly with removed keys, which readers skip). */
   sorted(): string[] {
-    if (!this.sortedKeys) this.sortedKeys = [...this.byKey.keys()].sort();
+    if (!this.sortedKeys) {
+      this.sortedKeys = [...this.byKey.keys()].sort();
+      this.stale = 0;
+    }
     return this.sortedKeys;
   }
 }
@@ -84,6 +111,8 @@ export class Store {
   private count = 0;
   /** Events up to this resourceVersion were never in the window (state restored from disk). */
   private floor = 0;
+  /** Objects per namespace, all resources together (is a terminating namespace empty yet?). */
+  private readonly nsCounts = new Map<string, number>();
   /** owner uid -> dependents, for garbage collection. */
   private readonly dependents = new Map<string, Set<Entry>>();
   readonly byUid = new Map<string, Entry>();
@@ -150,7 +179,15 @@ export class Store {
     }
   }
 
-  /** How many keys (in one namespace, if given) sort after `after`: a page's remainingItemCount without walking them. */
+  /** Objects stored in a namespace (namespaced resources only). */
+  namespaceObjectCount(ns: string): number {
+    return this.nsCounts.get(ns) ?? 0;
+  }
+
+  /**
+   * How many keys (in one namespace, if given) sort after `after`: a page's remainingItemCount
+   * without walking them (approximate after removals not yet compacted, as the field allows).
+   */
   countAfter(storeKey: string, ns: string | undefined, after: string): number {
     const r = this.resources.get(storeKey);
     if (!r) return 0;
@@ -216,7 +253,8 @@ export class Store {
       type = 'ADDED';
       entry = { id: storeKey + '|' + key, storeKey, ns, name, uid: md.uid, rv, json, labels, fields: input.fields, ownerUids };
       r.byKey.set(key, entry);
-      r.invalidateOrder();
+      r.added(key);
+      if (ns) this.nsCounts.set(ns, (this.nsCounts.get(ns) ?? 0) + 1);
       if (md.uid) this.byUid.set(md.uid, entry);
     }
     this.indexOwners(entry);
@@ -230,7 +268,8 @@ export class Store {
     const key = entry.ns + '/' + entry.name;
     if (r.byKey.get(key) !== entry) return;
     r.byKey.delete(key);
-    r.invalidateOrder();
+    r.removed();
+    if (entry.ns) this.nsCounts.set(entry.ns, (this.nsCounts.get(entry.ns) ?? 1) - 1);
     this.byUid.delete(entry.uid);
     this.unindexOwners(entry);
     const rv = ++this.rv;
@@ -252,6 +291,7 @@ export class Store {
       labels: md.labels && Object.keys(md.labels).length ? md.labels : undefined, fields,
       ownerUids: Array.isArray(md.ownerReferences) && md.ownerReferences.length ? md.ownerReferences.map((o: { uid: string }) => o.uid) : undefined,
     };
+    if (!r.byKey.has(key) && ns) this.nsCounts.set(ns, (this.nsCounts.get(ns) ?? 0) + 1);
     r.byKey.set(key, entry);
     r.invalidateOrder();
     if (md.uid) this.byUid.set(md.uid, entry);
@@ -304,6 +344,7 @@ export class Store {
     for (const e of r.byKey.values()) {
       this.byUid.delete(e.uid);
       this.unindexOwners(e);
+      if (e.ns) this.nsCounts.set(e.ns, (this.nsCounts.get(e.ns) ?? 1) - 1);
     }
     r.byKey.clear();
     r.invalidateOrder();
