@@ -55,6 +55,12 @@ describe('Store', () => {
     s.put('/configmaps', { obj: obj('d') });
     expect([...s.scan('/configmaps', 'ns')].map((e) => e.name)).toEqual(['a', 'b', 'c', 'd']);
     expect(s.namespaceObjectCount('ns')).toBe(4);
+    // added, removed and added again between two lists: listed once
+    s.put('/configmaps', { obj: obj('e') });
+    s.remove('/configmaps', s.get('/configmaps', 'ns', 'e')!, obj('e'));
+    s.put('/configmaps', { obj: obj('e') });
+    expect([...s.scan('/configmaps', 'ns')].map((e) => e.name)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    s.remove('/configmaps', s.get('/configmaps', 'ns', 'e')!, obj('e'));
     s.remove('/configmaps', s.get('/configmaps', 'ns', 'a')!, obj('a'));
     expect(s.namespaceObjectCount('ns')).toBe(3);
   });

@@ -65,20 +65,15 @@ class ResourceStore {
   invalidateOrder(): void {
     this.sortedKeys = null;
     this.stale = 0;
+    this.pending = [];
   }
 
-  /** A new key: inserted in place, so a list after each create does not sort everything again. */
+  /** Keys added since the sorted array was built, merged in by the next reader. */
+  private pending: string[] = [];
+
+  /** A new key: remembered, and merged in order on the next read (a list is O(n) anyway; a create stays O(1)). */
   added(key: string): void {
-    const keys = this.sortedKeys;
-    if (!keys) return;
-    let lo = 0;
-    let hi = keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (keys[mid] < key) lo = mid + 1;
-      else hi = mid;
-    }
-    if (keys[lo] !== key) keys.splice(lo, 0, key);
+    if (this.sortedKeys) this.pending.push(key);
   }
 
   /** A removed key stays in the sorted array (scans skip keys no longer in the map); compacted when half are gone. */
@@ -92,6 +87,25 @@ class ResourceStore {
     if (!this.sortedKeys) {
       this.sortedKeys = [...this.byKey.keys()].sort();
       this.stale = 0;
+      this.pending = [];
+    } else if (this.pending.length) {
+      const add = this.pending.sort().filter((key, n, a) => n === 0 || a[n - 1] !== key);
+      this.pending = [];
+      const old = this.sortedKeys;
+      const merged: string[] = new Array(old.length + add.length);
+      let i = 0;
+      let j = 0;
+      let k = 0;
+      while (i < old.length || j < add.length) {
+        // a removed-then-re-added key is in both: keep one
+        if (j >= add.length || (i < old.length && old[i] < add[j])) merged[k++] = old[i++];
+        else if (i < old.length && old[i] === add[j]) {
+          merged[k++] = old[i++];
+          j++;
+        } else merged[k++] = add[j++];
+      }
+      merged.length = k;
+      this.sortedKeys = merged;
     }
     return this.sortedKeys;
   }
