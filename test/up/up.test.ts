@@ -83,6 +83,18 @@ describe('virtsim up', () => {
     expect(pids.filter(alive)).toEqual([]);
   });
 
+  it('leaves no process behind even when it is killed with SIGKILL', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'virtsim-up-'));
+    const up = runUp(['--state-dir', stateDir, '--nodes', '4', '--agents', '1', '--port', String(await freePort()), '--nats-port', String(await freePort())]);
+    leftovers.push(up.child);
+    await waitFor('virtsim is up', () => up.out().includes('virtsim is up'), { timeoutMs: 60_000 });
+    const pids = childPids(stateDir);
+    expect(pids.length).toBeGreaterThanOrEqual(5);
+    up.child.kill('SIGKILL');
+    // Each child notices its supervisor is gone (nats-server through the kernel's parent-death signal).
+    await waitFor('every child gone', () => pids.filter(alive).length === 0, { timeoutMs: 30_000, intervalMs: 200 });
+  });
+
   it('says in one line which port is busy', async () => {
     busy = createServer();
     await new Promise<void>((r) => busy!.listen(0, '127.0.0.1', () => r()));

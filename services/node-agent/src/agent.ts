@@ -226,10 +226,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       // gives our slots to others only after we no longer touch them.
       subscriber.close();
       owned.clear();
+      // Writes still in flight (a lease hand-back to an API server that is gone) get 5 s, not forever.
+      const giveUp = setTimeout(() => abort.abort(), 5000);
       await runner.stop();
       await stageSource.stop();
       await leases.stop(true);
       await coordinator.leave().catch((err) => log.warn({ err: String(err) }, 'leave failed'));
+      clearTimeout(giveUp);
       abort.abort();
       await coordinator.close();
       await bus.close();

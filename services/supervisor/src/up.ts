@@ -103,10 +103,14 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
     })();
     const coordinatorReady = (async () => {
       try {
+        // nats-server cannot watch its parent as our children do: where util-linux's setpriv is
+        // present, the kernel sends it SIGTERM when `up` dies, even by SIGKILL.
+        const setpriv = onPath('setpriv');
+        const natsArgs = ['-a', '127.0.0.1', '-p', String(opts.natsPort)];
         await sup.start({
           name: 'nats-server',
-          command: natsServer,
-          args: ['-a', '127.0.0.1', '-p', String(opts.natsPort)],
+          command: setpriv ?? natsServer,
+          args: setpriv ? ['--pdeathsig', 'TERM', '--', natsServer, ...natsArgs] : natsArgs,
           logFile: join(logs, 'nats-server.log'),
           ready: (line) => (/Server is ready/.test(line) ? true : undefined),
         });
