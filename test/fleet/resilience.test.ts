@@ -91,4 +91,25 @@ describe('fleet resilience: watcher and NATS restarts, bad input', () => {
     const pending = (await listVmis(fleet.client)).find((v) => v.metadata.name === 'unscheduled');
     expect(pending?.status?.phase).toBe('Pending');
   });
+
+  it('a standby watcher takes over when the leader is killed, and nothing is lost', async () => {
+    const standby = await startVirtsim(
+      'watcher-standby',
+      ['watcher', '--kubeconfig', fleet.api.kubeconfigPath, '--nats', fleet.nats.url, '--identity', 'watcher-standby'],
+      (r) => (r.msg === 'watcher started' ? r.metrics : undefined),
+      { logFile: join(fleet.dir, 'watcher-standby.log') },
+    );
+    const leader = fleet.watcher;
+    fleet.watcher = standby; // stopped by the fleet at the end
+    expect(standby.records.some((r) => r.msg === 'became leader')).toBe(false);
+    await leader.kill();
+    const killedAt = Date.now();
+    await createBatch(10); // published by nobody until the standby leads
+    await waitFor('standby leads', () => standby.records.some((r) => r.msg === 'became leader'), { timeoutMs: 30_000 });
+    console.log(`standby took over ${Date.now() - killedAt} ms after the leader was killed`);
+    await waitFor('80 scheduled VMIs Running', async () => {
+      const v = await listVmis(fleet.client);
+      return v.filter((x) => x.status?.phase === 'Running').length === 80;
+    }, { timeoutMs: 60_000 });
+  });
 });

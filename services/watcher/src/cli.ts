@@ -8,6 +8,7 @@ const HELP = `usage: virtsim watcher --nats URL [--kubeconfig FILE] [flags]
   --identity ID           replica identity in the leader Lease (default: host name + random suffix)
   --node-selector SEL     label selector of managed Nodes (default: virtsim.io/pool)
   --lease-namespace NS    namespace of the leader Lease (default: kube-system)
+  --lease-duration-seconds N  a crashed leader's standby takes over after N s (default 5)
   --metrics-host HOST     /metrics and /healthz address (default 127.0.0.1)
   --metrics-port N        (default 0: any free port, logged)`;
 
@@ -20,6 +21,7 @@ export async function runWatcherCli(argv: string[]): Promise<number | void> {
       identity: { type: 'string' },
       'node-selector': { type: 'string' },
       'lease-namespace': { type: 'string' },
+      'lease-duration-seconds': { type: 'string' },
       'metrics-host': { type: 'string' },
       'metrics-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -42,6 +44,7 @@ export async function runWatcherCli(argv: string[]): Promise<number | void> {
     identity: values.identity,
     nodeSelector: values['node-selector'],
     leaseNamespace: values['lease-namespace'],
+    leaseDurationSeconds: values['lease-duration-seconds'] ? Number(values['lease-duration-seconds']) : undefined,
     metricsHost: values['metrics-host'],
     metricsPort: values['metrics-port'] ? Number(values['metrics-port']) : 0,
     log,

@@ -27,6 +27,8 @@ export interface WatcherOptions {
   nodeSelector?: string;
   leaseNamespace?: string;
   leaseName?: string;
+  /** How long a crashed leader blocks its standby (default 5 s; renewed every second). */
+  leaseDurationSeconds?: number;
   metricsHost?: string;
   metricsPort?: number;
   log?: Logger;
@@ -111,6 +113,8 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
     namespace: opts.leaseNamespace ?? 'kube-system',
     name: opts.leaseName ?? 'virtsim-watcher',
     identity,
+    leaseDurationSeconds: opts.leaseDurationSeconds ?? 5,
+    renewIntervalMs: 1000,
     log,
     onStartedLeading: () => {
       leaderGauge.set(1);
