@@ -1,6 +1,6 @@
-import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { ApiError } from './api-error.ts';
 
 export interface Impersonation {
@@ -19,6 +19,11 @@ export interface RequestOptions {
   impersonate?: Impersonation;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * The caller has no use for a successful answer's body (an Event POST, say): it is read off the
+   * connection but not parsed, and request() resolves to undefined. Error answers are parsed as always.
+   */
+  ignoreResponseBody?: boolean;
 }
 
 export interface ClientOptions {
@@ -38,17 +43,29 @@ function queryString(query: RequestOptions['query']): string {
   return parts.length ? `?${parts.join('&')}` : '';
 }
 
+type Headers = Record<string, string | string[]>;
+
+/** undici's timeout errors, re-thrown as the ETIMEDOUT error callers (and isRetryable) know. */
+function timeoutError(err: unknown, timeoutMs: number): unknown {
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+    return Object.assign(new Error(`request timed out after ${timeoutMs} ms`, { cause: err }), { code: 'ETIMEDOUT' });
+  }
+  return err;
+}
+
 /**
- * A small HTTP client for the Kubernetes API on node:http(s) with a keep-alive agent.
+ * A small HTTP client for the Kubernetes API on an undici connection pool (keep-alive).
  * client-node supplies the kubeconfig handling (TLS material, tokens, exec plugins); the requests
  * themselves are ours, because the fleet needs raw streaming watches, per-request impersonation
- * and full control over retries.
+ * and full control over retries. undici rather than node:http because a node agent makes thousands
+ * of small writes a second and node:http's per-request machinery (ClientRequest, agent bookkeeping,
+ * header objects) cost several times more CPU per write.
  */
 export class KubeClient {
   readonly server: URL;
   private readonly kc: KubeConfig;
-  private readonly agent: http.Agent;
-  private readonly transport: typeof http | typeof https;
+  private readonly pool: Pool;
+  private readonly basePath: string;
   private readonly timeoutMs: number;
   private readonly userAgent: string;
   private authHeaders: Record<string, string> = {};
@@ -59,9 +76,14 @@ export class KubeClient {
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     this.kc = kc;
     this.server = new URL(cluster.server);
-    this.transport = this.server.protocol === 'https:' ? https : http;
-    const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 64, ...tls };
-    this.agent = this.server.protocol === 'https:' ? new https.Agent(agentOpts) : new http.Agent(agentOpts);
+    this.basePath = this.server.pathname.replace(/\/$/, '');
+    this.pool = new Pool(this.server.origin, {
+      connections: opts.maxSockets ?? 64,
+      connect: this.server.protocol === 'https:' ? tls : undefined,
+      // Per-request timeouts are set on each request; these are only the defaults.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.userAgent = opts.userAgent ?? 'virtsim';
   }
@@ -104,14 +126,14 @@ export class KubeClient {
   }
 
   /** Tokens can rotate (projected service-account tokens, exec plugins): re-read them each minute. */
-  private async headers(opts: RequestOptions): Promise<http.OutgoingHttpHeaders> {
+  private async headers(opts: RequestOptions): Promise<Headers> {
     if (Date.now() - this.authRefreshedAt > 60_000) {
       const o: https.RequestOptions = {};
       await this.kc.applyToHTTPSOptions(o);
       this.setAuth(o);
     }
-    const h: http.OutgoingHttpHeaders = { ...this.authHeaders, Accept: 'application/json', 'User-Agent': this.userAgent };
-    if (opts.body !== undefined) h['Content-Type'] = opts.contentType ?? 'application/json';
+    const h: Headers = { ...this.authHeaders, accept: 'application/json', 'user-agent': this.userAgent };
+    if (opts.body !== undefined) h['content-type'] = opts.contentType ?? 'application/json';
     const imp = opts.impersonate;
     if (imp) {
       h['Impersonate-User'] = imp.user;
@@ -122,42 +144,40 @@ export class KubeClient {
     return h;
   }
 
-  private async send(opts: RequestOptions): Promise<http.IncomingMessage> {
+  private async send(opts: RequestOptions): Promise<Dispatcher.ResponseData> {
     const headers = await this.headers(opts);
     const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-    return new Promise((resolve, reject) => {
-      const req = this.transport.request(
-        {
-          protocol: this.server.protocol,
-          hostname: this.server.hostname.replace(/^\[|\]$/g, ''),
-          port: this.server.port,
-          method: opts.method,
-          path: `${this.server.pathname.replace(/\/$/, '')}${opts.path}${queryString(opts.query)}`,
-          headers,
-          agent: this.agent,
-          signal: opts.signal,
-        },
-        resolve,
-      );
-      const timeout = opts.timeoutMs ?? this.timeoutMs;
-      if (timeout > 0) {
-        req.setTimeout(timeout, () => req.destroy(Object.assign(new Error(`request timed out after ${timeout} ms`), { code: 'ETIMEDOUT' })));
-      }
-      req.on('error', reject);
-      req.end(body);
-    });
+    const timeout = opts.timeoutMs ?? this.timeoutMs;
+    try {
+      return await this.pool.request({
+        method: opts.method,
+        path: `${this.basePath}${opts.path}${queryString(opts.query)}`,
+        headers,
+        body,
+        signal: opts.signal,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      });
+    } catch (err) {
+      throw timeoutError(err, timeout);
+    }
   }
 
   /** One request; resolves to the parsed JSON body, throws ApiError for non-2xx answers. */
   async request<T = unknown>(opts: RequestOptions): Promise<T> {
     const res = await this.send(opts);
-    const chunks: Buffer[] = [];
-    for await (const c of res) chunks.push(c as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    const status = res.statusCode ?? 0;
-    if (status < 200 || status >= 300) {
-      throw ApiError.fromResponse(status, text, res.headers['retry-after'] as string | undefined);
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (err) {
+      throw timeoutError(err, opts.timeoutMs ?? this.timeoutMs);
     }
+    const status = res.statusCode;
+    if (status < 200 || status >= 300) {
+      const retryAfter = res.headers['retry-after'];
+      throw ApiError.fromResponse(status, text, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+    }
+    if (opts.ignoreResponseBody) return undefined as T;
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
@@ -166,28 +186,32 @@ export class KubeClient {
    * ends the stream, the signal aborts, or the connection fails (rejects).
    */
   async stream(opts: Omit<RequestOptions, 'method' | 'body'>, onLine: (line: string) => void): Promise<void> {
-    const res = await this.send({ ...opts, method: 'GET', timeoutMs: opts.timeoutMs ?? 0 });
-    const status = res.statusCode ?? 0;
+    const timeout = opts.timeoutMs ?? 0;
+    const res = await this.send({ ...opts, method: 'GET', timeoutMs: timeout });
+    const status = res.statusCode;
     if (status < 200 || status >= 300) {
-      const chunks: Buffer[] = [];
-      for await (const c of res) chunks.push(c as Buffer);
-      throw ApiError.fromResponse(status, Buffer.concat(chunks).toString('utf8'), undefined);
+      throw ApiError.fromResponse(status, await res.body.text(), undefined);
     }
-    res.setEncoding('utf8');
+    res.body.setEncoding('utf8');
     let buffered = '';
-    for await (const chunk of res as AsyncIterable<string>) {
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        if (line.trim()) onLine(line);
+    try {
+      for await (const chunk of res.body as AsyncIterable<string>) {
+        buffered += chunk;
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          if (line.trim()) onLine(line);
+        }
       }
+    } catch (err) {
+      throw timeoutError(err, timeout);
     }
     if (buffered.trim()) onLine(buffered);
   }
 
   close(): void {
-    this.agent.destroy();
+    // destroy(), not close(): in-flight watches end now, as node:http's agent.destroy() did.
+    this.pool.destroy().catch(() => undefined);
   }
 }
