@@ -169,8 +169,11 @@ describe('issue 5 user story: kubectl against the fleet with the control-plane s
       return x.status?.phase === 'Failed' ? x : undefined;
     });
     expect(v.status.phaseTransitionTimestamps.at(-1).phase).toBe('Failed');
-    // Final and podless: the finalizer is gone, so a delete removes it at once.
-    expect(v.metadata.finalizers ?? []).not.toContain('kubevirt.io/foregroundDeleteVirtualMachine');
+    // Final and podless: the finalizer goes (virt-controller's next reconcile), so a delete removes it at once.
+    await waitFor('finalizer removed from the failed VMI', async () => {
+      const x = await c.kubectlJson(['get', 'vmi', 'vmi-after-restart']);
+      return !(x.metadata.finalizers ?? []).includes('kubevirt.io/foregroundDeleteVirtualMachine');
+    });
   });
 
   it('deletes everything and leaves nothing behind', async () => {

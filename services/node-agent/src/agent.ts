@@ -102,8 +102,18 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
 
   const bus = await Bus.connect({ servers: opts.natsUrl, name: `agent-${identity}`, log });
   let outsidePoolLogged = 0;
+  /**
+   * Events of slots just gained wait until the slot's snapshot is merged (the informer's rule:
+   * no action before the first sync), so a pod or VMI is never played before its node is known.
+   */
+  const syncing = new Map<number, DecodedEvent[]>();
   const onEvent = (ev: DecodedEvent) => {
     if (!owned.has(ev.slot)) return void ignored.inc({ reason: 'slot_not_owned' });
+    const waiting = syncing.get(ev.slot);
+    if (waiting) return void waiting.push(ev);
+    handleEvent(ev);
+  };
+  const handleEvent = (ev: DecodedEvent) => {
     if (!pool.has(ev.node)) {
       ignored.inc({ reason: 'node_outside_pool' });
       // Logged, but not once per event of a busy foreign node.
@@ -126,9 +136,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     },
   });
 
-  /** Reads the current objects of `slots` and merges them by resourceVersion. */
-  const resync = async (slots: number[]) => {
-    if (!slots.length) return;
+  /** Reads the current objects of `slots` and merges them by resourceVersion; false if it failed. */
+  const resync = async (slots: number[]): Promise<boolean> => {
+    if (!slots.length) return true;
     const requestedAt = Date.now();
     let items;
     try {
@@ -136,7 +146,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     } catch (err) {
       log.warn({ slots: slots.length, err: String(err) }, 'snapshot failed; will retry');
       setTimeout(() => void resync(slots.filter((s) => owned.has(s))), 1000).unref();
-      return;
+      return false;
     }
     const present = new Set<string>();
     let taken = 0;
@@ -155,6 +165,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       runner.forget(gone.kind, gone.obj);
     }
     log.info({ slots: slots.length, objects: taken }, 'snapshot merged');
+    return true;
   };
 
   const registerNodes = async (nodes: string[]) => {
@@ -175,7 +186,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     const gained = a.slots.filter((s) => !owned.has(s));
     if (lost.length) {
       const lostSet = new Set(lost);
-      for (const s of lost) owned.delete(s);
+      for (const s of lost) {
+        owned.delete(s);
+        syncing.delete(s);
+      }
       subscriber.remove(lost);
       await runner.dropSlots(lostSet);
       const nodes = pool.nodesOfSlots(lost);
@@ -185,13 +199,24 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       else await leases.release(nodes);
     }
     if (gained.length) {
-      for (const s of gained) owned.add(s);
-      // Subscribe first, then snapshot: nothing published in between is missed.
+      for (const s of gained) {
+        owned.add(s);
+        syncing.set(s, []);
+      }
+      // Subscribe first, then snapshot: nothing published in between is missed. What arrives
+      // meanwhile is held and played after the snapshot (a failed snapshot is retried in the
+      // background; the held events are played all the same).
       subscriber.add(gained);
-      const nodes = pool.nodesOfSlots(gained);
-      await registerNodes(nodes);
-      leases.own(nodes);
       await resync(gained);
+      for (const s of gained) {
+        const held = syncing.get(s) ?? [];
+        syncing.delete(s);
+        for (const ev of held) if (owned.has(ev.slot)) handleEvent(ev);
+      }
+      // Nodes of the pool that do not exist yet are registered; their stages start on the event.
+      const nodes = pool.nodesOfSlots(gained);
+      await registerNodes(nodes.filter((n) => !runner.get('Node', n)));
+      leases.own(nodes);
     }
     log.info({ epoch: a.epoch, slots: owned.size, gained: gained.length, lost: lost.length, revoking: a.revoking.length, fenced: a.lost }, 'assignment applied');
   };

@@ -38,8 +38,24 @@ export function isNoopPatch(obj: KubeObject, type: 'merge' | 'json' | 'strategic
   }
 }
 
-/** Turns one planned request on `obj` into the HTTP write that carries it out (null: skip it). */
-export function toWriteRequest(obj: KubeObject, req: PlanRequest, component: string): WriteRequest | null {
+/**
+ * The patch with a resourceVersion precondition: the API server answers 409 if the object changed
+ * since the stage was chosen (another writer, or the previous owner of a slot during a handover),
+ * and the agent plans again from the newer version instead of applying a transition twice.
+ */
+function withPrecondition(type: 'merge' | 'json' | 'strategic', data: unknown, rv: string | undefined): unknown {
+  if (!rv) return data;
+  if (type === 'json') return Array.isArray(data) ? [{ op: 'test', path: '/metadata/resourceVersion', value: rv }, ...data] : data;
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return data;
+  const d = data as { metadata?: Record<string, unknown> };
+  return { ...d, metadata: { ...d.metadata, resourceVersion: rv } };
+}
+
+/**
+ * Turns one planned request on `obj` into the HTTP write that carries it out (null: skip it).
+ * `rv` is the resourceVersion the object has now (the plan's, or our previous write's answer).
+ */
+export function toWriteRequest(obj: KubeObject, req: PlanRequest, component: string, rv = obj.metadata.resourceVersion): WriteRequest | null {
   const ref = resourceOf(obj);
   const ns = obj.metadata.namespace;
   const name = obj.metadata.name;
@@ -52,7 +68,7 @@ export function toWriteRequest(obj: KubeObject, req: PlanRequest, component: str
         resource: ref.resource,
         method: 'PATCH',
         path: objectPath(ref, ns, name, req.subresource || undefined),
-        body: req.data,
+        body: withPrecondition(req.type, req.data, rv),
         contentType: PATCH_CONTENT_TYPES[req.type],
         impersonate: impersonation(req.impersonate),
       };

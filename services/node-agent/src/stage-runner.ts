@@ -200,8 +200,9 @@ export class StageRunner {
         return false;
       }
       let wrote = false;
+      let rv = obj.metadata.resourceVersion;
       for (const req of requests) {
-        const write = toWriteRequest(obj, req, this.opts.component);
+        const write = toWriteRequest(obj, req, this.opts.component, rv);
         if (!write) {
           this.skipped?.inc({ kind: e.kind });
           continue;
@@ -224,6 +225,7 @@ export class StageRunner {
         if (res.outcome === 'gone') return true;
         wrote = true;
         const body = res.body as KubeObject | undefined;
+        if (req.kind === 'patch' && body?.metadata?.resourceVersion) rv = body.metadata.resourceVersion;
         if (req.kind === 'patch' && body?.metadata && rvNewer(body.metadata.resourceVersion, e.obj.metadata.resourceVersion)) {
           e.obj = { ...body, apiVersion: body.apiVersion ?? obj.apiVersion, kind: body.kind ?? obj.kind };
         }
