@@ -5,7 +5,7 @@
  * collection of dependents through ownerReferences.
  */
 import { randomUUID } from 'node:crypto';
-import { generateName, validateAnnotations, validateLabels, validateObjectMeta, type FieldError } from '@virtsim/apimachinery';
+import { deepEqual, generateName, validateAnnotations, validateLabels, validateObjectMeta, type FieldError } from '@virtsim/apimachinery';
 import type { UserInfo } from './auth.ts';
 import { behaviourOf, indexFields } from './builtins.ts';
 import { recordWrite } from './apply.ts';
@@ -57,22 +57,8 @@ function ordered(o: Obj): Obj {
   return { apiVersion, kind, metadata: md, ...rest };
 }
 
-/** Structural equality of JSON values. */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const ka = Object.keys(a as Obj);
-  const kb = Object.keys(b as Obj);
-  if (ka.length !== kb.length) return false;
-  for (const k of ka) if (!deepEqual((a as Obj)[k], (b as Obj)[k])) return false;
-  return true;
-}
+/** Structural equality of JSON values (apimachinery's, re-exported for the server's modules). */
+export { deepEqual } from '@virtsim/apimachinery';
 
 /** Has anything outside metadata (and status, when it is a subresource) changed? */
 function specChanged(rt: ResourceType, a: Obj, b: Obj): boolean {

@@ -1,19 +1,7 @@
 /** Kubernetes `Status` errors: every failure the server answers is one of these. */
-import { fieldErrorsToCauses, formatInvalidMessage, type FieldError } from '@virtsim/apimachinery';
+import { fieldErrorsToCauses, formatInvalidMessage, type FieldError, type StatusCause, type StatusDetails } from '@virtsim/apimachinery';
 
-export interface StatusCause {
-  reason?: string;
-  message?: string;
-  field?: string;
-}
-
-export interface StatusDetails {
-  name?: string;
-  group?: string;
-  kind?: string;
-  causes?: StatusCause[];
-  retryAfterSeconds?: number;
-}
+export type { StatusCause, StatusDetails };
 
 export class ApiError extends Error {
   readonly code: number;
