@@ -19,6 +19,8 @@ export interface WriteRequest {
   body?: unknown;
   contentType?: string;
   impersonate?: Impersonation;
+  /** The caller does not use the answer (an Event POST): the result's body is left undefined, unparsed. */
+  ignoreResponseBody?: boolean;
 }
 
 export type WriteResult =
@@ -101,6 +103,7 @@ export class Writer {
           body: req.body,
           contentType: req.contentType,
           impersonate: req.impersonate,
+          ignoreResponseBody: req.ignoreResponseBody,
         });
         return { outcome: 'done', body };
       } catch (err) {
