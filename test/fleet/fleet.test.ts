@@ -53,7 +53,7 @@ describe('fleet: coordinator + watcher + agents on the embedded API server', () 
     }, { timeoutMs: 60_000, intervalMs: 500 });
     // The VMI reports its launcher pod's address, and no two pods share one.
     const podIP = new Map(pods.map((p) => [p.metadata.labels?.['vm.kubevirt.io/name'], p.status.podIP]));
-    expect(vmis.filter((v) => v.status.interfaces[0].ipAddress !== podIP.get(v.metadata.name)).map((v) => v.metadata.name)).toEqual([]);
+    expect(vmis.filter((v) => v.status.interfaces[0].ipAddress !== podIP.get(v.metadata.name)).map((v) => `${v.metadata.name} on ${v.status.nodeName}: VMI ${v.status.interfaces[0].ipAddress}, pod ${podIP.get(v.metadata.name)}`)).toEqual([]);
     expect(new Set(podIP.values()).size).toBe(VMIS);
   });
 });
