@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { ChildStartError, ManagedChild } from '@virtsim/supervisor';
 
 const CLI = fileURLToPath(new URL('../../cli/bin/virtsim.ts', import.meta.url));
 
@@ -13,7 +13,7 @@ process.once('exit', () => {
 export interface ServiceProcess {
   name: string;
   child: ChildProcess;
-  /** The first log record for which `ready` returned a value. */
+  /** What `ready` returned for the record that made the process ready. */
   readyValue: unknown;
   /** Every JSON log record seen so far. */
   records: Array<Record<string, unknown>>;
@@ -26,92 +26,51 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts `virtsim <args>` as a child process on the same Node as the tests, parses its pino JSON
- * lines, and resolves once `ready(record)` returns a value (e.g. the port it logged).
+ * Starts `virtsim <args>` as a child process on the same Node as the tests (the supervisor's
+ * ManagedChild: output to `logFile`), collects its pino records, and resolves once
+ * `ready(record)` returns a value (e.g. the port it logged).
  */
-export function startVirtsim(
+export async function startVirtsim(
   name: string,
   args: string[],
   ready: (rec: Record<string, unknown>) => unknown,
   opts: { logFile: string; timeoutMs?: number; env?: Record<string, string> },
 ): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...opts.env },
-  });
-  running.add(child);
-  const out = createWriteStream(opts.logFile, { flags: 'a' });
   const records: Array<Record<string, unknown>> = [];
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
-      running.delete(child);
-      resolve(code);
-    }),
-  );
-  return new Promise((resolve, reject) => {
-    let done = false;
-    const timer = setTimeout(() => {
-      if (!done) {
-        done = true;
-        child.kill('SIGKILL');
-        reject(new Error(`${name} not ready within ${opts.timeoutMs ?? 30_000} ms (log: ${opts.logFile})`));
-      }
-    }, opts.timeoutMs ?? 30_000);
-    let buf = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out.write(chunk);
-      buf += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        let rec: Record<string, unknown>;
-        try {
-          rec = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        records.push(rec);
-        if (done) continue;
-        const v = ready(rec);
-        if (v !== undefined && v !== null && v !== false) {
-          done = true;
-          clearTimeout(timer);
-          resolve(proc(v));
-        }
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => out.write(chunk));
-    void exited.then((code) => {
-      if (!done) {
-        done = true;
-        clearTimeout(timer);
-        reject(new Error(`${name} exited with ${code} before it was ready (log: ${opts.logFile})`));
-      }
-    });
+  const managed = new ManagedChild({
+    name,
+    command: process.execPath,
+    args: ['--disable-warning=ExperimentalWarning', CLI, ...args],
+    env: opts.env,
+    logFile: opts.logFile,
+    readyTimeoutMs: opts.timeoutMs ?? 30_000,
+    ready: (_line, rec) => (rec ? ready(rec) : undefined),
+    onRecord: (rec) => records.push(rec),
   });
-
-  function proc(readyValue: unknown): ServiceProcess {
-    return {
-      name,
-      child,
-      readyValue,
-      records,
-      logFile: opts.logFile,
-      exited,
-      async stop(graceMs = 10_000) {
-        if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
-        const code = await exited;
-        clearTimeout(t);
-        return code;
-      },
-      async kill() {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill('SIGKILL');
-        await exited;
-      },
-    };
+  try {
+    await managed.start();
+  } catch (err) {
+    throw new Error(`${(err as Error).message} (log: ${opts.logFile})${err instanceof ChildStartError ? `\n${err.tail.join('\n')}` : ''}`);
+  } finally {
+    if (managed.child) running.add(managed.child);
   }
+  const child = managed.child!;
+  void managed.exited.then(() => {
+    running.delete(child);
+    managed.closeLog();
+  });
+  return {
+    name,
+    child,
+    readyValue: managed.readyValue,
+    records,
+    logFile: opts.logFile,
+    exited: managed.exited,
+    stop: (graceMs = 10_000) => managed.stop(graceMs),
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await managed.exited;
+    },
+  };
 }

@@ -16,6 +16,8 @@ export interface ChildSpec {
    */
   ready: (line: string, record: Record<string, unknown> | undefined) => unknown;
   readyTimeoutMs?: number;
+  /** Called with every JSON log record the child prints, before and after it is ready. */
+  onRecord?: (record: Record<string, unknown>) => void;
 }
 
 /** Why a child could not start, with the last lines it printed (often the real reason). */
@@ -81,7 +83,7 @@ export class ManagedChild {
         settle(new ChildStartError(spec.name, `was not ready within ${timeoutMs} ms`, [...this.tail]));
       }, timeoutMs);
       child.once('error', (err) => settle(new ChildStartError(spec.name, `could not be started: ${err.message}`, [])));
-      const onData = (stream: 'stdout' | 'stderr') => {
+      const onData = () => {
         let buf = '';
         return (chunk: Buffer) => {
           this.log!.write(chunk);
@@ -92,7 +94,7 @@ export class ManagedChild {
             buf = buf.slice(nl + 1);
             this.tail.push(line);
             if (this.tail.length > 20) this.tail.shift();
-            if (settled || stream === undefined) continue;
+            if (settled && !spec.onRecord) continue;
             let rec: Record<string, unknown> | undefined;
             if (line.startsWith('{')) {
               try {
@@ -101,6 +103,8 @@ export class ManagedChild {
                 rec = undefined;
               }
             }
+            if (rec) spec.onRecord?.(rec);
+            if (settled) continue;
             const v = spec.ready(line, rec);
             if (v !== undefined && v !== null && v !== false) {
               this.readyValue = v;
@@ -109,8 +113,8 @@ export class ManagedChild {
           }
         };
       };
-      child.stdout!.on('data', onData('stdout'));
-      child.stderr!.on('data', onData('stderr'));
+      child.stdout!.on('data', onData());
+      child.stderr!.on('data', onData());
       void this.exitPromise.then((code) =>
         settle(new ChildStartError(spec.name, `exited with code ${code} before it was ready`, [...this.tail])),
       );
