@@ -2,6 +2,7 @@ import type https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { ApiError } from './api-error.ts';
+import { dispatchBuffered, type BufferedResponse } from './buffered-response.ts';
 
 export interface Impersonation {
   user: string;
@@ -144,41 +145,29 @@ export class KubeClient {
     return h;
   }
 
-  private async send(opts: RequestOptions): Promise<Dispatcher.ResponseData> {
-    const headers = await this.headers(opts);
-    const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-    const timeout = opts.timeoutMs ?? this.timeoutMs;
-    try {
-      return await this.pool.request({
-        method: opts.method,
-        path: `${this.basePath}${opts.path}${queryString(opts.query)}`,
-        headers,
-        body,
-        signal: opts.signal,
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-      });
-    } catch (err) {
-      throw timeoutError(err, timeout);
-    }
+  private async dispatchOptions(opts: RequestOptions, timeout: number): Promise<Dispatcher.DispatchOptions> {
+    return {
+      method: opts.method,
+      path: `${this.basePath}${opts.path}${queryString(opts.query)}`,
+      headers: await this.headers(opts),
+      body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    };
   }
 
   /** One request; resolves to the parsed JSON body, throws ApiError for non-2xx answers. */
   async request<T = unknown>(opts: RequestOptions): Promise<T> {
-    const res = await this.send(opts);
-    let text: string;
+    const timeout = opts.timeoutMs ?? this.timeoutMs;
+    let res: BufferedResponse;
     try {
-      text = await res.body.text();
+      res = await dispatchBuffered(this.pool, await this.dispatchOptions(opts, timeout), opts.signal);
     } catch (err) {
-      throw timeoutError(err, opts.timeoutMs ?? this.timeoutMs);
+      throw timeoutError(err, timeout);
     }
-    const status = res.statusCode;
-    if (status < 200 || status >= 300) {
-      const retryAfter = res.headers['retry-after'];
-      throw ApiError.fromResponse(status, text, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
-    }
+    if (res.status < 200 || res.status >= 300) throw ApiError.fromResponse(res.status, res.text, res.retryAfter);
     if (opts.ignoreResponseBody) return undefined as T;
-    return (text ? JSON.parse(text) : undefined) as T;
+    return (res.text ? JSON.parse(res.text) : undefined) as T;
   }
 
   /**
@@ -187,7 +176,12 @@ export class KubeClient {
    */
   async stream(opts: Omit<RequestOptions, 'method' | 'body'>, onLine: (line: string) => void): Promise<void> {
     const timeout = opts.timeoutMs ?? 0;
-    const res = await this.send({ ...opts, method: 'GET', timeoutMs: timeout });
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.pool.request({ ...(await this.dispatchOptions({ ...opts, method: 'GET' }, timeout)), signal: opts.signal });
+    } catch (err) {
+      throw timeoutError(err, timeout);
+    }
     const status = res.statusCode;
     if (status < 200 || status >= 300) {
       throw ApiError.fromResponse(status, await res.body.text(), undefined);
