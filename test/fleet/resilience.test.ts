@@ -112,4 +112,35 @@ describe('fleet resilience: watcher and NATS restarts, bad input', () => {
       return v.filter((x) => x.status?.phase === 'Running').length === 80;
     }, { timeoutMs: 60_000 });
   });
+
+  it('keeps agents on their slots across a coordinator restart', async () => {
+    const slotsOf = async () => Promise.all([...fleet.agents.values()].map(async (a) => metricSum(await scrape(a.readyValue as string), 'virtsim_agent_slots_owned')));
+    const before = await slotsOf();
+    expect(before.reduce((x, y) => x + y, 0)).toBe(1024);
+    const port = String(fleet.coordinator.readyValue);
+    await fleet.coordinator.stop();
+    fleet.coordinator = await startVirtsim(
+      'coordinator',
+      ['coordinator', '--port', port, '--metrics-port', '0', '--ttl-ms', '3000'],
+      (r) => (r.msg === 'coordinator ready' ? r.grpcPort : undefined),
+      { logFile: join(fleet.dir, 'coordinator-2.log') },
+    );
+    await createBatch(10);
+    await waitFor('90 scheduled VMIs Running', async () => {
+      const v = await listVmis(fleet.client);
+      return v.filter((x) => x.status?.phase === 'Running').length === 90;
+    }, { timeoutMs: 60_000 });
+    // The table is rebuilt from the agents' claims: every agent re-joins claiming what it held,
+    // every claim is accepted, no slot moves, nobody gained or lost a slot.
+    const coordinator = fleet.coordinator;
+    const joins = await waitFor('every agent re-joined', () => {
+      const j = coordinator.records.filter((r) => r.msg === 'agent joined');
+      return new Set(j.map((r) => r.agentId)).size === fleet.agents.size ? j : undefined;
+    });
+    expect(joins.every((r) => r.accepted === r.claimed)).toBe(true);
+    expect(joins.reduce((n, r) => n + (r.claimed as number), 0)).toBe(1024);
+    const epochs = coordinator.records.filter((r) => r.msg === 'epoch');
+    expect(epochs.map((r) => r.moves)).toEqual(epochs.map(() => 0));
+    expect(await slotsOf()).toEqual(before);
+  });
 });

@@ -66,7 +66,8 @@ describe('virtsim up', () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'virtsim-up-'));
     const up = runUp(['--state-dir', stateDir, '--nodes', '12', '--agents', '2', '--port', String(await freePort()), '--nats-port', String(await freePort())]);
     leftovers.push(up.child);
-    await waitFor('virtsim is up', () => up.out().includes('virtsim is up'), { timeoutMs: 60_000 });
+    // The whole banner, whose last line says how to stop.
+    await waitFor('virtsim is up', () => up.out().includes('stop        Ctrl-C'), { timeoutMs: 60_000 });
     expect(up.out()).toContain(`kubeconfig  ${stateDir}/kubeconfig`);
     const client = await KubeClient.fromFile(join(stateDir, 'kubeconfig'));
     await waitFor('12 nodes Ready', async () => {

@@ -101,17 +101,25 @@ export async function startApiServerForTest(opts: StartOptions = {}): Promise<Ap
   let out = '';
   const listening = new Promise<{ url: string; port: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`apiserver did not start within ${opts.timeoutMs ?? 30_000} ms; output:\n${out}`)), opts.timeoutMs ?? 30_000);
+    // Scans each new line once, and stops scanning once the server listens (the log keeps growing).
+    let found = false;
+    let partial = '';
     const onData = (d: Buffer) => {
-      out += d.toString();
-      for (const line of out.split('\n')) {
+      const text = d.toString();
+      out += text;
+      if (found) return;
+      partial += text;
+      let nl: number;
+      while ((nl = partial.indexOf('\n')) >= 0) {
+        const line = partial.slice(0, nl);
+        partial = partial.slice(nl + 1);
         if (!line.includes('"apiserver listening"')) continue;
-        try {
-          const j = JSON.parse(line);
-          clearTimeout(timer);
-          resolve({ url: j.url, port: j.port });
-        } catch {
-          // partial line
-        }
+        const j = JSON.parse(line);
+        found = true;
+        partial = '';
+        clearTimeout(timer);
+        resolve({ url: j.url, port: j.port });
+        return;
       }
     };
     child.stdout!.on('data', onData);
