@@ -3,3 +3,4 @@ export { createRegistry } from './metrics.ts';
 export { startOpsEndpoint, type OpsEndpoint, type OpsEndpointOptions } from './http-endpoint.ts';
 export { ShutdownHandler } from './shutdown.ts';
 export { startTracing, type Tracing, type TracingOptions } from './tracing.ts';
+export { runService } from './run-service.ts';

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createLogger, ShutdownHandler, startTracing } from '@virtsim/telemetry';
+import { createLogger, runService } from '@virtsim/telemetry';
 import { startAgent } from './agent.ts';
 
 /** virtsim's default stage sets, at the repository root. */
@@ -55,12 +55,11 @@ export async function runAgentCli(argv: string[]): Promise<number | void> {
     return 2;
   }
   const log = createLogger('node-agent');
-  // Spans are recorded only where a collector is configured; the SDK costs start-up time otherwise.
-  const tracing = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? await startTracing({ service: 'node-agent' }) : undefined;
-  const agent = await startAgent({
+  const { nats, coordinator } = values;
+  const options = {
     kubeconfig: values.kubeconfig,
-    natsUrl: values.nats,
-    coordinator: values.coordinator,
+    natsUrl: nats,
+    coordinator,
     identity: values.identity,
     pool: { name: values.pool ?? 'default', count, namePattern: values['node-name-pattern'] },
     stagePaths: values.stages?.length ? values.stages : [DEFAULT_STAGES],
@@ -70,9 +69,6 @@ export async function runAgentCli(argv: string[]): Promise<number | void> {
     metricsHost: values['metrics-host'],
     metricsPort: values['metrics-port'] ? Number(values['metrics-port']) : 0,
     log,
-  });
-  const shutdown = new ShutdownHandler(log);
-  if (tracing) shutdown.add('tracing', () => tracing.shutdown());
-  shutdown.add('agent', () => agent.close());
-  shutdown.installSignalHandlers();
+  };
+  await runService('node-agent', log, () => startAgent(options));
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createLogger, ShutdownHandler, startTracing } from '@virtsim/telemetry';
+import { createLogger, runService } from '@virtsim/telemetry';
 import { startWatcher } from './watcher.ts';
 
 const HELP = `usage: virtsim watcher --nats URL [--kubeconfig FILE] [flags]
@@ -36,9 +36,7 @@ export async function runWatcherCli(argv: string[]): Promise<number | void> {
     return 2;
   }
   const log = createLogger('watcher');
-  // Spans are recorded only where a collector is configured; the SDK costs start-up time otherwise.
-  const tracing = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? await startTracing({ service: 'watcher' }) : undefined;
-  const w = await startWatcher({
+  const options = {
     kubeconfig: values.kubeconfig,
     natsUrl: values.nats,
     identity: values.identity,
@@ -48,9 +46,6 @@ export async function runWatcherCli(argv: string[]): Promise<number | void> {
     metricsHost: values['metrics-host'],
     metricsPort: values['metrics-port'] ? Number(values['metrics-port']) : 0,
     log,
-  });
-  const shutdown = new ShutdownHandler(log);
-  if (tracing) shutdown.add('tracing', () => tracing.shutdown());
-  shutdown.add('watcher', () => w.close());
-  shutdown.installSignalHandlers();
+  };
+  await runService('watcher', log, () => startWatcher(options));
 }
