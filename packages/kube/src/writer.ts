@@ -51,7 +51,6 @@ export class Writer {
   private readonly latency?: Histogram<'resource' | 'verb'>;
   private readonly errors?: Counter<'resource' | 'code'>;
   private readonly retries?: Counter<'resource'>;
-  private readonly inflight?: Gauge;
 
   constructor(client: KubeClient, opts: WriterOptions) {
     this.client = client;
@@ -74,7 +73,7 @@ export class Writer {
       });
       this.retries = new Counter({ name: 'virtsim_api_write_retries_total', help: 'API write retries', labelNames: ['resource'], registers });
       const sem = this.sem;
-      this.inflight = new Gauge({
+      new Gauge({
         name: 'virtsim_api_writes_queued',
         help: 'API writes waiting for a concurrency slot',
         registers,
