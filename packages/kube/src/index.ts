@@ -8,3 +8,4 @@ export { Semaphore } from './semaphore.ts';
 export { Writer, WriteAbortedError, type WriteRequest, type WriteResult, type WriterOptions } from './writer.ts';
 export { LeaderElector, type LeaderElectionOptions } from './leader-election.ts';
 export { POOL_LABEL, FAKE_NODE_ANNOTATION } from './fleet-labels.ts';
+export { vmiMigrationTargetNode, vmiNodeName } from './vmi-nodes.ts';

@@ -12,7 +12,7 @@ import { NodePool, type NodePoolConfig } from './node-pool.ts';
 import { fileStages, watchClusterStages } from './stage-source.ts';
 import { eligibleStages } from './handler-role.ts';
 import { PodAddressBook } from './pod-addresses.ts';
-import { StageRunner } from './stage-runner.ts';
+import { StageRunner, entryKey } from './stage-runner.ts';
 
 const tracer = trace.getTracer('virtsim-node-agent');
 
@@ -153,8 +153,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     for (const it of items) {
       const slot = slotOf(it.node);
       if (!owned.has(slot) || !pool.has(it.node)) continue;
-      const m = it.object.metadata;
-      present.add(m.namespace ? `${it.kind}/${m.namespace}/${m.name}` : `${it.kind}/${m.name}`);
+      present.add(entryKey(it.kind, it.object as KubeObject));
       trackPodIPs(it.kind, 'ADDED', it.object as KubeObject);
       runner.observe(it.kind, it.object as KubeObject, slot);
       taken++;

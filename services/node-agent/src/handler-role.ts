@@ -1,3 +1,4 @@
+import { vmiMigrationTargetNode, vmiNodeName } from '@virtsim/kube';
 import type { CompiledStage, KubeObject } from '@virtsim/stages';
 
 /** Stage annotation naming the virt-handler that writes the stage in KubeVirt. */
@@ -5,14 +6,9 @@ export const HANDLER_ANNOTATION = 'stage.virtsim.io/handler';
 
 /** The node whose virt-handler plays `stage` for this VMI (undefined: none is known yet). */
 export function handlerNode(stage: CompiledStage, vmi: KubeObject): string | undefined {
-  const status = vmi.status as { nodeName?: string; migrationState?: { targetNode?: string } } | undefined;
-  const labels = vmi.metadata?.labels as Record<string, string> | undefined;
   const handler = (stage.object.metadata.annotations as Record<string, string> | undefined)?.[HANDLER_ANNOTATION];
-  if (handler === 'migration-target') {
-    return status?.migrationState?.targetNode || labels?.['kubevirt.io/migrationTargetNodeName'] || undefined;
-  }
-  // The VMI's own node: its handler writes everything else, the source side of a migration included.
-  return status?.nodeName || labels?.['kubevirt.io/nodeName'] || undefined;
+  // The VMI's own node otherwise: its handler writes everything else, the source side of a migration included.
+  return handler === 'migration-target' ? vmiMigrationTargetNode(vmi) : vmiNodeName(vmi);
 }
 
 /**

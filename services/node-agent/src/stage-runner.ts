@@ -238,7 +238,8 @@ export class StageRunner {
   }
 }
 
-function entryKey(kind: string, obj: KubeObject): string {
+/** How the runner names an object: kind/namespace/name (kind/name when cluster-scoped). */
+export function entryKey(kind: string, obj: Pick<KubeObject, 'metadata'>): string {
   const m = obj.metadata;
   return m.namespace ? `${kind}/${m.namespace}/${m.name}` : `${kind}/${m.name}`;
 }

@@ -1,4 +1,4 @@
-import type { KubeObject } from '@virtsim/kube';
+import { vmiMigrationTargetNode, vmiNodeName, type KubeObject } from '@virtsim/kube';
 
 /** Looks a VMI up by namespace/name, for routing its migrations. */
 export type VmiLookup = (namespace: string, name: string) => KubeObject | undefined;
@@ -16,7 +16,7 @@ export function partitionNode(kind: string, obj: KubeObject, lookupVmi: VmiLooku
     case 'Pod':
       return obj.spec?.nodeName || undefined;
     case 'VirtualMachineInstance':
-      return obj.status?.nodeName || obj.metadata.labels?.['kubevirt.io/nodeName'] || undefined;
+      return vmiNodeName(obj);
     case 'VirtualMachineInstanceMigration': {
       const vmiName: string | undefined = obj.spec?.vmiName;
       if (!vmiName) return undefined;
@@ -43,8 +43,6 @@ export function partitionNodes(kind: string, obj: KubeObject, lookupVmi: VmiLook
 }
 
 /** The target node of a VMI's migration in progress, if any. */
-export function migrationTargetNode(vmi: KubeObject): string | undefined {
-  const m = vmi.status?.migrationState;
-  if (m?.completed) return undefined;
-  return m?.targetNode || vmi.metadata.labels?.['kubevirt.io/migrationTargetNodeName'] || undefined;
+function migrationTargetNode(vmi: KubeObject): string | undefined {
+  return vmi.status?.migrationState?.completed ? undefined : vmiMigrationTargetNode(vmi);
 }
