@@ -10,6 +10,8 @@ need_apt=()
 command -v nats-server >/dev/null 2>&1 || need_apt+=(nats-server)
 command -v kubectl >/dev/null 2>&1 || need_apt+=(kubectl)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+# The load test's HTML report is checked in a real browser by the tests.
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing ${need_apt[*]} with apt-get" >&2
@@ -26,7 +28,7 @@ fi
 # `npm install` (honouring the lockfile), not `npm ci`: the registry serves only some of nx's
 # per-platform optional packages, so the lockfile cannot list them and `npm ci` refuses it.
 stamp=node_modules/.virtsim-lock-hash
-want=$(cat package.json package-lock.json packages/*/package.json services/*/package.json 2>/dev/null | sha256sum | cut -d' ' -f1)
+want=$(cat package.json package-lock.json packages/*/package.json services/*/package.json loadtest/package.json 2>/dev/null | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: npm install" >&2
   npm install --no-audit --no-fund --loglevel=error

@@ -47,6 +47,13 @@ export const commands: Record<string, Command> = {
       return runControlPlaneCli(argv);
     },
   },
+  loadtest: {
+    summary: 'create VMIs or VMs at a rate, play churn/migration/node-failure phases, report kube-burner latencies and an HTML report',
+    async run(argv) {
+      const { runLoadtestCli } = await import('@virtsim/loadtest');
+      return runLoadtestCli(argv);
+    },
+  },
   version: {
     summary: 'print the virtsim and Node.js versions',
     async run() {
