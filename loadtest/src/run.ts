@@ -202,10 +202,13 @@ export async function runLoadtest(opts: LoadtestOptions): Promise<LoadtestOutcom
     };
     const processTotals = sampler.series.length ? sampler.series[sampler.series.length - 1].processes : undefined;
     for (const [name, p] of Object.entries(processTotals ?? {})) {
-      report.processes[name] = { cpuSeconds: p.cpuSeconds, peakRssMiB: Math.max(...sampler.series.map((s) => s.processes?.[name]?.rssMiB ?? 0)) };
+      let peak = 0;
+      for (const s of sampler.series) peak = Math.max(peak, s.processes?.[name]?.rssMiB ?? 0);
+      report.processes[name] = { cpuSeconds: p.cpuSeconds, peakRssMiB: peak };
     }
     // The scatter's time axis starts at the first create, not at the cluster's start-up.
-    const t0 = Math.min(...measured.map((r) => r.createSentAt!), Date.now());
+    let t0 = Date.now();
+    for (const r of measured) t0 = Math.min(t0, r.createSentAt!);
     const scatter: Array<[number, number]> = [];
     const step = Math.max(1, Math.floor(measured.length / 5000));
     for (let i = 0; i < measured.length; i += step) {

@@ -1,0 +1,78 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from '@virtsim/testkit/wait';
+
+export const CLI = fileURLToPath(new URL('../../packages/cli/bin/virtsim.ts', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+export interface CliRun {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  out: () => string;
+  err: () => string;
+}
+
+/** `virtsim <args>` as a user runs it, with its output collected. */
+export function virtsim(args: string[]): CliRun {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, exited, out: () => out, err: () => err };
+}
+
+/** `virtsim up` in the background; resolves once kubectl could use it. */
+export async function startUp(stateDir: string, nodes: number): Promise<CliRun & { kubeconfig: string }> {
+  const run = virtsim(['up', '--state-dir', stateDir, '--nodes', String(nodes), '--agents', '2', '--port', String(await freePort()), '--nats-port', String(await freePort())]);
+  await waitFor('virtsim up to be ready', () => run.out().includes('stop        Ctrl-C') || run.child.exitCode !== null, { timeoutMs: 60_000 });
+  if (run.child.exitCode !== null) throw new Error(`virtsim up exited ${run.child.exitCode}: ${run.err()}`);
+  return { ...run, kubeconfig: join(stateDir, 'kubeconfig') };
+}
+
+/** Every process a `virtsim up` started, from the pids its children logged. */
+export function clusterPids(stateDir: string): number[] {
+  const pids = new Set<number>();
+  const logs = join(stateDir, 'logs');
+  if (!existsSync(logs)) return [];
+  for (const f of readdirSync(logs)) {
+    for (const line of readFileSync(join(logs, f), 'utf8').split('\n')) {
+      const pid = Number(/"pid":(\d+)/.exec(line)?.[1] ?? /^\[(\d+)\]/.exec(line)?.[1]);
+      if (pid) pids.add(pid);
+    }
+  }
+  return [...pids];
+}
+
+export const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** What the HTML report looks like after a real browser ran its scripts: Debian's chromium, headless. */
+export function renderInChromium(htmlFile: string): Promise<string> {
+  const bin = process.env.CHROMIUM ?? 'chromium';
+  return new Promise((resolve, reject) => {
+    execFile(
+      bin,
+      ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--virtual-time-budget=10000', '--dump-dom', `file://${htmlFile}`],
+      { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => (err ? reject(new Error(`${bin} failed: ${err.message}\n${stderr.slice(-2000)}`)) : resolve(stdout)),
+    );
+  });
+}
