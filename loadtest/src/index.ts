@@ -4,3 +4,5 @@ export { loadConfig, resolveConfig, type LoadtestConfig, type PhaseSpec, type Co
 export { LoadtestInputError } from './errors.ts';
 export type { Report } from './report.ts';
 export type { QuantileSummary } from './quantiles.ts';
+export { startEmbeddedCluster, type EmbeddedCluster, type EmbeddedClusterOptions } from './embedded-cluster.ts';
+export type { WatchedProcess } from './process-stats.ts';

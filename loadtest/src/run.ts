@@ -35,6 +35,8 @@ export interface LoadtestOptions {
   seed?: number;
   /** Agents' /metrics URLs when the cluster is not started by the run. */
   metricsUrls?: string[];
+  /** Local processes of a cluster not started by the run, whose CPU and RSS the run samples. */
+  processes?: WatchedProcess[];
   /** Ctrl-C: stop creating, report what finished, clean up. */
   stop?: AbortSignal;
   /** A second Ctrl-C: skip the cleanup too. */
@@ -104,7 +106,7 @@ export async function runLoadtest(opts: LoadtestOptions): Promise<LoadtestOutcom
   const live = new LiveView(opts.live);
   const started = new Date();
   let cluster: EmbeddedCluster | undefined;
-  const processes: WatchedProcess[] = [{ name: 'loadtest', pid: () => process.pid }];
+  const processes: WatchedProcess[] = [{ name: 'loadtest', pid: () => process.pid }, ...(opts.processes ?? [])];
   let metricsUrls = () => opts.metricsUrls ?? [];
   if (opts.up) {
     cluster = await startEmbeddedCluster(opts.up, (line) => live.say(line));

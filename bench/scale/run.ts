@@ -1,0 +1,59 @@
+// The ceiling of this machine: one embedded cluster of 10,000 fake nodes, then steps of VMIs created
+// at rising rates (each step: create for --step-seconds, wait until all Running, clean up) until
+// creation->Running P99 passes --p99 (default 2 s). Prints, per step, the rate asked and achieved,
+// P50/P95/P99, the oldest node Lease age, and CPU (% of one core) and peak RSS per process, and
+// names the process that saturated first (the busiest one at the first failing step).
+//   node_modules/.bin/node bench/scale/run.ts [--nodes 10000] [--rates 20,40,60,80,100,150,200] [--step-seconds 60] [--p99 2s]
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { resolveConfig, runLoadtest, startEmbeddedCluster, type Report } from '@virtsim/loadtest';
+import { freePort } from '../../test/loadtest/harness.ts';
+
+const { values } = parseArgs({ options: { nodes: { type: 'string' }, agents: { type: 'string' }, rates: { type: 'string' }, 'step-seconds': { type: 'string' }, p99: { type: 'string' } } });
+const nodes = Number(values.nodes ?? 10_000);
+const rates = (values.rates ?? '20,40,60,80,100,150,200').split(',').map(Number);
+const stepSeconds = Number(values['step-seconds'] ?? 60);
+const p99LimitMs = Number.parseFloat(values.p99 ?? '2') * 1000;
+const dir = mkdtempSync(join(tmpdir(), 'virtsim-scale-'));
+
+console.log(`scale: starting the embedded cluster with ${nodes} nodes...`);
+const cluster = await startEmbeddedCluster({ nodes, agents: Number(values.agents ?? 2), stateDir: join(dir, 'state'), apiPort: await freePort(), natsPort: await freePort() }, (l) => console.log(l));
+const rows: Array<{ rate: number; report: Report }> = [];
+try {
+  for (const rate of rates) {
+    const count = Math.max(200, Math.round(rate * stepSeconds));
+    const config = resolveConfig({ name: `scale-${rate}`, count, rate, burst: Math.ceil(rate), namespaces: { prefix: `scale-${rate}`, objectsPerNamespace: 5000 }, phases: ['create', { wait: { timeout: '10m' } }, 'cleanup'] }, {});
+    console.log(`\nstep: ${count} VMIs at ${rate}/s`);
+    const { report } = await runLoadtest({ config, kubeconfig: cluster.kubeconfig, processes: cluster.processes(), metricsUrls: cluster.agentMetricsUrls(), out: join(dir, `step-${rate}`), live: 'lines' });
+    rows.push({ rate, report });
+    const p99 = report.quantiles.VMIRunning?.P99 ?? Infinity;
+    if (p99 > p99LimitMs || report.counts.notReachedRunning > 0) break;
+  }
+} finally {
+  await cluster.stop();
+}
+
+const sec = (ms: number | undefined) => (ms === undefined ? '-' : (ms / 1000).toFixed(2));
+console.log(`\nscale on ${nodes} nodes (creation->Running, s; CPU as % of one core over the step; reports under ${dir})`);
+console.log('rate asked  achieved  VMIs    P50     P95     P99   oldest lease s | busiest processes');
+let ceiling: number | undefined;
+for (const { rate, report } of rows) {
+  const q = report.quantiles.VMIRunning;
+  const create = report.phases.find((p) => p.kind === 'create')!.summary as { qpsAchieved: number };
+  const leaseAge = Math.max(0, ...report.series.map((s) => s.oldestLeaseAgeSeconds ?? 0));
+  const busiest = Object.entries(report.processes)
+    .map(([name, p]) => [name, (p.cpuSeconds / report.durationSeconds) * 100] as const)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([n, pct]) => `${n} ${pct.toFixed(0)}%`)
+    .join(', ');
+  const held = (q?.P99 ?? Infinity) <= p99LimitMs && report.counts.notReachedRunning === 0;
+  if (held) ceiling = rate;
+  console.log(`${String(rate).padStart(10)}  ${create.qpsAchieved.toFixed(1).padStart(8)}  ${String(report.counts.created).padStart(5)}  ${sec(q?.P50).padStart(5)}  ${sec(q?.P95).padStart(6)}  ${sec(q?.P99).padStart(6)}  ${leaseAge.toFixed(1).padStart(8)}      | ${busiest}${held ? '' : '   <- P99 over the limit'}`);
+}
+for (const { rate, report } of rows) {
+  console.log(`  peak RSS at ${rate}/s: ${Object.entries(report.processes).map(([n, p]) => `${n} ${p.peakRssMiB.toFixed(0)}`).join(', ')} MiB`);
+}
+console.log(ceiling === undefined ? `\nno rate held P99 <= ${sec(p99LimitMs)} s` : `\nhighest rate that holds P99 <= ${sec(p99LimitMs)} s: ${ceiling}/s`);
