@@ -9,7 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveConfig, runLoadtest, startEmbeddedCluster, type Report } from '@virtsim/loadtest';
+import { createLogger } from '@virtsim/telemetry';
 import { freePort } from '../../test/loadtest/harness.ts';
+
+function quietLogger() {
+  const log = createLogger('bench-scale');
+  log.level = 'warn';
+  return log;
+}
 
 const { values } = parseArgs({ options: { nodes: { type: 'string' }, agents: { type: 'string' }, rates: { type: 'string' }, 'step-seconds': { type: 'string' }, p99: { type: 'string' } } });
 const nodes = Number(values.nodes ?? 10_000);
@@ -19,7 +26,7 @@ const p99LimitMs = Number.parseFloat(values.p99 ?? '2') * 1000;
 const dir = mkdtempSync(join(tmpdir(), 'virtsim-scale-'));
 
 console.log(`scale: starting the embedded cluster with ${nodes} nodes...`);
-const cluster = await startEmbeddedCluster({ nodes, agents: Number(values.agents ?? 2), stateDir: join(dir, 'state'), apiPort: await freePort(), natsPort: await freePort() }, (l) => console.log(l));
+const cluster = await startEmbeddedCluster({ nodes, agents: Number(values.agents ?? 2), stateDir: join(dir, 'state'), apiPort: await freePort(), natsPort: await freePort() }, (l) => console.log(l), quietLogger());
 const rows: Array<{ rate: number; report: Report }> = [];
 try {
   for (const rate of rates) {

@@ -1,4 +1,6 @@
+import { Informer, KubeClient, NODES, sleep } from '@virtsim/kube';
 import { up, type RunningFleet } from '@virtsim/supervisor';
+import type { Logger } from '@virtsim/telemetry';
 import type { WatchedProcess } from './process-stats.ts';
 import { DEFAULT_STAGES } from '@virtsim/supervisor';
 
@@ -20,8 +22,39 @@ export interface EmbeddedCluster {
   stop(): Promise<void>;
 }
 
-/** Starts the embedded cluster as `virtsim up` does, for the length of one run. */
-export async function startEmbeddedCluster(opts: EmbeddedClusterOptions, print: (line: string) => void): Promise<EmbeddedCluster> {
+/**
+ * Waits until `count` nodes are Ready. `virtsim up` is ready for kubectl before the agents have
+ * registered every node; a load test that starts then measures the fleet's boot (10,000 node
+ * registrations queued ahead of the first VMIs), not its steady state.
+ */
+export async function waitForNodesReady(kubeconfig: string, count: number, log: Logger, timeoutMs = 300_000): Promise<number> {
+  const started = Date.now();
+  const client = await KubeClient.fromFile(kubeconfig);
+  const quiet = log.child({ component: 'nodes-ready' });
+  const ready = (n: { status?: { conditions?: Array<{ type: string; status: string }> } }) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+  const nodes = new Informer(client, {
+    resource: NODES,
+    log: quiet,
+    transform: (n) => ({ metadata: { name: n.metadata.name, resourceVersion: n.metadata.resourceVersion }, status: { conditions: ready(n) ? [{ type: 'Ready', status: 'True' }] : [] } }),
+    onEvent: () => {},
+  });
+  nodes.start();
+  try {
+    for (;;) {
+      let n = 0;
+      for (const node of nodes.store.values()) if (ready(node)) n++;
+      if (n >= count) return Date.now() - started;
+      if (Date.now() - started > timeoutMs) throw new Error(`only ${n} of ${count} nodes Ready after ${Math.round(timeoutMs / 1000)} s`);
+      await sleep(200);
+    }
+  } finally {
+    await nodes.stop();
+    client.close();
+  }
+}
+
+/** Starts the embedded cluster as `virtsim up` does, for the length of one run, and waits for its nodes. */
+export async function startEmbeddedCluster(opts: EmbeddedClusterOptions, print: (line: string) => void, log: Logger): Promise<EmbeddedCluster> {
   const fleet: RunningFleet = await up(
     { nodes: opts.nodes, agents: opts.agents, stages: opts.stages ?? [DEFAULT_STAGES], stateDir: opts.stateDir, apiPort: opts.apiPort, natsPort: opts.natsPort, statusIntervalMs: 3_600_000 },
     (line) => {
@@ -30,6 +63,13 @@ export async function startEmbeddedCluster(opts: EmbeddedClusterOptions, print: 
     },
   );
   const sup = fleet.supervisor;
+  try {
+    const ms = await waitForNodesReady(fleet.kubeconfig, opts.nodes, log);
+    print(`virtsim: ${opts.nodes} nodes Ready ${(ms / 1000).toFixed(1)} s later; creating starts now`);
+  } catch (err) {
+    await fleet.stop();
+    throw err;
+  }
   return {
     kubeconfig: fleet.kubeconfig,
     processes: () => sup.list().map((c) => ({ name: c.spec.name, pid: () => c.pid })),

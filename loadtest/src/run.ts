@@ -7,6 +7,7 @@ import type { LoadtestConfig, PhaseSpec } from './config.ts';
 import { LoadtestInputError } from './errors.ts';
 import { FleetMetrics } from './fleet-metrics.ts';
 import { LiveView, type LiveMode } from './live-view.ts';
+import { discoverLocalFleet } from './local-fleet.ts';
 import { measure } from './measurements.ts';
 import { runChurn } from './phases/churn.ts';
 import { runCleanup } from './phases/cleanup.ts';
@@ -109,11 +110,17 @@ export async function runLoadtest(opts: LoadtestOptions): Promise<LoadtestOutcom
   const processes: WatchedProcess[] = [{ name: 'loadtest', pid: () => process.pid }, ...(opts.processes ?? [])];
   let metricsUrls = () => opts.metricsUrls ?? [];
   if (opts.up) {
-    cluster = await startEmbeddedCluster(opts.up, (line) => live.say(line));
+    cluster = await startEmbeddedCluster(opts.up, (line) => live.say(line), log);
     processes.push(...cluster.processes());
     metricsUrls = () => cluster!.agentMetricsUrls();
   }
   const kubeconfig = cluster?.kubeconfig ?? opts.kubeconfig;
+  if (!cluster && kubeconfig && !opts.processes && !opts.metricsUrls) {
+    // A `virtsim up` on this machine: sample its processes and agents as --up would.
+    const local = discoverLocalFleet(resolve(kubeconfig));
+    processes.push(...local.processes);
+    if (local.metricsUrls.length) metricsUrls = () => local.metricsUrls;
+  }
   const client = kubeconfig ? await KubeClient.fromFile(resolve(kubeconfig), { maxSockets: 128 }) : await KubeClient.fromFileOrDefault(undefined, { maxSockets: 128 });
   const runId = `${config.name}-${stamp(started)}-${Math.random().toString(36).slice(2, 6)}`;
   const stateDir = opts.up?.stateDir ?? '.virtsim';

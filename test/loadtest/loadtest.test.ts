@@ -19,6 +19,8 @@ type Report = {
   thresholds: Array<{ text: string; passed: boolean; observedMs?: number }>;
   phases: Array<{ kind: string; ok: boolean; summary: Record<string, unknown>; problems: string[] }>;
   slowest: unknown[];
+  processes: Record<string, { cpuSeconds: number; peakRssMiB: number }>;
+  series: Array<{ fleet?: { transitionsPerSecond: number }; processes?: Record<string, unknown> }>;
 };
 
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
@@ -140,6 +142,10 @@ describe('virtsim loadtest against a running virtsim up', () => {
     for (const name of ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready']) expect(report.podQuantiles[name].count, name).toBe(200 + churn.created);
     const quantileDocs = readJson<Array<{ quantileName: string; P99: number; metricName: string }>>(join(out, 'vmiLatencyQuantilesMeasurement.json'));
     expect(quantileDocs.find((d) => d.quantileName === 'VMIRunning')).toMatchObject({ metricName: 'vmiLatencyQuantilesMeasurement', P99: report.quantiles.VMIRunning.P99 });
+
+    // The local `virtsim up` behind the kubeconfig was found: its processes and agents were sampled.
+    expect(Object.keys(report.processes)).toEqual(expect.arrayContaining(['loadtest', 'apiserver', 'watcher', 'agent-0', 'agent-1', 'control-plane']));
+    expect(report.series.some((s) => (s.fleet?.transitionsPerSecond ?? 0) > 0)).toBe(true);
 
     // Migrations: 10% of the Running VMIs, each Succeeded in the cluster and measured once.
     const migrations = await list(client, collectionPath(VMIMS), `${RUN_LABEL}=${report.runId}`);
