@@ -1,14 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@virtsim/telemetry';
-import { monotonicNow } from './clock.ts';
 import { FleetState, type AgentAssignment } from './fleet.ts';
 import { HealthService } from './health.ts';
 import { registerCoordinatorMetrics } from './metrics.ts';
-import { loadProtos } from './proto.ts';
-import type { CoordinatorHandlers } from './generated/virtsim/fleet/v1/Coordinator.ts';
-import type { WatchAssignmentRequest__Output } from './generated/virtsim/fleet/v1/WatchAssignmentRequest.ts';
-import type { Assignment } from './generated/virtsim/fleet/v1/Assignment.ts';
+import { loadProtos, monotonicNow, type Assignment, type CoordinatorHandlers, type WatchAssignmentRequest__Output } from '@virtsim/fleet-proto';
 
 export const COORDINATOR_SERVICE = 'virtsim.fleet.v1.Coordinator';
 
