@@ -62,7 +62,7 @@ export interface RunningAgent {
 
 /** Checks `opts` and fills in the defaults; a bad option is an error naming it. */
 export function agentConfig(opts: AgentOptions): AgentConfig {
-  const bad = (field: string, reason: string, value: unknown) => new Error(`node agent: ${field} ${reason}, got ${JSON.stringify(value)}`);
+  const bad = (field: string, reason: string, value: unknown) => new Error(`node agent: ${field} ${reason}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
   if (!opts.natsUrl) throw bad('natsUrl', 'is required (the NATS server URL)', opts.natsUrl);
   if (!opts.coordinator) throw bad('coordinator', 'is required (host:port of the coordinator)', opts.coordinator);
   const isInt = (v: number, min: number, max = Number.MAX_SAFE_INTEGER) => Number.isInteger(v) && v >= min && v <= max;
