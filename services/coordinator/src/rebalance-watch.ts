@@ -1,4 +1,3 @@
-import type { Histogram } from 'prom-client';
 import type { Logger } from '@virtsim/telemetry';
 import { monotonicNow } from '@virtsim/fleet-proto';
 import type { EpochChange, FleetState } from './fleet.ts';
@@ -6,7 +5,7 @@ import type { EpochChange, FleetState } from './fleet.ts';
 export interface RebalanceWatchOptions {
   fleet: FleetState;
   /** Observes each rebalance's duration in seconds. */
-  histogram: Pick<Histogram, 'observe'>;
+  histogram: { observe(seconds: number): void };
   log: Pick<Logger, 'warn'>;
   now?: () => number;
 }
