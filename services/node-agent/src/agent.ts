@@ -4,7 +4,7 @@ import { trace } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
 import { Bus, RESYNC_SUBJECT, slotOf, type DecodedEvent, type SlotSubscriber } from '@virtsim/bus';
 import { CoordinatorClient } from '@virtsim/fleet-proto';
-import { ApiError, KubeClient, NODES, Writer, collectionPath, type KubeObject } from '@virtsim/kube';
+import { StatusError, KubeClient, NODES, Writer, collectionPath, type KubeObject } from '@virtsim/kube';
 import type { PlanContext } from '@virtsim/stages';
 import { createLogger, createRegistry, startOpsEndpoint, type Logger, type OpsEndpoint } from '@virtsim/telemetry';
 import { registerAgentMetrics, type AgentMetrics } from './agent-metrics.ts';
@@ -291,7 +291,7 @@ export class Agent implements RunningAgent {
         try {
           await this.writer.write({ key: name, resource: 'nodes', method: 'POST', path: collectionPath(NODES), body: this.pool.nodeObject(name) });
         } catch (err) {
-          if (!(err instanceof ApiError && err.status === 409)) this.log.warn({ node: name, err }, 'node registration failed');
+          if (!(err instanceof StatusError && err.code === 409)) this.log.warn({ node: name, err }, 'node registration failed');
         }
       }),
     );

@@ -1,4 +1,4 @@
-import { ApiError, VMIS, collectionPath, objectKey, type KubeObject } from '@virtsim/kube';
+import { StatusError, VMIS, collectionPath, objectKey, type KubeObject } from '@virtsim/kube';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { KUBEVIRT_CONTROLLER, type ControllerContext } from '../context.ts';
@@ -160,7 +160,7 @@ export class VmController {
       this.log.info({ vm: objectKey(vm) }, 'created the VMI');
     } catch (err) {
       // 409: the previous VMI is still being deleted; its DELETED event brings us back.
-      if (err instanceof ApiError && err.status === 409) return;
+      if (err instanceof StatusError && err.code === 409) return;
       throw err;
     }
   }

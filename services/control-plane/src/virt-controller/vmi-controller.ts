@@ -1,4 +1,4 @@
-import { ApiError, PODS, collectionPath, objectKey, type KubeObject } from '@virtsim/kube';
+import { StatusError, PODS, collectionPath, objectKey, type KubeObject } from '@virtsim/kube';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { KUBEVIRT_CONTROLLER, type ControllerContext } from '../context.ts';
@@ -129,9 +129,9 @@ export class VmiController {
       recordEvent(this.ctx, 'virtualmachine-controller', vmi, 'Normal', 'SuccessfulCreate', `Created virtual machine pod ${created?.metadata?.name ?? ''}`);
     } catch (err) {
       this.pods.cancelExpectation(uid);
-      if (err instanceof ApiError && (err.status === 403 || err.status === 422)) {
+      if (err instanceof StatusError && (err.code === 403 || err.code === 422)) {
         // A pod the API refuses for good: virt-controller reports it on the VMI (Synchronized=False).
-        this.log.warn({ vmi: objectKey(vmi), err: err.message }, 'launcher pod refused');
+        this.log.warn({ vmi: objectKey(vmi), err }, 'launcher pod refused');
         await this.writeStatus(vmi, {
           conditions: setCondition(conditionsOf(vmi), { type: 'Synchronized', status: 'False', reason: 'FailedCreate', message: `failed to create virtual machine pod: ${err.message}`, lastProbeTime: null, lastTransitionTime: kubeNow() }),
         });
