@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 import * as grpc from '@grpc/grpc-js';
 import { createLogger } from '@virtsim/telemetry';
-import { CoordinatorClient, SlotTable, loadProtos, startCoordinatorServer, type CoordinatorServer } from '@virtsim/coordinator';
+import { SlotTable, startCoordinatorServer, type CoordinatorServer } from '@virtsim/coordinator';
+import { CoordinatorClient, loadProtos } from '@virtsim/fleet-proto';
 
 const { values } = parseArgs({ options: { agents: { type: 'string', default: '64' }, seconds: { type: 'string', default: '2' } } });
 const AGENTS = Number(values.agents);

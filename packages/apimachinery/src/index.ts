@@ -11,6 +11,7 @@ export * from './structural-schema.ts';
 export * from './managed-fields.ts';
 export * from './server-side-apply.ts';
 export * from './status.ts';
+export * from './status-error.ts';
 export * from './list-options.ts';
 export * from './write-options.ts';
 export * from './cel.ts';

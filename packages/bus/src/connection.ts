@@ -65,12 +65,12 @@ export async function connectNats(opts: NatsConnectionOptions): Promise<ManagedN
             try {
               l();
             } catch (err) {
-              log?.error({ err: String(err) }, 'reconnect listener failed');
+              log?.error({ err }, 'reconnect listener failed');
             }
           }
           break;
         case Events.Error:
-          log?.error({ err: String(s.data) }, 'nats async error');
+          log?.error({ err: s.data }, 'nats async error');
           break;
         case Events.LDM:
           log?.warn({ server: s.data }, 'nats server entering lame duck mode');
@@ -85,7 +85,7 @@ export async function connectNats(opts: NatsConnectionOptions): Promise<ManagedN
   })();
   void nc.closed().then((err) => {
     connected = false;
-    if (err) log?.error({ err: String(err) }, 'nats connection closed with error');
+    if (err) log?.error({ err }, 'nats connection closed with error');
     else log?.info({}, 'nats connection closed');
   });
   return {

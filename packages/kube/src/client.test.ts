@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, isRetryable } from './api-error.ts';
+import { StatusError } from '@virtsim/apimachinery';
+import { isRetryable } from './retryable.ts';
 import { KubeClient } from './client.ts';
 
 interface Seen {
@@ -94,13 +95,13 @@ describe('KubeClient', () => {
     expect(body).toBeUndefined();
   });
 
-  it('throws ApiError with the Status reason and Retry-After', async () => {
+  it('throws StatusError with the Status reason and Retry-After', async () => {
     const throttled = await client.request({ method: 'GET', path: '/throttled' }).catch((e: unknown) => e);
-    expect(throttled).toBeInstanceOf(ApiError);
-    expect(throttled).toMatchObject({ status: 429, reason: 'TooManyRequests', message: 'slow down', retryAfterMs: 2000 });
+    expect(throttled).toBeInstanceOf(StatusError);
+    expect(throttled).toMatchObject({ name: 'StatusError', code: 429, reason: 'TooManyRequests', message: 'slow down', retryAfterMs: 2000 });
     expect(isRetryable(throttled)).toBe(true);
     const conflict = await client.request({ method: 'PUT', path: '/conflict', body: {}, ignoreResponseBody: true }).catch((e: unknown) => e);
-    expect(conflict).toMatchObject({ status: 409, reason: 'Conflict' });
+    expect(conflict).toMatchObject({ code: 409, reason: 'Conflict' });
     expect(isRetryable(conflict)).toBe(false);
   });
 

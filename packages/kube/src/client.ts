@@ -1,7 +1,7 @@
 import type https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
-import { ApiError } from './api-error.ts';
+import { StatusError } from '@virtsim/apimachinery';
 import { dispatchBuffered, type BufferedResponse } from './buffered-response.ts';
 
 export interface Impersonation {
@@ -156,7 +156,7 @@ export class KubeClient {
     };
   }
 
-  /** One request; resolves to the parsed JSON body, throws ApiError for non-2xx answers. */
+  /** One request; resolves to the parsed JSON body, throws StatusError for non-2xx answers. */
   async request<T = unknown>(opts: RequestOptions): Promise<T> {
     const timeout = opts.timeoutMs ?? this.timeoutMs;
     let res: BufferedResponse;
@@ -165,7 +165,7 @@ export class KubeClient {
     } catch (err) {
       throw timeoutError(err, timeout);
     }
-    if (res.status < 200 || res.status >= 300) throw ApiError.fromResponse(res.status, res.text, res.retryAfter);
+    if (res.status < 200 || res.status >= 300) throw StatusError.parse(res.status, res.text, res.retryAfter);
     if (opts.ignoreResponseBody) return undefined as T;
     return (res.text ? JSON.parse(res.text) : undefined) as T;
   }
@@ -184,7 +184,7 @@ export class KubeClient {
     }
     const status = res.statusCode;
     if (status < 200 || status >= 300) {
-      throw ApiError.fromResponse(status, await res.body.text(), undefined);
+      throw StatusError.parse(status, await res.body.text(), undefined);
     }
     res.body.setEncoding('utf8');
     let buffered = '';

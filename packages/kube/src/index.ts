@@ -1,4 +1,5 @@
-export { ApiError, isRetryable } from './api-error.ts';
+export { StatusError } from '@virtsim/apimachinery';
+export { isRetryable } from './retryable.ts';
 export { Backoff, sleep } from './backoff.ts';
 export { KubeClient, type ClientOptions, type Impersonation, type RequestOptions } from './client.ts';
 export { Informer, type InformerOptions } from './informer.ts';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ApiError } from './api-error.ts';
+import { StatusError } from '@virtsim/apimachinery';
 import { Backoff, sleep } from './backoff.ts';
 import type { KubeClient } from './client.ts';
 import { objectKey, type KubeObject, type WatchEventType } from './object.ts';
@@ -70,13 +70,13 @@ export class Informer {
         this.backoff.reset();
       } catch (err) {
         if (this.abort.signal.aborted) break;
-        if (err instanceof GoneError || (err instanceof ApiError && err.status === 410)) {
+        if (err instanceof GoneError || (err instanceof StatusError && err.code === 410)) {
           log.info({ resource: resource.resource, rv: this.rv }, 'watch window expired (410 Gone), relisting');
           this.rv = '';
           continue;
         }
         const delay = this.backoff.next();
-        log.warn({ err: String(err), resource: resource.resource, retryInMs: Math.round(delay) }, 'list/watch failed, retrying');
+        log.warn({ err, resource: resource.resource, retryInMs: Math.round(delay) }, 'list/watch failed, retrying');
         await sleep(delay, this.abort.signal);
       }
     }

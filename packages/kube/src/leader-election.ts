@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ApiError } from './api-error.ts';
+import { StatusError } from '@virtsim/apimachinery';
 import { sleep } from './backoff.ts';
 import type { KubeClient } from './client.ts';
 import { LEASES, collectionPath, objectPath } from './resources.ts';
@@ -62,7 +62,7 @@ export class LeaderElector {
     this.abort.abort();
     await this.running;
     if (this.leading) {
-      await this.release().catch((err) => this.opts.log.warn({ err: String(err) }, 'releasing leader lease failed'));
+      await this.release().catch((err) => this.opts.log.warn({ err }, 'releasing leader lease failed'));
       this.setLeading(false);
     }
   }
@@ -82,7 +82,7 @@ export class LeaderElector {
         if (ok) this.lastRenew = Date.now();
         this.setLeading(ok);
       } catch (err) {
-        this.opts.log.warn({ err: String(err) }, 'leader election attempt failed');
+        this.opts.log.warn({ err }, 'leader election attempt failed');
         // Step down once the lease may have expired in others' eyes.
         if (this.leading && Date.now() - this.lastRenew > this.opts.leaseDurationSeconds * 1000 * 0.8) this.setLeading(false);
       }
@@ -97,7 +97,7 @@ export class LeaderElector {
     try {
       lease = await this.client.request<Lease>({ method: 'GET', path: objectPath(LEASES, namespace, name) });
     } catch (err) {
-      if (!(err instanceof ApiError && err.status === 404)) throw err;
+      if (!(err instanceof StatusError && err.code === 404)) throw err;
     }
     if (!lease) {
       try {
@@ -113,7 +113,7 @@ export class LeaderElector {
         });
         return true;
       } catch (err) {
-        if (err instanceof ApiError && err.status === 409) return false;
+        if (err instanceof StatusError && err.code === 409) return false;
         throw err;
       }
     }
@@ -134,7 +134,7 @@ export class LeaderElector {
       await this.client.request({ method: 'PUT', path: objectPath(LEASES, namespace, name), body: { ...lease, spec } });
       return true;
     } catch (err) {
-      if (err instanceof ApiError && err.status === 409) return false;
+      if (err instanceof StatusError && err.code === 409) return false;
       throw err;
     }
   }

@@ -1,7 +1,8 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { ApiError, isRetryable } from './api-error.ts';
+import { StatusError } from '@virtsim/apimachinery';
+import { isRetryable } from './retryable.ts';
 import { Backoff, sleep } from './backoff.ts';
 import type { Impersonation, KubeClient } from './client.ts';
 import { Semaphore } from './semaphore.ts';
@@ -108,21 +109,21 @@ export class Writer {
       } catch (err) {
         failure = err;
         span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });
-        if (err instanceof ApiError) span.setAttribute('http.response.status_code', err.status);
+        if (err instanceof StatusError) span.setAttribute('http.response.status_code', err.code);
       } finally {
         span.end();
         end?.();
         this.sem.release();
       }
-      const code = failure instanceof ApiError ? failure.status : 0;
+      const code = failure instanceof StatusError ? failure.code : 0;
       this.errors?.inc({ resource: req.resource, code: String(code) });
       if (code === 404) return { outcome: 'gone' };
       if (!isRetryable(failure)) throw failure;
-      const delay = failure instanceof ApiError && failure.retryAfterMs !== undefined ? failure.retryAfterMs : backoff.next();
+      const delay = failure instanceof StatusError && failure.retryAfterMs !== undefined ? failure.retryAfterMs : backoff.next();
       this.retries?.inc({ resource: req.resource });
       if (backoff.attempts > 3) {
         this.opts.log.warn(
-          { key: req.key, resource: req.resource, code, err: String(failure), retryInMs: Math.round(delay) },
+          { key: req.key, resource: req.resource, code, err: failure, retryInMs: Math.round(delay) },
           'write failing, retrying',
         );
       }

@@ -4,7 +4,7 @@
  */
 import { conflictCauses, conflictMessage, patchSchemaFor, recordUpdate, serverSideApply, type PatchSchema } from '@virtsim/apimachinery';
 import { apiVersionOf, type ResourceType } from './resources.ts';
-import { ApiError } from './status.ts';
+import { StatusError } from './status.ts';
 
 type Obj = Record<string, any>;
 
@@ -29,7 +29,7 @@ export function applyConfiguration(rt: ResourceType, live: Obj | null, applied: 
     resetFields: resetFields(rt, sub),
   });
   if (r.conflicts) {
-    throw new ApiError(409, 'Conflict', conflictMessage(r.conflicts), { causes: conflictCauses(r.conflicts) });
+    throw new StatusError(409, 'Conflict', conflictMessage(r.conflicts), { causes: conflictCauses(r.conflicts) });
   }
   return r.object as Obj;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
-import { ApiError } from './status.ts';
+import { StatusError } from './status.ts';
 
 export interface UserInfo {
   username: string;
@@ -43,20 +43,20 @@ export class Authenticator {
   /** The acting user of a request: the token's, or the impersonated one when allowed. */
   authenticate(headers: IncomingHttpHeaders): UserInfo {
     const h = headers.authorization;
-    if (!h || !h.startsWith('Bearer ')) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    if (!h || !h.startsWith('Bearer ')) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
     const entry = this.byToken.get(h.slice(7).trim());
-    if (!entry) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    if (!entry) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
     const asUser = headers['impersonate-user'];
     const asGroups = headers['impersonate-group'];
     const extraKeys = Object.keys(headers).filter((k) => k.startsWith('impersonate-extra-'));
     if (asUser === undefined) {
       if (asGroups !== undefined || extraKeys.length > 0)
-        throw new ApiError(500, 'InternalError', 'requested impersonation of groups or extras without a user');
+        throw new StatusError(500, 'InternalError', 'requested impersonation of groups or extras without a user');
       return entry.user;
     }
     const target = Array.isArray(asUser) ? asUser[0] : asUser;
     if (!entry.canImpersonate)
-      throw new ApiError(403, 'Forbidden', `users "${target}" is forbidden: User "${entry.user.username}" cannot impersonate resource "users" in API group "" at the cluster scope`);
+      throw new StatusError(403, 'Forbidden', `users "${target}" is forbidden: User "${entry.user.username}" cannot impersonate resource "users" in API group "" at the cluster scope`);
     const groups = asGroups === undefined ? [] : (Array.isArray(asGroups) ? asGroups : [asGroups]).flatMap((g) => g.split(',').map((s) => s.trim()));
     if (target.startsWith('system:serviceaccount:')) {
       const ns = target.split(':')[2];

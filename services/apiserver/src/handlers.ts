@@ -14,7 +14,7 @@ import type { OpenApi } from './openapi.ts';
 import { applyConfiguration } from './apply.ts';
 import { applyPatchBody, patchTypeOf } from './patches.ts';
 import { apiVersionOf, type ResourceRegistry, type ResourceType } from './resources.ts';
-import { ApiError, badRequest, conflict, methodNotAllowed, notAcceptable, successStatus } from './status.ts';
+import { StatusError, badRequest, conflict, methodNotAllowed, notAcceptable, successStatus } from './status.ts';
 import { columnDefinitions, tableRow, tableShape, wantsTable } from './table.ts';
 
 type Obj = Record<string, any>;
@@ -57,7 +57,7 @@ function send(res: ServerResponse, code: number, body: string, contentType = 'ap
   res.end(body);
 }
 
-function sendError(res: ServerResponse, e: ApiError): void {
+function sendError(res: ServerResponse, e: StatusError): void {
   if (res.headersSent) {
     res.end();
     return;
@@ -72,7 +72,7 @@ interface Target {
   sub: string | undefined;
 }
 
-const notFoundPath = () => new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+const notFoundPath = () => new StatusError(404, 'NotFound', 'the server could not find the requested resource');
 
 /** Splits `/api/v1/...` or `/apis/<g>/<v>/...` into group, version and the rest. */
 function splitPath(path: string): { group: string; version: string; rest: string[] } | null {
@@ -245,7 +245,7 @@ export function createHandler(state: ServerState) {
           try {
             items.push(fromStorage(rt, objects.delete(rt, e.ns, e.name, user, opts).obj));
           } catch (err) {
-            if (!(err instanceof ApiError && err.code === 404)) throw err;
+            if (!(err instanceof StatusError && err.code === 404)) throw err;
           }
         }
         send(res, 200, JSON.stringify({ kind: rt.listKind, apiVersion: apiVersionOf(rt), metadata: { resourceVersion: String(objects.store.resourceVersion) }, items }));
@@ -265,7 +265,7 @@ export function createHandler(state: ServerState) {
   function bind(rt: ResourceType, ns: string, name: string, body: Obj, user: UserInfo): void {
     const target = body.target;
     if (!target || typeof target.name !== 'string' || !target.name)
-      throw new ApiError(422, 'Invalid', `Binding "${name}" is invalid: target.name: Required value`);
+      throw new StatusError(422, 'Invalid', `Binding "${name}" is invalid: target.name: Required value`);
     const entry = objects.getEntry(rt, ns, name);
     const pod = objects.parse(entry);
     if (pod.metadata.deletionTimestamp) throw conflict('', 'pods', name, 'pod is being deleted, cannot be assigned to a host');
@@ -364,12 +364,12 @@ export function createHandler(state: ServerState) {
       verb = await serveResource(req, res, url, user, target);
     } catch (e) {
       if (e instanceof URIError) e = badRequest(`the request path ${JSON.stringify(path)} is not valid: ${e.message}`);
-      if (e instanceof ApiError) {
+      if (e instanceof StatusError) {
         if (e.code === 413) res.setHeader('connection', 'close');
         sendError(res, e);
       } else {
         log.error({ err: e, method: req.method, url: req.url }, 'request failed');
-        sendError(res, new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error)?.message ?? String(e)}`));
+        sendError(res, new StatusError(500, 'InternalError', `Internal error occurred: ${(e as Error)?.message ?? String(e)}`));
       }
     } finally {
       if (verb !== 'watch') state.metrics.observe(verb, resource, res.statusCode);

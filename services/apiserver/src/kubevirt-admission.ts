@@ -7,7 +7,7 @@
 import type { UserInfo } from './auth.ts';
 import { deepEqual, type ObjectHooks } from './objects.ts';
 import type { ResourceType } from './resources.ts';
-import { ApiError } from './status.ts';
+import { StatusError } from './status.ts';
 
 type Obj = Record<string, any>;
 
@@ -36,10 +36,10 @@ function restricted(labels: Obj | undefined): Obj {
   return out;
 }
 
-function denied(webhook: string, message: string, field?: string): ApiError {
+function denied(webhook: string, message: string, field?: string): StatusError {
   const cause: Obj = { reason: 'FieldValueNotSupported', message };
   if (field) cause.field = field;
-  return new ApiError(422, 'Invalid', `admission webhook "${webhook}" denied the request: ${message}`, { causes: [cause as never] });
+  return new StatusError(422, 'Invalid', `admission webhook "${webhook}" denied the request: ${message}`, { causes: [cause as never] });
 }
 
 export function isKubeVirtServiceAccount(user: UserInfo): boolean {

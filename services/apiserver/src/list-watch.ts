@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiVersionOf, type ResourceType } from './resources.ts';
 import { parseSelection } from './selectors.ts';
-import { ApiError, badRequest, expired } from './status.ts';
+import { StatusError, badRequest, expired } from './status.ts';
 import type { Store } from './store.ts';
 import { columnDefinitions, tableRow, tableShape, wantsTable, type IncludeObject } from './table.ts';
 import { WatchStream } from './watch.ts';
@@ -74,7 +74,7 @@ export function list(cfg: ListWatchConfig, rt: ResourceType, ns: string | undefi
   if (rv && rv !== '0') {
     const n = Number(rv);
     if (n > current)
-      throw new ApiError(504, 'Timeout', `Too large resource version: ${n}, current: ${current}`, { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 });
+      throw new StatusError(504, 'Timeout', `Too large resource version: ${n}, current: ${current}`, { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 });
     // Only the latest state is kept: an exact read of an older version is gone.
     if (match === 'Exact' && n !== current) throw expired(`The resourceVersion for the provided list is too old.`);
   }

@@ -10,7 +10,7 @@ import type { UserInfo } from './auth.ts';
 import { behaviourOf, indexFields } from './builtins.ts';
 import { recordWrite } from './apply.ts';
 import { apiVersionOf, type ResourceType } from './resources.ts';
-import { ApiError, alreadyExists, badRequest, conflict, invalid, notFound } from './status.ts';
+import { StatusError, alreadyExists, badRequest, conflict, invalid, notFound } from './status.ts';
 import type { Entry, Store } from './store.ts';
 
 type Obj = Record<string, any>;
@@ -31,7 +31,7 @@ export interface DeleteOptions {
 
 /** Hooks other parts plug in: KubeVirt's admission, CRD registration, namespace cleanup. */
 export interface ObjectHooks {
-  /** Mutating then validating admission; may change `obj` or throw an ApiError. */
+  /** Mutating then validating admission; may change `obj` or throw an StatusError. */
   admit?(op: 'CREATE' | 'UPDATE', rt: ResourceType, obj: Obj, old: Obj | null, user: UserInfo): void;
   /** Kind-specific validation (CRD definitions); returns field errors. */
   validate?(rt: ResourceType, obj: Obj, old: Obj | null): FieldError[];
@@ -95,7 +95,7 @@ export class ObjectService {
     const nsEntry = this.store.get('/namespaces', '', ns);
     if (!nsEntry) throw notFound('', 'namespaces', ns);
     if (JSON.parse(nsEntry.json).status?.phase === 'Terminating')
-      throw new ApiError(403, 'Forbidden', `${rt.resource} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`, {
+      throw new StatusError(403, 'Forbidden', `${rt.resource} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`, {
         kind: rt.resource,
         group: rt.group,
         causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }],

@@ -5,7 +5,7 @@
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, decodeJsonPatch, PatchError, patchSchemaFor } from '@virtsim/apimachinery';
 import { mediaType, parseJson } from './body.ts';
 import { apiVersionOf, type ResourceType } from './resources.ts';
-import { ApiError, badRequest } from './status.ts';
+import { StatusError, badRequest } from './status.ts';
 
 type Obj = Record<string, any>;
 
@@ -20,7 +20,7 @@ export function patchTypeOf(contentType: string | undefined, rt: ResourceType): 
   const mt = mediaType(contentType);
   const allowed = rt.crd ? PATCH_TYPES.filter((t) => t !== 'application/strategic-merge-patch+json') : PATCH_TYPES;
   if (!allowed.includes(mt))
-    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${allowed.join(', ')}`);
+    throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${allowed.join(', ')}`);
   return mt;
 }
 
@@ -28,10 +28,10 @@ export function patchTypeOf(contentType: string | undefined, rt: ResourceType): 
 export function patchFailure(e: unknown): never {
   if (e instanceof PatchError) {
     if (e.code === 400) throw badRequest(e.message);
-    if (e.code === 409) throw new ApiError(409, 'Conflict', e.message);
-    if (e.code === 415) throw new ApiError(415, 'UnsupportedMediaType', e.message);
-    if (e.code === 500) throw new ApiError(500, 'InternalError', e.message);
-    throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: ${e.message}`, {
+    if (e.code === 409) throw new StatusError(409, 'Conflict', e.message);
+    if (e.code === 415) throw new StatusError(415, 'UnsupportedMediaType', e.message);
+    if (e.code === 500) throw new StatusError(500, 'InternalError', e.message);
+    throw new StatusError(422, 'Invalid', `the server rejected our request due to an error in our request: ${e.message}`, {
       causes: [{ reason: 'FieldValueInvalid', message: e.message }],
     });
   }
@@ -54,7 +54,7 @@ export function applyPatchBody(type: string, rt: ResourceType, old: Obj, body: B
         out = applyStrategicMergePatch(old, patch, patchSchemaFor(apiVersionOf({ group: rt.group, version: rt.version }), rt.kind));
         break;
       default:
-        throw new ApiError(415, 'UnsupportedMediaType', `patch type ${type} is not supported for ${rt.resource}`);
+        throw new StatusError(415, 'UnsupportedMediaType', `patch type ${type} is not supported for ${rt.resource}`);
     }
   } catch (e) {
     patchFailure(e);

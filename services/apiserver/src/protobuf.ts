@@ -4,7 +4,7 @@
  * application/vnd.kubernetes.protobuf). Other kinds answer 415, and every response is JSON, which
  * those clients also accept. Envelope: "k8s\0" + runtime.Unknown{typeMeta, raw}.
  */
-import { ApiError } from './status.ts';
+import { StatusError } from './status.ts';
 
 type Obj = Record<string, any>;
 
@@ -175,7 +175,7 @@ const DECODERS: Record<string, (r: Reader, o: Obj) => void> = {
 
 export function decodeProtobuf(buf: Buffer): Obj {
   if (buf.length < 4 || buf.toString('latin1', 0, 4) !== 'k8s\0')
-    throw new ApiError(400, 'BadRequest', 'the protobuf body does not start with the Kubernetes magic number');
+    throw new StatusError(400, 'BadRequest', 'the protobuf body does not start with the Kubernetes magic number');
   try {
     const env = new Reader(buf, 4);
     let apiVersion = '';
@@ -192,13 +192,13 @@ export function decodeProtobuf(buf: Buffer): Obj {
     });
     const dec = DECODERS[`${apiVersion}/${kind}`];
     if (!dec)
-      throw new ApiError(415, 'UnsupportedMediaType', `the protobuf encoding of ${apiVersion}/${kind} is not supported; send application/json`);
+      throw new StatusError(415, 'UnsupportedMediaType', `the protobuf encoding of ${apiVersion}/${kind} is not supported; send application/json`);
     const o: Obj = { apiVersion, kind };
     dec(new Reader(raw ?? Buffer.alloc(0)), o);
     o.metadata ??= {};
     return o;
   } catch (e) {
-    if (e instanceof ApiError) throw e;
-    throw new ApiError(400, 'BadRequest', `the protobuf body could not be decoded: ${(e as Error).message}`);
+    if (e instanceof StatusError) throw e;
+    throw new StatusError(400, 'BadRequest', `the protobuf body could not be decoded: ${(e as Error).message}`);
   }
 }

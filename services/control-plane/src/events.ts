@@ -35,5 +35,5 @@ export function recordEvent(ctx: ControllerContext, component: string, obj: Kube
   };
   ctx.writer
     .write({ key: objectKey(obj), resource: 'events', method: 'POST', path: collectionPath(EVENTS, ns), body })
-    .catch((err) => ctx.log.debug({ object: objectKey(obj), reason, err: String(err) }, 'event not recorded'));
+    .catch((err) => ctx.log.debug({ object: objectKey(obj), reason, err }, 'event not recorded'));
 }

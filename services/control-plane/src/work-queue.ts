@@ -86,8 +86,8 @@ export class WorkQueue {
       const n = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, n);
       const delay = Math.min(10_000, 5 * 2 ** Math.min(n, 11));
-      if (n > 3) this.opts.log.warn({ queue: this.opts.name, key, err: String(err), retryInMs: delay }, 'reconcile failed, retrying');
-      else this.opts.log.debug({ queue: this.opts.name, key, err: String(err), retryInMs: delay }, 'reconcile failed, retrying');
+      if (n > 3) this.opts.log.warn({ queue: this.opts.name, key, err, retryInMs: delay }, 'reconcile failed, retrying');
+      else this.opts.log.debug({ queue: this.opts.name, key, err, retryInMs: delay }, 'reconcile failed, retrying');
       this.addAfter(key, delay);
     } finally {
       this.processing.delete(key);

@@ -1,4 +1,4 @@
-import { ApiError, objectKey, objectPath, type Impersonation, type KubeObject, type ResourceRef } from '@virtsim/kube';
+import { StatusError, objectKey, objectPath, type Impersonation, type KubeObject, type ResourceRef } from '@virtsim/kube';
 import type { ControllerContext } from './context.ts';
 import { KUBEVIRT_CONTROLLER } from './context.ts';
 import type { ObjectCache } from './object-cache.ts';
@@ -45,7 +45,7 @@ export async function patch(ctx: ControllerContext, cache: ObjectCache, obj: Kub
     cache.wrote(r.body);
     return true;
   } catch (err) {
-    if (err instanceof ApiError && err.status === 409) {
+    if (err instanceof StatusError && err.code === 409) {
       cache.forgetWrite(key);
       throw new ConflictError(`${ref.resource} ${key}: ${err.message}`);
     }

@@ -5,9 +5,7 @@ import { Registry } from 'prom-client';
 import { createLogger } from '@virtsim/telemetry';
 import { waitFor } from '@virtsim/testkit/wait';
 import { startCoordinatorServer, type CoordinatorServer } from './server.ts';
-import { CoordinatorClient, type SlotAssignment } from './client.ts';
-import { monotonicNow } from './clock.ts';
-import type { Table__Output } from './generated/virtsim/fleet/v1/Table.ts';
+import { CoordinatorClient, monotonicNow, type SlotAssignment, type Table__Output } from '@virtsim/fleet-proto';
 
 // Real gRPC over loopback: the coordinator on a free port, agents as CoordinatorClient instances.
 

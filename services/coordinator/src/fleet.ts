@@ -1,4 +1,4 @@
-import { monotonicNow } from './clock.ts';
+import { monotonicNow } from '@virtsim/fleet-proto';
 import { Membership } from './membership.ts';
 import { SlotTable } from './slot-table.ts';
 

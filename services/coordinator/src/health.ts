@@ -1,8 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import type { HealthHandlers } from './generated/grpc/health/v1/Health.ts';
-import type { HealthCheckRequest__Output } from './generated/grpc/health/v1/HealthCheckRequest.ts';
-import type { HealthCheckResponse } from './generated/grpc/health/v1/HealthCheckResponse.ts';
-import { loadProtos } from './proto.ts';
+import { loadProtos, type HealthCheckRequest__Output, type HealthCheckResponse, type HealthHandlers } from '@virtsim/fleet-proto';
 
 type ServingStatus = 'SERVING' | 'NOT_SERVING';
 

@@ -3,8 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { waitFor } from '@virtsim/testkit/wait';
-import { loadProtos } from './proto.ts';
-import { CoordinatorClient } from './client.ts';
+import { CoordinatorClient, loadProtos } from '@virtsim/fleet-proto';
 
 const CLI = fileURLToPath(new URL('../../../packages/cli/bin/virtsim.ts', import.meta.url));
 

@@ -1,4 +1,4 @@
-import { monotonicNow } from './clock.ts';
+import { monotonicNow } from '@virtsim/fleet-proto';
 
 /** Agent membership with a heartbeat TTL. Pure: time comes from the injected clock. */
 export interface MemberInfo {

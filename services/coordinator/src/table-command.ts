@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { CoordinatorClient } from './client.ts';
+import { CoordinatorClient } from '@virtsim/fleet-proto';
 
 const USAGE = `usage: virtsim coordinator table [--address HOST:PORT] [--json]
 

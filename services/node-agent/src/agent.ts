@@ -1,18 +1,20 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
-import { Counter, Gauge, Histogram } from 'prom-client';
-import { Bus, RESYNC_SUBJECT, slotOf, type DecodedEvent } from '@virtsim/bus';
-import { CoordinatorClient, type SlotAssignment } from '@virtsim/coordinator';
-import { ApiError, KubeClient, NODES, Writer, collectionPath, type KubeObject } from '@virtsim/kube';
+import type { Registry } from 'prom-client';
+import { Bus, RESYNC_SUBJECT, slotOf, type DecodedEvent, type SlotSubscriber } from '@virtsim/bus';
+import { CoordinatorClient } from '@virtsim/fleet-proto';
+import { StatusError, KubeClient, NODES, Writer, collectionPath, type KubeObject } from '@virtsim/kube';
 import type { PlanContext } from '@virtsim/stages';
 import { createLogger, createRegistry, startOpsEndpoint, type Logger, type OpsEndpoint } from '@virtsim/telemetry';
+import { registerAgentMetrics, type AgentMetrics } from './agent-metrics.ts';
+import { eligibleStages } from './handler-role.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
 import { NodePool, type NodePoolConfig } from './node-pool.ts';
-import { fileStages, watchClusterStages } from './stage-source.ts';
-import { eligibleStages } from './handler-role.ts';
 import { PodAddressBook } from './pod-addresses.ts';
-import { StageRunner, entryKey } from './stage-runner.ts';
+import { SlotOwnership, type SlotFeed, type SlotNodes, type SlotObjects } from './slot-ownership.ts';
+import { StageRunner } from './stage-runner.ts';
+import { fileStages, watchClusterStages, type StageSource } from './stage-source.ts';
 
 const tracer = trace.getTracer('virtsim-node-agent');
 
@@ -40,6 +42,15 @@ export interface AgentOptions {
   log?: Logger;
 }
 
+/** AgentOptions checked, with every default filled in. */
+export interface AgentConfig extends AgentOptions {
+  identity: string;
+  metricsPort: number;
+  writeConcurrency: number;
+  nodeIP: string;
+  log: Logger;
+}
+
 export interface RunningAgent {
   identity: string;
   ops: OpsEndpoint;
@@ -49,219 +60,266 @@ export interface RunningAgent {
   close(): Promise<void>;
 }
 
+/** Checks `opts` and fills in the defaults; a bad option is an error naming it. */
+export function agentConfig(opts: AgentOptions): AgentConfig {
+  const bad = (field: string, reason: string, value: unknown) => new Error(`node agent: ${field} ${reason}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+  if (!opts.natsUrl) throw bad('natsUrl', 'is required (the NATS server URL)', opts.natsUrl);
+  if (!opts.coordinator) throw bad('coordinator', 'is required (host:port of the coordinator)', opts.coordinator);
+  const isInt = (v: number, min: number, max = Number.MAX_SAFE_INTEGER) => Number.isInteger(v) && v >= min && v <= max;
+  if (opts.writeConcurrency !== undefined && !isInt(opts.writeConcurrency, 1)) throw bad('writeConcurrency', 'must be a positive integer', opts.writeConcurrency);
+  if (opts.metricsPort !== undefined && !isInt(opts.metricsPort, 0, 65535)) throw bad('metricsPort', 'must be a port number (0 picks a free one)', opts.metricsPort);
+  if (opts.leaseDurationSeconds !== undefined && !(opts.leaseDurationSeconds > 0)) throw bad('leaseDurationSeconds', 'must be a positive number', opts.leaseDurationSeconds);
+  const identity = opts.identity ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
+  return {
+    ...opts,
+    identity,
+    metricsPort: opts.metricsPort ?? 0,
+    writeConcurrency: opts.writeConcurrency ?? 32,
+    nodeIP: opts.nodeIP ?? '10.0.0.1',
+    log: opts.log ?? createLogger('node-agent', { identity }),
+  };
+}
+
 /**
  * A node agent: joins the coordinator, and for the slots it is given subscribes to their events,
  * takes a snapshot, registers and heartbeats their pool nodes, and plays every object on them
- * through the stages. On losing slots it stops acting on them before the revoke is acknowledged.
+ * through the stages (SlotOwnership does the slot moves). On losing slots it stops acting on
+ * them before the revoke is acknowledged.
+ *
+ * Built as KWOK builds its controllers: a checked config, then one small init step per part
+ * (start() runs them in order); close() stops them in the order that keeps one owner per slot.
  */
-export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
-  const identity = opts.identity ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
-  const log = opts.log ?? createLogger('node-agent', { identity });
-  const registry = createRegistry('node-agent');
-  const pool = new NodePool(opts.pool);
-  const client = await KubeClient.fromFileOrDefault(opts.kubeconfig, { userAgent: `virtsim-node-agent/${identity}`, maxSockets: opts.writeConcurrency ?? 32 });
-  const stageSource = opts.stagesFromCluster ? await watchClusterStages(client, log, () => runner.replanAll()) : await fileStages(opts.stagePaths);
-  log.info(
-    { stages: stageSource.current().stages.length, source: opts.stagesFromCluster ? 'cluster' : opts.stagePaths, pool: pool.config.name, nodes: pool.size },
-    'stages loaded',
-  );
+export class Agent implements RunningAgent {
+  readonly identity: string;
+  readonly config: AgentConfig;
+  private readonly log: Logger;
+  private readonly registry: Registry = createRegistry('node-agent');
+  private readonly pool: NodePool;
+  private readonly ownership: SlotOwnership;
+  /** Aborts writes still in flight at shutdown. */
+  private readonly abort = new AbortController();
+  private metrics!: AgentMetrics;
+  private client!: KubeClient;
+  private stageSource!: StageSource;
+  private writer!: Writer;
+  private leaseKeeper!: LeaseKeeper;
+  private addresses!: PodAddressBook;
+  private stageRunner!: StageRunner;
+  private bus!: Bus;
+  private subscriber!: SlotSubscriber;
+  private coordinator!: CoordinatorClient;
+  private opsEndpoint!: OpsEndpoint;
+  private outsidePoolLogged = 0;
 
-  const abort = new AbortController();
-  const writer = new Writer(client, { concurrency: opts.writeConcurrency ?? 32, log, registry, signal: abort.signal });
-  const leases = new LeaseKeeper({ client, writer, identity, log, registry, durationSeconds: opts.leaseDurationSeconds });
-  const addresses: PodAddressBook = new PodAddressBook((name) => runner.get('Node', name), opts.nodeIP ?? '10.0.0.1');
-  /** The slots this agent acts on now. */
-  const owned = new Set<number>();
-  // One context for every plan: the stages read the time themselves, the rest does not change.
-  const planContext: PlanContext = {
-    env: { nodeIP: opts.nodeIP ?? '10.0.0.1', getNode: (name) => runner.get('Node', name), ipPools: addresses.pools },
-    funcs: addresses.templateFuncs(),
-    eligible: eligibleStages((node) => pool.has(node) && owned.has(slotOf(node))),
-  };
-  const runner: StageRunner = new StageRunner({
-    stages: stageSource.current,
-    writer,
-    log,
-    registry,
-    component: 'virtsim-node-agent',
-    planContext: () => planContext,
-  });
+  constructor(opts: AgentOptions) {
+    this.config = agentConfig(opts);
+    this.identity = this.config.identity;
+    this.log = this.config.log;
+    this.pool = new NodePool(this.config.pool);
+    this.ownership = new SlotOwnership({
+      pool: this.pool,
+      feed: this.slotFeed(),
+      objects: this.slotObjects(),
+      nodes: this.slotNodes(),
+      log: this.log,
+      onIgnored: (reason) => this.metrics.ignored.inc({ reason }),
+    });
+  }
 
-  const lag = new Histogram({
-    name: 'virtsim_agent_fanout_lag_seconds',
-    help: 'From the watcher receiving a change to this agent receiving it',
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
-  });
-  const ignored = new Counter({ name: 'virtsim_agent_events_ignored_total', help: 'Events not acted on, by reason', labelNames: ['reason'], registers: [registry] });
-  new Gauge({ name: 'virtsim_agent_slots_owned', help: 'Slots this agent acts on', registers: [registry], collect() { this.set(owned.size); } });
+  get ops(): OpsEndpoint {
+    return this.opsEndpoint;
+  }
 
-  const trackPodIPs = (kind: string, type: string, obj: KubeObject) => {
-    if (kind === 'Pod') addresses.track(type, obj);
-  };
+  get runner(): StageRunner {
+    return this.stageRunner;
+  }
 
-  const bus = await Bus.connect({ servers: opts.natsUrl, name: `agent-${identity}`, log });
-  let outsidePoolLogged = 0;
-  /**
-   * Events of slots just gained wait until the slot's snapshot is merged (the informer's rule:
-   * no action before the first sync), so a pod or VMI is never played before its node is known.
-   */
-  const syncing = new Map<number, DecodedEvent[]>();
-  const onEvent = (ev: DecodedEvent) => {
-    if (!owned.has(ev.slot)) return void ignored.inc({ reason: 'slot_not_owned' });
-    const waiting = syncing.get(ev.slot);
-    if (waiting) return void waiting.push(ev);
-    handleEvent(ev);
-  };
-  const handleEvent = (ev: DecodedEvent) => {
-    if (!pool.has(ev.node)) {
-      ignored.inc({ reason: 'node_outside_pool' });
+  get leases(): LeaseKeeper {
+    return this.leaseKeeper;
+  }
+
+  get slots(): number[] {
+    return this.ownership.slots;
+  }
+
+  /** Starts every part; resolves once the agent is a member of the fleet and serves /metrics. */
+  async start(): Promise<void> {
+    this.metrics = registerAgentMetrics(this.registry, () => this.ownership.size);
+    await this.initKube();
+    await this.initStages();
+    this.initRunner();
+    await this.initBus();
+    await this.joinCoordinator();
+    await this.initOps();
+  }
+
+  private async initKube(): Promise<void> {
+    const { kubeconfig, identity, writeConcurrency } = this.config;
+    this.client = await KubeClient.fromFileOrDefault(kubeconfig, { userAgent: `virtsim-node-agent/${identity}`, maxSockets: writeConcurrency });
+    this.writer = new Writer(this.client, { concurrency: writeConcurrency, log: this.log, registry: this.registry, signal: this.abort.signal });
+    this.leaseKeeper = new LeaseKeeper({ client: this.client, writer: this.writer, identity, log: this.log, registry: this.registry, durationSeconds: this.config.leaseDurationSeconds });
+  }
+
+  private async initStages(): Promise<void> {
+    const { stagesFromCluster, stagePaths } = this.config;
+    // A change of the cluster's stages re-plans every object (once the runner exists).
+    this.stageSource = stagesFromCluster ? await watchClusterStages(this.client, this.log, () => this.stageRunner?.replanAll()) : await fileStages(stagePaths);
+    this.log.info(
+      { stages: this.stageSource.current().stages.length, source: stagesFromCluster ? 'cluster' : stagePaths, pool: this.pool.config.name, nodes: this.pool.size },
+      'stages loaded',
+    );
+  }
+
+  private initRunner(): void {
+    const getNode = (name: string) => this.stageRunner.get('Node', name);
+    this.addresses = new PodAddressBook(getNode, this.config.nodeIP);
+    // One context for every plan: the stages read the time themselves, the rest does not change.
+    const planContext: PlanContext = {
+      env: { nodeIP: this.config.nodeIP, getNode, ipPools: this.addresses.pools },
+      funcs: this.addresses.templateFuncs(),
+      eligible: eligibleStages((node) => this.pool.has(node) && this.ownership.has(slotOf(node))),
+    };
+    this.stageRunner = new StageRunner({
+      stages: this.stageSource.current,
+      writer: this.writer,
+      log: this.log,
+      registry: this.registry,
+      component: 'virtsim-node-agent',
+      planContext: () => planContext,
+    });
+  }
+
+  private async initBus(): Promise<void> {
+    this.bus = await Bus.connect({ servers: this.config.natsUrl, name: `agent-${this.identity}`, log: this.log });
+    this.subscriber = this.bus.subscribeSlots({
+      onEvent: (ev) => this.ownership.onEvent(ev),
+      onBadMessage: (err) => {
+        this.metrics.ignored.inc({ reason: 'bad_message' });
+        this.log.warn({ subject: err.subject, reason: err.reason }, 'bad event message skipped');
+      },
+    });
+    // The watcher asks for a resync when events may have been missed; so does our own reconnect.
+    this.bus.nc.subscribe(RESYNC_SUBJECT, { callback: () => void this.ownership.resync() });
+    void (async () => {
+      for await (const s of this.bus.nc.status()) if (s.type === 'reconnect') void this.ownership.resync();
+    })();
+  }
+
+  private async joinCoordinator(): Promise<void> {
+    this.coordinator = new CoordinatorClient({
+      address: this.config.coordinator,
+      agentId: this.identity,
+      log: this.log,
+      onAssignment: async (a) => void (await this.ownership.apply(a)),
+    });
+    await this.coordinator.start();
+  }
+
+  private async initOps(): Promise<void> {
+    this.opsEndpoint = await startOpsEndpoint({
+      registry: this.registry,
+      host: this.config.metricsHost,
+      port: this.config.metricsPort,
+      health: () => (!this.bus.connected ? 'NATS disconnected' : !this.coordinator.member ? 'not a member of the fleet' : null),
+    });
+    this.log.info({ metrics: `${this.opsEndpoint.url}/metrics`, coordinator: this.config.coordinator }, 'agent started');
+  }
+
+  /** The bus as SlotOwnership sees it. */
+  private slotFeed(): SlotFeed {
+    return {
+      subscribe: (slots) => this.subscriber.add(slots),
+      unsubscribe: (slots) => this.subscriber.remove(slots),
+      snapshot: (slots) => this.bus.requestSnapshot(slots, { timeoutMs: 30_000 }),
+    };
+  }
+
+  /** The stage runner and the pod address book as SlotOwnership sees them. */
+  private slotObjects(): SlotObjects {
+    return {
+      play: (ev) => this.play(ev),
+      observe: (kind, obj, slot) => {
+        this.trackPodIPs(kind, 'ADDED', obj);
+        this.stageRunner.observe(kind, obj, slot);
+      },
+      forget: (kind, obj) => {
+        this.trackPodIPs(kind, 'DELETED', obj);
+        this.stageRunner.forget(kind, obj);
+      },
+      staleIn: (slots, before, present) => this.stageRunner.staleIn(slots, before, present),
+      dropSlots: (slots) => this.stageRunner.dropSlots(slots),
+    };
+  }
+
+  /** Node registration and Leases as SlotOwnership sees them. */
+  private slotNodes(): SlotNodes {
+    return {
+      register: (nodes) => this.registerNodes(nodes.filter((n) => !this.stageRunner.get('Node', n))),
+      own: (nodes) => this.leaseKeeper.own(nodes),
+      release: (nodes) => this.leaseKeeper.release(nodes),
+      forget: (nodes) => this.leaseKeeper.forget(nodes),
+    };
+  }
+
+  /** Acts on an event of an owned, synced slot. */
+  private play(ev: DecodedEvent): void {
+    if (!this.pool.has(ev.node)) {
+      this.metrics.ignored.inc({ reason: 'node_outside_pool' });
       // Logged, but not once per event of a busy foreign node.
-      if (outsidePoolLogged++ % 1000 === 0) log.warn({ kind: ev.kind, object: ev.object.metadata.name, node: ev.node }, 'object on a node outside the pool ignored');
+      if (this.outsidePoolLogged++ % 1000 === 0) this.log.warn({ kind: ev.kind, object: ev.object.metadata.name, node: ev.node }, 'object on a node outside the pool ignored');
       return;
     }
-    lag.observe(Math.max(0, Date.now() - ev.receivedAt) / 1000);
+    this.metrics.lag.observe(Math.max(0, Date.now() - ev.receivedAt) / 1000);
     // The NATS hop, joined to the watcher's trace through the traceparent header.
-    const span = tracer.startSpan('event received', { attributes: { 'k8s.kind': ev.kind, 'k8s.object': ev.object.metadata.name, 'event.type': ev.type, 'virtsim.slot': ev.slot } }, ev.traceContext);
-    trackPodIPs(ev.kind, ev.type, ev.object as KubeObject);
-    if (ev.type === 'DELETED') runner.forget(ev.kind, ev.object as KubeObject);
-    else runner.observe(ev.kind, ev.object as KubeObject, ev.slot, trace.setSpan(ev.traceContext, span));
+    const attributes = { 'k8s.kind': ev.kind, 'k8s.object': ev.object.metadata.name, 'event.type': ev.type, 'virtsim.slot': ev.slot };
+    const span = tracer.startSpan('event received', { attributes }, ev.traceContext);
+    const obj = ev.object as KubeObject;
+    this.trackPodIPs(ev.kind, ev.type, obj);
+    if (ev.type === 'DELETED') this.stageRunner.forget(ev.kind, obj);
+    else this.stageRunner.observe(ev.kind, obj, ev.slot, trace.setSpan(ev.traceContext, span));
     span.end();
-  };
-  const subscriber = bus.subscribeSlots({
-    onEvent,
-    onBadMessage: (err) => {
-      ignored.inc({ reason: 'bad_message' });
-      log.warn({ subject: err.subject, reason: err.reason }, 'bad event message skipped');
-    },
-  });
+  }
 
-  /** Reads the current objects of `slots` and merges them by resourceVersion; false if it failed. */
-  const resync = async (slots: number[]): Promise<boolean> => {
-    if (!slots.length) return true;
-    const requestedAt = Date.now();
-    let items;
-    try {
-      items = await bus.requestSnapshot(slots, { timeoutMs: 30_000 });
-    } catch (err) {
-      log.warn({ slots: slots.length, err: String(err) }, 'snapshot failed; will retry');
-      setTimeout(() => void resync(slots.filter((s) => owned.has(s))), 1000).unref();
-      return false;
-    }
-    const present = new Set<string>();
-    let taken = 0;
-    for (const it of items) {
-      const slot = slotOf(it.node);
-      if (!owned.has(slot) || !pool.has(it.node)) continue;
-      present.add(entryKey(it.kind, it.object as KubeObject));
-      trackPodIPs(it.kind, 'ADDED', it.object as KubeObject);
-      runner.observe(it.kind, it.object as KubeObject, slot);
-      taken++;
-    }
-    // Objects held but absent from the snapshot, and not seen since we asked, were deleted.
-    for (const gone of runner.staleIn(new Set(slots), requestedAt, present)) {
-      trackPodIPs(gone.kind, 'DELETED', gone.obj);
-      runner.forget(gone.kind, gone.obj);
-    }
-    log.info({ slots: slots.length, objects: taken }, 'snapshot merged');
-    return true;
-  };
+  private trackPodIPs(kind: string, type: string, obj: KubeObject): void {
+    if (kind === 'Pod') this.addresses.track(type, obj);
+  }
 
-  const registerNodes = async (nodes: string[]) => {
+  /** Creates the Node objects of `nodes`; one that exists already (409) is fine. */
+  private async registerNodes(nodes: string[]): Promise<void> {
     await Promise.all(
       nodes.map(async (name) => {
         try {
-          await writer.write({ key: name, resource: 'nodes', method: 'POST', path: collectionPath(NODES), body: pool.nodeObject(name) });
+          await this.writer.write({ key: name, resource: 'nodes', method: 'POST', path: collectionPath(NODES), body: this.pool.nodeObject(name) });
         } catch (err) {
-          if (!(err instanceof ApiError && err.status === 409)) log.warn({ node: name, err: String(err) }, 'node registration failed');
+          if (!(err instanceof StatusError && err.code === 409)) this.log.warn({ node: name, err }, 'node registration failed');
         }
       }),
     );
-  };
+  }
 
-  const onAssignment = async (a: SlotAssignment) => {
-    const keep = new Set(a.slots);
-    const lost = [...owned].filter((s) => !keep.has(s));
-    const gained = a.slots.filter((s) => !owned.has(s));
-    if (lost.length) {
-      const lostSet = new Set(lost);
-      for (const s of lost) {
-        owned.delete(s);
-        syncing.delete(s);
-      }
-      subscriber.remove(lost);
-      await runner.dropSlots(lostSet);
-      const nodes = pool.nodesOfSlots(lost);
-      // Fenced (coordinator lost): our slots may be someone else's already, so no more writes;
-      // the leases expire on their own. Otherwise hand them back so the next owner need not wait.
-      if (a.lost) leases.forget(nodes);
-      else await leases.release(nodes);
-    }
-    if (gained.length) {
-      for (const s of gained) {
-        owned.add(s);
-        syncing.set(s, []);
-      }
-      // Subscribe first, then snapshot: nothing published in between is missed. What arrives
-      // meanwhile is held and played after the snapshot (a failed snapshot is retried in the
-      // background; the held events are played all the same).
-      subscriber.add(gained);
-      await resync(gained);
-      for (const s of gained) {
-        const held = syncing.get(s) ?? [];
-        syncing.delete(s);
-        for (const ev of held) if (owned.has(ev.slot)) handleEvent(ev);
-      }
-      // Nodes of the pool that do not exist yet are registered; their stages start on the event.
-      const nodes = pool.nodesOfSlots(gained);
-      await registerNodes(nodes.filter((n) => !runner.get('Node', n)));
-      leases.own(nodes);
-    }
-    log.info({ epoch: a.epoch, slots: owned.size, gained: gained.length, lost: lost.length, revoking: a.revoking.length, fenced: a.lost }, 'assignment applied');
-  };
+  async close(): Promise<void> {
+    // Stop acting first (no two owners), hand the leases back, then leave: the coordinator
+    // gives our slots to others only after we no longer touch them.
+    this.subscriber.close();
+    this.ownership.stop();
+    // Writes still in flight (a lease hand-back to an API server that is gone) get 5 s, not forever.
+    const giveUp = setTimeout(() => this.abort.abort(), 5000);
+    await this.stageRunner.stop();
+    await this.stageSource.stop();
+    await this.leaseKeeper.stop(true);
+    await this.coordinator.leave().catch((err) => this.log.warn({ err }, 'leave failed'));
+    clearTimeout(giveUp);
+    this.abort.abort();
+    await this.coordinator.close();
+    await this.bus.close();
+    this.client.close();
+    await this.opsEndpoint.close();
+  }
+}
 
-  // The watcher asks for a resync when events may have been missed; so does our own reconnect.
-  bus.nc.subscribe(RESYNC_SUBJECT, { callback: () => void resync([...owned]) });
-  void (async () => {
-    for await (const s of bus.nc.status()) if (s.type === 'reconnect') void resync([...owned]);
-  })();
-
-  const coordinator = new CoordinatorClient({ address: opts.coordinator, agentId: identity, log, onAssignment });
-  await coordinator.start();
-
-  const ops = await startOpsEndpoint({
-    registry,
-    host: opts.metricsHost,
-    port: opts.metricsPort ?? 0,
-    health: () => (!bus.connected ? 'NATS disconnected' : !coordinator.member ? 'not a member of the fleet' : null),
-  });
-  log.info({ metrics: `${ops.url}/metrics`, coordinator: opts.coordinator }, 'agent started');
-
-  return {
-    identity,
-    ops,
-    runner,
-    leases,
-    get slots() {
-      return [...owned].sort((x, y) => x - y);
-    },
-    async close() {
-      // Stop acting first (no two owners), hand the leases back, then leave: the coordinator
-      // gives our slots to others only after we no longer touch them.
-      subscriber.close();
-      owned.clear();
-      // Writes still in flight (a lease hand-back to an API server that is gone) get 5 s, not forever.
-      const giveUp = setTimeout(() => abort.abort(), 5000);
-      await runner.stop();
-      await stageSource.stop();
-      await leases.stop(true);
-      await coordinator.leave().catch((err) => log.warn({ err: String(err) }, 'leave failed'));
-      clearTimeout(giveUp);
-      abort.abort();
-      await coordinator.close();
-      await bus.close();
-      client.close();
-      await ops.close();
-    },
-  };
+/** Starts an agent (see Agent); resolves once it is a member of the fleet. */
+export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
+  const agent = new Agent(opts);
+  await agent.start();
+  return agent;
 }

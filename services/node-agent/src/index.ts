@@ -1,4 +1,5 @@
-export { startAgent, type AgentOptions, type RunningAgent } from './agent.ts';
+export { Agent, startAgent, agentConfig, type AgentConfig, type AgentOptions, type RunningAgent } from './agent.ts';
+export { SlotOwnership, type SlotFeed, type SlotNodes, type SlotObjects, type SlotOwnershipOptions } from './slot-ownership.ts';
 export { runAgentCli, DEFAULT_STAGES } from './cli.ts';
 export { NodePool, DEFAULT_POOL, type NodePoolConfig } from './node-pool.ts';
 export { StageRunner } from './stage-runner.ts';

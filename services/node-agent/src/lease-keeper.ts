@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
-import { ApiError, LEASES, collectionPath, objectPath, type KubeClient, type Writer } from '@virtsim/kube';
+import { StatusError, LEASES, collectionPath, objectPath, type KubeClient, type Writer } from '@virtsim/kube';
 import { TimerQueue } from './timer-queue.ts';
 
 interface Lease {
@@ -137,8 +137,8 @@ export class LeaseKeeper {
     try {
       next = await this.acquireOrRenew(node, st);
     } catch (err) {
-      this.opts.log.warn({ node, err: String(err) }, 'lease renewal failed');
-      if (err instanceof ApiError && err.status === 409) st.lease = undefined; // re-read next time
+      this.opts.log.warn({ node, err }, 'lease renewal failed');
+      if (err instanceof StatusError && err.code === 409) st.lease = undefined; // re-read next time
       next = Date.now() + 1000;
     } finally {
       st.busy = false;
@@ -154,7 +154,7 @@ export class LeaseKeeper {
       try {
         st.lease = await client.request<Lease>({ method: 'GET', path: objectPath(LEASES, NAMESPACE, node) });
       } catch (err) {
-        if (!(err instanceof ApiError && err.status === 404)) throw err;
+        if (!(err instanceof StatusError && err.code === 404)) throw err;
         const created = await writer.write({
           key: `${NAMESPACE}/${node}`,
           resource: 'leases',
@@ -226,7 +226,7 @@ export class LeaseKeeper {
       });
     } catch (err) {
       // Someone else wrote it meanwhile: it expires on its own.
-      this.opts.log.info({ node, err: String(err) }, 'lease not released');
+      this.opts.log.info({ node, err }, 'lease not released');
     }
   }
 }

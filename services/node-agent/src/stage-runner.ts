@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { SpanStatusCode, context, trace, type Context } from '@opentelemetry/api';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { ApiError, rvNewer, WriteAbortedError, type KubeObject, type Writer } from '@virtsim/kube';
+import { StatusError, rvNewer, WriteAbortedError, type KubeObject, type Writer } from '@virtsim/kube';
 import type { CompiledStage, PlanContext, StageSet } from '@virtsim/stages';
 import { TimerQueue } from './timer-queue.ts';
 import { toWriteRequest } from './request-executor.ts';
@@ -153,7 +153,7 @@ export class StageRunner {
       sel = this.opts.stages().select(e.obj, this.opts.planContext());
     } catch (err) {
       this.failures?.inc({ kind: e.kind, reason: 'select' });
-      this.opts.log.warn({ kind: e.kind, key, err: String(err) }, 'stage selection failed, object left as it is');
+      this.opts.log.warn({ kind: e.kind, key, err }, 'stage selection failed, object left as it is');
       sel = null;
     }
     if (!sel) {
@@ -195,7 +195,7 @@ export class StageRunner {
         requests = this.opts.stages().renderSteps(stage, obj, this.opts.planContext());
       } catch (err) {
         this.failures?.inc({ kind: e.kind, reason: 'render' });
-        this.opts.log.warn({ kind: e.kind, key, stage: stage.name, err: String(err) }, 'stage failed to render, object left as it is');
+        this.opts.log.warn({ kind: e.kind, key, stage: stage.name, err }, 'stage failed to render, object left as it is');
         span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });
         return false;
       }
@@ -212,11 +212,11 @@ export class StageRunner {
           res = await context.with(ctx, () => this.opts.writer.write(write));
         } catch (err) {
           if (err instanceof WriteAbortedError) return true;
-          const code = err instanceof ApiError ? err.status : 0;
+          const code = err instanceof StatusError ? err.code : 0;
           this.failures?.inc({ kind: e.kind, reason: code === 409 ? 'conflict' : `http_${code}` });
           // A conflict means a newer version exists: its event re-plans the object.
           if (code === 409) return true;
-          this.opts.log.warn({ kind: e.kind, key, stage: stage.name, request: req.kind, code, err: String(err) }, 'stage write refused');
+          this.opts.log.warn({ kind: e.kind, key, stage: stage.name, request: req.kind, code, err }, 'stage write refused');
           // An event is a side note (KWOK records it and goes on); a refused change ends the stage.
           if (req.kind === 'event') continue;
           span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { ApiError, STAGES, collectionPath, type KubeClient, type KubeObject } from '@virtsim/kube';
+import { StatusError, STAGES, collectionPath, type KubeClient, type KubeObject } from '@virtsim/kube';
 import { resolveStageFiles } from '@virtsim/stages';
 
 const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
@@ -17,7 +17,7 @@ async function createIfMissing(client: KubeClient, path: string, obj: KubeObject
     await client.request({ method: 'POST', path, body: obj });
     return true;
   } catch (err) {
-    if (err instanceof ApiError && err.status === 409) return false;
+    if (err instanceof StatusError && err.code === 409) return false;
     throw new Error(`creating ${obj.kind} ${obj.metadata.name}: ${(err as Error).message}`);
   }
 }

@@ -48,7 +48,7 @@ export class FleetSupervisor {
         await child.start();
         this.report(`${child.spec.name} is back`);
       } catch (err) {
-        this.log.error({ child: child.spec.name, err: String(err), tail: err instanceof ChildStartError ? err.tail : [] }, 'restart failed');
+        this.log.error({ child: child.spec.name, err, tail: err instanceof ChildStartError ? err.tail : [] }, 'restart failed');
       }
       this.watch(child);
     });

@@ -122,7 +122,7 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
         try {
           bus.publish(event, context.active());
         } catch (err) {
-          log.warn({ err: String(err), kind: event.kind, name: event.object.metadata.name }, 'event not publishable, skipped');
+          log.warn({ err, kind: event.kind, name: event.object.metadata.name }, 'event not publishable, skipped');
         }
       };
       snapshotSub = bus.serveSnapshots(
@@ -130,7 +130,7 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
           snapshots.inc();
           return fanout.snapshot(slots);
         },
-        { onError: (err) => log.warn({ err: String(err) }, 'snapshot request failed') },
+        { onError: (err) => log.warn({ err }, 'snapshot request failed') },
       );
       // The previous leader may have missed events before it stopped: agents re-read their slots.
       requestResync();

@@ -1,4 +1,4 @@
-import { ApiError, PODS, objectKey, objectPath, type KubeObject, type WatchEventType, type Writer } from '@virtsim/kube';
+import { StatusError, PODS, objectKey, objectPath, type KubeObject, type WatchEventType, type Writer } from '@virtsim/kube';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ObjectCache } from '../object-cache.ts';
@@ -187,7 +187,7 @@ export class Scheduler {
         try {
           this.account(key, node, podRequests(pod));
         } catch (err) {
-          this.log.warn({ pod: key, err: String(err) }, 'pod requests unreadable, not counted');
+          this.log.warn({ pod: key, err }, 'pod requests unreadable, not counted');
         }
       }
       return;
@@ -239,7 +239,7 @@ export class Scheduler {
     try {
       facts = { ...podFacts(pod), requests: podRequests(pod) };
     } catch (err) {
-      this.log.warn({ pod: key, err: String(err) }, 'pod not schedulable: bad resource requests');
+      this.log.warn({ pod: key, err }, 'pod not schedulable: bad resource requests');
       return;
     }
     const end = this.attemptDuration.startTimer();
@@ -318,12 +318,12 @@ export class Scheduler {
       if (r.outcome === 'gone') this.forgetAssumed(key);
       else this.binds.inc();
     } catch (err) {
-      const code = err instanceof ApiError ? err.status : 0;
+      const code = err instanceof StatusError ? err.code : 0;
       this.bindErrors.inc({ code: String(code) });
       this.forgetAssumed(key);
       // 409: bound by someone else or being deleted; the watch tells us which. Else try again.
       if (code !== 409) {
-        this.log.warn({ pod: key, node, err: String(err) }, 'binding failed, will retry');
+        this.log.warn({ pod: key, node, err }, 'binding failed, will retry');
         setTimeout(() => this.onPodKey(key), 1000).unref();
       }
     }
@@ -363,7 +363,7 @@ export class Scheduler {
         body: { status: { conditions: [condition] } },
       });
     } catch (err) {
-      this.log.warn({ pod: key, err: String(err) }, 'writing the Unschedulable condition failed');
+      this.log.warn({ pod: key, err }, 'writing the Unschedulable condition failed');
     }
   }
 

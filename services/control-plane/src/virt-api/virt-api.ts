@@ -1,4 +1,4 @@
-import { ApiError, VMIS, objectKey, objectPath, type KubeObject } from '@virtsim/kube';
+import { StatusError, VMIS, objectKey, objectPath, type KubeObject } from '@virtsim/kube';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { ControllerContext } from '../context.ts';
@@ -57,9 +57,9 @@ export class VirtApi {
       this.mutated.inc({ kind: 'VirtualMachineInstance' });
     } catch (err) {
       if (err instanceof ConflictError) return this.vmiQueue.addAfter(key, 50);
-      if (err instanceof ApiError && err.status === 422) {
+      if (err instanceof StatusError && err.code === 422) {
         // The defaulted object does not validate: say so on the VMI, as a refused create would.
-        this.log.warn({ vmi: key, err: err.message }, 'VMI defaults refused by validation');
+        this.log.warn({ vmi: key, err }, 'VMI defaults refused by validation');
         return;
       }
       throw err;
@@ -76,7 +76,7 @@ export class VirtApi {
       try {
         vmi = await this.ctx.client.request<KubeObject>({ method: 'GET', path: objectPath(VMIS, ns, m.spec.vmiName) });
       } catch (err) {
-        if (!(err instanceof ApiError && err.status === 404)) throw err;
+        if (!(err instanceof StatusError && err.code === 404)) throw err;
       }
     }
     const rejection = admitMigration(m, vmi, this.ctx.caches.vmims.values());

@@ -1,12 +1,11 @@
 import { PODS, collectionPath, objectKey, type KubeObject } from '@virtsim/kube';
-import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { KUBEVIRT_CONTROLLER, type ControllerContext } from '../context.ts';
 import { PodIndex } from '../pod-index.ts';
 import { MIGRATION_FINALIZER } from '../virt-api/migration-admission.ts';
-import { WorkQueue } from '../work-queue.ts';
 import { recordEvent } from '../events.ts';
-import { ConflictError, patch, remove, withoutFinalizers } from '../writes.ts';
+import { patch, remove, withoutFinalizers } from '../writes.ts';
+import { Controller } from './controller.ts';
 import { memoryOverheadBytes, renderLauncherPod } from './launcher-pod.ts';
 import { isPodDownOrGoingDown, isPodReady } from './pod-status.ts';
 import { withTransition } from './vmi-conditions.ts';
@@ -21,20 +20,14 @@ const TARGET_NODE_LABEL = 'kubevirt.io/migrationTargetNodeName';
  * from what the handlers write on the VMI: Pending, Scheduling, Scheduled, PreparingTarget,
  * TargetReady, Running, then Succeeded or Failed.
  */
-export class MigrationController {
-  private readonly ctx: ControllerContext;
-  private readonly log: Logger;
+export class MigrationController extends Controller {
   private readonly pods: PodIndex;
-  private readonly queue: WorkQueue;
   private readonly transitions: Counter<'phase'>;
 
   constructor(ctx: ControllerContext) {
-    this.ctx = ctx;
-    this.log = ctx.log.child({ controller: 'migration' });
+    super(ctx, { name: 'migration', concurrency: 8, primary: ctx.caches.vmims });
     this.pods = new PodIndex(ctx.caches.pods);
-    this.queue = new WorkQueue({ name: 'migration', concurrency: 8, log: this.log, reconcile: (k) => this.reconcile(k) });
     this.transitions = new Counter({ name: 'virtsim_migration_controller_transitions_total', help: 'Migration phase changes written', labelNames: ['phase'], registers: [ctx.registry] });
-    ctx.caches.vmims.onChange((_t, m) => this.queue.add(objectKey(m)));
     ctx.caches.vmis.onChange((_t, vmi) => this.enqueueFor(vmi.metadata.namespace, vmi.metadata.name));
     ctx.caches.pods.onChange((_t, pod) => {
       const uid = pod.metadata.labels?.[JOB_UID_LABEL];
@@ -49,31 +42,16 @@ export class MigrationController {
     }
   }
 
-  start(): void {
+  override start(): void {
     this.pods.rebuild();
-    for (const m of this.ctx.caches.vmims.values()) this.queue.add(objectKey(m));
-  }
-
-  stop(): Promise<void> {
-    return this.queue.stop();
-  }
-
-  private async reconcile(key: string): Promise<void> {
-    const m = this.ctx.caches.vmims.get(key);
-    if (!m) return;
-    try {
-      await this.sync(m);
-    } catch (err) {
-      if (err instanceof ConflictError) return this.queue.addAfter(key, 50);
-      throw err;
-    }
+    super.start();
   }
 
   private targetPod(vmi: KubeObject | undefined, m: KubeObject): KubeObject | undefined {
     return this.pods.owned(vmi?.metadata.uid).filter((p) => p.metadata.labels?.[JOB_UID_LABEL] === m.metadata.uid).at(-1);
   }
 
-  private async sync(m: KubeObject): Promise<void> {
+  protected async sync(m: KubeObject): Promise<void> {
     const phase: string = m.status?.phase ?? '';
     const ns = m.metadata.namespace ?? 'default';
     const vmi = this.ctx.caches.vmis.get(`${ns}/${m.spec?.vmiName}`);

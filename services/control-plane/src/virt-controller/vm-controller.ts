@@ -1,11 +1,10 @@
-import { ApiError, VMIS, collectionPath, objectKey, type KubeObject } from '@virtsim/kube';
-import type { Logger } from 'pino';
+import { StatusError, VMIS, collectionPath, objectKey, type KubeObject } from '@virtsim/kube';
 import { Counter } from 'prom-client';
 import { KUBEVIRT_CONTROLLER, type ControllerContext } from '../context.ts';
 import { kubeNow } from '../time.ts';
 import { recordEvent } from '../events.ts';
-import { WorkQueue } from '../work-queue.ts';
-import { ConflictError, patch, remove, same, withoutFinalizers } from '../writes.ts';
+import { patch, remove, same, withoutFinalizers } from '../writes.ts';
+import { Controller } from './controller.ts';
 import { conditionsOf, setCondition, type Condition } from './vmi-conditions.ts';
 import { VM_CONTROLLER_FINALIZER } from './vmi-controller.ts';
 
@@ -56,44 +55,19 @@ export function printableStatus(vm: KubeObject, vmi: KubeObject | undefined, str
  * the VM's and the VMI's finalizers, and the VM status (printableStatus, ready, created,
  * Ready condition from the VMI) through the status subresource.
  */
-export class VmController {
-  private readonly ctx: ControllerContext;
-  private readonly log: Logger;
-  private readonly queue: WorkQueue;
+export class VmController extends Controller {
   private readonly actions: Counter<'action'>;
 
   constructor(ctx: ControllerContext) {
-    this.ctx = ctx;
-    this.log = ctx.log.child({ controller: 'vm' });
-    this.queue = new WorkQueue({ name: 'vm', concurrency: 16, log: this.log, reconcile: (k) => this.reconcile(k) });
+    super(ctx, { name: 'vm', concurrency: 16, primary: ctx.caches.vms });
     this.actions = new Counter({ name: 'virtsim_vm_controller_actions_total', help: 'VMIs created and deleted for VMs', labelNames: ['action'], registers: [ctx.registry] });
-    ctx.caches.vms.onChange((_t, vm) => this.queue.add(objectKey(vm)));
     ctx.caches.vmis.onChange((_t, vmi) => {
       const owner = vmi.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'VirtualMachine');
       if (owner) this.queue.add(`${vmi.metadata.namespace}/${owner.name}`);
     });
   }
 
-  start(): void {
-    for (const vm of this.ctx.caches.vms.values()) this.queue.add(objectKey(vm));
-  }
-
-  stop(): Promise<void> {
-    return this.queue.stop();
-  }
-
-  private async reconcile(key: string): Promise<void> {
-    const vm = this.ctx.caches.vms.get(key);
-    if (!vm) return;
-    try {
-      await this.sync(vm);
-    } catch (err) {
-      if (err instanceof ConflictError) return this.queue.addAfter(key, 50);
-      throw err;
-    }
-  }
-
-  private async sync(vm: KubeObject): Promise<void> {
+  protected async sync(vm: KubeObject): Promise<void> {
     const key = objectKey(vm);
     const found = this.ctx.caches.vmis.get(key);
     // A VMI of the same name that another VM (or nobody) owns is not ours.
@@ -160,7 +134,7 @@ export class VmController {
       this.log.info({ vm: objectKey(vm) }, 'created the VMI');
     } catch (err) {
       // 409: the previous VMI is still being deleted; its DELETED event brings us back.
-      if (err instanceof ApiError && err.status === 409) return;
+      if (err instanceof StatusError && err.code === 409) return;
       throw err;
     }
   }

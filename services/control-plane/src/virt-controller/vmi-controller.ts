@@ -1,12 +1,11 @@
-import { ApiError, PODS, collectionPath, objectKey, type KubeObject } from '@virtsim/kube';
-import type { Logger } from 'pino';
+import { StatusError, PODS, collectionPath, objectKey, type KubeObject } from '@virtsim/kube';
 import { Counter } from 'prom-client';
 import { KUBEVIRT_CONTROLLER, type ControllerContext } from '../context.ts';
 import { PodIndex, ownerVmiName } from '../pod-index.ts';
 import { kubeNow } from '../time.ts';
 import { recordEvent } from '../events.ts';
-import { WorkQueue } from '../work-queue.ts';
-import { ConflictError, patch, remove, same, withoutFinalizers } from '../writes.ts';
+import { patch, remove, same, withoutFinalizers } from '../writes.ts';
+import { Controller } from './controller.ts';
 import { renderLauncherPod } from './launcher-pod.ts';
 import { UNPAUSED_GATE, isPodDownOrGoingDown, isPodReady, podCondition, qosClassOf } from './pod-status.ts';
 import { conditionsOf, readyCondition, removeCondition, setCondition, withTransition, type Condition } from './vmi-conditions.ts';
@@ -23,55 +22,30 @@ const isFinal = (vmi: KubeObject) => vmi.status?.phase === 'Succeeded' || vmi.st
  * readiness gate, pods deleted when the VMI goes, Failed when the pod vanishes, and the finalizer
  * removed once a final VMI has no pod left. Everything is recomputed from the caches per key.
  */
-export class VmiController {
-  private readonly ctx: ControllerContext;
-  private readonly log: Logger;
+export class VmiController extends Controller {
   readonly pods: PodIndex;
-  private readonly queue: WorkQueue;
   private readonly transitions: Counter<'phase'>;
   private readonly podCreates: Counter;
 
   constructor(ctx: ControllerContext) {
-    this.ctx = ctx;
-    this.log = ctx.log.child({ controller: 'vmi' });
+    super(ctx, { name: 'vmi', concurrency: 256, primary: ctx.caches.vmis });
     this.pods = new PodIndex(ctx.caches.pods);
-    this.queue = new WorkQueue({ name: 'vmi', concurrency: 256, log: this.log, reconcile: (k) => this.reconcile(k) });
     this.transitions = new Counter({ name: 'virtsim_vmi_controller_transitions_total', help: 'VMI phase changes written by the VMI controller', labelNames: ['phase'], registers: [ctx.registry] });
     this.podCreates = new Counter({ name: 'virtsim_vmi_controller_pods_created_total', help: 'virt-launcher pods created', registers: [ctx.registry] });
-    ctx.caches.vmis.onChange((_t, vmi) => this.queue.add(objectKey(vmi)));
     ctx.caches.pods.onChange((_t, pod) => {
       const owner = ownerVmiName(pod);
       if (owner) this.queue.add(`${pod.metadata.namespace}/${owner}`);
     });
   }
 
-  start(): void {
+  override start(): void {
     this.pods.rebuild();
-    for (const vmi of this.ctx.caches.vmis.values()) this.queue.add(objectKey(vmi));
+    super.start();
   }
 
-  stop(): Promise<void> {
-    return this.queue.stop();
-  }
-
-  private async reconcile(key: string): Promise<void> {
-    const vmi = this.ctx.caches.vmis.get(key);
-    if (!vmi) return;
+  protected async sync(vmi: KubeObject): Promise<void> {
     // No phase yet: virt-api's mutation has not been applied.
     if (!vmi.status?.phase) return;
-    try {
-      await this.sync(vmi);
-    } catch (err) {
-      if (err instanceof ConflictError) {
-        // Someone wrote in between: plan again from the version the watch brings.
-        this.queue.addAfter(key, 50);
-        return;
-      }
-      throw err;
-    }
-  }
-
-  private async sync(vmi: KubeObject): Promise<void> {
     const uid = vmi.metadata.uid!;
     const pods = this.pods.owned(uid);
     const phase = vmi.status.phase as string;
@@ -129,9 +103,9 @@ export class VmiController {
       recordEvent(this.ctx, 'virtualmachine-controller', vmi, 'Normal', 'SuccessfulCreate', `Created virtual machine pod ${created?.metadata?.name ?? ''}`);
     } catch (err) {
       this.pods.cancelExpectation(uid);
-      if (err instanceof ApiError && (err.status === 403 || err.status === 422)) {
+      if (err instanceof StatusError && (err.code === 403 || err.code === 422)) {
         // A pod the API refuses for good: virt-controller reports it on the VMI (Synchronized=False).
-        this.log.warn({ vmi: objectKey(vmi), err: err.message }, 'launcher pod refused');
+        this.log.warn({ vmi: objectKey(vmi), err }, 'launcher pod refused');
         await this.writeStatus(vmi, {
           conditions: setCondition(conditionsOf(vmi), { type: 'Synchronized', status: 'False', reason: 'FailedCreate', message: `failed to create virtual machine pod: ${err.message}`, lastProbeTime: null, lastTransitionTime: kubeNow() }),
         });

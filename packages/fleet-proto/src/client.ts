@@ -164,7 +164,7 @@ export class CoordinatorClient {
           this.openStream();
           firstJoin();
         } catch (err) {
-          this.log?.debug({ err: (err as Error).message }, 'join failed; retrying');
+          this.log?.debug({ err }, 'join failed; retrying');
           await this.delay(retry);
           continue;
         }
@@ -185,7 +185,7 @@ export class CoordinatorClient {
           this.joined = false;
           this.closeStream();
         } else {
-          this.log?.debug({ err: (err as Error).message }, 'heartbeat failed');
+          this.log?.debug({ err }, 'heartbeat failed');
         }
       }
     }
@@ -272,7 +272,7 @@ export class CoordinatorClient {
       try {
         await handler(a);
       } catch (err) {
-        this.log?.warn({ err: (err as Error).message }, 'assignment handler failed; not acknowledging its revokes');
+        this.log?.warn({ err }, 'assignment handler failed; not acknowledging its revokes');
         return;
       }
       if (a.revoking.length > 0 && !a.lost) {
@@ -290,7 +290,7 @@ export class CoordinatorClient {
       await this.ackRevoke(slots);
       if (this.pendingAck === slots) this.pendingAck = [];
     } catch (err) {
-      this.log?.debug({ err: (err as Error).message }, 'revoke acknowledgement failed; retrying with the next heartbeat');
+      this.log?.debug({ err }, 'revoke acknowledgement failed; retrying with the next heartbeat');
     }
   }
 
@@ -348,7 +348,7 @@ export class CoordinatorClient {
     try {
       await unary<LeaveRequest, LeaveResponse__Output>(this.grpcClient.leave.bind(this.grpcClient), { agentId: this.agentId }, 5_000);
     } catch (err) {
-      this.log?.warn({ err: (err as Error).message }, 'leave failed; the membership will expire');
+      this.log?.warn({ err }, 'leave failed; the membership will expire');
     }
     this.closed = true;
     this.grpcClient.close();

@@ -30,7 +30,7 @@ describe('generated gRPC types', () => {
       const fresh = files(out).map((f) => relative(out, f)).sort();
       expect(files(committed).map((f) => relative(committed, f)).sort()).toEqual(fresh);
       for (const f of fresh) {
-        expect(readFileSync(join(committed, f), 'utf8'), `${f} is stale: run npm run generate -w services/coordinator`).toBe(readFileSync(join(out, f), 'utf8'));
+        expect(readFileSync(join(committed, f), 'utf8'), `${f} is stale: run npm run generate -w packages/fleet-proto`).toBe(readFileSync(join(out, f), 'utf8'));
       }
     } finally {
       rmSync(out, { recursive: true, force: true });
