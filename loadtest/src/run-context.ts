@@ -1,4 +1,4 @@
-import { ApiError, Backoff, isRetryable, sleep, type KubeClient } from '@virtsim/kube';
+import { StatusError, Backoff, isRetryable, sleep, type KubeClient } from '@virtsim/kube';
 import type { Logger } from '@virtsim/telemetry';
 import type { ApiStats } from './api-stats.ts';
 import type { LoadtestConfig, PhaseKind } from './config.ts';
@@ -59,13 +59,13 @@ export async function writeWithRetry<T>(ctx: RunContext, verb: string, resource:
     try {
       return await ctx.api.measure(verb, resource, call);
     } catch (err) {
-      if (attempt > 0 && verb === 'create' && err instanceof ApiError && err.status === 409) return 'exists';
+      if (attempt > 0 && verb === 'create' && err instanceof StatusError && err.code === 409) return 'exists';
       if (!isRetryable(err) || ctx.signal.aborted) {
         counters.failures++;
         throw err;
       }
       counters.retries++;
-      await sleep(err instanceof ApiError && err.retryAfterMs ? err.retryAfterMs : backoff.next(), ctx.signal);
+      await sleep(err instanceof StatusError && err.retryAfterMs ? err.retryAfterMs : backoff.next(), ctx.signal);
     }
   }
 }

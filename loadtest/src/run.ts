@@ -1,6 +1,6 @@
 import { hostname, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ApiError, KubeClient } from '@virtsim/kube';
+import { StatusError, KubeClient } from '@virtsim/kube';
 import { createLogger, type Logger } from '@virtsim/telemetry';
 import { ApiStats } from './api-stats.ts';
 import type { LoadtestConfig, PhaseSpec } from './config.ts';
@@ -61,14 +61,14 @@ async function preflight(client: KubeClient, config: LoadtestConfig): Promise<{ 
   try {
     version = await client.request({ method: 'GET', path: '/version', timeoutMs: 5000 });
   } catch (err) {
-    const why = err instanceof ApiError ? `HTTP ${err.status} ${err.message}` : ((err as { code?: string }).code ?? (err as Error).message);
+    const why = err instanceof StatusError ? `HTTP ${err.code} ${err.message}` : ((err as { code?: string }).code ?? (err as Error).message);
     throw new LoadtestInputError(`cannot reach the cluster at ${client.server.origin}: ${why}`);
   }
   let resources: Array<{ name: string }>;
   try {
     resources = (await client.request<{ resources: Array<{ name: string }> }>({ method: 'GET', path: '/apis/kubevirt.io/v1', timeoutMs: 5000 })).resources;
   } catch (err) {
-    if (err instanceof ApiError && err.status === 404) {
+    if (err instanceof StatusError && err.code === 404) {
       throw new LoadtestInputError(`the cluster at ${client.server.origin} does not serve KubeVirt's API (kubevirt.io/v1): install KubeVirt (or its CRDs and virtsim), or use --up`);
     }
     throw err;
@@ -143,7 +143,7 @@ export async function runLoadtest(opts: LoadtestOptions): Promise<LoadtestOutcom
     try {
       await creator.dryRun();
     } catch (err) {
-      if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
+      if (err instanceof StatusError && err.code >= 400 && err.code < 500) {
         throw new LoadtestInputError(`the cluster refuses the ${config.template.kind} template (${config.template.source}): ${err.message}`);
       }
       throw err;

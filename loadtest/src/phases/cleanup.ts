@@ -1,4 +1,4 @@
-import { ApiError, sleep, type KubeObject } from '@virtsim/kube';
+import { StatusError, sleep, type KubeObject } from '@virtsim/kube';
 import type { PhaseResult, RunContext } from '../run-context.ts';
 import { RUN_LABEL } from '../templates.ts';
 
@@ -15,7 +15,7 @@ export async function runCleanup(ctx: RunContext, timeoutMs: number, signal?: Ab
     try {
       await ctx.api.measure('delete', 'namespaces', () => ctx.client.request({ method: 'DELETE', path: `/api/v1/namespaces/${ns}`, ignoreResponseBody: true }));
     } catch (err) {
-      if (!(err instanceof ApiError && err.status === 404)) problems.push(`delete namespace ${ns}: ${(err as Error).message}`);
+      if (!(err instanceof StatusError && err.code === 404)) problems.push(`delete namespace ${ns}: ${(err as Error).message}`);
     }
   }
   const deadline = Date.now() + timeoutMs;

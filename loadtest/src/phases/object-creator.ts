@@ -1,4 +1,4 @@
-import { ApiError, collectionPath, VMIS, VMS, type KubeObject } from '@virtsim/kube';
+import { StatusError, collectionPath, VMIS, VMS, type KubeObject } from '@virtsim/kube';
 import { RateLimiter } from '../rate-limiter.ts';
 import type { VmiRecord } from '../records.ts';
 import { forEachLimited, writeWithRetry, type RunContext, type WriteCounters } from '../run-context.ts';
@@ -34,7 +34,7 @@ export class ObjectCreator {
       ).then(
         () => undefined,
         (err) => {
-          if (err instanceof ApiError && err.status === 409) return;
+          if (err instanceof StatusError && err.code === 409) return;
           throw err;
         },
       );

@@ -1,4 +1,4 @@
-import { ApiError, collectionPath, VMIS, VMS } from '@virtsim/kube';
+import { StatusError, collectionPath, VMIS, VMS } from '@virtsim/kube';
 import { RateLimiter } from '../rate-limiter.ts';
 import type { VmiRecord } from '../records.ts';
 import { forEachLimited, writeWithRetry, type PhaseResult, type RunContext, type WriteCounters } from '../run-context.ts';
@@ -17,7 +17,7 @@ export async function deleteObject(ctx: RunContext, r: VmiRecord, counters: Writ
       ctx.client.request({ method: 'DELETE', path: `${collectionPath(ref, r.namespace)}/${encodeURIComponent(r.name)}`, body: { propagationPolicy: 'Background' }, ignoreResponseBody: true }),
     );
   } catch (err) {
-    if (err instanceof ApiError && err.status === 404) return; // already gone
+    if (err instanceof StatusError && err.code === 404) return; // already gone
     throw err;
   }
 }
