@@ -172,59 +172,7 @@ export async function runLoadtest(opts: LoadtestOptions): Promise<LoadtestOutcom
     await tracker.stop();
     live.end();
 
-    const m = measure(tracker.vmis.values(), tracker.migrations.values());
-    const thresholds = evaluateThresholds(config.thresholds, { ...m.podQuantiles, ...m.quantiles });
-    const measured = [...tracker.vmis.values()].filter((r) => r.createAckAt !== undefined);
-    // Those the run meant to remove are judged by their removal, not by where they ended.
-    const notRunning = measured.filter((r) => r.phases.Running === undefined);
-    const problems = results.flatMap((r) => r.problems.map((p) => `${r.kind}: ${p}`));
-    if (tracker.unknownObjects) problems.push(`${tracker.unknownObjects} objects with this run's label were not created by it`);
-    const ended = new Date();
-    const report: Report = {
-      runId,
-      startedAt: started.toISOString(),
-      endedAt: ended.toISOString(),
-      durationSeconds: Math.round((ended.getTime() - started.getTime()) / 100) / 10,
-      passed: !interrupted && results.every((r) => r.ok) && notRunning.length === 0 && thresholds.every((t) => t.passed),
-      interrupted,
-      config: describeConfig(config),
-      environment,
-      phases: results.map((r) => ({ ...r, startedAt: new Date(r.startedAt).toISOString(), endedAt: new Date(r.endedAt).toISOString(), seconds: Math.round((r.endedAt - r.startedAt) / 100) / 10 })),
-      counts: {
-        created: measured.length,
-        measured: m.perVmi.length,
-        reachedRunning: measured.length - notRunning.length,
-        notReachedRunning: notRunning.length,
-        churnReplacements: measured.filter((r) => r.churnRound > 0).length,
-        migrations: tracker.migrations.size,
-        createRetries: creator.counters.retries,
-        createRefused: creator.refused.size,
-      },
-      quantiles: m.quantiles,
-      podQuantiles: m.podQuantiles,
-      thresholds,
-      notRunning: notRunning.map((r) => ({ namespace: r.namespace, name: r.name, lastPhase: r.lastPhase, reason: r.lastReason ?? null })),
-      slowest: slowestVmis(tracker.vmis.values()),
-      processes: {},
-      series: sampler.series,
-      problems,
-    };
-    const processTotals = sampler.series.length ? sampler.series[sampler.series.length - 1].processes : undefined;
-    for (const [name, p] of Object.entries(processTotals ?? {})) {
-      let peak = 0;
-      for (const s of sampler.series) peak = Math.max(peak, s.processes?.[name]?.rssMiB ?? 0);
-      report.processes[name] = { cpuSeconds: p.cpuSeconds, peakRssMiB: peak };
-    }
-    // The scatter's time axis starts at the first create, not at the cluster's start-up.
-    let t0 = Date.now();
-    for (const r of measured) t0 = Math.min(t0, r.createSentAt!);
-    const scatter: Array<[number, number]> = [];
-    const step = Math.max(1, Math.floor(measured.length / 5000));
-    for (let i = 0; i < measured.length; i += step) {
-      const r = measured[i];
-      if (r.phases.Running !== undefined) scatter.push([Math.round((r.createSentAt! - t0) / 100) / 10, r.phases.Running - r.createSentAt!]);
-    }
-    const files = writeReport(outDir, report, m, scatter);
+    const { report, files } = finishReport({ config, runId, started, environment, results, interrupted, tracker, sampler, creator, outDir });
     return { report, outDir, files, exitCode: report.passed ? 0 : 1 };
   } finally {
     opts.stop?.removeEventListener('abort', onStop);
@@ -235,4 +183,63 @@ export async function runLoadtest(opts: LoadtestOptions): Promise<LoadtestOutcom
       await cluster.stop();
     }
   }
+}
+
+/** What a finished run turns into: measurements, thresholds, the report and its files. */
+function finishReport(r: { config: LoadtestConfig; runId: string; started: Date; environment: Record<string, unknown>; results: PhaseResult[]; interrupted: boolean; tracker: RunTracker; sampler: Sampler; creator: ObjectCreator; outDir: string }): { report: Report; files: string[] } {
+  const { config, runId, started, environment, results, interrupted, tracker, sampler, creator, outDir } = r;
+  const m = measure(tracker.vmis.values(), tracker.migrations.values());
+  const thresholds = evaluateThresholds(config.thresholds, { ...m.podQuantiles, ...m.quantiles });
+  const measured = [...tracker.vmis.values()].filter((r) => r.createAckAt !== undefined);
+  // Those the run meant to remove are judged by their removal, not by where they ended.
+  const notRunning = measured.filter((r) => r.phases.Running === undefined);
+  const problems = results.flatMap((r) => r.problems.map((p) => `${r.kind}: ${p}`));
+  if (tracker.unknownObjects) problems.push(`${tracker.unknownObjects} objects with this run's label were not created by it`);
+  const ended = new Date();
+  const report: Report = {
+    runId,
+    startedAt: started.toISOString(),
+    endedAt: ended.toISOString(),
+    durationSeconds: Math.round((ended.getTime() - started.getTime()) / 100) / 10,
+    passed: !interrupted && results.every((r) => r.ok) && notRunning.length === 0 && thresholds.every((t) => t.passed),
+    interrupted,
+    config: describeConfig(config),
+    environment,
+    phases: results.map((r) => ({ ...r, startedAt: new Date(r.startedAt).toISOString(), endedAt: new Date(r.endedAt).toISOString(), seconds: Math.round((r.endedAt - r.startedAt) / 100) / 10 })),
+    counts: {
+      created: measured.length,
+      measured: m.perVmi.length,
+      reachedRunning: measured.length - notRunning.length,
+      notReachedRunning: notRunning.length,
+      churnReplacements: measured.filter((r) => r.churnRound > 0).length,
+      migrations: tracker.migrations.size,
+      createRetries: creator.counters.retries,
+      createRefused: creator.refused.size,
+    },
+    quantiles: m.quantiles,
+    podQuantiles: m.podQuantiles,
+    thresholds,
+    notRunning: notRunning.map((r) => ({ namespace: r.namespace, name: r.name, lastPhase: r.lastPhase, reason: r.lastReason ?? null })),
+    slowest: slowestVmis(tracker.vmis.values()),
+    processes: {},
+    series: sampler.series,
+    problems,
+  };
+  const processTotals = sampler.series.length ? sampler.series[sampler.series.length - 1].processes : undefined;
+  for (const [name, p] of Object.entries(processTotals ?? {})) {
+    let peak = 0;
+    for (const s of sampler.series) peak = Math.max(peak, s.processes?.[name]?.rssMiB ?? 0);
+    report.processes[name] = { cpuSeconds: p.cpuSeconds, peakRssMiB: peak };
+  }
+  // The scatter's time axis starts at the first create, not at the cluster's start-up.
+  let t0 = Date.now();
+  for (const r of measured) t0 = Math.min(t0, r.createSentAt!);
+  const scatter: Array<[number, number]> = [];
+  const step = Math.max(1, Math.floor(measured.length / 5000));
+  for (let i = 0; i < measured.length; i += step) {
+    const r = measured[i];
+    if (r.phases.Running !== undefined) scatter.push([Math.round((r.createSentAt! - t0) / 100) / 10, r.phases.Running - r.createSentAt!]);
+  }
+  const files = writeReport(outDir, report, m, scatter);
+  return { report, files };
 }
