@@ -83,6 +83,7 @@ export async function runUpCli(argv: string[]): Promise<number | void> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    process.on('SIGHUP', onSignal);
   });
   return 0;
 }
