@@ -131,7 +131,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const subscriber = bus.subscribeSlots({
     onEvent,
     onBadMessage: (err) => {
-      ignored.inc({ reason: 'bad_message' });
+      ignored.inc({ reason: err.code === 'too_large' ? 'too_large' : 'bad_message' });
       log.warn({ subject: err.subject, reason: err.reason }, 'bad event message skipped');
     },
   });
