@@ -9,6 +9,7 @@ import { loadProtos } from './proto.ts';
 import type { CoordinatorHandlers } from './generated/virtsim/fleet/v1/Coordinator.ts';
 import type { WatchAssignmentRequest__Output } from './generated/virtsim/fleet/v1/WatchAssignmentRequest.ts';
 import type { Assignment } from './generated/virtsim/fleet/v1/Assignment.ts';
+import { MAX_AGENT_ID_LENGTH, MESSAGE_SIZE_OPTIONS } from './limits.ts';
 
 export const COORDINATOR_SERVICE = 'virtsim.fleet.v1.Coordinator';
 
@@ -108,6 +109,8 @@ export async function startCoordinatorServer(opts: CoordinatorServerOptions): Pr
     Join(call, cb) {
       const { agentId, heldSlots } = call.request;
       if (!agentId) return fail('Join', cb, grpc.status.INVALID_ARGUMENT, 'JoinRequest.agent_id: must not be empty');
+      if (agentId.length > MAX_AGENT_ID_LENGTH)
+        return fail('Join', cb, grpc.status.INVALID_ARGUMENT, `JoinRequest.agent_id: must be at most ${MAX_AGENT_ID_LENGTH} characters, got ${agentId.length}`);
       const bad = heldSlots.find((s) => !Number.isInteger(s) || s >= fleet.table.slotCount);
       if (bad !== undefined) return fail('Join', cb, grpc.status.INVALID_ARGUMENT, `JoinRequest.held_slots: ${bad} is not a slot (0..${fleet.table.slotCount - 1})`);
       const { accepted, epoch } = fleet.join(agentId, heldSlots);
@@ -179,6 +182,7 @@ export async function startCoordinatorServer(opts: CoordinatorServerOptions): Pr
   };
 
   const server = new grpc.Server({
+    ...MESSAGE_SIZE_OPTIONS,
     'grpc.keepalive_time_ms': 10_000,
     'grpc.keepalive_timeout_ms': 5_000,
     'grpc.keepalive_permit_without_calls': 1,
