@@ -102,6 +102,8 @@ describe('bus over a real nats-server', () => {
     expect(items.map((i) => i.object.metadata.name)).toEqual(['before', 'after']);
     expect(skipped).toEqual(['too-big true']);
     served.unsubscribe();
+    // The server has the unsubscription before the next test expects nobody to serve snapshots.
+    await watcher.flush();
   });
 
   it('serves a snapshot larger than max_payload in parts, and fails clearly with no server', async () => {
