@@ -85,8 +85,24 @@ describe('bad input', () => {
 
   it('answers oversized bodies with 413', async () => {
     const big = JSON.stringify({ metadata: { name: 'big' }, data: { a: 'x'.repeat(3 * 1024 * 1024 + 10) } });
-    expectStatus(await raw('POST', CMS, big, JSON_CT), 413, 'RequestEntityTooLarge');
+    expectStatus(await raw('POST', CMS, big, JSON_CT), 413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
     expect((await raw('GET', '/api/v1/namespaces/default')).status).toBe(200);
+  });
+
+  it('refuses bodies nested more than 100 levels deep with 400 naming the limit, in JSON, patches and YAML', async () => {
+    // The object itself is level 1, so `x` may hold 99 levels of arrays and no more.
+    const nested = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+    const cm = (name: string, levels: number) => `{"metadata":{"name":"${name}"},"x":${nested(levels)}}`;
+    const limit = 'the request body nests objects and arrays more than 100 levels deep, the limit of this server';
+    expect((await raw('POST', CMS, cm('deep-ok', 99), JSON_CT)).status).toBe(201);
+    expectStatus(await raw('POST', CMS, cm('deep-no', 100), JSON_CT), 400, 'BadRequest', limit);
+    // Far deeper than the stack allows (it was a 500 before the limit), brackets inside strings not counted.
+    expectStatus(await raw('POST', CMS, `{"metadata":{"name":"deeper","annotations":{"a":"${'['.repeat(500)}"}},"x":${nested(50_000)}}`, JSON_CT), 400, 'BadRequest', limit);
+    expect((await raw('POST', CMS, `{"metadata":{"name":"brackets-in-strings","annotations":{"a":"${'[{'.repeat(500)}\\"${'['.repeat(500)}"}}}`, JSON_CT)).status).toBe(201);
+    expectStatus(await raw('PATCH', `${CMS}/deep-ok`, `{"y":${nested(200)}}`, { 'content-type': 'application/merge-patch+json' }), 400, 'BadRequest', limit);
+    const yaml = `metadata:\n  name: deep-yaml\nx: ${nested(5000)}\n`;
+    expectStatus(await raw('POST', CMS, yaml, { 'content-type': 'application/yaml' }), 400, 'BadRequest', limit);
+    expect((await raw('GET', `${CMS}/deep-ok`)).status).toBe(200);
   });
 
   it('answers invalid names and labels with 422 naming the field', async () => {

@@ -9,6 +9,7 @@ import { waitFor } from '@virtsim/testkit/wait';
 import { KubeClient, NODES, collectionPath, type KubeObject } from '@virtsim/kube';
 
 const CLI = fileURLToPath(new URL('../../packages/cli/bin/virtsim.ts', import.meta.url));
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -29,6 +30,29 @@ function runUp(args: string[], env: Record<string, string> = {}) {
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return { child, exited, out: () => out, err: () => err };
+}
+
+/** `npx virtsim …` from the repo, exactly as a user or a CI script starts it. */
+function runViaNpx(args: string[]) {
+  const child = spawn('npx', ['--no', 'virtsim', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  return { child, out: () => out };
+}
+
+/** Processes whose command line names the run's state dir (`up` itself, npx's shell, the clients). */
+function processesNaming(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dir)) pids.push(Number(entry));
+    } catch {
+      // gone while we looked
+    }
+  }
+  return pids;
 }
 
 const alive = (pid: number) => {
@@ -94,6 +118,36 @@ describe('virtsim up', () => {
     up.child.kill('SIGKILL');
     // Each child notices its supervisor is gone (nats-server through the kernel's parent-death signal).
     await waitFor('every child gone', () => pids.filter(alive).length === 0, { timeoutMs: 30_000, intervalMs: 200 });
+  });
+
+  // `kill $!` after `npx virtsim up &` reaches npm only: npm passes SIGTERM to its shell, which dies
+  // without passing it on; SIGKILL reaches nobody. Either way the whole fleet must stop.
+  it.each(['SIGTERM', 'SIGKILL'] as const)('stops the whole fleet when the npx the user started gets %s', async (signal) => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'virtsim-up-npx-'));
+    const up = runViaNpx(['up', '--state-dir', stateDir, '--nodes', '2', '--agents', '1', '--port', String(await freePort()), '--nats-port', String(await freePort())]);
+    leftovers.push(up.child);
+    await waitFor('virtsim is up', () => up.out().includes('stop        Ctrl-C'), { timeoutMs: 60_000 });
+    const pids = [...new Set([...childPids(stateDir), ...processesNaming(stateDir)])];
+    // apiserver, nats, coordinator, watcher, agent, control-plane, `up`, and the shell npx ran it in
+    expect(pids.length).toBeGreaterThanOrEqual(8);
+    up.child.kill(signal);
+    await waitFor('no process of the run left', () => pids.filter(alive).length === 0 && processesNaming(stateDir).length === 0, {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    });
+    // It was a clean stop (the fleet's own SIGTERM path), not children dying one by one.
+    expect(up.out()).toContain('virtsim: stopped');
+  });
+
+  it('stops `npx virtsim apiserver` when the npx the user started gets SIGHUP', async () => {
+    const api = runViaNpx(['apiserver', '--port', '0', '--insecure-http']);
+    leftovers.push(api.child);
+    const listening = await waitFor('apiserver listening', () => /"pid":(\d+)[^\n]*"msg":"apiserver listening"/.exec(api.out()), { timeoutMs: 30_000 });
+    const pid = Number(listening[1]);
+    expect(alive(pid)).toBe(true);
+    api.child.kill('SIGHUP');
+    await waitFor('apiserver gone', () => !alive(pid), { timeoutMs: 30_000, intervalMs: 100 });
+    expect(api.out()).toContain('"msg":"apiserver stopped"');
   });
 
   it('says in one line which port is busy', async () => {

@@ -13,6 +13,7 @@ import type { AckRevokeResponse__Output } from './generated/virtsim/fleet/v1/Ack
 import type { LeaveRequest } from './generated/virtsim/fleet/v1/LeaveRequest.ts';
 import type { LeaveResponse__Output } from './generated/virtsim/fleet/v1/LeaveResponse.ts';
 import type { GetTableRequest } from './generated/virtsim/fleet/v1/GetTableRequest.ts';
+import { MESSAGE_SIZE_OPTIONS } from './limits.ts';
 
 /** The subset of a pino logger the client uses. */
 interface ClientLogger {
@@ -99,6 +100,7 @@ export class CoordinatorClient {
     this.log = opts.log;
     const Ctor = loadProtos().fleet.virtsim.fleet.v1.Coordinator;
     this.grpcClient = new Ctor(opts.address, grpc.credentials.createInsecure(), {
+      ...MESSAGE_SIZE_OPTIONS,
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1_000,
       'grpc.keepalive_time_ms': 10_000,

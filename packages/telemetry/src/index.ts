@@ -4,3 +4,4 @@ export { startOpsEndpoint, type OpsEndpoint, type OpsEndpointOptions } from './h
 export { ShutdownHandler } from './shutdown.ts';
 export { startTracing, type Tracing, type TracingOptions } from './tracing.ts';
 export { runService } from './run-service.ts';
+export { parseFlags, readFlags, parseDuration, metricsFlags, FlagError, type FlagSpec, type FlagSpecs, type FlagValues } from './flags.ts';

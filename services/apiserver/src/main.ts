@@ -1,6 +1,5 @@
 /** `virtsim apiserver`: runs the embedded API server until SIGTERM. */
-import { parseArgs } from 'node:util';
-import { createLogger, ShutdownHandler } from '@virtsim/telemetry';
+import { createLogger, readFlags, ShutdownHandler } from '@virtsim/telemetry';
 import { startApiServer } from './server.ts';
 
 const HELP = `usage: virtsim apiserver [flags]
@@ -13,58 +12,48 @@ const HELP = `usage: virtsim apiserver [flags]
   --admin-token TOKEN   the admin bearer token (random by default)
   --insecure-http       serve plain HTTP instead of TLS
   --watch-cache-size N  events kept for watch resumption (default 20000)
-  --event-ttl SECONDS   delete Events older than this (default 3600; 0 keeps them)
+  --event-ttl DURATION  delete Events older than this (1h, 90m, or seconds; default 3600; 0 keeps them)
   --no-audit            no audit log line per write
   --exit-with-parent    stop when the parent process goes away (test harnesses)
 `;
 
+/** The flags, typed: a bad value is refused with one line naming the flag (exit 2). */
+const FLAGS = {
+  port: { type: 'port', allowZero: true, default: 6443 },
+  host: { type: 'string', default: '127.0.0.1' },
+  'kubeconfig-out': { type: 'string' },
+  'data-dir': { type: 'string' },
+  'token-file': { type: 'string' },
+  'admin-token': { type: 'string' },
+  'insecure-http': { type: 'boolean' },
+  'watch-cache-size': { type: 'int', min: 1 },
+  'no-audit': { type: 'boolean' },
+  'exit-with-parent': { type: 'boolean' },
+  'event-ttl': { type: 'duration', unit: 's', default: 3_600_000 },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function runApiServer(argv: string[]): Promise<number | void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string', default: '6443' },
-        host: { type: 'string', default: '127.0.0.1' },
-        'kubeconfig-out': { type: 'string' },
-        'data-dir': { type: 'string' },
-        'token-file': { type: 'string' },
-        'admin-token': { type: 'string' },
-        'insecure-http': { type: 'boolean', default: false },
-        'watch-cache-size': { type: 'string' },
-        'no-audit': { type: 'boolean', default: false },
-        'exit-with-parent': { type: 'boolean', default: false },
-        'event-ttl': { type: 'string', default: '3600' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    }));
-  } catch (e) {
-    process.stderr.write(`virtsim apiserver: ${(e as Error).message}\n${HELP}`);
-    return 2;
-  }
+  const flags = readFlags('virtsim apiserver', argv, FLAGS);
+  if (!flags) return 2;
+  const { values } = flags;
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
   }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`virtsim apiserver: --port must be a port number, got ${JSON.stringify(values.port)}\n`);
-    return 2;
-  }
   const log = createLogger('apiserver');
   const shutdown = new ShutdownHandler(log);
   const server = await startApiServer({
-    port,
+    port: values.port,
     host: values.host,
     kubeconfigOut: values['kubeconfig-out'],
     dataDir: values['data-dir'],
     tokenFile: values['token-file'],
     adminToken: values['admin-token'],
     insecureHttp: values['insecure-http'],
-    watchCacheSize: values['watch-cache-size'] ? Number(values['watch-cache-size']) : undefined,
+    watchCacheSize: values['watch-cache-size'],
     audit: !values['no-audit'],
-    eventTtlMs: Number(values['event-ttl']) * 1000,
+    eventTtlMs: values['event-ttl'],
     log,
   });
   shutdown.add('apiserver', () => server.close());

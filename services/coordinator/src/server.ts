@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@virtsim/telemetry';
-import { loadProtos } from '@virtsim/fleet-proto';
+import { loadProtos, MESSAGE_SIZE_OPTIONS } from '@virtsim/fleet-proto';
 import { AssignmentStreams } from './assignment-streams.ts';
 import { FleetState } from './fleet.ts';
 import { coordinatorHandlers } from './handlers.ts';
@@ -54,6 +54,7 @@ export async function startCoordinatorServer(opts: CoordinatorServerOptions): Pr
   });
 
   const server = new grpc.Server({
+    ...MESSAGE_SIZE_OPTIONS,
     'grpc.keepalive_time_ms': 10_000,
     'grpc.keepalive_timeout_ms': 5_000,
     'grpc.keepalive_permit_without_calls': 1,

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { readFlags } from '@virtsim/telemetry';
 import { CoordinatorClient } from '@virtsim/fleet-proto';
 
 const USAGE = `usage: virtsim coordinator table [--address HOST:PORT] [--json]
@@ -12,13 +12,9 @@ flags:
 
 /** `virtsim coordinator table`: one GetTable call, printed for people or as JSON. */
 export async function runTableCommand(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, options: { address: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
-  } catch (err) {
-    process.stderr.write(`virtsim coordinator table: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const flags = readFlags('virtsim coordinator table', argv, { address: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  if (!flags) return 2;
+  const { values } = flags;
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;

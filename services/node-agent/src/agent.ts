@@ -194,7 +194,7 @@ export class Agent implements RunningAgent {
     this.subscriber = this.bus.subscribeSlots({
       onEvent: (ev) => this.ownership.onEvent(ev),
       onBadMessage: (err) => {
-        this.metrics.ignored.inc({ reason: 'bad_message' });
+        this.metrics.ignored.inc({ reason: err.code === 'too_large' ? 'too_large' : 'bad_message' });
         this.log.warn({ subject: err.subject, reason: err.reason }, 'bad event message skipped');
       },
     });

@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { createLogger, runService } from '@virtsim/telemetry';
+import { createLogger, metricsFlags, readFlags, runService } from '@virtsim/telemetry';
 import { startAgent } from './agent.ts';
 
 /** virtsim's default stage sets, at the repository root. */
@@ -21,37 +20,33 @@ const HELP = `usage: virtsim agent --nats URL --coordinator HOST:PORT [--kubecon
   --metrics-host HOST        /metrics and /healthz address (default 127.0.0.1)
   --metrics-port N           (default 0: any free port, logged)`;
 
+/** The flags, typed: a bad value is refused with one line naming the flag (exit 2). */
+const FLAGS = {
+  kubeconfig: { type: 'string' },
+  nats: { type: 'string' },
+  coordinator: { type: 'string' },
+  identity: { type: 'string' },
+  nodes: { type: 'int', default: 100 },
+  pool: { type: 'string', default: 'default' },
+  'node-name-pattern': { type: 'string' },
+  stages: { type: 'strings' },
+  'stages-from-cluster': { type: 'boolean' },
+  'write-concurrency': { type: 'int', min: 1 },
+  'lease-duration-seconds': { type: 'int', min: 1 },
+  ...metricsFlags(),
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function runAgentCli(argv: string[]): Promise<number | void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      kubeconfig: { type: 'string' },
-      nats: { type: 'string' },
-      coordinator: { type: 'string' },
-      identity: { type: 'string' },
-      nodes: { type: 'string' },
-      pool: { type: 'string' },
-      'node-name-pattern': { type: 'string' },
-      stages: { type: 'string', multiple: true },
-      'stages-from-cluster': { type: 'boolean' },
-      'write-concurrency': { type: 'string' },
-      'lease-duration-seconds': { type: 'string' },
-      'metrics-host': { type: 'string' },
-      'metrics-port': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const flags = readFlags('virtsim agent', argv, FLAGS);
+  if (!flags) return 2;
+  const { values } = flags;
   if (values.help) {
     process.stdout.write(HELP + '\n');
     return 0;
   }
   if (!values.nats || !values.coordinator) {
     process.stderr.write(`virtsim agent: --nats and --coordinator are required\n${HELP}\n`);
-    return 2;
-  }
-  const count = values.nodes === undefined ? 100 : Number(values.nodes);
-  if (!Number.isInteger(count) || count < 0) {
-    process.stderr.write(`virtsim agent: --nodes must be a non-negative integer, got ${values.nodes}\n`);
     return 2;
   }
   const log = createLogger('node-agent');
@@ -61,13 +56,13 @@ export async function runAgentCli(argv: string[]): Promise<number | void> {
     natsUrl: nats,
     coordinator,
     identity: values.identity,
-    pool: { name: values.pool ?? 'default', count, namePattern: values['node-name-pattern'] },
+    pool: { name: values.pool, count: values.nodes, namePattern: values['node-name-pattern'] },
     stagePaths: values.stages?.length ? values.stages : [DEFAULT_STAGES],
     stagesFromCluster: values['stages-from-cluster'],
-    writeConcurrency: values['write-concurrency'] ? Number(values['write-concurrency']) : undefined,
-    leaseDurationSeconds: values['lease-duration-seconds'] ? Number(values['lease-duration-seconds']) : undefined,
+    writeConcurrency: values['write-concurrency'],
+    leaseDurationSeconds: values['lease-duration-seconds'],
     metricsHost: values['metrics-host'],
-    metricsPort: values['metrics-port'] ? Number(values['metrics-port']) : 0,
+    metricsPort: values['metrics-port'],
     log,
   };
   await runService('node-agent', log, () => startAgent(options));

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { readFlags } from '@virtsim/telemetry';
 import { ChildStartError } from './managed-child.ts';
 import { DEFAULT_STAGES, UpError, up } from './up.ts';
 
@@ -16,29 +16,24 @@ coordinator, the watcher, N agents and the control-plane stand-ins. Ctrl-C stops
   --control-plane      run the control-plane stand-ins (default: on when embedded)
   --no-control-plane   do not`;
 
-function int(name: string, v: string | undefined, dflt: number, min = 0): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UpError(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-  return n;
-}
+/** The flags, typed: a bad value is refused with one line naming the flag (exit 2). */
+const FLAGS = {
+  nodes: { type: 'int', default: 100 },
+  agents: { type: 'int', min: 1, default: 2 },
+  stages: { type: 'strings' },
+  'state-dir': { type: 'string', default: '.virtsim' },
+  port: { type: 'port', default: 6443 },
+  'nats-port': { type: 'port', default: 4222 },
+  kubeconfig: { type: 'string' },
+  'control-plane': { type: 'boolean' },
+  'no-control-plane': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 export async function runUpCli(argv: string[]): Promise<number | void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      nodes: { type: 'string' },
-      agents: { type: 'string' },
-      stages: { type: 'string', multiple: true },
-      'state-dir': { type: 'string' },
-      port: { type: 'string' },
-      'nats-port': { type: 'string' },
-      kubeconfig: { type: 'string' },
-      'control-plane': { type: 'boolean' },
-      'no-control-plane': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const flags = readFlags('virtsim up', argv, FLAGS);
+  if (!flags) return 2;
+  const { values } = flags;
   if (values.help) {
     process.stdout.write(HELP + '\n');
     return 0;
@@ -48,14 +43,14 @@ export async function runUpCli(argv: string[]): Promise<number | void> {
   try {
     fleet = await up(
       {
-        nodes: int('nodes', values.nodes, 100),
-        agents: int('agents', values.agents, 2, 1),
+        nodes: values.nodes,
+        agents: values.agents,
         stages: values.stages?.length ? values.stages : [DEFAULT_STAGES],
-        stateDir: values['state-dir'] ?? '.virtsim',
-        apiPort: int('port', values.port, 6443, 1),
-        natsPort: int('nats-port', values['nats-port'], 4222, 1),
+        stateDir: values['state-dir'],
+        apiPort: values.port,
+        natsPort: values['nats-port'],
         kubeconfig: values.kubeconfig,
-        controlPlane: values['no-control-plane'] ? false : values['control-plane'],
+        controlPlane: values['no-control-plane'] ? false : values['control-plane'] || undefined,
       },
       print,
     );
@@ -83,6 +78,7 @@ export async function runUpCli(argv: string[]): Promise<number | void> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    process.on('SIGHUP', onSignal);
   });
   return 0;
 }

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { createLogger, runService } from '@virtsim/telemetry';
+import { createLogger, metricsFlags, readFlags, runService } from '@virtsim/telemetry';
 import { startWatcher } from './watcher.ts';
 
 const HELP = `usage: virtsim watcher --nats URL [--kubeconfig FILE] [flags]
@@ -12,21 +11,22 @@ const HELP = `usage: virtsim watcher --nats URL [--kubeconfig FILE] [flags]
   --metrics-host HOST     /metrics and /healthz address (default 127.0.0.1)
   --metrics-port N        (default 0: any free port, logged)`;
 
+/** The flags, typed: a bad value is refused with one line naming the flag (exit 2). */
+const FLAGS = {
+  kubeconfig: { type: 'string' },
+  nats: { type: 'string' },
+  identity: { type: 'string' },
+  'node-selector': { type: 'string' },
+  'lease-namespace': { type: 'string' },
+  'lease-duration-seconds': { type: 'int', min: 1 },
+  ...metricsFlags(),
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function runWatcherCli(argv: string[]): Promise<number | void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      kubeconfig: { type: 'string' },
-      nats: { type: 'string' },
-      identity: { type: 'string' },
-      'node-selector': { type: 'string' },
-      'lease-namespace': { type: 'string' },
-      'lease-duration-seconds': { type: 'string' },
-      'metrics-host': { type: 'string' },
-      'metrics-port': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const flags = readFlags('virtsim watcher', argv, FLAGS);
+  if (!flags) return 2;
+  const { values } = flags;
   if (values.help) {
     process.stdout.write(HELP + '\n');
     return 0;
@@ -42,9 +42,9 @@ export async function runWatcherCli(argv: string[]): Promise<number | void> {
     identity: values.identity,
     nodeSelector: values['node-selector'],
     leaseNamespace: values['lease-namespace'],
-    leaseDurationSeconds: values['lease-duration-seconds'] ? Number(values['lease-duration-seconds']) : undefined,
+    leaseDurationSeconds: values['lease-duration-seconds'],
     metricsHost: values['metrics-host'],
-    metricsPort: values['metrics-port'] ? Number(values['metrics-port']) : 0,
+    metricsPort: values['metrics-port'],
     log,
   };
   await runService('watcher', log, () => startWatcher(options));

@@ -63,6 +63,12 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
   const unrouted = new Counter({ name: 'virtsim_watcher_events_unrouted_total', help: 'Events of objects on no node (left to the control plane)', labelNames: ['kind'], registers: [registry] });
   const leaderGauge = new Gauge({ name: 'virtsim_watcher_leader', help: '1 while this replica leads', registers: [registry] });
   const snapshots = new Counter({ name: 'virtsim_watcher_snapshots_served_total', help: 'Snapshot requests answered', registers: [registry] });
+  const unpublishable = new Counter({
+    name: 'virtsim_watcher_objects_unpublishable_total',
+    help: 'Events and snapshot items left out because the object does not fit in one NATS message (max_payload)',
+    labelNames: ['kind', 'path'],
+    registers: [registry],
+  });
 
   const client = await KubeClient.fromFileOrDefault(opts.kubeconfig, { userAgent: `virtsim-watcher/${identity}` });
   const bus = await Bus.connect({ servers: opts.natsUrl, name: `watcher-${identity}`, log });
@@ -122,7 +128,8 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
         try {
           bus.publish(event, context.active());
         } catch (err) {
-          log.warn({ err, kind: event.kind, name: event.object.metadata.name }, 'event not publishable, skipped');
+          unpublishable.inc({ kind: event.kind, path: 'event' });
+          log.warn({ err: String(err), kind: event.kind, name: event.object.metadata.name, namespace: event.object.metadata.namespace }, 'event not publishable, skipped');
         }
       };
       snapshotSub = bus.serveSnapshots(
@@ -130,7 +137,13 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
           snapshots.inc();
           return fanout.snapshot(slots);
         },
-        { onError: (err) => log.warn({ err }, 'snapshot request failed') },
+        {
+          onError: (err) => log.warn({ err: String(err) }, 'snapshot request failed'),
+          onSkip: (item, bytes, limit) => {
+            unpublishable.inc({ kind: item.kind, path: 'snapshot' });
+            log.warn({ kind: item.kind, name: item.object.metadata.name, namespace: item.object.metadata.namespace, bytes, limit }, 'object too large for a snapshot message, left out');
+          },
+        },
       );
       // The previous leader may have missed events before it stopped: agents re-read their slots.
       requestResync();
