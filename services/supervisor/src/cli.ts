@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ChildStartError } from './managed-child.ts';
-import { DEFAULT_STAGES, UpError, up } from './up.ts';
+import { DEFAULT_STAGES, UpError, up, type UpOptions } from './up.ts';
 
 const HELP = `usage: virtsim up [flags]
 Runs the whole simulated cluster on this machine: the embedded API server, nats-server, the
@@ -10,6 +10,7 @@ coordinator, the watcher, N agents and the control-plane stand-ins. Ctrl-C stops
   --stages PATH        stage file or folder, repeatable (default: the repo's stages/)
   --state-dir DIR      kubeconfig, logs and API data (default .virtsim)
   --port N             embedded API server port (default 6443)
+  --durability MODE    embedded API server: fsync (default), batch or none (see virtsim apiserver -h)
   --nats-port N        NATS port (default 4222)
   --kubeconfig FILE    run the fleet against an existing cluster (no embedded API server,
                        stand-ins off unless --control-plane)
@@ -23,6 +24,12 @@ function int(name: string, v: string | undefined, dflt: number, min = 0): number
   return n;
 }
 
+function durabilityFlag(v: string | undefined): UpOptions['durability'] {
+  if (v === undefined) return undefined;
+  if (v !== 'fsync' && v !== 'batch' && v !== 'none') throw new UpError(`--durability must be fsync, batch or none, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 export async function runUpCli(argv: string[]): Promise<number | void> {
   const { values } = parseArgs({
     args: argv,
@@ -32,6 +39,7 @@ export async function runUpCli(argv: string[]): Promise<number | void> {
       stages: { type: 'string', multiple: true },
       'state-dir': { type: 'string' },
       port: { type: 'string' },
+      durability: { type: 'string' },
       'nats-port': { type: 'string' },
       kubeconfig: { type: 'string' },
       'control-plane': { type: 'boolean' },
@@ -53,6 +61,7 @@ export async function runUpCli(argv: string[]): Promise<number | void> {
         stages: values.stages?.length ? values.stages : [DEFAULT_STAGES],
         stateDir: values['state-dir'] ?? '.virtsim',
         apiPort: int('port', values.port, 6443, 1),
+        durability: durabilityFlag(values.durability),
         natsPort: int('nats-port', values['nats-port'], 4222, 1),
         kubeconfig: values.kubeconfig,
         controlPlane: values['no-control-plane'] ? false : values['control-plane'],
