@@ -227,9 +227,8 @@ export class Journal {
         this.batchTimer = null;
         this.sync();
       }, this.o.batchIntervalMs ?? 100);
-    if (!this.compaction && !this.closed && this.fileBytes >= Math.max(this.o.compactAfterBytes ?? 64 * 1024 * 1024, this.snapshotBytes)) {
-      this.compaction = new Promise<void>((r) => setImmediate(r)).then(() => this.compact()).finally(() => (this.compaction = null));
-    }
+    if (!this.compaction && !this.closed && this.fileBytes >= Math.max(this.o.compactAfterBytes ?? 64 * 1024 * 1024, this.snapshotBytes))
+      setImmediate(() => void this.compact());
   }
 
   /**
@@ -287,17 +286,32 @@ export class Journal {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
-  /** Rotates the log and writes a snapshot; the older files go once the snapshot is durable. */
-  async compact(): Promise<void> {
+  /** Rotates the log and writes a snapshot; the older files go once the snapshot is durable. One at a time. */
+  compact(): Promise<void> {
+    const run = (this.compaction ?? Promise.resolve()).then(() => this.compactNow());
+    const tracked = run.finally(() => {
+      if (this.compaction === tracked) this.compaction = null;
+    });
+    this.compaction = tracked;
+    return run;
+  }
+
+  private async compactNow(): Promise<void> {
     await this.idle();
     if (this.broken) return;
     const t0 = performance.now();
     // Rotate (synchronously: no append can land between the old file's sync and the switch).
-    fdatasyncSync(this.fd);
-    closeSync(this.fd);
     const seq = this.seq + 1;
-    this.fd = openSync(join(this.dir, logName(seq)), 'a');
-    fsyncDir(this.dir);
+    try {
+      const fd = openSync(join(this.dir, logName(seq)), 'a');
+      fsyncDir(this.dir);
+      fdatasyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = fd;
+    } catch (err) {
+      this.o.log.error({ err, dir: this.dir }, 'store compaction could not start a new log; the current log keeps every write');
+      return;
+    }
     this.seq = seq;
     this.fileBytes = 0;
     this.stats.logBytes = 0;
