@@ -2,12 +2,16 @@
 // patch ConfigMaps at concurrency; the server is killed at a seeded random moment and restarted on
 // the same data dir; every acknowledged object is back with its acknowledged resourceVersion, new
 // writes get larger versions, and a watch from before the restart gets 410 Gone. A store damaged
-// in the middle stops the start with the file, offset and reason.
+// in the middle stops the start with the file, offset and reason. A full disk (a file size limit,
+// `ulimit -f`, which fails writes with EFBIG as ENOSPC would) fails writes with 507 while reads go on.
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiServerForTest, type ApiServerHarness } from '@virtsim/testkit/apiserver';
+import { waitFor } from '@virtsim/testkit/wait';
+import { lostWrites, rng, writeUntilKilled } from './kill-nine.ts';
 import { rawClient } from './raw-client.ts';
 
 const dirs: string[] = [];
@@ -17,16 +21,6 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** mulberry32: a small seeded generator, so a failing seed can be rerun. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function start(dataDir: string): Promise<ApiServerHarness> {
   const s = await startApiServerForTest({ dataDir, args: ['--no-audit'] });
   servers.push(s);
@@ -34,60 +28,6 @@ async function start(dataDir: string): Promise<ApiServerHarness> {
 }
 
 const ct = { 'content-type': 'application/json' };
-const merge = { 'content-type': 'application/merge-patch+json' };
-
-interface Acked {
-  rv: string;
-  /** A later write of it was in flight at the kill: it may have landed. */
-  inFlight: boolean;
-  deleted: boolean;
-}
-
-/** Writers create, patch and delete their own ConfigMaps until the server dies; returns what was acknowledged. */
-async function writeUntilKilled(server: ApiServerHarness, random: () => number, killAfterMs: number): Promise<{ acked: Map<string, Acked>; maxRv: number }> {
-  const raw = rawClient(server.url, server.caPem, server.token);
-  const acked = new Map<string, Acked>();
-  let maxRv = 0;
-  let dead = false;
-  const note = (name: string, rv: string, deleted = false) => {
-    acked.set(name, { rv, inFlight: false, deleted });
-    maxRv = Math.max(maxRv, Number(rv));
-  };
-  const writer = async (w: number) => {
-    for (let i = 0; !dead; i++) {
-      const name = `w${w}-${i}`;
-      try {
-        const c = await raw('POST', '/api/v1/namespaces/durable/configmaps', JSON.stringify({ metadata: { name }, data: { i: String(i) } }), ct);
-        if (c.status !== 201) throw new Error(`create ${name}: ${c.status} ${c.text}`);
-        note(name, c.json().metadata.resourceVersion);
-        const r = random();
-        if (r < 0.5) {
-          acked.get(name)!.inFlight = true;
-          const p = await raw('PATCH', `/api/v1/namespaces/durable/configmaps/${name}`, JSON.stringify({ data: { patched: 'yes' } }), merge);
-          if (p.status !== 200) throw new Error(`patch ${name}: ${p.status} ${p.text}`);
-          note(name, p.json().metadata.resourceVersion);
-        } else if (r < 0.6) {
-          acked.get(name)!.inFlight = true;
-          const d = await raw('DELETE', `/api/v1/namespaces/durable/configmaps/${name}`);
-          if (d.status !== 200) throw new Error(`delete ${name}: ${d.status} ${d.text}`);
-          note(name, d.json().metadata.resourceVersion, true);
-        }
-      } catch (err) {
-        if (dead || server.child!.exitCode !== null || server.child!.signalCode !== null) return;
-        throw err;
-      }
-    }
-  };
-  const killer = new Promise<void>((resolve) =>
-    setTimeout(() => {
-      dead = true;
-      server.child!.kill('SIGKILL');
-      server.child!.once('exit', () => resolve());
-    }, killAfterMs),
-  );
-  await Promise.all([...Array.from({ length: 16 }, (_, w) => writer(w)), killer]);
-  return { acked, maxRv };
-}
 
 describe('kill -9', () => {
   it('keeps every acknowledged write, with its resourceVersion, for several seeded kill moments', async () => {
@@ -105,18 +45,7 @@ describe('kill -9', () => {
       const second = await start(dataDir);
       const raw2 = rawClient(second.url, second.caPem, second.token);
       const listed = (await raw2('GET', '/api/v1/namespaces/durable/configmaps')).json();
-      const byName = new Map<string, any>(listed.items.map((o: any) => [o.metadata.name, o]));
-      const missing: string[] = [];
-      for (const [name, a] of acked) {
-        const got = byName.get(name);
-        if (a.deleted) {
-          if (got) missing.push(`${name}: deleted at ${a.rv} but back at ${got.metadata.resourceVersion}`);
-        } else if (!got) {
-          if (!a.inFlight) missing.push(`${name}: acknowledged at ${a.rv}, gone`);
-        } else if (a.inFlight ? Number(got.metadata.resourceVersion) < Number(a.rv) : got.metadata.resourceVersion !== a.rv) {
-          missing.push(`${name}: acknowledged at ${a.rv}, restored at ${got.metadata.resourceVersion}`);
-        }
-      }
+      const missing = lostWrites(acked, listed.items);
       expect(missing, `seed ${seed}, killed after ${killAfterMs} ms`).toEqual([]);
       expect(Number(listed.metadata.resourceVersion)).toBeGreaterThanOrEqual(maxRv);
       const next = (await raw2('POST', '/api/v1/namespaces/durable/configmaps', JSON.stringify({ metadata: { name: 'after-restart' } }), ct)).json();
@@ -153,5 +82,57 @@ describe('a damaged store', () => {
       (err: Error) => err.message,
     );
     expect(failed).toMatch(new RegExp(`${log}: damaged at offset \\d+: checksum mismatch, and valid records follow it`));
+  }, 60_000);
+});
+
+describe('a full disk', () => {
+  it('fails the write with 507 and a log line, applies nothing, keeps serving reads, and loses no acknowledged write', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'virtsim-durability-full-'));
+    dirs.push(dataDir);
+    const kubeconfig = join(dataDir, 'kubeconfig');
+    const cli = join(import.meta.dirname, '../../packages/cli/bin/virtsim.ts');
+    // 128 KiB per file: the log fills after a dozen 8 KiB ConfigMaps.
+    const child = spawn('bash', ['-c', 'ulimit -f 128; exec "$@"', 'bash', process.execPath, '--disable-warning=ExperimentalWarning', cli, 'apiserver', '--port', '0', '--data-dir', dataDir, '--kubeconfig-out', kubeconfig, '--no-audit', '--exit-with-parent'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stderr.on('data', (d) => (out += d));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /"msg":"apiserver listening"/.test(out) && /"url":"([^"]+)"/.exec(out.slice(out.indexOf('"apiserver listening"') - 300));
+        if (m) resolve(m[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`apiserver exited with ${code}: ${out}`)));
+    });
+    try {
+      const kc = readFileSync(kubeconfig, 'utf8');
+      const raw = rawClient(url, Buffer.from(/certificate-authority-data: (\S+)/.exec(kc)![1], 'base64').toString(), /token: (\S+)/.exec(kc)![1]);
+      const acked: string[] = [];
+      let refused: { status: number; json: any; name: string } | undefined;
+      for (let i = 0; i < 100 && !refused; i++) {
+        const name = `big-${i}`;
+        const r = await raw('POST', '/api/v1/namespaces/default/configmaps', JSON.stringify({ metadata: { name }, data: { blob: 'x'.repeat(8192) } }), ct);
+        if (r.status === 201) acked.push(name);
+        else refused = { status: r.status, json: r.json(), name };
+      }
+      expect(refused?.status, out.slice(-2000)).toBe(507);
+      expect(refused!.json).toMatchObject({ kind: 'Status', code: 507, reason: 'InternalError' });
+      expect(refused!.json.message).toContain('the write was not applied');
+      await waitFor('the log line of the refused write', () => out.includes('store write failed; the write was refused'), { timeoutMs: 10_000 });
+      // reads go on, and the refused object was not applied
+      expect((await raw('GET', `/api/v1/namespaces/default/configmaps/${refused!.name}`)).status).toBe(404);
+      const list = (await raw('GET', '/api/v1/namespaces/default/configmaps')).json();
+      expect(list.items.map((o: any) => o.metadata.name).filter((n: string) => n.startsWith('big-'))).toEqual([...acked].sort());
+      expect(acked.length).toBeGreaterThan(3);
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      // with room again, every acknowledged write is there
+      const again = await start(dataDir);
+      const raw2 = rawClient(again.url, again.caPem, again.token);
+      const names = (await raw2('GET', '/api/v1/namespaces/default/configmaps')).json().items.map((o: any) => o.metadata.name);
+      expect(names.filter((n: string) => n.startsWith('big-'))).toEqual([...acked].sort());
+      expect((await raw2('POST', '/api/v1/namespaces/default/configmaps', JSON.stringify({ metadata: { name: refused!.name } }), ct)).status).toBe(201);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   }, 60_000);
 });

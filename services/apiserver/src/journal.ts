@@ -86,6 +86,7 @@ export class Journal {
   private appended = 0;
   private syncedTo = 0;
   private syncing = false;
+  private syncScheduled = false;
   private idleWaiters: Array<() => void> = [];
   private waiters: Array<{ upTo: number; resolve: () => void; reject: (e: Error) => void }> = [];
   private batchTimer: NodeJS.Timeout | null = null;
@@ -227,8 +228,8 @@ export class Journal {
         this.batchTimer = null;
         this.sync();
       }, this.o.batchIntervalMs ?? 100);
-    if (!this.compaction && !this.closed && this.fileBytes >= Math.max(this.o.compactAfterBytes ?? 64 * 1024 * 1024, this.snapshotBytes))
-      setImmediate(() => void this.compact());
+    // compact() marks itself at once, so the appends until it runs do not queue more.
+    if (!this.compaction && !this.closed && this.fileBytes >= Math.max(this.o.compactAfterBytes ?? 64 * 1024 * 1024, this.snapshotBytes)) void this.compact();
   }
 
   /**
@@ -240,7 +241,14 @@ export class Journal {
     if (this.o.durability !== 'fsync' || this.syncedTo >= this.appended) return null;
     return new Promise((resolve, reject) => {
       this.waiters.push({ upTo: this.appended, resolve, reject });
-      this.sync();
+      // Start at the end of this event-loop turn: every request read in the same turn joins it.
+      if (!this.syncScheduled) {
+        this.syncScheduled = true;
+        setImmediate(() => {
+          this.syncScheduled = false;
+          this.sync();
+        });
+      }
     });
   }
 
