@@ -238,6 +238,7 @@ export class Journal {
    * OS is what they promise).
    */
   waitDurable(): Promise<void> | null {
+    if (this.broken) return Promise.reject(this.broken);
     if (this.o.durability !== 'fsync' || this.syncedTo >= this.appended) return null;
     return new Promise((resolve, reject) => {
       this.waiters.push({ upTo: this.appended, resolve, reject });

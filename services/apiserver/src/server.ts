@@ -131,7 +131,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     // Watches from before the restart cannot resume: the window starts at the restored version.
     store.setResourceVersion(store.resourceVersion);
     crds.restoreAll((j) => JSON.parse(j));
-    restored = [...store.entries()].length;
+    restored = store.objectCount();
     if (legacy !== null) {
       await journal.compact();
       renameSync(join(opts.dataDir, 'objects.jsonl'), join(opts.dataDir, 'objects.jsonl.imported'));
@@ -248,7 +248,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
         });
         if (journal) {
           await journal.close();
-          log.info({ objects: [...store.entries()].length, dataDir: opts.dataDir }, 'apiserver state saved');
+          log.info({ objects: store.objectCount(), dataDir: opts.dataDir }, 'apiserver state saved');
         }
         log.info('apiserver stopped');
       })()),

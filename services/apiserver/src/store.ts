@@ -338,6 +338,12 @@ export class Store {
     this.unindexOwners(entry);
   }
 
+  objectCount(): number {
+    let n = 0;
+    for (const r of this.resources.values()) n += r.byKey.size;
+    return n;
+  }
+
   /** Every object, resource by resource (for snapshots; safe to iterate while writes go on). */
   *entries(): Generator<Entry> {
     for (const r of this.resources.values()) yield* r.byKey.values();
