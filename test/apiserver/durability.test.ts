@@ -6,6 +6,7 @@
 // `ulimit -f`, which fails writes with EFBIG as ENOSPC would) fails writes with 507 while reads go on.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +57,46 @@ describe('kill -9', () => {
       await second.stop();
     }
   }, 120_000);
+});
+
+describe('watch with --durability fsync', () => {
+  it('sends every acknowledged write once, in resourceVersion order', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'virtsim-durability-watch-'));
+    dirs.push(dataDir);
+    const server = await start(dataDir);
+    const raw = rawClient(server.url, server.caPem, server.token);
+    const rv0 = (await raw('GET', '/api/v1/namespaces/default/configmaps')).json().metadata.resourceVersion;
+    const u = new URL(server.url);
+    const lines: any[] = [];
+    const req = httpsRequest({ host: u.hostname, port: u.port, path: `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv0}`, ca: server.caPem, headers: { authorization: `Bearer ${server.token}` } }, (res) => {
+      let rest = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        const parts = (rest + c).split('\n');
+        rest = parts.pop()!;
+        for (const l of parts) if (l) lines.push(JSON.parse(l));
+      });
+    });
+    req.on('error', () => {});
+    req.end();
+    try {
+      const acked = new Map<string, string>();
+      await Promise.all(Array.from({ length: 16 }, async (_, w) => {
+        for (let i = 0; i < 10; i++) {
+          const r = await raw('POST', '/api/v1/namespaces/default/configmaps', JSON.stringify({ metadata: { name: `w-${w}-${i}` } }), ct);
+          expect(r.status).toBe(201);
+          acked.set(`w-${w}-${i}`, r.json().metadata.resourceVersion);
+        }
+      }));
+      await waitFor('an event for each of the 160 writes', () => lines.length >= 160, { timeoutMs: 20_000 });
+      expect(lines.map((l) => l.type)).toEqual(Array(160).fill('ADDED'));
+      const rvs = lines.map((l) => Number(l.object.metadata.resourceVersion));
+      expect(rvs).toEqual([...rvs].sort((a, b) => a - b));
+      expect(new Map(lines.map((l) => [l.object.metadata.name, l.object.metadata.resourceVersion]))).toEqual(acked);
+    } finally {
+      req.destroy();
+    }
+  }, 60_000);
 });
 
 describe('a damaged store', () => {

@@ -91,6 +91,8 @@ export class Journal {
   private waiters: Array<{ upTo: number; resolve: () => void; reject: (e: Error) => void }> = [];
   private batchTimer: NodeJS.Timeout | null = null;
   private broken: ApiError | null = null;
+  /** Called with the log position everything before which is durable (fsync mode). */
+  onDurable: ((upTo: number) => void) | null = null;
   private compaction: Promise<void> | null = null;
   private closed = false;
   private snapshotBytes = 0;
@@ -223,6 +225,15 @@ export class Journal {
     this.fileBytes += rec.length;
     this.stats.logBytes = this.fileBytes;
     this.appended += rec.length;
+    // Start at the end of this event-loop turn: every write of the turn shares the fsync (also
+    // writes nobody waits on, such as garbage collection, whose events wait for it).
+    if (this.o.durability === 'fsync' && !this.syncScheduled) {
+      this.syncScheduled = true;
+      setImmediate(() => {
+        this.syncScheduled = false;
+        this.sync();
+      });
+    }
     if (this.o.durability === 'batch' && !this.batchTimer)
       this.batchTimer = setTimeout(() => {
         this.batchTimer = null;
@@ -242,15 +253,13 @@ export class Journal {
     if (this.o.durability !== 'fsync' || this.syncedTo >= this.appended) return null;
     return new Promise((resolve, reject) => {
       this.waiters.push({ upTo: this.appended, resolve, reject });
-      // Start at the end of this event-loop turn: every request read in the same turn joins it.
-      if (!this.syncScheduled) {
-        this.syncScheduled = true;
-        setImmediate(() => {
-          this.syncScheduled = false;
-          this.sync();
-        });
-      }
+      if (!this.syncScheduled) this.sync();
     });
+  }
+
+  /** Where the log ends (bytes appended since the start, over all files). */
+  position(): number {
+    return this.appended;
   }
 
   /** Group commit: one fdatasync for everything appended before it starts; the next starts when it ends. */
@@ -278,7 +287,8 @@ export class Journal {
     let n = 0;
     while (n < this.waiters.length && this.waiters[n].upTo <= this.syncedTo) this.waiters[n++].resolve();
     if (n) this.waiters.splice(0, n);
-    if (this.waiters.length) this.sync();
+    this.onDurable?.(this.syncedTo);
+    if (this.appended > this.syncedTo && !this.syncScheduled) this.sync();
   }
 
   private fail(err: NodeJS.ErrnoException): void {
@@ -288,6 +298,8 @@ export class Journal {
     this.o.log.error({ err, file: path }, 'store fsync failed: writes in flight answered 500, later writes refused until a restart');
     for (const w of this.waiters) w.reject(this.broken);
     this.waiters = [];
+    // Memory holds those writes (answered 500: outcome unknown); watchers see what readers see.
+    this.onDurable?.(Number.POSITIVE_INFINITY);
   }
 
   private idle(): Promise<void> {

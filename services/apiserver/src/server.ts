@@ -138,6 +138,11 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       log.info({ objects: restored, from: join(opts.dataDir, 'objects.jsonl') }, 'imported the snapshot of an older version into the store');
     }
     store.journal = journal;
+    if ((opts.durability ?? 'fsync') === 'fsync') {
+      const j = journal;
+      store.durablePosition = () => j.position();
+      j.onDurable = (upTo) => store.releaseDurable(upTo);
+    }
     log.info({ objects: restored, records: opened.records, resourceVersion: store.resourceVersion, ms: Math.round(performance.now() - t0), durability: opts.durability ?? 'fsync' }, 'store restored');
   }
   const nsRt = registry.get('', 'v1', 'namespaces')!;

@@ -4,6 +4,27 @@ import { Store, type StoredEvent } from './store.ts';
 const obj = (name: string, extra: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', uid: `uid-${name}` }, ...extra });
 
 describe('Store', () => {
+  it('holds events until the log is durable past them, then sends them in order', () => {
+    const s = new Store(10);
+    let pos = 0;
+    s.journal = { append: () => void (pos += 100) };
+    s.durablePosition = () => pos;
+    const seen: number[] = [];
+    s.addWatcher('/configmaps', { deliver: (ev) => void seen.push(ev.rv) });
+    s.put('/configmaps', { obj: obj('a') });
+    s.put('/configmaps', { obj: obj('b') });
+    expect(seen).toEqual([]);
+    expect(s.eventsSince('/configmaps', 0)).toEqual([]);
+    expect(s.publishedResourceVersion).toBe(0);
+    s.releaseDurable(100);
+    expect(seen).toEqual([1]);
+    expect(s.publishedResourceVersion).toBe(1);
+    s.releaseDurable(200);
+    expect(seen).toEqual([1, 2]);
+    expect(s.eventsSince('/configmaps', 0)!.map((e) => e.rv)).toEqual([1, 2]);
+    expect(s.publishedResourceVersion).toBe(2);
+  });
+
   it('records each write before applying it, and changes nothing when the record cannot be written', () => {
     const s = new Store(10);
     const records: string[] = [];

@@ -136,6 +136,13 @@ export class Store {
    * ApiError when it cannot, and then nothing changes. Null: state in memory only.
    */
   journal: { append(payload: string): void } | null = null;
+  /**
+   * With an fsync'd log: where the log ends after a write, so its event waits for the fsync that
+   * covers it (releaseDurable) before watchers or the resume window see it, as etcd only sends
+   * committed events. Null: events go out at once.
+   */
+  durablePosition: (() => number) | null = null;
+  private held: Array<{ r: ResourceStore; ev: StoredEvent; pos: number }> = [];
 
   constructor(windowSize: number) {
     this.ring = new Array(Math.max(1, windowSize));
@@ -401,7 +408,27 @@ export class Store {
     r.invalidateOrder();
   }
 
+  /** The newest resourceVersion whose events are all out (what a bookmark may claim). */
+  get publishedResourceVersion(): number {
+    return this.held.length ? this.held[0].ev.rv - 1 : this.rv;
+  }
+
+  /** The log is durable up to `pos`: the events written before it go out, in order. */
+  releaseDurable(pos: number): void {
+    let n = 0;
+    while (n < this.held.length && this.held[n].pos <= pos) {
+      const h = this.held[n++];
+      this.publish(h.r, h.ev);
+    }
+    if (n) this.held.splice(0, n);
+  }
+
   private emit(r: ResourceStore, ev: StoredEvent): void {
+    if (this.durablePosition) this.held.push({ r, ev, pos: this.durablePosition() });
+    else this.publish(r, ev);
+  }
+
+  private publish(r: ResourceStore, ev: StoredEvent): void {
     const n = this.ring.length;
     if (this.count < n) {
       this.ring[(this.head + this.count) % n] = ev;
