@@ -50,6 +50,13 @@ describe('parseFlags', () => {
     expect(reason(['extra'], { nodes: { type: 'int' } })).toMatch(/Unexpected argument 'extra'/);
   });
 
+  it('reads a choice and refuses a word outside it, listing the choices', () => {
+    const durability = { type: 'choice', choices: ['fsync', 'batch', 'none'] } as const;
+    expect(parseFlags(['--durability', 'batch'], { durability }).values.durability).toBe('batch');
+    expect(parseFlags([], { durability }).values.durability).toBeUndefined();
+    expect(reason(['--durability', 'sync'], { durability })).toBe('--durability: expected one of fsync, batch, none, got "sync"');
+  });
+
   it('returns positionals when asked', () => {
     expect(parseFlags(['table', '--json'], { json: { type: 'boolean' } }, { positionals: true }).positionals).toEqual(['table']);
   });

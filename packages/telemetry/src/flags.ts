@@ -10,6 +10,8 @@ export type FlagSpec =
   | { type: 'string'; short?: string; default?: string }
   | { type: 'strings'; short?: string }
   | { type: 'boolean'; short?: string }
+  /** One of a fixed set of words. */
+  | { type: 'choice'; choices: readonly string[]; default?: string }
   /** An integer in [min, max] (min defaults to 0). */
   | { type: 'int'; min?: number; max?: number; default?: number }
   /** A TCP port: 1-65535, or 0 too ("any free port") when allowZero. */
@@ -22,7 +24,15 @@ export type FlagSpec =
 
 export type FlagSpecs = Record<string, FlagSpec>;
 
-type ValueOf<F extends FlagSpec> = F['type'] extends 'boolean' ? boolean : F['type'] extends 'strings' ? string[] : F['type'] extends 'string' ? string : number;
+type ValueOf<F extends FlagSpec> = F extends { type: 'choice'; choices: readonly (infer C)[] }
+  ? C
+  : F['type'] extends 'boolean'
+    ? boolean
+    : F['type'] extends 'strings'
+      ? string[]
+      : F['type'] extends 'string'
+        ? string
+        : number;
 
 /** Flags with a default (and booleans, false when absent) always have a value. */
 export type FlagValues<S extends FlagSpecs> = {
@@ -73,6 +83,9 @@ function convert(name: string, spec: FlagSpec, raw: string | boolean | string[])
   const bad = (expected: string) => new FlagError(`--${name}: expected ${expected}, got ${JSON.stringify(raw)}`);
   switch (spec.type) {
     case 'string':
+      return raw;
+    case 'choice':
+      if (!spec.choices.includes(raw)) throw bad(`one of ${spec.choices.join(', ')}`);
       return raw;
     case 'int': {
       const min = spec.min ?? 0;

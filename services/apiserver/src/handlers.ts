@@ -37,6 +37,8 @@ export interface ServerState extends ListWatchConfig {
   metrics: RequestMetrics;
   metricsText: () => Promise<{ contentType: string; text: string }>;
   ready: () => boolean;
+  /** With a durable store: settles once every write so far is on disk (null: already is); rejects with a 500/507 StatusError. */
+  durable?: () => Promise<void> | null;
 }
 
 export const KUBE_VERSION = {
@@ -173,6 +175,7 @@ export function createHandler(state: ServerState) {
         authz.authorize(user, 'create', rt, sub, ns);
         const body = decodeObject(await readBody(req, state.maxBodyBytes), req.headers['content-type']);
         bind(rt, nsOrEmpty, name, body, user);
+        await state.durable?.();
         send(res, 201, JSON.stringify(successStatus()));
         return 'create';
       }
@@ -181,6 +184,7 @@ export function createHandler(state: ServerState) {
       if (rt.namespaced && ns === undefined) throw notFoundPath();
       const body = decodeObject(await readBody(req, state.maxBodyBytes), req.headers['content-type']);
       const obj = objects.create(writeType(rt), nsOrEmpty, toStorage(rt, body), user, { dryRun, fieldManager });
+      await state.durable?.();
       respondObject(res, rt, 201, obj, accept, q);
       return 'create';
     }
@@ -189,6 +193,7 @@ export function createHandler(state: ServerState) {
       authz.authorize(user, 'update', rt, sub, ns);
       const body = decodeObject(await readBody(req, state.maxBodyBytes), req.headers['content-type']);
       const obj = objects.update(writeType(rt), nsOrEmpty, name, toStorage(rt, body), user, sub, { dryRun, fieldManager });
+      await state.durable?.();
       respondObject(res, rt, 200, obj, accept, q);
       return 'update';
     }
@@ -208,12 +213,14 @@ export function createHandler(state: ServerState) {
             throw badRequest(`the name of the object (${patch.metadata.name}) does not match the name on the URL (${name})`);
           const applied = applyConfiguration(rt, null, { ...patch, metadata: { ...(patch.metadata ?? {}), name } }, manager, boolParam(q, 'force'), sub);
           const obj = objects.create(writeType(rt), nsOrEmpty, toStorage(rt, applied), user, { dryRun, applied: true });
+          await state.durable?.();
           respondObject(res, rt, 201, obj, accept, q);
           return 'patch';
         }
         const old = objects.parse(existing);
         const applied = toStorage(rt, applyConfiguration(rt, fromStorage(rt, old), patch, manager, boolParam(q, 'force'), sub));
         const obj = objects.update(writeType(rt), nsOrEmpty, name, { ...applied, metadata: { ...applied.metadata, resourceVersion: undefined } }, user, sub, { dryRun, applied: true }, { entry: existing, obj: old });
+        await state.durable?.();
         respondObject(res, rt, 200, obj, accept, q);
         return 'patch';
       }
@@ -221,6 +228,7 @@ export function createHandler(state: ServerState) {
       const old = objects.parse(entry);
       const next = toStorage(rt, applyPatchBody(type, rt, fromStorage(rt, old), body));
       const obj = objects.update(writeType(rt), nsOrEmpty, name, next, user, sub, { dryRun, fieldManager }, { entry, obj: old });
+      await state.durable?.();
       respondObject(res, rt, 200, obj, accept, q);
       return 'patch';
     }
@@ -248,6 +256,7 @@ export function createHandler(state: ServerState) {
             if (!(err instanceof StatusError && err.code === 404)) throw err;
           }
         }
+        await state.durable?.();
         send(res, 200, JSON.stringify({ kind: rt.listKind, apiVersion: apiVersionOf(rt), metadata: { resourceVersion: String(objects.store.resourceVersion) }, items }));
         return 'deletecollection';
       }
@@ -255,6 +264,7 @@ export function createHandler(state: ServerState) {
       if (sub) throw methodNotAllowed('DELETE', `${rt.resource}/${sub}`);
       const { obj, removed } = objects.delete(rt, nsOrEmpty, name, user, opts);
       void removed;
+      await state.durable?.();
       respondObject(res, rt, 200, obj, accept, q);
       return 'delete';
     }

@@ -183,8 +183,8 @@ export function watch(cfg: ListWatchConfig, rt: ResourceType, ns: string | undef
   cfg.onWatchChange?.(1);
   res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
   res.flushHeaders();
-  const bookmark = (annotations?: Record<string, string>) => {
-    const md: Obj = { resourceVersion: String(store.resourceVersion) };
+  const bookmark = (annotations?: Record<string, string>, rv = Math.max(store.publishedResourceVersion, stream.minRv)) => {
+    const md: Obj = { resourceVersion: String(rv) };
     if (annotations) md.annotations = annotations;
     stream.write(`{"type":"BOOKMARK","object":${JSON.stringify({ kind: rt.kind, apiVersion: apiVersionOf(rt), metadata: md })}}\n`);
   };
@@ -192,10 +192,13 @@ export function watch(cfg: ListWatchConfig, rt: ResourceType, ns: string | undef
   const initial = sendInitial || !rv || rv === '0';
   stream.baseline = Number.MAX_SAFE_INTEGER / 2;
   if (initial) {
+    // The listed state includes writes whose events may still wait for their fsync: skip those.
+    stream.minRv = store.resourceVersion;
     for (const e of store.scan(rt.storeKey, ns)) if (sel.everything || sel.matches(e)) stream.writeObject('ADDED', e.json);
     if (sendInitial) bookmark({ 'k8s.io/initial-events-end': 'true' });
   } else {
     const from = Number(rv);
+    stream.minRv = from;
     const events = store.eventsSince(rt.storeKey, from);
     if (events === null) {
       const oldest = store.oldestResumable();

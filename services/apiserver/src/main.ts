@@ -1,5 +1,6 @@
 /** `virtsim apiserver`: runs the embedded API server until SIGTERM. */
 import { createLogger, readFlags, ShutdownHandler } from '@virtsim/telemetry';
+import { DURABILITIES } from './journal.ts';
 import { startApiServer } from './server.ts';
 
 const HELP = `usage: virtsim apiserver [flags]
@@ -7,7 +8,11 @@ const HELP = `usage: virtsim apiserver [flags]
   --port N              port to listen on (0 = any free port; default 6443)
   --host ADDR           address to bind (default 127.0.0.1)
   --kubeconfig-out FILE write a kubeconfig (server URL, CA, admin token) to FILE
-  --data-dir DIR        keep the CA and the objects here; state survives a clean restart
+  --data-dir DIR        keep the CA and every acknowledged write here (a log and snapshots);
+                        state survives kill -9
+  --durability MODE     with --data-dir: fsync (default; a write is answered once it is on
+                        disk), batch (fsync every 100 ms, answered before: a power cut loses
+                        up to 100 ms, a kill -9 nothing) or none (never fsync the log)
   --token-file FILE     static tokens, one per line: token,user,uid,"group1,group2"
   --admin-token TOKEN   the admin bearer token (random by default)
   --insecure-http       serve plain HTTP instead of TLS
@@ -23,6 +28,7 @@ const FLAGS = {
   host: { type: 'string', default: '127.0.0.1' },
   'kubeconfig-out': { type: 'string' },
   'data-dir': { type: 'string' },
+  durability: { type: 'choice', choices: DURABILITIES },
   'token-file': { type: 'string' },
   'admin-token': { type: 'string' },
   'insecure-http': { type: 'boolean' },
@@ -41,6 +47,10 @@ export async function runApiServer(argv: string[]): Promise<number | void> {
     process.stdout.write(HELP);
     return 0;
   }
+  if (values.durability !== undefined && !values['data-dir']) {
+    process.stderr.write('virtsim apiserver: --durability needs --data-dir (without one nothing is kept)\n');
+    return 2;
+  }
   const log = createLogger('apiserver');
   const shutdown = new ShutdownHandler(log);
   const server = await startApiServer({
@@ -48,6 +58,7 @@ export async function runApiServer(argv: string[]): Promise<number | void> {
     host: values.host,
     kubeconfigOut: values['kubeconfig-out'],
     dataDir: values['data-dir'],
+    durability: values.durability,
     tokenFile: values['token-file'],
     adminToken: values['admin-token'],
     insecureHttp: values['insecure-http'],
@@ -60,7 +71,7 @@ export async function runApiServer(argv: string[]): Promise<number | void> {
   shutdown.installSignalHandlers();
   if (values['exit-with-parent']) {
     // A test runner that dies without stopping us reparents us; nobody reads our stdout then, and a
-    // final log flush into that pipe can block exit, so: save state, then end without flushing.
+    // final log flush into that pipe can block exit, so: close the store, then end without flushing.
     const parent = process.ppid;
     setInterval(() => {
       if (process.ppid === parent) return;

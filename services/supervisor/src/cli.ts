@@ -10,6 +10,7 @@ coordinator, the watcher, N agents and the control-plane stand-ins. Ctrl-C stops
   --stages PATH        stage file or folder, repeatable (default: the repo's stages/)
   --state-dir DIR      kubeconfig, logs and API data (default .virtsim)
   --port N             embedded API server port (default 6443)
+  --durability MODE    embedded API server: fsync (default), batch or none (see virtsim apiserver -h)
   --nats-port N        NATS port (default 4222)
   --kubeconfig FILE    run the fleet against an existing cluster (no embedded API server,
                        stand-ins off unless --control-plane)
@@ -23,6 +24,7 @@ const FLAGS = {
   stages: { type: 'strings' },
   'state-dir': { type: 'string', default: '.virtsim' },
   port: { type: 'port', default: 6443 },
+  durability: { type: 'choice', choices: ['fsync', 'batch', 'none'] },
   'nats-port': { type: 'port', default: 4222 },
   kubeconfig: { type: 'string' },
   'control-plane': { type: 'boolean' },
@@ -48,6 +50,7 @@ export async function runUpCli(argv: string[]): Promise<number | void> {
         stages: values.stages?.length ? values.stages : [DEFAULT_STAGES],
         stateDir: values['state-dir'],
         apiPort: values.port,
+        durability: values.durability,
         natsPort: values['nats-port'],
         kubeconfig: values.kubeconfig,
         controlPlane: values['no-control-plane'] ? false : values['control-plane'] || undefined,

@@ -22,6 +22,8 @@ export interface UpOptions {
   kubeconfig?: string;
   controlPlane?: boolean;
   apiPort: number;
+  /** The embedded API server's --durability (its default, fsync, when unset). */
+  durability?: 'fsync' | 'batch' | 'none';
   natsPort: number;
   /** Refresh interval of the status line. */
   statusIntervalMs?: number;
@@ -86,7 +88,7 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
       if (embedded) {
         try {
           await sup.start(
-            spec('apiserver', ['apiserver', '--port', String(opts.apiPort), '--kubeconfig-out', kubeconfig, '--data-dir', join(stateDir, 'data')], (_l, r) =>
+            spec('apiserver', ['apiserver', '--port', String(opts.apiPort), '--kubeconfig-out', kubeconfig, '--data-dir', join(stateDir, 'data'), ...(opts.durability ? ['--durability', opts.durability] : [])], (_l, r) =>
               r?.msg === 'apiserver listening' ? r.url : undefined,
             ),
           );
