@@ -124,13 +124,17 @@ describe('virtsim loadtest against a running virtsim up', () => {
     expect(report.counts).toMatchObject({ created: 200 + churn.created, reachedRunning: 200 + churn.created, notReachedRunning: 0, churnReplacements: churn.created });
     for (const v of vmis) expect(v.status?.phase, v.metadata.name).toBe('Running');
 
-    // The client-side latency agrees with the objects' own timestamps (which have 1 s resolution).
+    // The client-side latency agrees with the objects' own timestamps. Those have 1 s resolution,
+    // so the client may not measure less than the server's span minus 1 s; it may measure more by
+    // the watch's delivery time (part of what a client sees, long on a loaded machine), but a
+    // measurement of the wrong event (a later phase, another VMI) would be off by far more.
     const byName = new Map(docs.map((d) => [`${d.namespace}/${d.name}`, d]));
     for (const v of vmis) {
       const running = (v.status.phaseTransitionTimestamps as Array<{ phase: string; phaseTransitionTimestamp: string }>).find((t) => t.phase === 'Running');
       const serverMs = Date.parse(running!.phaseTransitionTimestamp) - Date.parse(v.metadata.creationTimestamp!);
       const measured = byName.get(`${v.metadata.namespace}/${v.metadata.name}`)!.vmiRunningLatency as number;
-      expect(Math.abs(measured - serverMs), v.metadata.name).toBeLessThan(1500);
+      expect(measured, v.metadata.name).toBeGreaterThan(serverMs - 1000);
+      expect(measured, v.metadata.name).toBeLessThan(serverMs + 5000);
     }
 
     // Quantiles are in order, and VMIRunning counts every VMI once.

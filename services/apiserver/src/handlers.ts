@@ -74,7 +74,25 @@ interface Target {
   sub: string | undefined;
 }
 
-const notFoundPath = () => new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+/**
+ * A path nothing serves. kube-apiserver answers it two ways: under a root its go-restful container
+ * owns (`/api/...`, `/apis/<built-in group>/...`) a Status with empty details; anywhere else (an
+ * unknown group, a CRD group's unknown resource or version, any other path) its not-found handler's
+ * plain `404 page not found`.
+ */
+class PathNotServed extends Error {}
+const notFoundPath = () => new PathNotServed('the server could not find the requested resource');
+
+function sendPathNotServed(res: ServerResponse, registry: ResourceRegistry, path: string): void {
+  const segs = path.split('/').filter(Boolean);
+  const restful = segs[0] === 'api' || (segs[0] === 'apis' && segs.length >= 2 && registry.isBuiltinGroup(segs[1]!));
+  if (restful) {
+    send(res, 404, JSON.stringify(new StatusError(404, 'NotFound', 'the server could not find the requested resource', {}).toStatus()));
+  } else {
+    res.setHeader('x-content-type-options', 'nosniff');
+    send(res, 404, '404 page not found\n', 'text/plain; charset=utf-8');
+  }
+}
 
 /** Splits `/api/v1/...` or `/apis/<g>/<v>/...` into group, version and the rest. */
 function splitPath(path: string): { group: string; version: string; rest: string[] } | null {
@@ -374,7 +392,8 @@ export function createHandler(state: ServerState) {
       verb = await serveResource(req, res, url, user, target);
     } catch (e) {
       if (e instanceof URIError) e = badRequest(`the request path ${JSON.stringify(path)} is not valid: ${e.message}`);
-      if (e instanceof StatusError) {
+      if (e instanceof PathNotServed) sendPathNotServed(res, registry, path);
+      else if (e instanceof StatusError) {
         if (e.code === 413) res.setHeader('connection', 'close');
         sendError(res, e);
       } else {

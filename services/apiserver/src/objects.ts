@@ -60,6 +60,15 @@ function ordered(o: Obj): Obj {
 /** Structural equality of JSON values (apimachinery's, re-exported for the server's modules). */
 export { deepEqual } from '@virtsim/apimachinery';
 
+/** The metadata an update writes: the request's, with the fields no update may change (and `keep`) taken from `old`. */
+function updatedMetadata(old: Obj, next: Obj, keep: string[] = []): Obj {
+  const md: Obj = { ...next.metadata };
+  for (const k of ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'selfLink', ...keep])
+    if (old.metadata[k] === undefined) delete md[k];
+    else md[k] = old.metadata[k];
+  return md;
+}
+
 /** Has anything outside metadata (and status, when it is a subresource) changed? */
 function specChanged(rt: ResourceType, a: Obj, b: Obj): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
@@ -156,6 +165,7 @@ export class ObjectService {
     for (const h of this.hooks) h.admit?.('CREATE', rt, obj, null, user);
     this.validateCommon(rt, obj, null);
     if (opts.fieldManager && !opts.applied) obj = recordWrite(rt, null, obj, opts.fieldManager);
+    behaviourOf(rt.storeKey)?.encodeAsTyped?.(obj);
     obj = ordered(obj);
     if (opts.dryRun) return obj;
     this.store.put(rt.storeKey, { obj, fields: indexFields(rt.storeKey, obj) });
@@ -185,18 +195,17 @@ export class ObjectService {
     if (sub === 'status') {
       obj = { ...old, status: next.status };
       if (next.status === undefined) delete obj.status;
-      obj.metadata = { ...old.metadata };
+      // A custom resource's status strategy takes only the status; a built-in's (pods, nodes,
+      // namespaces) resets only the spec, so labels, annotations and finalizers sent with the
+      // status are kept, as kube-apiserver 1.26 does; pods keep their ownerReferences.
+      obj.metadata = rt.crd ? { ...old.metadata } : updatedMetadata(old, next, rt.storeKey === '/pods' ? ['ownerReferences'] : []);
     } else {
       obj = { ...next, apiVersion: old.apiVersion, kind: old.kind };
       if (rt.hasStatus) {
         if (old.status === undefined) delete obj.status;
         else obj.status = old.status;
       }
-      const md: Obj = { ...next.metadata };
-      for (const k of ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'selfLink'])
-        if (old.metadata[k] === undefined) delete md[k];
-        else md[k] = old.metadata[k];
-      obj.metadata = md;
+      obj.metadata = updatedMetadata(old, next);
     }
     for (const h of this.hooks) h.admit?.('UPDATE', rt, obj, old, user);
     if (old.metadata.deletionTimestamp) {
@@ -209,6 +218,7 @@ export class ObjectService {
     if (specChanged(rt, old, obj)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
     // managedFields are kept for writers that name themselves, or once an object has them.
     if (!opts.applied && (opts.fieldManager || Array.isArray(old.metadata.managedFields))) obj = recordWrite(rt, old, obj, opts.fieldManager ?? 'unknown', sub);
+    behaviourOf(rt.storeKey)?.encodeAsTyped?.(obj);
     obj = ordered(obj);
     // No-op: nothing changed but the resourceVersion, so nothing is written (no event, same RV).
     obj.metadata.resourceVersion = String(entry.rv);

@@ -34,6 +34,8 @@ export interface StoredEvent {
   prevLabels: Labels | undefined;
   prevFields: Record<string, string> | undefined;
   json: string;
+  /** The object as it was before this event (MODIFIED, DELETED): how a LIST at an older resourceVersion is rebuilt. */
+  prevJson: string | undefined;
   line: Buffer | null;
 }
 
@@ -266,6 +268,7 @@ export class Store {
     let type: EventType;
     let prevLabels: Labels | undefined;
     let prevFields: Record<string, string> | undefined;
+    const prevJson = prev?.json;
     if (prev) {
       type = 'MODIFIED';
       prevLabels = prev.labels;
@@ -286,7 +289,7 @@ export class Store {
       if (md.uid) this.byUid.set(md.uid, entry);
     }
     this.indexOwners(entry);
-    this.emit(r, { rv, type, storeKey, ns, name, labels, fields: input.fields, prevLabels, prevFields, json, line: null });
+    this.emit(r, { rv, type, storeKey, ns, name, labels, fields: input.fields, prevLabels, prevFields, json, prevJson, line: null });
     return entry;
   }
 
@@ -305,7 +308,7 @@ export class Store {
     this.unindexOwners(entry);
     obj.metadata.resourceVersion = String(rv);
     const json = JSON.stringify(obj);
-    this.emit(r, { rv, type: 'DELETED', storeKey, ns: entry.ns, name: entry.name, labels: entry.labels, fields: entry.fields, prevLabels: entry.labels, prevFields: entry.fields, json, line: null });
+    this.emit(r, { rv, type: 'DELETED', storeKey, ns: entry.ns, name: entry.name, labels: entry.labels, fields: entry.fields, prevLabels: entry.labels, prevFields: entry.fields, json, prevJson: entry.json, line: null });
   }
 
   /** Loads an object as it was persisted, keeping its resourceVersion (no event); replaces one of the same name. */
