@@ -113,7 +113,7 @@ describe('virtsim up', () => {
     expect(looseSecretFiles(stateDir)).toEqual([]);
     // Anyone else on the machine: no token, no way in.
     const natsPort = Number(/Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(logs)![1]);
-    const ca = readFileSync(join(stateDir, 'secrets/pki/ca.crt'));
+    const ca = readFileSync(join(stateDir, 'secrets/pki/ca.crt'), 'utf8');
     const anonymous = await natsConnect({ servers: `127.0.0.1:${natsPort}`, reconnect: false, tls: { ca } }).then((nc) => nc.close().then(() => 'connected'), (e: Error) => e.message);
     expect(anonymous).toMatch(/Authorization Violation/i);
 
