@@ -26,6 +26,12 @@ describe('virtsim flags', () => {
     [['control-plane', '--kubeconfig', '/nonexistent', '--concurrency', '1.5'], 'virtsim control-plane: --concurrency: expected a positive integer, got "1.5"'],
     [['coordinator', '--ttl-ms', '50'], 'virtsim coordinator: --ttl-ms: expected a duration like 500ms, 10s or 2m (or a number of milliseconds) of at least 100 ms, got "50"'],
     [['up', '--nodez', '3'], "virtsim up: Unknown option '--nodez'"],
+    // Secrets and certificates come from files: a file that cannot be used is named with its flag.
+    [['watcher', '--nats', 'nats://127.0.0.1:1', '--nats-token-file', '/nonexistent/token'], 'virtsim watcher: --nats-token-file: cannot read /nonexistent/token: no such file'],
+    [['agent', '--nats', 'nats://127.0.0.1:1', '--coordinator', '127.0.0.1:1', '--nats-tls-ca', '/nonexistent/ca.crt'], 'virtsim agent: --nats-tls-ca: cannot read /nonexistent/ca.crt: no such file'],
+    [['agent', '--nats', 'nats://127.0.0.1:1', '--coordinator', '127.0.0.1:1', '--coordinator-tls-cert', '/nonexistent/agent.crt'], 'virtsim agent: --coordinator-tls-cert: needs --coordinator-tls-key too'],
+    [['agent', '--nats', 'nats://127.0.0.1:1', '--coordinator', '127.0.0.1:1', '--coordinator-tls-ca', CLI], `virtsim agent: --coordinator-tls-ca: ${CLI} is not a PEM certificate`],
+    [['coordinator', '--tls-cert', '/nonexistent/c.crt', '--tls-key', '/nonexistent/c.key'], 'virtsim coordinator: --tls-cert: cannot read /nonexistent/c.crt: no such file'],
   ])('virtsim %j', async (args, line) => {
     const r = await virtsim(args);
     expect(r.stderr).toBe(`${line}\n`);

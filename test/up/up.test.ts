@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@virtsim/testkit/wait';
+import { connect as natsConnect } from 'nats';
 import { KubeClient, NODES, collectionPath, type KubeObject } from '@virtsim/kube';
+import { allLogs, generatedSecrets, looseSecretFiles, processText, secretsIn } from './secrets.ts';
 
 const CLI = fileURLToPath(new URL('../../packages/cli/bin/virtsim.ts', import.meta.url));
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -86,7 +88,7 @@ describe('virtsim up', () => {
     busy?.close();
   });
 
-  it('runs the fleet for kubectl and stops it all, leaving no process behind', async () => {
+  it('runs the fleet for kubectl, authenticated, with no secret on a command line or in a log, and stops it all, leaving no process behind', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'virtsim-up-'));
     const up = runUp(['--state-dir', stateDir, '--nodes', '12', '--agents', '2', '--port', String(await freePort()), '--nats-port', String(await freePort())]);
     leftovers.push(up.child);
@@ -102,10 +104,29 @@ describe('virtsim up', () => {
     const pids = childPids(stateDir);
     expect(pids.length).toBeGreaterThanOrEqual(6); // apiserver, nats, coordinator, watcher, 2 agents
     expect(pids.every(alive)).toBe(true);
+
+    // The fleet that made those nodes Ready was authenticated: NATS with the token over TLS, mTLS to the coordinator.
+    const logs = allLogs(stateDir);
+    expect(logs).toMatch(/TLS required for client connections/);
+    expect(logs.match(/"auth":"token","tls":true,"msg":"nats connected"/g)?.length).toBeGreaterThanOrEqual(3); // watcher + 2 agents
+    expect(logs).toMatch(/"tls":"mtls","msg":"coordinator listening"/);
+    expect(looseSecretFiles(stateDir)).toEqual([]);
+    // Anyone else on the machine: no token, no way in.
+    const natsPort = Number(/Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(logs)![1]);
+    const ca = readFileSync(join(stateDir, 'secrets/pki/ca.crt'), 'utf8');
+    const anonymous = await natsConnect({ servers: `127.0.0.1:${natsPort}`, reconnect: false, tls: { ca } }).then((nc) => nc.close().then(() => 'connected'), (e: Error) => e.message);
+    expect(anonymous).toMatch(/Authorization Violation/i);
+
+    // What `ps` shows of `up` and its children (arguments and environment) names files, never a secret.
+    const secrets = generatedSecrets(stateDir);
+    for (const pid of [up.child.pid!, ...pids]) expect({ pid, found: secretsIn(processText(pid), secrets) }).toEqual({ pid, found: [] });
+
     up.child.kill('SIGTERM');
     expect(await up.exited).toBe(0);
     expect(up.out()).toContain('virtsim: stopped');
     expect(pids.filter(alive)).toEqual([]);
+    // The whole run's logs and output, start to stop.
+    expect(secretsIn(`${allLogs(stateDir)}\n${up.out()}\n${up.err()}`, secrets)).toEqual([]);
   });
 
   it('leaves no process behind even when it is killed with SIGKILL', async () => {

@@ -1,5 +1,6 @@
 export { CoordinatorClient, type CoordinatorClientOptions, type SlotAssignment } from './client.ts';
 export { loadProtos, PROTO_ROOT } from './proto.ts';
+export { serverCredentials, channelCredentials, channelTlsOptions, type ServerTls, type ClientTls } from './tls.ts';
 export { monotonicNow } from './clock.ts';
 export { MAX_MESSAGE_BYTES, MAX_AGENT_ID_LENGTH, MESSAGE_SIZE_OPTIONS } from './limits.ts';
 // The generated message and service types the coordinator's server implements.

@@ -5,3 +5,5 @@ export { ShutdownHandler } from './shutdown.ts';
 export { startTracing, type Tracing, type TracingOptions } from './tracing.ts';
 export { runService } from './run-service.ts';
 export { parseFlags, readFlags, parseDuration, metricsFlags, FlagError, type FlagSpec, type FlagSpecs, type FlagValues } from './flags.ts';
+export { readFlagFile, readSecretFile, loadTlsFiles, type TlsFiles, type TlsFlagNames } from './tls-files.ts';
+export { createPki, PkiError, type Pki, type LeafFiles } from './pki.ts';

@@ -15,7 +15,10 @@ coordinator, the watcher, N agents and the control-plane stand-ins. Ctrl-C stops
   --kubeconfig FILE    run the fleet against an existing cluster (no embedded API server,
                        stand-ins off unless --control-plane)
   --control-plane      run the control-plane stand-ins (default: on when embedded)
-  --no-control-plane   do not`;
+  --no-control-plane   do not
+  --insecure           plaintext NATS and gRPC without credentials (by default up generates a
+                       NATS token, a CA and certificates in <state-dir>/secrets: NATS over TLS
+                       with the token, mTLS between agents and coordinator)`;
 
 /** The flags, typed: a bad value is refused with one line naming the flag (exit 2). */
 const FLAGS = {
@@ -29,6 +32,7 @@ const FLAGS = {
   kubeconfig: { type: 'string' },
   'control-plane': { type: 'boolean' },
   'no-control-plane': { type: 'boolean' },
+  insecure: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -54,6 +58,7 @@ export async function runUpCli(argv: string[]): Promise<number | void> {
         natsPort: values['nats-port'],
         kubeconfig: values.kubeconfig,
         controlPlane: values['no-control-plane'] ? false : values['control-plane'] || undefined,
+        insecure: values.insecure,
       },
       print,
     );

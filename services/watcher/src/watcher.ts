@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { context, trace } from '@opentelemetry/api';
-import { Bus, RESYNC_SUBJECT } from '@virtsim/bus';
+import { Bus, RESYNC_SUBJECT, type NatsAuth } from '@virtsim/bus';
 import {
   Informer,
   KubeClient,
@@ -22,6 +22,8 @@ export interface WatcherOptions {
   /** Omitted: $KUBECONFIG, ~/.kube/config or the pod's service account. */
   kubeconfig?: string;
   natsUrl: string;
+  /** NATS credentials and TLS (readNatsAuth from @virtsim/bus); none: plaintext, no auth. */
+  natsAuth?: NatsAuth;
   identity?: string;
   /** Label selector of the Nodes the fleet manages. */
   nodeSelector?: string;
@@ -71,7 +73,7 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
   });
 
   const client = await KubeClient.fromFileOrDefault(opts.kubeconfig, { userAgent: `virtsim-watcher/${identity}` });
-  const bus = await Bus.connect({ servers: opts.natsUrl, name: `watcher-${identity}`, log });
+  const bus = await Bus.connect({ servers: opts.natsUrl, name: `watcher-${identity}`, auth: opts.natsAuth, log });
 
   const informers = new Map<string, Informer>();
   const lookupVmi = (ns: string, name: string) => informers.get('VirtualMachineInstance')?.store.get(`${ns}/${name}`);
