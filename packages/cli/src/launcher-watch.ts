@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { abandonLogOutput } from '@virtsim/telemetry';
 
 /**
  * Makes a virtsim command stop (through its own SIGTERM handler, so cleanly) when the process the
@@ -18,7 +19,12 @@ import { basename } from 'node:path';
 export function watchLauncher(env: NodeJS.ProcessEnv = process.env, intervalMs = 500): void {
   const parent = Number(env.VIRTSIM_PARENT_PID);
   if (parent) {
-    watch(() => process.ppid !== parent, intervalMs);
+    watch(() => {
+      if (process.ppid === parent) return false;
+      // The supervisor read our stdout: nothing will, so the shutdown's log lines must not wait for it.
+      abandonLogOutput();
+      return true;
+    }, intervalMs);
     return;
   }
   const chain = npmLauncherChain(env);

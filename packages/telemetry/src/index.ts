@@ -1,4 +1,4 @@
-export { createLogger, type Logger } from './logger.ts';
+export { abandonLogOutput, createLogger, type Logger } from './logger.ts';
 export { createRegistry } from './metrics.ts';
 export { startOpsEndpoint, type OpsEndpoint, type OpsEndpointOptions } from './http-endpoint.ts';
 export { ShutdownHandler } from './shutdown.ts';
