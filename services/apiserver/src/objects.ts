@@ -178,19 +178,10 @@ export class ObjectService {
    * the status from `next`; otherwise status is kept when it is a subresource.
    */
   update(rt: ResourceType, ns: string, name: string, next: Obj, user: UserInfo, sub: string | undefined, opts: WriteOptions = {}, oldIn?: { entry: Entry; obj: Obj }): Obj {
-    this.checkTypeMeta(rt, next);
-    if (!next.metadata || typeof next.metadata !== 'object') throw badRequest('metadata: the object has no metadata');
-    if (next.metadata.name !== undefined && next.metadata.name !== name)
-      throw badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
-    if (rt.namespaced && next.metadata.namespace && next.metadata.namespace !== ns)
-      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    this.checkUpdateRequest(rt, ns, name, next);
     const entry = oldIn?.entry ?? this.getEntry(rt, ns, name);
     const old = oldIn?.obj ?? this.parse(entry);
-    const wantRv = next.metadata.resourceVersion;
-    if (wantRv !== undefined && wantRv !== '' && wantRv !== String(entry.rv))
-      throw conflict(rt.group, rt.resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
-    if ((wantRv === undefined || wantRv === '') && rt.crd && !oldIn)
-      throw invalid(rt.kind, rt.group, name, [{ type: 'FieldValueInvalid', field: 'metadata.resourceVersion', badValue: '0x0', detail: 'must be specified for an update' }]);
+    this.checkPrecondition(rt, name, next, entry, !!oldIn);
     let obj: Obj;
     if (sub === 'status') {
       obj = { ...old, status: next.status };
@@ -230,6 +221,25 @@ export class ObjectService {
       this.removeNow(rt, this.store.get(rt.storeKey, ns, name)!, obj);
     } else this.afterWrite(rt, obj);
     return obj;
+  }
+
+  /** The request's object names what the URL names. */
+  private checkUpdateRequest(rt: ResourceType, ns: string, name: string, next: Obj): void {
+    this.checkTypeMeta(rt, next);
+    if (!next.metadata || typeof next.metadata !== 'object') throw badRequest('metadata: the object has no metadata');
+    if (next.metadata.name !== undefined && next.metadata.name !== name)
+      throw badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
+    if (rt.namespaced && next.metadata.namespace && next.metadata.namespace !== ns)
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+
+  /** Optimistic concurrency: a resourceVersion sent must be the current one; a custom resource's PUT must send one. */
+  private checkPrecondition(rt: ResourceType, name: string, next: Obj, entry: Entry, patched: boolean): void {
+    const wantRv = next.metadata.resourceVersion;
+    if (wantRv !== undefined && wantRv !== '' && wantRv !== String(entry.rv))
+      throw conflict(rt.group, rt.resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
+    if ((wantRv === undefined || wantRv === '') && rt.crd && !patched)
+      throw invalid(rt.kind, rt.group, name, [{ type: 'FieldValueInvalid', field: 'metadata.resourceVersion', badValue: '0x0', detail: 'must be specified for an update' }]);
   }
 
   /** A pod being terminated gracefully waits for its kubelet's final delete (grace 0). */
