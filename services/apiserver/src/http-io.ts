@@ -1,0 +1,18 @@
+/** Writing answers: a body with its content type, and a Status for an error. */
+import type { ServerResponse } from 'node:http';
+import type { StatusError } from './status.ts';
+
+export function send(res: ServerResponse, code: number, body: string, contentType = 'application/json'): void {
+  res.statusCode = code;
+  res.setHeader('content-type', contentType);
+  res.end(body);
+}
+
+/** The error's Status; after the headers went out (a watch), the answer just ends. */
+export function sendError(res: ServerResponse, e: StatusError): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  send(res, e.code, JSON.stringify(e.toStatus()));
+}

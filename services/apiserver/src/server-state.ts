@@ -1,0 +1,31 @@
+/** What every request handler reads: the server's parts, wired once by startApiServer. */
+import type { Logger } from '@virtsim/telemetry';
+import type { Authenticator } from './auth.ts';
+import type { Authorizer } from './authz.ts';
+import type { Discovery } from './discovery.ts';
+import type { ListWatchConfig } from './list-watch.ts';
+import type { ObjectService } from './objects.ts';
+import type { OpenApi } from './openapi.ts';
+import type { ResourceRegistry } from './resources.ts';
+
+export interface RequestMetrics {
+  observe(verb: string, resource: string, code: number): void;
+}
+
+export interface ServerState extends ListWatchConfig {
+  registry: ResourceRegistry;
+  objects: ObjectService;
+  discovery: Discovery;
+  openapi: OpenApi;
+  auth: Authenticator;
+  authz: Authorizer;
+  log: Logger;
+  audit: Logger | null;
+  maxBodyBytes: number;
+  serverAddress: () => string;
+  metrics: RequestMetrics;
+  metricsText: () => Promise<{ contentType: string; text: string }>;
+  ready: () => boolean;
+  /** With a durable store: settles once every write so far is on disk (null: already is); rejects with a 500/507 StatusError. */
+  durable?: () => Promise<void> | null;
+}

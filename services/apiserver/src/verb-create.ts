@@ -1,0 +1,23 @@
+/** POST: create an object, or bind a pod (pods/binding). */
+import { bindPod } from './binding.ts';
+import type { ResourceRequest } from './resource-request.ts';
+import { notFoundPath } from './routing.ts';
+import { methodNotAllowed, successStatus } from './status.ts';
+
+export async function serveCreate(r: ResourceRequest): Promise<string> {
+  const { state, rt, ns, name, sub } = r;
+  if (name !== undefined && sub === 'binding') {
+    r.authorize('create');
+    bindPod(state.objects, rt, r.nsKey, name, await r.object(), r.user);
+    await r.durable();
+    r.send(201, JSON.stringify(successStatus()));
+    return 'create';
+  }
+  if (name !== undefined) throw methodNotAllowed('POST', rt.resource);
+  r.authorize('create');
+  if (rt.namespaced && ns === undefined) throw notFoundPath();
+  const obj = state.objects.create(r.writeType(), r.nsKey, r.toStorage(await r.object()), r.user, { dryRun: r.dryRun, fieldManager: r.fieldManager });
+  await r.durable();
+  r.respond(201, obj);
+  return 'create';
+}
