@@ -84,17 +84,48 @@ function checkJunctors(s: OpenAPISchema, path: string, errs: FieldError[], skipA
   checkPattern(s, path, errs);
 }
 
-// eslint-disable-next-line complexity -- not split yet: known debt (issue 14), listed in ARCHITECTURE.md
+/** Facts of one schema node every check reads. */
+interface NodeFacts {
+  s: Record<string, unknown> & { [k: string]: any };
+  level: Level;
+  path: string;
+  type: string;
+  intOrString: boolean;
+  preserve: boolean;
+  embedded: boolean;
+}
+
 function checkNode(s: unknown, level: Level, path: string, errs: FieldError[]): void {
   if (!isObject(s)) {
     errs.push(fieldErrors.invalid(path, s, 'must be an object'));
     return;
   }
-  const type = typeof s.type === 'string' ? s.type : '';
-  const intOrString = s['x-kubernetes-int-or-string'] === true;
-  const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
-  const embedded = s['x-kubernetes-embedded-resource'] === true;
+  const n: NodeFacts = {
+    s,
+    level,
+    path,
+    type: typeof s.type === 'string' ? s.type : '',
+    intOrString: s['x-kubernetes-int-or-string'] === true,
+    preserve: s['x-kubernetes-preserve-unknown-fields'] === true,
+    embedded: s['x-kubernetes-embedded-resource'] === true,
+  };
+  checkKeywords(n, errs);
+  checkListType(n, errs);
+  checkChildren(n, errs);
+  if (n.intOrString && n.preserve) {
+    errs.push(fieldErrors.invalid(child(path, 'x-kubernetes-preserve-unknown-fields'), true, 'must be false if x-kubernetes-int-or-string is true'));
+  }
+  if (n.intOrString && n.embedded) {
+    errs.push(fieldErrors.invalid(child(path, 'x-kubernetes-embedded-resource'), true, 'must be false if x-kubernetes-int-or-string is true'));
+  }
+  const allOf0 = Array.isArray(s.allOf) && isObject(s.allOf[0]) ? s.allOf[0].anyOf : undefined;
+  checkJunctors(s, path, errs, isIntOrStringAnyOf(s.anyOf), isIntOrStringAnyOf(allOf0));
+  checkType(n, errs);
+  checkTypeMeta(n, errs);
+}
 
+/** Keywords a structural schema forbids or restricts. */
+function checkKeywords({ s, path, type }: NodeFacts, errs: FieldError[]): void {
   if (s.$ref !== undefined) errs.push(fieldErrors.forbidden(child(path, '$ref'), '$ref is not supported'));
   if (type && !SUPPORTED_TYPES.includes(type)) errs.push(fieldErrors.notSupported(child(path, 'type'), type, SUPPORTED_TYPES));
   if (s['x-kubernetes-preserve-unknown-fields'] === false) {
@@ -106,6 +137,10 @@ function checkNode(s: unknown, level: Level, path: string, errs: FieldError[]): 
   if (s.additionalProperties !== undefined && isObject(s.properties) && Object.keys(s.properties).length > 0) {
     errs.push(fieldErrors.forbidden(child(path, 'additionalProperties'), 'additionalProperties and properties are mutual exclusive'));
   }
+}
+
+/** x-kubernetes-list-type and its map keys. */
+function checkListType({ s, path, type }: NodeFacts, errs: FieldError[]): void {
   const listType = s['x-kubernetes-list-type'];
   if (listType !== undefined) {
     if (!['atomic', 'set', 'map'].includes(listType as string)) {
@@ -122,7 +157,10 @@ function checkNode(s: unknown, level: Level, path: string, errs: FieldError[]): 
   if (s['x-kubernetes-list-map-keys'] !== undefined && listType !== 'map') {
     errs.push(fieldErrors.forbidden(child(path, 'x-kubernetes-list-map-keys'), 'must not be specified if x-kubernetes-list-type is not map'));
   }
+}
 
+/** items, properties and additionalProperties, each checked as a node of its own. */
+function checkChildren({ s, level, path, type }: NodeFacts, errs: FieldError[]): void {
   if (type === 'array' && s.items === undefined) errs.push(fieldErrors.required(child(path, 'items'), 'must be specified'));
   if (s.items !== undefined) checkNode(s.items, 'item', child(path, 'items'), errs);
   if (isObject(s.properties)) for (const [k, v] of Object.entries(s.properties)) checkNode(v, 'field', keyed(child(path, 'properties'), k), errs);
@@ -130,16 +168,10 @@ function checkNode(s: unknown, level: Level, path: string, errs: FieldError[]): 
     if (level === 'root') errs.push(fieldErrors.forbidden(child(path, 'additionalProperties'), 'must not be used at the root'));
     if (isObject(s.additionalProperties)) checkNode(s.additionalProperties, 'field', child(path, 'additionalProperties'), errs);
   }
-  if (intOrString && preserve) {
-    errs.push(fieldErrors.invalid(child(path, 'x-kubernetes-preserve-unknown-fields'), true, 'must be false if x-kubernetes-int-or-string is true'));
-  }
-  if (intOrString && embedded) {
-    errs.push(fieldErrors.invalid(child(path, 'x-kubernetes-embedded-resource'), true, 'must be false if x-kubernetes-int-or-string is true'));
-  }
-  const allOf0 = Array.isArray(s.allOf) && isObject(s.allOf[0]) ? s.allOf[0].anyOf : undefined;
-  checkJunctors(s, path, errs, isIntOrStringAnyOf(s.anyOf), isIntOrStringAnyOf(allOf0));
+}
 
-  const checkMetadata = level === 'root' || embedded;
+/** A type where one is needed: always, unless int-or-string or preserve-unknown-fields; object at the root and for embedded resources. */
+function checkType({ s, level, path, type, intOrString, preserve, embedded }: NodeFacts, errs: FieldError[]): void {
   if (embedded && type !== 'object') {
     if (!type) errs.push(fieldErrors.required(child(path, 'type'), 'must be object if x-kubernetes-embedded-resource is true'));
     else errs.push(fieldErrors.invalid(child(path, 'type'), type, 'must be object if x-kubernetes-embedded-resource is true'));
@@ -156,16 +188,17 @@ function checkNode(s: unknown, level: Level, path: string, errs: FieldError[]): 
     errs.push(fieldErrors.forbidden(child(path, 'additionalProperties'), 'must not be used if x-kubernetes-embedded-resource is set'));
   }
   if (level === 'root' && type && type !== 'object') errs.push(fieldErrors.invalid(child(path, 'type'), type, 'must be object at the root'));
+}
+
+/** kind, apiVersion and metadata of the root and of embedded resources. */
+function checkTypeMeta({ s, level, path, preserve, embedded }: NodeFacts, errs: FieldError[]): void {
+  const checkMetadata = level === 'root' || embedded;
   const props = isObject(s.properties) ? s.properties : {};
   const propType = (k: string): string => (isObject(props[k]) && typeof props[k].type === 'string' ? (props[k].type as string) : '');
-  if (checkMetadata && Object.hasOwn(props, 'kind') && propType('kind') !== 'string') {
-    errs.push(fieldErrors.invalid(child(keyed(child(path, 'properties'), 'kind'), 'type'), propType('kind'), 'must be string'));
-  }
-  if (checkMetadata && Object.hasOwn(props, 'apiVersion') && propType('apiVersion') !== 'string') {
-    errs.push(fieldErrors.invalid(child(keyed(child(path, 'properties'), 'apiVersion'), 'type'), propType('apiVersion'), 'must be string'));
-  }
-  if (checkMetadata && Object.hasOwn(props, 'metadata') && propType('metadata') !== 'object') {
-    errs.push(fieldErrors.invalid(child(keyed(child(path, 'properties'), 'metadata'), 'type'), propType('metadata'), 'must be object'));
+  for (const [field, want] of [['kind', 'string'], ['apiVersion', 'string'], ['metadata', 'object']] as const) {
+    if (checkMetadata && Object.hasOwn(props, field) && propType(field) !== want) {
+      errs.push(fieldErrors.invalid(child(keyed(child(path, 'properties'), field), 'type'), propType(field), `must be ${want}`));
+    }
   }
   if (level === 'root' && isObject(props.metadata)) {
     // Only name and generateName may be restricted at the root.
