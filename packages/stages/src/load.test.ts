@@ -153,3 +153,20 @@ describe('kustomizations', () => {
     expect(problems.map((p) => p.reason)).toEqual(['kustomization field "namePrefix" is not supported (only resources)']);
   });
 });
+
+describe('parseStages on damage the fuzz test found', () => {
+  const head = 'apiVersion: kwok.x-k8s.io/v1alpha1\nkind: Stage\nmetadata:\n  name: s\nspec:\n  resourceRef:\n    kind: Pod\n';
+  it('refuses an alias to an anchor that is not defined, naming the file and document line', () => {
+    const { stages, problems } = parseStages(`---\n${head}  selector:\n    matchLabels: *missing\n`, 'alias.yaml');
+    expect(stages).toEqual([]);
+    expect(problems).toEqual([expect.objectContaining({ file: 'alias.yaml', line: 2, reason: expect.stringMatching(/^invalid YAML: Unresolved alias/) })]);
+  });
+
+  it('refuses an empty step or match expression instead of crashing on it', () => {
+    const { problems } = parseStages(`${head}  steps:\n  - \n  selector:\n    matchExpressions:\n    - null\n`, 'empty.yaml');
+    expect(problems.map((p) => [p.path, p.reason])).toEqual([
+      ['spec.steps[0]', 'must be an object, got null'],
+      ['spec.selector.matchExpressions[0]', 'must be an object, got null'],
+    ]);
+  });
+});

@@ -80,7 +80,14 @@ export function parseStages(text: string, file: string): ParseResult {
       }
       return;
     }
-    const value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 1000 });
+    } catch (e) {
+      // An alias to an anchor defined later (or never), or alias expansion past the limit.
+      problems.push({ file, doc: index, stage: '', path: '', line: start.line, column: 0, reason: `invalid YAML: ${(e as Error).message.split('\n')[0]}` });
+      return;
+    }
     if (value === null || value === undefined) return;
     const locator = yamlLocator(doc, text, lc);
     const items: { obj: unknown; prefix: (string | number)[] }[] = [];

@@ -165,7 +165,11 @@ export function checkShape(value: unknown, shape: Shape, path: (string | number)
         out.push({ path, atKey: false, reason: `must be a list, got ${typeName(value)}` });
         return out;
       }
-      value.forEach((item, i) => checkShape(item, shape.items, [...path, i], out));
+      value.forEach((item, i) => {
+        // An empty list item (`- ` or `- null`) where an object belongs would be Go's zero value: refused as what it almost surely is, a mistake.
+        if (item === null && shape.items.t === 'obj') out.push({ path: [...path, i], atKey: false, reason: 'must be an object, got null' });
+        else checkShape(item, shape.items, [...path, i], out);
+      });
       return out;
     case 'map':
       if (typeof value !== 'object' || Array.isArray(value)) {
