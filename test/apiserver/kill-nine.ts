@@ -2,17 +2,11 @@
 // 16 writers create, patch and delete their own ConfigMaps in namespace "durable" until the server
 // is killed at a chosen moment; then what a restarted server must still hold is checked.
 import type { ApiServerHarness } from '@virtsim/testkit/apiserver';
+import { seededRandom } from '@virtsim/testkit/fuzz';
 import { rawClient } from './raw-client.ts';
 
-/** mulberry32: a small seeded generator, so a failing seed can be rerun. */
-export function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so a failing seed can be rerun. */
+export const rng = seededRandom;
 
 export interface Acked {
   rv: string;

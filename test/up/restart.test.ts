@@ -2,11 +2,11 @@
 // node, VMI and pod with its UID, nothing replayed or recreated) and the fleet resumes heartbeats.
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '@virtsim/testkit/ports';
 import { waitFor } from '@virtsim/testkit/wait';
 import { KubeClient, LEASES, NODES, PODS, VMIS, collectionPath, type KubeObject } from '@virtsim/kube';
 
@@ -14,13 +14,6 @@ const CLI = fileURLToPath(new URL('../../packages/cli/bin/virtsim.ts', import.me
 const NODE_COUNT = 8;
 const VMI_COUNT = 6;
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function runUp(args: string[]) {
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'up', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '@virtsim/testkit/ports';
 import { waitFor } from '@virtsim/testkit/wait';
 import { connect as natsConnect } from 'nats';
 import { KubeClient, NODES, collectionPath, type KubeObject } from '@virtsim/kube';
@@ -13,13 +14,6 @@ import { allLogs, generatedSecrets, looseSecretFiles, processText, secretsIn } f
 const CLI = fileURLToPath(new URL('../../packages/cli/bin/virtsim.ts', import.meta.url));
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 function runUp(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'up', ...args], {
