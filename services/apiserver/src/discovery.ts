@@ -3,7 +3,7 @@
  * /apis/<g>/<v>, /api/v1) and aggregated discovery (apidiscovery.k8s.io/v2 APIGroupDiscoveryList
  * on /api and /apis when the Accept header asks for it). Rebuilt only when the registry changes.
  */
-import { apiVersionOf, sortVersions, type ResourceRegistry, type ResourceType } from './resources.ts';
+import { apiVersionOf, sortVersions, type DiscoverySubresource, type ResourceRegistry, type ResourceType } from './resources.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -21,8 +21,11 @@ export function aggregatedFormat(accept: string | undefined): 'v2' | 'v2beta1' |
   return null;
 }
 
-function subresourceVerbs(sub: string): string[] {
-  return sub === 'binding' ? ['create'] : ['get', 'patch', 'update'];
+/** A resource's subresources as discovery lists them: a built-in's as 1.26 lists them, else status (and binding). */
+function subresourcesOf(rt: ResourceType): DiscoverySubresource[] {
+  if (rt.discoverySubresources) return rt.discoverySubresources;
+  const subs = [...(rt.hasStatus ? ['status'] : []), ...rt.extraSubresources];
+  return subs.map((name) => (name === 'binding' ? { name, kind: 'Binding', verbs: ['create'] } : { name, kind: rt.kind, verbs: ['get', 'patch', 'update'] }));
 }
 
 export class Discovery {
@@ -85,15 +88,11 @@ export class Discovery {
         if (rt.shortNames.length) r.shortNames = rt.shortNames;
         if (rt.categories.length) r.categories = rt.categories;
         resources.push(r);
-        const subs = [...(rt.hasStatus ? ['status'] : []), ...rt.extraSubresources];
-        for (const sub of subs)
-          resources.push({
-            name: `${rt.resource}/${sub}`,
-            singularName: '',
-            namespaced: rt.namespaced,
-            kind: sub === 'binding' ? 'Binding' : rt.kind,
-            verbs: subresourceVerbs(sub),
-          });
+        for (const sub of subresourcesOf(rt)) {
+          const doc: Obj = { name: `${rt.resource}/${sub.name}`, singularName: '', namespaced: rt.namespaced };
+          if (sub.group !== undefined) Object.assign(doc, { group: sub.group, version: sub.version });
+          resources.push(Object.assign(doc, { kind: sub.kind, verbs: sub.verbs }));
+        }
       }
       return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf({ group, version }), resources };
     });
@@ -109,12 +108,12 @@ export class Discovery {
     };
     if (rt.shortNames.length) r.shortNames = rt.shortNames;
     if (rt.categories.length) r.categories = rt.categories;
-    const subs = [...(rt.hasStatus ? ['status'] : []), ...rt.extraSubresources];
+    const subs = subresourcesOf(rt);
     if (subs.length)
       r.subresources = subs.map((sub) => ({
-        subresource: sub,
-        responseKind: sub === 'binding' ? { group: '', version: 'v1', kind: 'Binding' } : { group: rt.group, version: rt.version, kind: rt.kind },
-        verbs: subresourceVerbs(sub),
+        subresource: sub.name,
+        responseKind: { group: sub.group ?? rt.group, version: sub.version ?? rt.version, kind: sub.kind },
+        verbs: sub.verbs,
       }));
     return r;
   }

@@ -82,8 +82,11 @@ export class ResourceRequest {
     return rt.convert.toStored(body);
   }
 
+  /** A stored object as this request's kind and version see it (the form a patch applies to). */
   fromStorage(obj: Obj): Obj {
-    return this.rt.convert ? this.rt.convert.fromStored(obj) : obj;
+    const { rt } = this;
+    if (rt.convert) return rt.convert.fromStored(obj);
+    return rt.version === rt.storageVersion ? obj : { ...obj, apiVersion: apiVersionOf(rt) };
   }
 
   send(code: number, body: string, contentType?: string): void {

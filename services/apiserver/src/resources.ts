@@ -1,4 +1,5 @@
 import type { FieldError, PatchSchema } from '@virtsim/apimachinery';
+import { BUILTIN_CATALOG } from './builtin-catalog.ts';
 import { eventFieldToCore, eventFromCore, eventToCore } from './event-conversion.ts';
 
 /** What the server serves: one ResourceType per group/version/resource, built-in or from a CRD. */
@@ -35,10 +36,24 @@ export interface ResourceType {
   /** Set for custom resources. */
   crd?: CustomResourceInfo;
   /**
+   * The subresources discovery lists, as kube-apiserver 1.26 lists them (built-ins). Only status,
+   * pods/binding and namespaces/finalize are served; the others answer 404.
+   */
+  discoverySubresources?: DiscoverySubresource[];
+  /**
    * Served from another kind's storage (events.k8s.io Events are core Events): the handlers
    * convert bodies with `toStored` and answers with `fromStored`, and write through `storedAs`.
    */
   convert?: { /** `group/version/resource` of the storage kind. */ storedAs: string; toStored(o: Record<string, any>): Record<string, any>; fromStored(o: Record<string, any>): Record<string, any>; field(f: string): string };
+}
+
+export interface DiscoverySubresource {
+  name: string;
+  kind: string;
+  verbs: string[];
+  /** Set when the subresource answers another group's kind (deployments/scale: autoscaling/v1 Scale). */
+  group?: string;
+  version?: string;
 }
 
 export interface CustomResourceInfo {
@@ -100,6 +115,43 @@ export const BUILTIN_RESOURCES: ResourceType[] = [
     status: true,
   }),
 ];
+
+/**
+ * Resources whose objects are never stored (reviews answered at once, the legacy bindings and
+ * componentstatuses): not served yet, so left out of discovery rather than stored as plain objects.
+ */
+const VIRTUAL_RESOURCES = new Set(['bindings', 'componentstatuses', 'tokenreviews', 'localsubjectaccessreviews', 'selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'subjectaccessreviews']);
+
+/**
+ * Every other built-in resource of Kubernetes 1.26 (builtin-catalog.ts): the kinds with behaviour
+ * of their own above, the rest with generic storage (create, read, list, watch, update, patch,
+ * delete, status where they have one). A resource served in several versions is stored in its
+ * preferred one; the others are served by rewriting apiVersion.
+ */
+function catalogResources(special: ResourceType[]): ResourceType[] {
+  const byPath = new Map(special.map((rt) => [`${rt.group}/${rt.version}/${rt.resource}`, rt]));
+  const versionsOf = new Map<string, string[]>();
+  for (const [g, v, r] of BUILTIN_CATALOG) versionsOf.set(`${g}/${r}`, [...(versionsOf.get(`${g}/${r}`) ?? []), v]);
+  const out: ResourceType[] = [];
+  for (const [group, version, resource, kind, namespaced, verbs, shortNames, categories, subs] of BUILTIN_CATALOG) {
+    if (VIRTUAL_RESOURCES.has(resource)) continue;
+    const discoverySubresources = subs.map(([name, k, v, g, ver]) => ({ name, kind: k, verbs: v, ...(g !== undefined ? { group: g, version: ver } : {}) }));
+    const existing = byPath.get(`${group}/${version}/${resource}`);
+    if (existing) {
+      existing.verbs = verbs;
+      existing.discoverySubresources = discoverySubresources;
+      continue;
+    }
+    const rt = builtin(group, version, resource, kind, namespaced, { shortNames, categories, status: subs.some(([n]) => n === 'status') });
+    rt.verbs = verbs;
+    rt.storageVersion = sortVersions(versionsOf.get(`${group}/${resource}`)!)[0]!;
+    rt.discoverySubresources = discoverySubresources;
+    out.push(rt);
+  }
+  return out;
+}
+
+BUILTIN_RESOURCES.push(...catalogResources(BUILTIN_RESOURCES));
 
 /** Looks up resource types by path and kind; CRDs add and remove theirs at run time. */
 export class ResourceRegistry {
