@@ -2,7 +2,7 @@
  * Every VMI the default stages write must be a valid VirtualMachineInstance for KubeVirt: each
  * stage is rendered with real template functions on the golden inputs, its writes are applied as
  * the API server would, and the result is validated with ajv against KubeVirt v1.9.0's generated
- * openAPIV3Schema (../shared/reference/kubevirt/crds/schema/). Objects are walked until no stage
+ * openAPIV3Schema (the reference data's kubevirt/crds/schema/). Objects are walked until no stage
  * matches, so every intermediate state is checked too.
  */
 import { readFileSync } from 'node:fs';

@@ -4,7 +4,9 @@
 //   node_modules/.bin/node bench/apimachinery/run.ts [--ms 400]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { referencePath } from '@virtsim/testkit/reference';
 import {
   LabelSelector,
   applyJsonPatch,
@@ -19,7 +21,7 @@ import {
 
 const { values } = parseArgs({ options: { ms: { type: 'string', default: '400' } } });
 const MS = Number(values.ms);
-const REF = new URL('../../../shared/reference/kubevirt/', import.meta.url);
+const REF = pathToFileURL(referencePath('kubevirt') + '/');
 
 const crd = parseYaml(readFileSync(new URL('crds/virtualmachineinstances.kubevirt.io.yaml', REF), 'utf8'));
 const schema = compileSchema(crd.spec.versions.find((v: { name: string }) => v.name === 'v1').schema.openAPIV3Schema);

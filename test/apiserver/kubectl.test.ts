@@ -2,10 +2,13 @@
 // and examples, watches, every patch type, finalizers, impersonation and KubeVirt's VMI admission.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServerForTest, type ApiServerHarness } from '@virtsim/testkit/apiserver';
+import { referenceDir } from '@virtsim/testkit/reference';
 import { waitFor } from '@virtsim/testkit/wait';
+import { fileURLToPath } from 'node:url';
 
-const REF = '/work/shared/reference';
-const KV_CRDS = `${REF}/kubevirt/crds`;
+// KubeVirt's and KWOK's CRDs as the repo ships them; KubeVirt's own examples from the reference data.
+const REF = referenceDir();
+const KV_CRDS = fileURLToPath(new URL('../../deploy/crds', import.meta.url));
 const CONTROLLER = 'system:serviceaccount:kubevirt:kubevirt-controller';
 
 let s: ApiServerHarness;
@@ -39,7 +42,7 @@ describe('kubectl against virtsim apiserver', () => {
   });
 
   it('loads the KWOK Stage CRD with create -f, and a KubeVirt CRD again with create -f after deleting it', async () => {
-    expect(await ok(['create', '-f', `${REF}/kwok/crds/kwok.x-k8s.io_stages.yaml`])).toContain('customresourcedefinition.apiextensions.k8s.io/stages.kwok.x-k8s.io created');
+    expect(await ok(['create', '-f', `${KV_CRDS}/kwok.x-k8s.io_stages.yaml`])).toContain('customresourcedefinition.apiextensions.k8s.io/stages.kwok.x-k8s.io created');
     await ok(['delete', 'crd', 'virtualmachineinstancemigrations.kubevirt.io']);
     expect(await ok(['create', '-f', `${KV_CRDS}/virtualmachineinstancemigrations.kubevirt.io.yaml`])).toContain('created');
     expect(await ok(['get', 'stages.kwok.x-k8s.io'])).toBe('');

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startApiServerForTest, type ApiServerHarness } from '@virtsim/testkit/apiserver';
 import { rawClient } from './raw-client.ts';
 
@@ -23,7 +24,7 @@ describe('state across a clean restart', () => {
     const ct = { 'content-type': 'application/json' };
     expect((await raw('POST', '/api/v1/namespaces', JSON.stringify({ metadata: { name: 'kept' } }), ct)).status).toBe(201);
     const cm = (await raw('POST', '/api/v1/namespaces/kept/configmaps', JSON.stringify({ metadata: { name: 'c', labels: { a: 'b' } }, data: { k: 'v' } }), ct)).json();
-    const crd = await first.kubectl(['apply', '--server-side', '-f', '/work/shared/reference/kwok/crds/kwok.x-k8s.io_stages.yaml']);
+    const crd = await first.kubectl(['apply', '--server-side', '-f', fileURLToPath(new URL('../../deploy/crds/kwok.x-k8s.io_stages.yaml', import.meta.url))]);
     expect(crd.code, crd.stderr).toBe(0);
     const exit = new Promise<number | null>((r) => first.child!.once('exit', (code) => r(code)));
     first.child!.kill('SIGTERM');

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@virtsim/testkit/wait';
-import { referencePath } from '@virtsim/testkit/reference';
+import { fileURLToPath } from 'node:url';
 import { Recorder, currentResourceVersion } from '../fleet/harness.ts';
 import { VMIS, collectionPath } from '@virtsim/kube';
 import { condition, startCluster, type Cluster } from './cluster.ts';
 
-const EXAMPLES = referencePath('kubevirt', 'examples');
+// The examples the README walks through, shipped in the repo.
+const EXAMPLES = fileURLToPath(new URL('../../examples', import.meta.url));
 const NODES = 6;
 
 const podReady = (p: any) => p?.status?.phase === 'Running' && condition(p, 'Ready')?.status === 'True';

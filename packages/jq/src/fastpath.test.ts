@@ -3,8 +3,9 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileJq, compileJqInterpreted, JqRuntimeError } from './index.ts';
 import { toJson } from './values.ts';
+import { referencePath } from '@virtsim/testkit/reference';
 
-const KWOK_STAGES = resolve(import.meta.dirname, '../../../../shared/reference/kwok/stages');
+const KWOK_STAGES = referencePath('kwok', 'stages');
 /** virtsim's own default stage sets (written alongside; checked when present). */
 const VIRTSIM_STAGES = resolve(import.meta.dirname, '../../../stages');
 

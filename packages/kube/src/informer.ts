@@ -27,7 +27,8 @@ class GoneError extends Error {}
  * A thin informer: paginated LIST, then WATCH from its resourceVersion with bookmarks; on 410 Gone
  * a relist diffed against the store (vanished objects are emitted as DELETED); on any other error
  * a jittered backoff and a retry, forever. client-node's informer lists unpaginated, never asks for
- * bookmarks and stops on errors (see shared/notes/architecture.md §6), which is wrong at our scale.
+ * bookmarks and stops on errors, which is wrong at our scale (a 100k-object relist in one answer,
+ * and a watch that dies for good on the first 410).
  */
 export class Informer {
   readonly store = new Map<string, KubeObject>();

@@ -1,6 +1,6 @@
 /**
  * The virt-launcher pod as virt-controller renders it (pkg/virt-controller/services/template.go,
- * renderresources.go, nodeselectorrenderer.go; see shared/notes/kubevirt.md §2), for a VMI and,
+ * renderresources.go, nodeselectorrenderer.go in KubeVirt v1.x), for a VMI and,
  * with `migration`, for a migration's target.
  */
 import type { KubeObject } from '@virtsim/kube';
