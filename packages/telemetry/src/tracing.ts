@@ -1,5 +1,7 @@
-import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
+import { randomBytes } from 'node:crypto';
+import { context, propagation, trace, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { FileSpanExporter } from './span-store.ts';
 
 // The SDK packages are imported when tracing starts, not when @virtsim/telemetry is imported:
 // they add about a second to the start of every process that never traces.
@@ -9,12 +11,14 @@ export interface TracingOptions {
   service: string;
   /**
    * Where spans go. Tests pass an InMemorySpanExporter (exported at once). Without one, spans go
-   * to OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is set, batched; else
-   * they are not recorded, but trace context still propagates (so a traced publisher's context
-   * crosses this process unchanged).
+   * (batched) to OTLP when OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is set, over
+   * gRPC when OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL is `grpc`, else HTTP; and to the local span
+   * store when VIRTSIM_TRACE_DIR is set (both when both are). With neither, spans are not
+   * recorded, but trace context still propagates (so a traced publisher's context crosses this
+   * process unchanged).
    */
   exporter?: SpanExporter;
-  /** Fraction of new traces sampled (default 1); a sampled parent is always followed. */
+  /** Fraction of new traces sampled (default: traceSampleRatio()); a sampled parent is always followed. */
   sampleRatio?: number;
 }
 
@@ -27,6 +31,45 @@ export interface Tracing {
 }
 
 let active: Tracing | undefined;
+
+/** Whether this process's environment asks for spans (an OTLP endpoint or the local store). */
+export function tracingConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.VIRTSIM_TRACE_DIR);
+}
+
+/**
+ * The sampling ratio of new traces, from OTEL_TRACES_SAMPLER_ARG (the ratio of the
+ * `parentbased_traceidratio` sampler, the only one virtsim uses); 1 when unset.
+ */
+export function traceSampleRatio(env: NodeJS.ProcessEnv = process.env): number {
+  const arg = env.OTEL_TRACES_SAMPLER_ARG;
+  if (arg === undefined || arg === '') return 1;
+  const r = Number(arg);
+  if (!Number.isFinite(r) || r < 0 || r > 1) throw new Error(`OTEL_TRACES_SAMPLER_ARG must be a ratio between 0 and 1, got ${JSON.stringify(arg)}`);
+  return r;
+}
+
+// Span ids are random, except for the spans whose ids every process derives (lifecycle-ids.ts):
+// startSpanWithId hands the id to the generator for the one synchronous startSpan call.
+let forcedSpanId: string | undefined;
+const idGenerator = {
+  generateTraceId: () => randomBytes(16).toString('hex'),
+  generateSpanId: () => {
+    const id = forcedSpanId;
+    forcedSpanId = undefined;
+    return id ?? randomBytes(8).toString('hex');
+  },
+};
+
+/** Starts a span with a given span id (16 hex digits) under `ctx`'s span. */
+export function startSpanWithId(tracer: Tracer, spanId: string, name: string, options: SpanOptions, ctx: Context): Span {
+  forcedSpanId = spanId;
+  try {
+    return tracer.startSpan(name, options, ctx);
+  } finally {
+    forcedSpanId = undefined;
+  }
+}
 
 /**
  * Starts OpenTelemetry tracing for this process: W3C trace-context propagation (used by
@@ -47,17 +90,23 @@ export async function startTracing(opts: TracingOptions): Promise<Tracing> {
 let starting = false;
 
 async function start(opts: TracingOptions): Promise<Tracing> {
-  const [{ W3CTraceContextPropagator }, { NodeSDK }, { BatchSpanProcessor, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler }, { OTLPTraceExporter }] =
-    await Promise.all([
-      import('@opentelemetry/core'),
-      import('@opentelemetry/sdk-node'),
-      import('@opentelemetry/sdk-trace'),
-      import('@opentelemetry/exporter-trace-otlp-http'),
-    ]);
+  const env = process.env;
+  const [{ W3CTraceContextPropagator }, { NodeSDK }, { BatchSpanProcessor, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler }] = await Promise.all([
+    import('@opentelemetry/core'),
+    import('@opentelemetry/sdk-node'),
+    import('@opentelemetry/sdk-trace'),
+  ]);
   const processors: SpanProcessor[] = [];
   if (opts.exporter) processors.push(new SimpleSpanProcessor({ exporter: opts.exporter }));
-  else if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
-    processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }));
+  else {
+    if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
+      const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
+      const { OTLPTraceExporter } = protocol === 'grpc' ? await import('@opentelemetry/exporter-trace-otlp-grpc') : await import('@opentelemetry/exporter-trace-otlp-http');
+      processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }));
+    }
+    if (env.VIRTSIM_TRACE_DIR) {
+      processors.push(new BatchSpanProcessor({ exporter: new FileSpanExporter({ dir: env.VIRTSIM_TRACE_DIR, service: opts.service }), scheduledDelayMillis: 1000 }));
+    }
   }
   const sdk = new NodeSDK({
     serviceName: opts.service,
@@ -67,7 +116,8 @@ async function start(opts: TracingOptions): Promise<Tracing> {
     metricReaders: [],
     logRecordProcessors: [],
     spanProcessors: processors,
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(opts.sampleRatio ?? 1) }),
+    idGenerator,
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(opts.sampleRatio ?? traceSampleRatio()) }),
   });
   sdk.start();
   const flush = async () => {
