@@ -19,7 +19,7 @@ describe('the local span store', () => {
     const dir = mkdtempSync(join(tmpdir(), 'spans-'));
     tracing = await startTracing({ service: 'watcher', exporter: new FileSpanExporter({ dir, service: 'watcher' }) });
     const parent = lifecycleContext('uid-1', 'Pending', true);
-    const span = startSpanWithId(tracing.tracer, lifecycleSpanId('uid-1', 'Scheduled'), 'phase Scheduled', { attributes: { 'virtsim.phase': 'Scheduled' }, startTime: 1000 }, parent);
+    const span = startSpanWithId(tracing.tracer, { spanId: lifecycleSpanId('uid-1', 'Scheduled') }, 'phase Scheduled', { attributes: { 'virtsim.phase': 'Scheduled' }, startTime: 1000 }, parent);
     span.end(1250.5);
     tracing.tracer.startSpan('child', {}, trace.setSpan(parent, span)).end();
     await tracing.flush();

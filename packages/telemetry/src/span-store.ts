@@ -55,7 +55,7 @@ export class FileSpanExporter implements SpanExporter {
   private size = 0;
   private readonly maxFileBytes: number;
 
-  constructor(private readonly opts: SpanStoreOptions) {
+  constructor(opts: SpanStoreOptions) {
     mkdirSync(opts.dir, { recursive: true });
     this.file = join(opts.dir, `${opts.service}-${process.pid}.jsonl`);
     this.maxFileBytes = opts.maxFileBytes ?? 16 * 1024 * 1024;

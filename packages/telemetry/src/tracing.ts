@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { context, propagation, trace, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
-import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { Sampler, SamplingDecision, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { FileSpanExporter } from './span-store.ts';
 
 // The SDK packages are imported when tracing starts, not when @virtsim/telemetry is imported:
@@ -32,6 +32,15 @@ export interface Tracing {
 
 let active: Tracing | undefined;
 
+/** Samples lifecycle roots (decided from the UID by their emitter), and the rest with `ratio`. */
+function lifecycleAware(ratio: Sampler, sampled: SamplingDecision): Sampler {
+  return {
+    shouldSample: (ctx, traceId, name, kind, attributes, links) =>
+      attributes?.[LIFECYCLE_ROOT_ATTR] !== undefined ? { decision: sampled } : ratio.shouldSample(ctx, traceId, name, kind, attributes, links),
+    toString: () => `LifecycleAware{${ratio.toString()}}`,
+  };
+}
+
 /** Whether this process's environment asks for spans (an OTLP endpoint or the local store). */
 export function tracingConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.VIRTSIM_TRACE_DIR);
@@ -49,27 +58,30 @@ export function traceSampleRatio(env: NodeJS.ProcessEnv = process.env): number {
   return r;
 }
 
-// Span ids are random, except for the spans whose ids every process derives (lifecycle-ids.ts):
-// startSpanWithId hands the id to the generator for the one synchronous startSpan call.
-let forcedSpanId: string | undefined;
+// Ids are random, except for the spans whose ids every process derives (lifecycle-ids.ts):
+// startSpanWithId hands them to the generator for the one synchronous startSpan call.
+let forced: { traceId?: string; spanId: string } | undefined;
 const idGenerator = {
-  generateTraceId: () => randomBytes(16).toString('hex'),
-  generateSpanId: () => {
-    const id = forcedSpanId;
-    forcedSpanId = undefined;
-    return id ?? randomBytes(8).toString('hex');
-  },
+  generateTraceId: () => forced?.traceId ?? randomBytes(16).toString('hex'),
+  generateSpanId: () => forced?.spanId ?? randomBytes(8).toString('hex'),
 };
 
-/** Starts a span with a given span id (16 hex digits) under `ctx`'s span. */
-export function startSpanWithId(tracer: Tracer, spanId: string, name: string, options: SpanOptions, ctx: Context): Span {
-  forcedSpanId = spanId;
+/**
+ * Starts a span with given ids under `ctx`'s span; with `traceId`, a root span (ctx without a
+ * span) of that trace. Lifecycle roots carry LIFECYCLE_ROOT_ATTR: their object was sampled from
+ * its UID already, so the ratio sampler does not decide again.
+ */
+export function startSpanWithId(tracer: Tracer, ids: { traceId?: string; spanId: string }, name: string, options: SpanOptions, ctx: Context): Span {
+  forced = ids;
   try {
     return tracer.startSpan(name, options, ctx);
   } finally {
-    forcedSpanId = undefined;
+    forced = undefined;
   }
 }
+
+/** Attribute naming a lifecycle root span (value: the object's kind). */
+export const LIFECYCLE_ROOT_ATTR = 'virtsim.lifecycle.root';
 
 /**
  * Starts OpenTelemetry tracing for this process: W3C trace-context propagation (used by
@@ -91,7 +103,7 @@ let starting = false;
 
 async function start(opts: TracingOptions): Promise<Tracing> {
   const env = process.env;
-  const [{ W3CTraceContextPropagator }, { NodeSDK }, { BatchSpanProcessor, ParentBasedSampler, SimpleSpanProcessor, TraceIdRatioBasedSampler }] = await Promise.all([
+  const [{ W3CTraceContextPropagator }, { NodeSDK }, { BatchSpanProcessor, ParentBasedSampler, SamplingDecision, SimpleSpanProcessor, TraceIdRatioBasedSampler }] = await Promise.all([
     import('@opentelemetry/core'),
     import('@opentelemetry/sdk-node'),
     import('@opentelemetry/sdk-trace'),
@@ -117,7 +129,7 @@ async function start(opts: TracingOptions): Promise<Tracing> {
     logRecordProcessors: [],
     spanProcessors: processors,
     idGenerator,
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(opts.sampleRatio ?? traceSampleRatio()) }),
+    sampler: new ParentBasedSampler({ root: lifecycleAware(new TraceIdRatioBasedSampler(opts.sampleRatio ?? traceSampleRatio()), SamplingDecision.RECORD_AND_SAMPLED) }),
   });
   sdk.start();
   const flush = async () => {

@@ -151,6 +151,8 @@ export function createHandler(state: ServerState) {
     if (rt.namespaced && name !== undefined && ns === undefined) throw notFoundPath();
     const dryRun = q.has('dryRun');
     const fieldManager = q.get('fieldManager') ?? undefined;
+    // Kubernetes names a writer without fieldManager after its User-Agent's first part.
+    const userAgentManager = req.headers['user-agent']?.split('/')[0] || undefined;
     if (method === 'GET') {
       if (name === undefined) {
         const verb = boolParam(q, 'watch') ? 'watch' : 'list';
@@ -188,7 +190,7 @@ export function createHandler(state: ServerState) {
       if (name === undefined) throw methodNotAllowed('PUT', rt.resource);
       authz.authorize(user, 'update', rt, sub, ns);
       const body = decodeObject(await readBody(req, state.maxBodyBytes), req.headers['content-type']);
-      const obj = objects.update(writeType(rt), nsOrEmpty, name, toStorage(rt, body), user, sub, { dryRun, fieldManager });
+      const obj = objects.update(writeType(rt), nsOrEmpty, name, toStorage(rt, body), user, sub, { dryRun, fieldManager, userAgentManager });
       respondObject(res, rt, 200, obj, accept, q);
       return 'update';
     }
@@ -220,7 +222,7 @@ export function createHandler(state: ServerState) {
       const entry = objects.getEntry(rt, nsOrEmpty, name);
       const old = objects.parse(entry);
       const next = toStorage(rt, applyPatchBody(type, rt, fromStorage(rt, old), body));
-      const obj = objects.update(writeType(rt), nsOrEmpty, name, next, user, sub, { dryRun, fieldManager }, { entry, obj: old });
+      const obj = objects.update(writeType(rt), nsOrEmpty, name, next, user, sub, { dryRun, fieldManager, userAgentManager }, { entry, obj: old });
       respondObject(res, rt, 200, obj, accept, q);
       return 'patch';
     }

@@ -14,12 +14,22 @@ coordinator, the watcher, N agents and the control-plane stand-ins. Ctrl-C stops
   --kubeconfig FILE    run the fleet against an existing cluster (no embedded API server,
                        stand-ins off unless --control-plane)
   --control-plane      run the control-plane stand-ins (default: on when embedded)
-  --no-control-plane   do not`;
+  --no-control-plane   do not
+  --trace-sample R     fraction of VMIs and migrations traced, 0..1 (default: OTEL_TRACES_SAMPLER_ARG,
+                       else 1 up to 1,000 nodes and 0.01 above); spans kept in <state-dir>/traces
+  --no-trace-store     keep no spans locally (OTLP export through OTEL_* variables still works)`;
 
 function int(name: string, v: string | undefined, dflt: number, min = 0): number {
   if (v === undefined) return dflt;
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new UpError(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function ratio(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UpError(`--${name} must be a ratio between 0 and 1, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -36,6 +46,8 @@ export async function runUpCli(argv: string[]): Promise<number | void> {
       kubeconfig: { type: 'string' },
       'control-plane': { type: 'boolean' },
       'no-control-plane': { type: 'boolean' },
+      'trace-sample': { type: 'string' },
+      'no-trace-store': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -56,6 +68,8 @@ export async function runUpCli(argv: string[]): Promise<number | void> {
         natsPort: int('nats-port', values['nats-port'], 4222, 1),
         kubeconfig: values.kubeconfig,
         controlPlane: values['no-control-plane'] ? false : values['control-plane'],
+        traceSample: ratio('trace-sample', values['trace-sample']),
+        traceStore: !values['no-trace-store'],
       },
       print,
     );

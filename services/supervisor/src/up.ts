@@ -25,6 +25,19 @@ export interface UpOptions {
   natsPort: number;
   /** Refresh interval of the status line. */
   statusIntervalMs?: number;
+  /** Keep finished spans in <stateDir>/traces for `virtsim trace` (default true). */
+  traceStore?: boolean;
+  /**
+   * Fraction of VMIs and migrations traced (decided from each UID). Default: OTEL_TRACES_SAMPLER_ARG
+   * when set, else every one up to 1,000 nodes and 1% above (a big run's spans would cost throughput).
+   */
+  traceSample?: number;
+}
+
+/** The sampling ratio `up` gives its children. */
+export function defaultTraceSample(nodes: number, env: NodeJS.ProcessEnv = process.env): number {
+  if (env.OTEL_TRACES_SAMPLER_ARG) return Number(env.OTEL_TRACES_SAMPLER_ARG);
+  return nodes <= 1000 ? 1 : 0.01;
 }
 
 export interface RunningFleet {
@@ -60,7 +73,14 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
     throw new UpError('nats-server is not installed: run `npm run setup` (it installs Debian\'s nats-server), or put nats-server 2.9+ on PATH');
   }
   const sup = new FleetSupervisor(log, (msg) => print(`virtsim: ${msg}`));
-  const env = { VIRTSIM_PARENT_PID: String(process.pid) };
+  const traces = join(stateDir, 'traces');
+  const traceSample = opts.traceSample ?? defaultTraceSample(opts.nodes);
+  const env: Record<string, string> = {
+    VIRTSIM_PARENT_PID: String(process.pid),
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: String(traceSample),
+    ...(opts.traceStore === false ? {} : { VIRTSIM_TRACE_DIR: traces }),
+  };
   const spec = (name: string, args: string[], ready: (line: string, r: Record<string, unknown> | undefined) => unknown) => ({
     name,
     ...virtsim(args),
@@ -158,6 +178,7 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
     print(`  try         export KUBECONFIG=${kubeconfig}; kubectl get nodes`);
     print(`  metrics     ${sup.list().filter((c) => typeof c.readyValue === 'string' && String(c.readyValue).includes('/metrics')).map((c) => `${c.spec.name} ${c.readyValue}`).join(', ')}`);
     print(`  logs        ${logs}/`);
+    if (opts.traceStore !== false) print(`  traces      ${traces}/ (${traceSample * 100}% of VMIs; virtsim trace --state-dir ${stateDir} NAME)`);
     print('  stop        Ctrl-C');
 
     const status = new StatusLine(client, log, agentMetrics);

@@ -13,10 +13,12 @@ import {
   VMIS,
   type KubeObject,
   type ResourceRef,
+  type WatchEventType,
 } from '@virtsim/kube';
-import { createLogger, createRegistry, startOpsEndpoint, type Logger, type OpsEndpoint } from '@virtsim/telemetry';
+import { createLogger, createRegistry, startOpsEndpoint, traceSampleRatio, type Logger, type OpsEndpoint } from '@virtsim/telemetry';
 import { Counter, Gauge } from 'prom-client';
 import { Fanout } from './fanout.ts';
+import { LifecycleTracer, lastWriter } from './lifecycle-tracer.ts';
 
 export interface WatcherOptions {
   /** Omitted: $KUBECONFIG, ~/.kube/config or the pod's service account. */
@@ -43,9 +45,16 @@ export interface RunningWatcher {
 
 const tracer = trace.getTracer('virtsim-watcher');
 
+/** Who wrote each object last (managedFields' newest manager), kept for the lifecycle traces. */
+const writers = new WeakMap<KubeObject, string>();
+
 /** Drops managedFields: large, never read by the fleet, and copied into every NATS message. */
 function strip(obj: KubeObject): KubeObject {
-  if (obj.metadata.managedFields) delete obj.metadata.managedFields;
+  if (obj.metadata.managedFields) {
+    const w = lastWriter(obj);
+    if (w) writers.set(obj, w);
+    delete obj.metadata.managedFields;
+  }
   return obj;
 }
 
@@ -82,6 +91,23 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
     },
   });
 
+  // One trace per VMI and migration; the sampling ratio is the process's (OTEL_TRACES_SAMPLER_ARG).
+  const lifecycles = new LifecycleTracer(tracer, traceSampleRatio());
+  new Gauge({
+    name: 'virtsim_watcher_lifecycles_tracked',
+    help: 'VMIs and migrations whose phases are followed for their lifecycle trace',
+    registers: [registry],
+    collect() {
+      this.set(lifecycles.size);
+    },
+  });
+  const parentOf = (kind: string, type: WatchEventType, obj: KubeObject, now: number) => {
+    if (kind === VMIS.kind || kind === VMIMS.kind) return lifecycles.observe(kind, type, obj, now, writers.get(obj));
+    // A launcher pod serves its VMI's current phase.
+    if (kind === PODS.kind) return lifecycles.contextOf(obj.metadata.labels?.['kubevirt.io/created-by']) ?? context.active();
+    return context.active();
+  };
+
   const watch = (ref: ResourceRef, selectors: { labelSelector?: string; fieldSelector?: string } = {}) => {
     const inf = new Informer(client, {
       resource: ref,
@@ -90,8 +116,10 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
       log,
       onEvent: (type, obj) => {
         received.inc({ kind: ref.kind, type });
-        const span = tracer.startSpan('watch event', { attributes: { 'k8s.kind': ref.kind, 'k8s.object': obj.metadata.name, 'event.type': type } });
-        context.with(trace.setSpan(context.active(), span), () => fanout.onEvent(ref.kind, type, obj, Date.now()));
+        const now = Date.now();
+        const parent = parentOf(ref.kind, type, obj, now);
+        const span = tracer.startSpan('watch event', { attributes: { 'k8s.kind': ref.kind, 'k8s.object': obj.metadata.name, 'event.type': type } }, parent);
+        context.with(trace.setSpan(parent, span), () => fanout.onEvent(ref.kind, type, obj, now));
         span.end();
       },
       onSynced: (rv) => log.info({ kind: ref.kind, resourceVersion: rv }, 'listed'),
@@ -118,6 +146,7 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
     log,
     onStartedLeading: () => {
       leaderGauge.set(1);
+      lifecycles.emit = true;
       fanout.publish = (event) => {
         try {
           bus.publish(event, context.active());
@@ -137,6 +166,7 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
     },
     onStoppedLeading: () => {
       leaderGauge.set(0);
+      lifecycles.emit = false;
       fanout.publish = null;
       snapshotSub?.unsubscribe();
       snapshotSub = null;
