@@ -101,7 +101,8 @@ describe('per-VMI lifecycle traces in the local span store', () => {
     const at = (text: string) => rows.findIndex((l) => l.includes(text));
     expect(at('phase Unset')).toBeLessThan(at('phase Pending'));
     expect(at('phase Scheduling')).toBeLessThan(at('phase Scheduled'));
-    expect(rows[at('phase Scheduled')]).toContain('-> fleet (virt-handler)');
+    expect(rows[at('phase Scheduled')]).toContain('fleet: virt-handler');
+    expect(rows[at('phase Pending')]).toContain('control plane: virt-controller');
     expect(at('vmi-running')).toBeGreaterThan(at('phase Scheduled'));
     const slowest = runVirtsim('trace', ['--state-dir', stateDir, '--slowest', '2']);
     expect(await slowest.exited).toBe(0);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readSpanStore } from './span-store.ts';
-import { buildWaterfall, findLifecycle, renderSlowest, renderWaterfall, slowestLifecycles } from './trace-view.ts';
+import { buildWaterfall, findLifecycle, renderSlowest, renderWaterfall, slowestLifecycles, startupOnly } from './trace-view.ts';
 
 const HELP = `usage: virtsim trace [--state-dir DIR] <vmi-name|namespace/name>
        virtsim trace [--state-dir DIR] --slowest N [--kind VirtualMachineInstanceMigration]
@@ -11,6 +11,7 @@ fleet's spans (watch event, NATS hop, stage, delay, API write) under the phase t
   --state-dir DIR   virtsim up's state dir (default .virtsim)
   --slowest N       the N slowest lifecycles of the run, with the phase that took longest
   --kind KIND       with --slowest: VirtualMachineInstance (default) or VirtualMachineInstanceMigration
+  --whole           the whole life (default: creation until Running, or a migration's end)
   --width N         width of the time axis (default 48)`;
 
 export async function runTraceCli(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
@@ -24,6 +25,7 @@ export async function runTraceCli(argv: string[], out: (s: string) => void = (s)
         slowest: { type: 'string' },
         kind: { type: 'string' },
         width: { type: 'string' },
+        whole: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -53,7 +55,8 @@ export async function runTraceCli(argv: string[], out: (s: string) => void = (s)
   const width = values.width === undefined ? 48 : Number(values.width);
   if (!Number.isInteger(width) || width < 10) return fail(`--width must be an integer >= 10, got ${JSON.stringify(values.width)}`);
   try {
-    out(renderWaterfall(buildWaterfall(spans, findLifecycle(spans, positionals[0])), width) + '\n');
+    const w = buildWaterfall(spans, findLifecycle(spans, positionals[0]));
+    out(renderWaterfall(values.whole ? w : startupOnly(w), width) + '\n');
   } catch (err) {
     return fail((err as Error).message);
   }

@@ -21,6 +21,8 @@ export interface Waterfall {
   start: number;
   end: number;
   rows: WaterfallRow[];
+  /** Rows left out (startupOnly). */
+  hiddenRows?: number;
 }
 
 const isRoot = (s: StoredSpan) => s.attributes[LIFECYCLE_ROOT_ATTR] !== undefined;
@@ -29,7 +31,7 @@ const isPhase = (s: StoredSpan) => s.attributes['virtsim.phase'] !== undefined &
 /** virt-handler's work is the fleet's in virtsim; any other writer is the control plane (or a user). */
 export function writerSide(writer: string): string {
   if (writer === 'deleted') return 'deletion';
-  return /virt-handler|node-agent|kwok|virtsim-agent/.test(writer) ? `fleet (${writer})` : `control plane (${writer})`;
+  return /virt-handler|node-agent|kwok|virtsim-agent/.test(writer) ? `fleet: ${writer}` : `control plane: ${writer}`;
 }
 
 /** The trace of one object: `name` or `namespace/name`; the newest of its lifecycles. */
@@ -114,24 +116,45 @@ function openPhases(root: StoredSpan, mine: StoredSpan[]): StoredSpan[] {
 
 export const formatMs = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`);
 
-/** The waterfall as text: label, service or writer, a bar on the trace's time axis, duration. */
+/**
+ * The startup part of a waterfall: rows that began before the root ended (creation until
+ * Running); the rest (a running VMI's later events, its stop) only with `whole`.
+ */
+export function startupOnly(w: Waterfall): Waterfall {
+  const root = w.rows.find((r) => r.depth === 0 && isRoot(r.span))?.span;
+  if (!root) return w;
+  const rows = w.rows.filter((r) => r.span.start < root.end);
+  return { ...w, rows, end: root.end, hiddenRows: w.rows.length - rows.length };
+}
+
+/** The waterfall as text: label, who (service, or for a phase what ended it), a bar on the time axis, duration. */
 export function renderWaterfall(w: Waterfall, barWidth = 48): string {
   const span = Math.max(w.end - w.start, 0.001);
   const col = (t: number) => Math.min(barWidth - 1, Math.floor(((t - w.start) / span) * barWidth));
   const head = `${w.title}   trace ${w.traceId}${w.durationMs !== undefined ? `   ${formatMs(w.durationMs)} to ${w.rows[0]?.span.attributes['virtsim.outcome'] ?? 'done'}` : ''}`;
-  const lines = [head, `${''.padEnd(40)} ${''.padEnd(30)} |0 ms${formatMs(span).padStart(barWidth - 4)}|`];
+  const lines = [head, `${''.padEnd(40)} ${'who (phase: ended by)'.padEnd(38)} |0 ms${formatMs(span).padStart(barWidth - 4)}|`];
   for (const r of w.rows) {
     const s = r.span;
     const from = col(s.start);
-    const to = Math.max(from, col(s.end));
+    const to = Math.max(from, col(Math.min(s.end, w.end)));
     const bar = ' '.repeat(from) + (r.depth === 0 ? '=' : isPhase(s) ? '#' : '-').repeat(to - from + 1);
-    const name = r.depth === 0 && isRoot(s) ? s.name.replace('VirtualMachineInstanceMigration ', 'VMIM ').replace('VirtualMachineInstance ', 'VMI ') : s.name;
-    const label = `${'  '.repeat(r.depth)}${name}`.slice(0, 40).padEnd(40);
-    const who = (r.waitingFor ? `-> ${r.waitingFor}` : s.attributes['virtsim.phase.open'] ? '(still in it)' : s.service).slice(0, 30).padEnd(30);
+    const label = `${'  '.repeat(r.depth)}${rowName(r)}`.slice(0, 40).padEnd(40);
+    const who = (r.waitingFor ? r.waitingFor : s.attributes['virtsim.phase.open'] ? '(still in it)' : s.service).slice(0, 38).padEnd(38);
     const extra = s.attributes['virtsim.stage'] ? ` ${s.attributes['virtsim.stage']}` : s.error ? ` ERROR ${s.error}` : '';
     lines.push(`${label} ${who} |${bar.padEnd(barWidth)}| ${formatMs(s.end - s.start).padStart(8)}${extra}`);
   }
+  if (w.hiddenRows) lines.push(`... ${w.hiddenRows} more spans after the startup (--whole shows them)`);
   return lines.join('\n');
+}
+
+const SHORT_KIND: Record<string, string> = { VirtualMachineInstance: 'VMI', VirtualMachineInstanceMigration: 'VMIM' };
+
+function rowName(r: WaterfallRow): string {
+  const s = r.span;
+  if (r.depth === 0 && isRoot(s)) return s.name.replace(/^(\S+) /, (_, kind: string) => `${SHORT_KIND[kind] ?? kind} `);
+  // Which object's event it was: the VMI's own, or its launcher pod's.
+  if (s.name === 'watch event' || s.name === 'event received') return `${s.name} ${SHORT_KIND[String(s.attributes['k8s.kind'])] ?? s.attributes['k8s.kind'] ?? ''} ${s.attributes['event.type'] ?? ''}`.trimEnd();
+  return s.name;
 }
 
 export interface SlowLifecycle {

@@ -6,6 +6,7 @@ import { createLogger } from '@virtsim/telemetry';
 import { installCrds, publishStages } from './cluster-setup.ts';
 import { FleetSupervisor } from './fleet-supervisor.ts';
 import { ChildStartError } from './managed-child.ts';
+import { writePrometheusConfig, type ScrapeTarget } from './prometheus-config.ts';
 import { StatusLine } from './status-line.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -59,6 +60,17 @@ function onPath(bin: string): string | undefined {
 }
 
 const virtsim = (args: string[]) => ({ command: process.execPath, args: ['--disable-warning=ExperimentalWarning', CLI, ...args] });
+
+/** host:port of each child's /metrics, from what it logged when ready. */
+function scrapeTargets(sup: FleetSupervisor): ScrapeTarget[] {
+  const out: ScrapeTarget[] = [];
+  for (const c of sup.list()) {
+    const v = c.readyValue;
+    if (typeof v === 'string' && v.startsWith('http://')) out.push({ process: c.spec.name, address: new URL(v).host });
+    else if (v && typeof v === 'object' && 'metricsPort' in v) out.push({ process: c.spec.name, address: `127.0.0.1:${(v as { metricsPort: number }).metricsPort}` });
+  }
+  return out;
+}
 
 /** Starts the whole fleet on this machine; resolves once it is ready for kubectl. */
 export async function up(opts: UpOptions, print: (line: string) => void): Promise<RunningFleet> {
@@ -139,9 +151,11 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
       }
       // Fresh fleet: nobody holds slots, so no settling; a restarted coordinator settles (fencing).
       const c = await sup.start({
-        ...spec('coordinator', ['coordinator', '--port', '0', '--metrics-port', '0', '--settle-ms', '0'], (_l, r) => (r?.msg === 'coordinator ready' ? r.grpcPort : undefined)),
+        ...spec('coordinator', ['coordinator', '--port', '0', '--metrics-port', '0', '--settle-ms', '0'], (_l, r) =>
+          r?.msg === 'coordinator ready' ? { grpcPort: r.grpcPort, metricsPort: r.metricsPort } : undefined,
+        ),
       });
-      const port = String(c.readyValue);
+      const port = String((c.readyValue as { grpcPort: number }).grpcPort);
       // A restart keeps the port the agents know.
       c.spec.restartArgs = ['coordinator', '--port', port, '--metrics-port', '0'];
       return `127.0.0.1:${port}`;
@@ -178,6 +192,9 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
     print(`  try         export KUBECONFIG=${kubeconfig}; kubectl get nodes`);
     print(`  metrics     ${sup.list().filter((c) => typeof c.readyValue === 'string' && String(c.readyValue).includes('/metrics')).map((c) => `${c.spec.name} ${c.readyValue}`).join(', ')}`);
     print(`  logs        ${logs}/`);
+    const promConfig = join(stateDir, 'prometheus.yml');
+    writePrometheusConfig(promConfig, scrapeTargets(sup), embedded ? String(sup.get('apiserver')?.readyValue ?? '').replace(/^https:\/\//, '') || undefined : undefined);
+    print(`  prometheus  prometheus --config.file=${promConfig}   (dashboards: deploy/dashboards/)`);
     if (opts.traceStore !== false) print(`  traces      ${traces}/ (${traceSample * 100}% of VMIs; virtsim trace --state-dir ${stateDir} NAME)`);
     print('  stop        Ctrl-C');
 

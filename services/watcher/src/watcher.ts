@@ -101,6 +101,24 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
       this.set(lifecycles.size);
     },
   });
+  // VMIs by phase as the fleet sees them (a real KubeVirt's kubevirt_vmi_phase_count needs its metrics scraped).
+  new Gauge({
+    name: 'virtsim_watcher_vmis',
+    help: 'VMIs in the watch cache, by phase',
+    labelNames: ['phase'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const store = informers.get(VMIS.kind)?.store;
+      if (!store) return;
+      const counts = new Map<string, number>();
+      for (const v of store.values()) {
+        const phase = String(v.status?.phase || 'Unset');
+        counts.set(phase, (counts.get(phase) ?? 0) + 1);
+      }
+      for (const [phase, n] of counts) this.set({ phase }, n);
+    },
+  });
   const parentOf = (kind: string, type: WatchEventType, obj: KubeObject, now: number) => {
     if (kind === VMIS.kind || kind === VMIMS.kind) return lifecycles.observe(kind, type, obj, now, writers.get(obj));
     // A launcher pod serves its VMI's current phase.
