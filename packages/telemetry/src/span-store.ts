@@ -93,8 +93,11 @@ function prune(dir: string, maxFiles: number): void {
   for (const { f } of files.slice(0, Math.max(0, files.length - maxFiles + 1))) unlinkSync(join(dir, f));
 }
 
-/** Every span in the store; a torn last line (a killed process) is skipped. */
-export function readSpanStore(dir: string): StoredSpan[] {
+/**
+ * Every span in the store (only the lines `keep` accepts, before parsing: a big store is read
+ * for a few traces); a torn last line (a killed process) is skipped.
+ */
+export function readSpanStore(dir: string, keep?: (line: string) => boolean): StoredSpan[] {
   let files: string[];
   try {
     files = readdirSync(dir).filter(isStoreFile);
@@ -105,7 +108,7 @@ export function readSpanStore(dir: string): StoredSpan[] {
   const spans: StoredSpan[] = [];
   for (const f of files) {
     for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
-      if (!line) continue;
+      if (!line || (keep && !keep(line))) continue;
       try {
         spans.push(JSON.parse(line) as StoredSpan);
       } catch {

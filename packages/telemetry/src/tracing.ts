@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { context, propagation, trace, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import type { Sampler, SamplingDecision, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { FileSpanExporter } from './span-store.ts';
@@ -60,10 +59,17 @@ export function traceSampleRatio(env: NodeJS.ProcessEnv = process.env): number {
 
 // Ids are random, except for the spans whose ids every process derives (lifecycle-ids.ts):
 // startSpanWithId hands them to the generator for the one synchronous startSpan call.
+// The SDK asks for ids before sampling, so for every span, recorded or not: Math.random (as the
+// SDK's own generator), not crypto (randomFillSync showed in the agent's profile at 0%).
 let forced: { traceId?: string; spanId: string } | undefined;
+const randomHex = (bytes: number) => {
+  let out = '';
+  for (let i = 0; i < bytes; i += 4) out += ((Math.random() * 0x1_0000_0000) >>> 0).toString(16).padStart(8, '0');
+  return out.slice(0, bytes * 2);
+};
 const idGenerator = {
-  generateTraceId: () => forced?.traceId ?? randomBytes(16).toString('hex'),
-  generateSpanId: () => forced?.spanId ?? randomBytes(8).toString('hex'),
+  generateTraceId: () => forced?.traceId ?? randomHex(16),
+  generateSpanId: () => forced?.spanId ?? randomHex(8),
 };
 
 /**
@@ -117,7 +123,10 @@ async function start(opts: TracingOptions): Promise<Tracing> {
       processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }));
     }
     if (env.VIRTSIM_TRACE_DIR) {
-      processors.push(new BatchSpanProcessor({ exporter: new FileSpanExporter({ dir: env.VIRTSIM_TRACE_DIR, service: opts.service }), scheduledDelayMillis: 1000 }));
+      // A big queue: a burst of VMIs at 100% sampling must not drop spans (the SDK's default is 2,048).
+      processors.push(
+        new BatchSpanProcessor({ exporter: new FileSpanExporter({ dir: env.VIRTSIM_TRACE_DIR, service: opts.service }), scheduledDelayMillis: 1000, maxQueueSize: 65_536, maxExportBatchSize: 4096 }),
+      );
     }
   }
   const sdk = new NodeSDK({
