@@ -5,10 +5,13 @@
  *  1. sustained JSON merge patches of VMIs per second with 1 and 32 concurrent clients, while 4
  *     watchers receive every event (checked: each watcher saw every patch);
  *  2. LIST of 100,000 VMIs (wall time for the whole response);
- *  3. server RSS holding 100,000 VMIs + 100,000 pods + 10,000 nodes.
+ *  3. server RSS holding 100,000 VMIs + 100,000 pods + 10,000 nodes;
+ *  4. the restart after kill -9 (snapshot + log replay) until it listens and serves a LIST page.
+ * The objects are seeded as the stop-time snapshot older versions wrote (objects.jsonl), which the
+ * first start imports into its store (and snapshots before listening).
  * Usage: node_modules/.bin/node bench/apiserver/run.ts [--vmis N] [--pods N] [--nodes N] [--seconds S] [--insecure-http]
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
@@ -167,11 +170,11 @@ const dataDir = mkdtempSync(join(tmpdir(), 'virtsim-apiserver-bench-'));
 const seedT0 = performance.now();
 const seeded = writeSnapshot(dataDir);
 const restartT0 = performance.now();
-const server = await startApiServerForTest({ dataDir, args: ['--no-audit', '--watch-cache-size', '50000', ...(PLAIN ? ['--insecure-http'] : [])], timeoutMs: 300_000 });
+let server = await startApiServerForTest({ dataDir, args: ['--no-audit', '--watch-cache-size', '50000', ...(PLAIN ? ['--insecure-http'] : [])], timeoutMs: 300_000 });
 const restoreSecs = (performance.now() - restartT0) / 1000;
 
-const u = new URL(server.url);
-const agent = PLAIN ? new HttpAgent({ keepAlive: true, maxSockets: 128 }) : new HttpsAgent({ keepAlive: true, maxSockets: 128, ca: server.caPem });
+let u = new URL(server.url);
+let agent = PLAIN ? new HttpAgent({ keepAlive: true, maxSockets: 128 }) : new HttpsAgent({ keepAlive: true, maxSockets: 128, ca: server.caPem });
 
 const out: string[] = [];
 const report = (line: string) => {
@@ -236,6 +239,21 @@ try {
   await pool(CREATES, 64, (i) => must('POST', VMIS, vmi(`new-${i}`, i), asController));
   report(`created ${CREATES} VMIs with 64 clients: ${Math.round(CREATES / ((performance.now() - t) / 1000))} creates/s; server CPU ${(((serverCpuSeconds() - cpu0) * 1e6) / CREATES).toFixed(0)} µs per create`);
   report(`RSS at the end: ${rssMb().toFixed(0)} MB`);
+  // A crash: kill -9, then a start from the snapshot plus the log of every write since.
+  const storeBytes = () => readdirSync(join(dataDir, 'store')).map((f) => `${f} ${(statSync(join(dataDir, 'store', f)).size / 1e6).toFixed(1)} MB`).join(', ');
+  report(`store before kill -9: ${storeBytes()}`);
+  server.child!.kill('SIGKILL');
+  await new Promise((r) => server.child!.once('exit', r));
+  agent.destroy();
+  await server.stop();
+  const crashT0 = performance.now();
+  server = await startApiServerForTest({ dataDir, args: ['--no-audit', ...(PLAIN ? ['--insecure-http'] : [])], timeoutMs: 300_000 });
+  const listenSecs = (performance.now() - crashT0) / 1000;
+  agent = PLAIN ? new HttpAgent({ keepAlive: true, maxSockets: 128 }) : new HttpsAgent({ keepAlive: true, maxSockets: 128, ca: server.caPem });
+  u = new URL(server.url);
+  const firstList = await timedGet(`${VMIS}?limit=500`);
+  const restoredLine = /"msg":"store restored"/.test(server.logs()) ? JSON.parse(server.logs().split('\n').find((l) => l.includes('"store restored"'))!) : {};
+  report(`restart after kill -9: ${restoredLine.objects} objects (${restoredLine.records} records replayed) in ${(restoredLine.ms / 1000).toFixed(1)} s; listening after ${listenSecs.toFixed(1)} s (process start included); first LIST page ${(firstList.ttfbMs / 1000).toFixed(2)} s later`);
 } finally {
   agent.destroy();
   await server.stop();

@@ -102,6 +102,12 @@ async function playPhase(ctx: RunContext, creator: ObjectCreator, p: PhaseSpec):
   }
 }
 
+/** The span store of the `virtsim up` behind the run: --up's, or the one whose kubeconfig it uses. */
+function traceDirOf(opts: LoadtestOptions, kubeconfig: string | undefined): string | undefined {
+  if (opts.up) return join(resolve(opts.up.stateDir), 'traces');
+  return kubeconfig ? join(dirname(resolve(kubeconfig)), 'traces') : undefined;
+}
+
 /** Runs the load test end to end and writes its report. */
 export async function runLoadtest(opts: LoadtestOptions): Promise<LoadtestOutcome> {
   const { config } = opts;
@@ -174,8 +180,7 @@ export async function runLoadtest(opts: LoadtestOptions): Promise<LoadtestOutcom
     await tracker.stop();
     live.end();
 
-    // The span store of the `virtsim up` behind the run (--up's, or the one whose kubeconfig it uses).
-    const traceDir = opts.up ? join(resolve(opts.up.stateDir), 'traces') : kubeconfig ? join(dirname(resolve(kubeconfig)), 'traces') : undefined;
+    const traceDir = traceDirOf(opts, kubeconfig);
     const { report, files } = finishReport({ config, runId, started, environment, results, interrupted, tracker, sampler, creator, outDir, traceDir, log });
     return { report, outDir, files, exitCode: report.passed ? 0 : 1 };
   } finally {

@@ -47,16 +47,24 @@ describe('bad input', () => {
     expectStatus(await raw('POST', CMS, JSON.stringify({ apiVersion: 'v2', kind: 'ConfigMap', metadata: { name: 'x' } }), JSON_CT), 400, 'BadRequest', 'does not match the expected API version');
   });
 
-  it('answers unknown resources and paths with 404 Status', async () => {
-    expectStatus(await raw('GET', '/api/v1/namespaces/default/deployments'), 404, 'NotFound', 'the server could not find the requested resource');
-    expectStatus(await raw('GET', '/apis/nope.example.com/v1/things'), 404, 'NotFound');
-    expectStatus(await raw('GET', '/api/v1/pods/x/eviction'), 404, 'NotFound');
+  it('answers unknown resources and paths with 404 as kube-apiserver 1.26 does', async () => {
+    // Under a root go-restful serves (/api, a built-in group): a Status with empty details.
+    const status = '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","details":{},"code":404}';
+    for (const p of ['/api/v1/namespaces/default/deployments', '/api/v1/pods/x/eviction', '/api/v2/pods', '/apis/coordination.k8s.io/v9/leases']) {
+      const r = await raw('GET', p);
+      expect([r.status, r.text], p).toEqual([404, status]);
+    }
+    // Anywhere else (an unknown group, a CRD group's unknown resource or version): the not-found handler's text.
+    for (const p of ['/apis/nope.example.com/v1/things', '/apis/nope.example.com', '/apis/example.com/v1/nothings', '/apis/example.com/v9', '/apis//v1/x', '/nowhere']) {
+      const r = await raw('GET', p);
+      expect([r.status, r.text, r.headers['content-type']], p).toEqual([404, '404 page not found\n', 'text/plain; charset=utf-8']);
+    }
     expectStatus(await raw('GET', `${CMS}/missing`), 404, 'NotFound', 'configmaps "missing" not found');
     expectStatus(await raw('POST', '/api/v1/namespaces/nowhere/configmaps', JSON.stringify({ metadata: { name: 'x' } }), JSON_CT), 404, 'NotFound', 'namespaces "nowhere" not found');
   });
 
   it('answers malformed paths and query strings with a 4xx Status', async () => {
-    for (const p of ['/api/v1/namespaces/%E0%A4%A/pods', '/apis/%zz/v1/things', '/apis//v1/x', '/api/v1/namespaces/default/configmaps/a/b/c/d', `/api/v1/${'x'.repeat(5000)}`, '/api/v1/namespaces/default/configmaps?limit=-5&continue=%%%', '/api/v1/namespaces/default/configmaps?labelSelector=a%20in%20(', '/api/v1/pods?fieldSelector=spec.unknownField%3Dx', '/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=abc']) {
+    for (const p of ['/api/v1/namespaces/%E0%A4%A/pods', '/apis/%zz/v1/things', '/api/v1/namespaces/default/configmaps/a/b/c/d', `/api/v1/${'x'.repeat(5000)}`, '/api/v1/namespaces/default/configmaps?limit=-5&continue=%%%', '/api/v1/namespaces/default/configmaps?labelSelector=a%20in%20(', '/api/v1/pods?fieldSelector=spec.unknownField%3Dx', '/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=abc']) {
       const r = await raw('GET', p);
       expect(r.status, `${p} -> ${r.text}`).toBeGreaterThanOrEqual(400);
       expect(r.status, p).toBeLessThan(500);
@@ -85,8 +93,24 @@ describe('bad input', () => {
 
   it('answers oversized bodies with 413', async () => {
     const big = JSON.stringify({ metadata: { name: 'big' }, data: { a: 'x'.repeat(3 * 1024 * 1024 + 10) } });
-    expectStatus(await raw('POST', CMS, big, JSON_CT), 413, 'RequestEntityTooLarge');
+    expectStatus(await raw('POST', CMS, big, JSON_CT), 413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
     expect((await raw('GET', '/api/v1/namespaces/default')).status).toBe(200);
+  });
+
+  it('refuses bodies nested more than 100 levels deep with 400 naming the limit, in JSON, patches and YAML', async () => {
+    // The object itself is level 1, so `x` may hold 99 levels of arrays and no more.
+    const nested = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+    const cm = (name: string, levels: number) => `{"metadata":{"name":"${name}"},"x":${nested(levels)}}`;
+    const limit = 'the request body nests objects and arrays more than 100 levels deep, the limit of this server';
+    expect((await raw('POST', CMS, cm('deep-ok', 99), JSON_CT)).status).toBe(201);
+    expectStatus(await raw('POST', CMS, cm('deep-no', 100), JSON_CT), 400, 'BadRequest', limit);
+    // Far deeper than the stack allows (it was a 500 before the limit), brackets inside strings not counted.
+    expectStatus(await raw('POST', CMS, `{"metadata":{"name":"deeper","annotations":{"a":"${'['.repeat(500)}"}},"x":${nested(50_000)}}`, JSON_CT), 400, 'BadRequest', limit);
+    expect((await raw('POST', CMS, `{"metadata":{"name":"brackets-in-strings","annotations":{"a":"${'[{'.repeat(500)}\\"${'['.repeat(500)}"}}}`, JSON_CT)).status).toBe(201);
+    expectStatus(await raw('PATCH', `${CMS}/deep-ok`, `{"y":${nested(200)}}`, { 'content-type': 'application/merge-patch+json' }), 400, 'BadRequest', limit);
+    const yaml = `metadata:\n  name: deep-yaml\nx: ${nested(5000)}\n`;
+    expectStatus(await raw('POST', CMS, yaml, { 'content-type': 'application/yaml' }), 400, 'BadRequest', limit);
+    expect((await raw('GET', `${CMS}/deep-ok`)).status).toBe(200);
   });
 
   it('answers invalid names and labels with 422 naming the field', async () => {
@@ -107,7 +131,8 @@ describe('bad input', () => {
     }), JSON_CT), 422, 'Invalid');
     expect(st.message).toContain('CustomResourceDefinition.apiextensions.k8s.io "gadgets.example.com" is invalid');
     expect(st.message).toContain('spec.versions[0].schema.openAPIV3Schema.properties[spec].type: Required value');
-    expectStatus(await raw('GET', '/apis/example.com/v1/namespaces/default/gadgets'), 404, 'NotFound');
+    // Never served: the CRD group's not-found answer.
+    expect((await raw('GET', '/apis/example.com/v1/namespaces/default/gadgets')).text).toBe('404 page not found\n');
   });
 
   it('refuses impersonation by a user not allowed to impersonate (403)', async () => {

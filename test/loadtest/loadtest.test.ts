@@ -124,13 +124,17 @@ describe('virtsim loadtest against a running virtsim up', () => {
     expect(report.counts).toMatchObject({ created: 200 + churn.created, reachedRunning: 200 + churn.created, notReachedRunning: 0, churnReplacements: churn.created });
     for (const v of vmis) expect(v.status?.phase, v.metadata.name).toBe('Running');
 
-    // The client-side latency agrees with the objects' own timestamps (which have 1 s resolution).
+    // The client-side latency agrees with the objects' own timestamps. Those have 1 s resolution,
+    // so the client may not measure less than the server's span minus 1 s; it may measure more by
+    // the watch's delivery time (part of what a client sees, long on a loaded machine), but a
+    // measurement of the wrong event (a later phase, another VMI) would be off by far more.
     const byName = new Map(docs.map((d) => [`${d.namespace}/${d.name}`, d]));
     for (const v of vmis) {
       const running = (v.status.phaseTransitionTimestamps as Array<{ phase: string; phaseTransitionTimestamp: string }>).find((t) => t.phase === 'Running');
       const serverMs = Date.parse(running!.phaseTransitionTimestamp) - Date.parse(v.metadata.creationTimestamp!);
       const measured = byName.get(`${v.metadata.namespace}/${v.metadata.name}`)!.vmiRunningLatency as number;
-      expect(Math.abs(measured - serverMs), v.metadata.name).toBeLessThan(1500);
+      expect(measured, v.metadata.name).toBeGreaterThan(serverMs - 1000);
+      expect(measured, v.metadata.name).toBeLessThan(serverMs + 5000);
     }
 
     // Quantiles are in order, and VMIRunning counts every VMI once.
@@ -221,7 +225,7 @@ describe('virtsim loadtest bad input', () => {
 
   it.each([
     [['--rate', '0'], 'virtsim loadtest: --rate: expected a number > 0, got "0"'],
-    [['--count', 'many'], 'virtsim loadtest: --count: expected an integer >= 1, got "many"'],
+    [['--count', 'many'], 'virtsim loadtest: --count: expected a positive integer, got "many"'],
     [['--threshold', 'VMIRunning:P99'], 'virtsim loadtest: thresholds[0]: threshold "VMIRunning:P99": expected NAME:STAT<DURATION, e.g. VMIRunning:P99<2s'],
     [['--phases', 'create,teleport'], 'virtsim loadtest: phases[1]: unknown phase "teleport" (known: create, wait, churn, migrate, node-failure, delete, stop, cleanup)'],
     [['--nodes', '5'], 'virtsim loadtest: --nodes is a flag of --up (the embedded cluster); add --up or drop it'],

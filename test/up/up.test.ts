@@ -1,12 +1,40 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@virtsim/testkit/wait';
+import { connect as natsConnect } from 'nats';
 import { KubeClient, NODES, collectionPath, type KubeObject } from '@virtsim/kube';
 import { freePort, runUp } from './run-up.ts';
+import { allLogs, generatedSecrets, looseSecretFiles, processText, secretsIn } from './secrets.ts';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+/** `npx virtsim …` from the repo, exactly as a user or a CI script starts it. */
+function runViaNpx(args: string[]) {
+  const child = spawn('npx', ['--no', 'virtsim', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  return { child, out: () => out };
+}
+
+/** Processes whose command line names the run's state dir (`up` itself, npx's shell, the clients). */
+function processesNaming(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dir)) pids.push(Number(entry));
+    } catch {
+      // gone while we looked
+    }
+  }
+  return pids;
+}
 
 const alive = (pid: number) => {
   try {
@@ -39,7 +67,7 @@ describe('virtsim up', () => {
     busy?.close();
   });
 
-  it('runs the fleet for kubectl and stops it all, leaving no process behind', async () => {
+  it('runs the fleet for kubectl, authenticated, with no secret on a command line or in a log, and stops it all, leaving no process behind', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'virtsim-up-'));
     const up = runUp(['--state-dir', stateDir, '--nodes', '12', '--agents', '2', '--port', String(await freePort()), '--nats-port', String(await freePort())]);
     leftovers.push(up.child);
@@ -55,10 +83,29 @@ describe('virtsim up', () => {
     const pids = childPids(stateDir);
     expect(pids.length).toBeGreaterThanOrEqual(6); // apiserver, nats, coordinator, watcher, 2 agents
     expect(pids.every(alive)).toBe(true);
+
+    // The fleet that made those nodes Ready was authenticated: NATS with the token over TLS, mTLS to the coordinator.
+    const logs = allLogs(stateDir);
+    expect(logs).toMatch(/TLS required for client connections/);
+    expect(logs.match(/"auth":"token","tls":true,"msg":"nats connected"/g)?.length).toBeGreaterThanOrEqual(3); // watcher + 2 agents
+    expect(logs).toMatch(/"tls":"mtls","msg":"coordinator listening"/);
+    expect(looseSecretFiles(stateDir)).toEqual([]);
+    // Anyone else on the machine: no token, no way in.
+    const natsPort = Number(/Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(logs)![1]);
+    const ca = readFileSync(join(stateDir, 'secrets/pki/ca.crt'), 'utf8');
+    const anonymous = await natsConnect({ servers: `127.0.0.1:${natsPort}`, reconnect: false, tls: { ca } }).then((nc) => nc.close().then(() => 'connected'), (e: Error) => e.message);
+    expect(anonymous).toMatch(/Authorization Violation/i);
+
+    // What `ps` shows of `up` and its children (arguments and environment) names files, never a secret.
+    const secrets = generatedSecrets(stateDir);
+    for (const pid of [up.child.pid!, ...pids]) expect({ pid, found: secretsIn(processText(pid), secrets) }).toEqual({ pid, found: [] });
+
     up.child.kill('SIGTERM');
     expect(await up.exited).toBe(0);
     expect(up.out()).toContain('virtsim: stopped');
     expect(pids.filter(alive)).toEqual([]);
+    // The whole run's logs and output, start to stop.
+    expect(secretsIn(`${allLogs(stateDir)}\n${up.out()}\n${up.err()}`, secrets)).toEqual([]);
   });
 
   it('leaves no process behind even when it is killed with SIGKILL', async () => {
@@ -71,6 +118,36 @@ describe('virtsim up', () => {
     up.child.kill('SIGKILL');
     // Each child notices its supervisor is gone (nats-server through the kernel's parent-death signal).
     await waitFor('every child gone', () => pids.filter(alive).length === 0, { timeoutMs: 30_000, intervalMs: 200 });
+  });
+
+  // `kill $!` after `npx virtsim up &` reaches npm only: npm passes SIGTERM to its shell, which dies
+  // without passing it on; SIGKILL reaches nobody. Either way the whole fleet must stop.
+  it.each(['SIGTERM', 'SIGKILL'] as const)('stops the whole fleet when the npx the user started gets %s', async (signal) => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'virtsim-up-npx-'));
+    const up = runViaNpx(['up', '--state-dir', stateDir, '--nodes', '2', '--agents', '1', '--port', String(await freePort()), '--nats-port', String(await freePort())]);
+    leftovers.push(up.child);
+    await waitFor('virtsim is up', () => up.out().includes('stop        Ctrl-C'), { timeoutMs: 60_000 });
+    const pids = [...new Set([...childPids(stateDir), ...processesNaming(stateDir)])];
+    // apiserver, nats, coordinator, watcher, agent, control-plane, `up`, and the shell npx ran it in
+    expect(pids.length).toBeGreaterThanOrEqual(8);
+    up.child.kill(signal);
+    await waitFor('no process of the run left', () => pids.filter(alive).length === 0 && processesNaming(stateDir).length === 0, {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    });
+    // It was a clean stop (the fleet's own SIGTERM path), not children dying one by one.
+    expect(up.out()).toContain('virtsim: stopped');
+  });
+
+  it('stops `npx virtsim apiserver` when the npx the user started gets SIGHUP', async () => {
+    const api = runViaNpx(['apiserver', '--port', '0', '--insecure-http']);
+    leftovers.push(api.child);
+    const listening = await waitFor('apiserver listening', () => /"pid":(\d+)[^\n]*"msg":"apiserver listening"/.exec(api.out()), { timeoutMs: 30_000 });
+    const pid = Number(listening[1]);
+    expect(alive(pid)).toBe(true);
+    api.child.kill('SIGHUP');
+    await waitFor('apiserver gone', () => !alive(pid), { timeoutMs: 30_000, intervalMs: 100 });
+    expect(api.out()).toContain('"msg":"apiserver stopped"');
   });
 
   it('says in one line which port is busy', async () => {

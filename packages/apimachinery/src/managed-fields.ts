@@ -319,8 +319,8 @@ export function compareObjects(a: unknown, b: unknown, schema: PatchSchema | und
     if (isObject(x) && isObject(y) && s?.mapType !== 'atomic' && x !== null) {
       let kx = 0;
       let ky = 0;
-      for (const k in x) kx++;
-      for (const k in y) ky++;
+      for (const _k in x) kx++;
+      for (const _k in y) ky++;
       if (kx > 0 && ky > 0) {
         const skipManaged = path.length === 1 && path[0] === 'f:metadata';
         for (const k in x) {

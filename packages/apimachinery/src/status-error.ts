@@ -53,8 +53,8 @@ export class StatusError extends Error {
 
   /** The Status body the API server answers with. */
   toStatus(): Status {
-    const s: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason as StatusReason, code: this.code };
-    if (this.details) s.details = this.details;
-    return s;
+    // Fields in kube-apiserver's order (details before code), so answers compare byte for byte.
+    const head = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason as StatusReason } as const;
+    return this.details ? { ...head, details: this.details, code: this.code } : { ...head, code: this.code };
   }
 }

@@ -38,12 +38,13 @@ function err(fn: () => unknown): PatchError {
 }
 
 describe('applyStrategicMergePatch on a Pod', () => {
-  it('merges containers by name and keeps the others', () => {
+  it('merges containers by name and keeps the others, in the patch order kube-apiserver 1.26 gives', () => {
     const out = applyStrategicMergePatch(pod(), { spec: { containers: [{ name: 'compute', image: 'virt-launcher:2' }, { name: 'new', image: 'n' }] } }, POD);
+    // The patched elements keep the patch's order; the server-only one follows (strategicpatch's mergeSortedSlice).
     expect(out.spec.containers.map((c) => [c.name, c.image])).toEqual([
       ['compute', 'virt-launcher:2'],
-      ['sidecar', 'sc:1'],
       ['new', 'n'],
+      ['sidecar', 'sc:1'],
     ]);
     expect(out.spec.containers[0]!.env).toEqual([{ name: 'A', value: '1' }]);
   });
@@ -73,7 +74,8 @@ describe('applyStrategicMergePatch on a Pod', () => {
       { spec: { containers: [{ name: 'compute', env: [{ name: 'B', value: '2' }], ports: [{ containerPort: 80, name: 'http' }] }] } },
       POD,
     );
-    expect(out.spec.containers[0]!.env).toEqual([{ name: 'A', value: '1' }, { name: 'B', value: '2' }]);
+    // A new element comes before the server-only ones (a sidecar added by a patch becomes the first container too).
+    expect(out.spec.containers[0]!.env).toEqual([{ name: 'B', value: '2' }, { name: 'A', value: '1' }]);
     expect(out.spec.containers[0]!.ports).toEqual([{ containerPort: 80, protocol: 'TCP', name: 'http' }]);
   });
 
@@ -96,6 +98,16 @@ describe('applyStrategicMergePatch on a Pod', () => {
     expect(add.metadata.finalizers).toEqual(['a', 'b', 'c']);
     const rm = applyStrategicMergePatch(pod(), { metadata: { '$deleteFromPrimitiveList/finalizers': ['a'] } }, POD);
     expect(rm.metadata.finalizers).toEqual(['b']);
+  });
+
+  it('orders a merged list by the patch without $setElementOrder (conditions by type, finalizers)', () => {
+    // [ContainersReady, PodScheduled'] onto [PodScheduled, Ready]: patched ones in patch order, Ready after PodScheduled.
+    const out = applyStrategicMergePatch(pod(), { status: { conditions: [{ type: 'ContainersReady', status: 'True' }, { type: 'PodScheduled', status: 'False' }] } }, POD);
+    expect(out.status.conditions.map((c: { type: string }) => c.type)).toEqual(['ContainersReady', 'PodScheduled', 'Ready']);
+    // Scalars likewise: ['c', 'a'] onto ['a', 'b'].
+    expect(applyStrategicMergePatch(pod(), { metadata: { finalizers: ['c', 'a'] } }, POD).metadata.finalizers).toEqual(['c', 'a', 'b']);
+    // A patch in the live order changes no order.
+    expect(applyStrategicMergePatch(pod(), { metadata: { finalizers: ['a', 'b', 'c'] } }, POD).metadata.finalizers).toEqual(['a', 'b', 'c']);
   });
 
   it('orders a merged list with $setElementOrder', () => {

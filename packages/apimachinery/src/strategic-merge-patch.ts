@@ -153,12 +153,12 @@ function mergeList(original: unknown[], patch: unknown[], schema: PatchSchema | 
   if (patch.length === 0) return original;
 
   if (!isObject(patch[0])) {
-    // Set of scalars: union, original order first.
+    // Set of scalars: union, then in the patch's order (see inPatchOrder).
     let out: unknown[] | undefined;
     for (const el of patch) {
       if (!(out ?? original).some((o) => deepEqual(o, el))) (out ??= original.slice()).push(el);
     }
-    return out ?? original;
+    return inPatchOrder(out ?? original, patch, original, schema);
   }
 
   const mk = schema?.patchMergeKey;
@@ -198,7 +198,18 @@ function mergeList(original: unknown[], patch: unknown[], schema: PatchSchema | 
       write().push(clean(el, itemSchema));
     }
   }
-  return out;
+  return inPatchOrder(out, plain, original, schema);
+}
+
+/**
+ * strategicpatch orders every merged list as $setElementOrder would with the patch's own list as
+ * the order: the patched elements in the patch's order, the server's other elements interleaved
+ * by their live position (so patching [C, A] onto [A, B] gives [C, A, B], not [A, B, C]).
+ */
+function inPatchOrder(list: unknown[], patch: unknown[], live: unknown[], schema: PatchSchema | undefined): unknown[] {
+  if (list.length < 2) return list;
+  const ordered = applyElementOrder(list, patch, live, schema);
+  return ordered.every((el, i) => el === list[i]) ? list : ordered;
 }
 
 /**

@@ -84,6 +84,7 @@ function checkJunctors(s: OpenAPISchema, path: string, errs: FieldError[], skipA
   checkPattern(s, path, errs);
 }
 
+// eslint-disable-next-line complexity -- not split yet: known debt (issue 14), listed in ARCHITECTURE.md
 function checkNode(s: unknown, level: Level, path: string, errs: FieldError[]): void {
   if (!isObject(s)) {
     errs.push(fieldErrors.invalid(path, s, 'must be an object'));
@@ -276,6 +277,7 @@ interface Node {
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
+// eslint-disable-next-line complexity -- not split yet: known debt (issue 14), listed in ARCHITECTURE.md
 function compileNode(s: unknown): Node {
   const o = isObject(s) ? s : {};
   const props = isObject(o.properties) ? o.properties : undefined;

@@ -24,7 +24,6 @@ const APPLY_TYPES = new Set(['application/apply-patch+yaml', 'application/apply-
 function validateCommon(o: WriteOptionsInput, errs: FieldError[]): void {
   const fm = o.fieldManager ?? '';
   if (fm.length > FIELD_MANAGER_MAX_LENGTH) errs.push(fieldErrors.tooLongMaxLength('fieldManager', fm, FIELD_MANAGER_MAX_LENGTH));
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(fm)) errs.push(fieldErrors.invalid('fieldManager', fm, 'must only contain printable characters'));
   for (const d of o.dryRun ?? []) if (d !== 'All') errs.push(fieldErrors.notSupported('dryRun', o.dryRun, ['All']));
   const fv = o.fieldValidation ?? '';

@@ -73,6 +73,39 @@ describe('bus over a real nats-server', () => {
     sub.close();
   });
 
+  it('skips an event over the size limit unread, names it, and keeps delivering', async () => {
+    const got: DecodedEvent[] = [];
+    const bad: BusDecodeError[] = [];
+    const sub = agent.subscribeSlots({ onEvent: (e) => got.push(e), onBadMessage: (e) => bad.push(e) }, { maxEventBytes: 16 * 1024 });
+    sub.setSlots([slotOf(nodeA)]);
+    await agent.flush();
+    const huge = { ...pod('huge', nodeA, 40), metadata: { ...pod('huge', nodeA, 40).metadata, annotations: { pad: 'x'.repeat(20 * 1024) } } };
+    watcher.publish({ type: 'MODIFIED', kind: 'Pod', node: nodeA, object: huge, receivedAt: Date.now() });
+    watcher.publish({ type: 'MODIFIED', kind: 'Pod', node: nodeA, object: pod('small', nodeA, 41), receivedAt: Date.now() });
+    await waitFor('the small event after the huge one', () => got.some((e) => e.object.metadata.name === 'small'));
+    expect(got.map((e) => e.object.metadata.name)).toEqual(['small']);
+    expect(bad).toHaveLength(1);
+    expect(bad[0].code).toBe('too_large');
+    expect(bad[0].reason).toMatch(new RegExp(`^Pod default/huge on node ${nodeA} \\(resourceVersion 40\\): body is \\d+ bytes, over the limit of 16384$`));
+    sub.close();
+  });
+
+  it('leaves an object larger than max_payload out of a snapshot instead of failing it', async () => {
+    const skipped: string[] = [];
+    const big = { ...pod('too-big', nodeA, 50), metadata: { ...pod('too-big', nodeA, 50).metadata, annotations: { pad: 'é'.repeat(40 * 1024) } } };
+    const served = watcher.serveSnapshots(() => [{ kind: 'Pod', node: nodeA, object: pod('before', nodeA, 49) }, { kind: 'Pod', node: nodeA, object: big }, { kind: 'Pod', node: nodeA, object: pod('after', nodeA, 51) }], {
+      onSkip: (item, bytes, limit) => skipped.push(`${item.object.metadata.name} ${bytes > limit}`),
+    });
+    await watcher.flush();
+    // 40 Ki two-byte characters: 80 KiB, over the 64 KiB max_payload though the string is 40 Ki long.
+    const items = await agent.requestSnapshot([slotOf(nodeA)], { timeoutMs: 5_000 });
+    expect(items.map((i) => i.object.metadata.name)).toEqual(['before', 'after']);
+    expect(skipped).toEqual(['too-big true']);
+    served.unsubscribe();
+    // The server has the unsubscription before the next test expects nobody to serve snapshots.
+    await watcher.flush();
+  });
+
   it('serves a snapshot larger than max_payload in parts, and fails clearly with no server', async () => {
     await expect(agent.requestSnapshot([1, 2], { timeoutMs: 2_000 })).rejects.toThrow(/no watcher is serving/);
     const nodes = nodesInDistinctSlots(40);

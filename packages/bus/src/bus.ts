@@ -1,10 +1,10 @@
 import type { Context } from '@opentelemetry/api';
 import type { NatsConnection, Subscription } from 'nats';
 import { connectNats, type BusLogger, type ManagedNatsConnection, type NatsConnectionOptions } from './connection.ts';
-import { BusDecodeError, decodeEvent, encodeEvent, type DecodedEvent, type ObjectEvent } from './envelope.ts';
+import { BusDecodeError, MAX_EVENT_BYTES, decodeEvent, encodeEvent, type DecodedEvent, type ObjectEvent } from './envelope.ts';
 import { assertSlot } from './slot.ts';
 import { eventSubject } from './subjects.ts';
-import { requestSnapshot, serveSnapshots, type SnapshotItem, type SnapshotProvider } from './snapshot.ts';
+import { requestSnapshot, serveSnapshots, type SnapshotItem, type SnapshotProvider, type SnapshotServeOptions } from './snapshot.ts';
 
 export interface SlotEventHandlers {
   /** Called for every well-formed event of a subscribed slot, in publish order per slot. */
@@ -21,11 +21,13 @@ export interface SlotEventHandlers {
 export class SlotSubscriber {
   private readonly nc: NatsConnection;
   private readonly handlers: SlotEventHandlers;
+  private readonly maxEventBytes: number;
   private readonly subs = new Map<number, Subscription>();
 
-  constructor(nc: NatsConnection, handlers: SlotEventHandlers) {
+  constructor(nc: NatsConnection, handlers: SlotEventHandlers, maxEventBytes = MAX_EVENT_BYTES) {
     this.nc = nc;
     this.handlers = handlers;
+    this.maxEventBytes = maxEventBytes;
   }
 
   get slots(): number[] {
@@ -46,7 +48,7 @@ export class SlotSubscriber {
             }
             let event: DecodedEvent;
             try {
-              event = decodeEvent(m.subject, m.data, m.headers);
+              event = decodeEvent(m.subject, m.data, m.headers, this.maxEventBytes);
             } catch (e) {
               this.handlers.onBadMessage(e instanceof BusDecodeError ? e : new BusDecodeError(m.subject, String(e)));
               return;
@@ -119,11 +121,12 @@ export class Bus {
     this.conn.nc.publish(m.subject, m.data, { headers: m.headers });
   }
 
-  subscribeSlots(handlers: SlotEventHandlers): SlotSubscriber {
-    return new SlotSubscriber(this.conn.nc, handlers);
+  /** `maxEventBytes`: larger bodies go to onBadMessage (code 'too_large') unread. */
+  subscribeSlots(handlers: SlotEventHandlers, opts: { maxEventBytes?: number } = {}): SlotSubscriber {
+    return new SlotSubscriber(this.conn.nc, handlers, opts.maxEventBytes);
   }
 
-  serveSnapshots(provider: SnapshotProvider, opts: { queue?: string; onError?: (err: Error) => void } = {}): Subscription {
+  serveSnapshots(provider: SnapshotProvider, opts: SnapshotServeOptions = {}): Subscription {
     return serveSnapshots(this.conn.nc, provider, opts);
   }
 

@@ -1,4 +1,5 @@
 import { connect, Events, DebugEvents, type NatsConnection } from 'nats';
+import type { NatsAuth } from './auth.ts';
 
 /** The subset of a pino logger the bus uses. */
 export interface BusLogger {
@@ -15,6 +16,8 @@ export interface NatsConnectionOptions {
   log?: BusLogger;
   /** Wait between reconnect attempts; jitter is added by nats.js. */
   reconnectTimeWaitMs?: number;
+  /** Credentials and TLS (readNatsAuth); none: plaintext without auth. */
+  auth?: NatsAuth;
 }
 
 /** A NATS connection that reconnects forever and logs every change of state. */
@@ -47,10 +50,12 @@ export async function connectNats(opts: NatsConnectionOptions): Promise<ManagedN
     reconnectTimeWait: opts.reconnectTimeWaitMs ?? 250,
     pingInterval: 10_000,
     maxPingOut: 3,
+    ...(opts.auth?.authenticator ? { authenticator: opts.auth.authenticator } : {}),
+    ...(opts.auth?.tls ? { tls: opts.auth.tls } : {}),
   });
   let connected = true;
   const reconnectListeners: Array<() => void> = [];
-  log?.info({ server: nc.getServer(), name: opts.name }, 'nats connected');
+  log?.info({ server: nc.getServer(), name: opts.name, auth: opts.auth?.mode ?? 'none', tls: !!opts.auth?.tls }, 'nats connected');
   void (async () => {
     for await (const s of nc.status()) {
       switch (s.type) {

@@ -12,7 +12,16 @@ export const HEADER = {
   node: 'virtsim-node',
   /** Milliseconds since the Unix epoch when the watcher received the change (fan-out lag). */
   receivedAt: 'virtsim-received-at',
+  /** namespace/name of the object, so a message refused unread (too large) can still be named. */
+  key: 'virtsim-key',
 } as const;
+
+/**
+ * The largest event body an agent decodes: the API server's request limit (3 MiB), so no real
+ * object is refused, while a nats-server configured with a huge max_payload cannot make an agent
+ * parse (and hold) arbitrarily large messages.
+ */
+export const MAX_EVENT_BYTES = 3 * 1024 * 1024;
 
 export const EVENT_TYPES = ['ADDED', 'MODIFIED', 'DELETED'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -60,11 +69,14 @@ export interface EncodedMessage {
 export class BusDecodeError extends Error {
   readonly subject: string;
   readonly reason: string;
-  constructor(subject: string, reason: string) {
+  /** 'too_large': over the size limit, skipped unread; 'malformed': anything else. */
+  readonly code: 'malformed' | 'too_large';
+  constructor(subject: string, reason: string, code: 'malformed' | 'too_large' = 'malformed') {
     super(`bad event message on ${subject}: ${reason}`);
     this.name = 'BusDecodeError';
     this.subject = subject;
     this.reason = reason;
+    this.code = code;
   }
 }
 
@@ -103,6 +115,7 @@ export function encodeEvent(event: ObjectEvent, traceContext?: Context): Encoded
   h.set(HEADER.resourceVersion, object.metadata.resourceVersion ?? '');
   h.set(HEADER.node, event.node);
   h.set(HEADER.receivedAt, String(event.receivedAt));
+  h.set(HEADER.key, objectKey(object));
   injectTraceContext(h, traceContext);
   return {
     subject: eventSubject(slotOf(event.node)),
@@ -117,8 +130,11 @@ function requiredHeader(subject: string, h: MsgHdrs, name: string): string {
   return value;
 }
 
-/** Decodes an event message; throws BusDecodeError naming the subject, field and reason. */
-export function decodeEvent(subject: string, data: Uint8Array, h: MsgHdrs | undefined): DecodedEvent {
+/**
+ * Decodes an event message; throws BusDecodeError naming the subject, field and reason. A body over
+ * `maxBytes` is refused before it is read, named by its headers.
+ */
+export function decodeEvent(subject: string, data: Uint8Array, h: MsgHdrs | undefined, maxBytes = MAX_EVENT_BYTES): DecodedEvent {
   const slot = slotOfSubject(subject);
   if (slot === undefined) throw new BusDecodeError(subject, 'subject is not virtsim.ev.<slot>');
   if (!h) throw new BusDecodeError(subject, 'message has no headers');
@@ -133,6 +149,11 @@ export function decodeEvent(subject: string, data: Uint8Array, h: MsgHdrs | unde
   }
   const receivedAt = Number(requiredHeader(subject, h, HEADER.receivedAt));
   if (!Number.isFinite(receivedAt)) throw new BusDecodeError(subject, `header ${HEADER.receivedAt} is not a number`);
+  if (data.length > maxBytes) {
+    const key = h.has(HEADER.key) ? h.get(HEADER.key) : '(no key header)';
+    const rv = h.has(HEADER.resourceVersion) ? h.get(HEADER.resourceVersion) : '';
+    throw new BusDecodeError(subject, `${kind} ${key} on node ${node} (resourceVersion ${rv}): body is ${data.length} bytes, over the limit of ${maxBytes}`, 'too_large');
+  }
   let object: KubeObject;
   try {
     object = JSON.parse(decoder.decode(data)) as KubeObject;

@@ -4,6 +4,7 @@ export {
   HEADER,
   EVENT_TYPES,
   BusDecodeError,
+  MAX_EVENT_BYTES,
   encodeEvent,
   decodeEvent,
   stripManagedFields,
@@ -15,5 +16,7 @@ export {
 } from './envelope.ts';
 export { injectTraceContext, extractTraceContext } from './trace-context.ts';
 export { connectNats, type BusLogger, type ManagedNatsConnection, type NatsConnectionOptions } from './connection.ts';
-export { serveSnapshots, requestSnapshot, type SnapshotItem, type SnapshotProvider } from './snapshot.ts';
+export { serveSnapshots, requestSnapshot, type SnapshotItem, type SnapshotProvider, type SnapshotServeOptions } from './snapshot.ts';
 export { Bus, SlotSubscriber, type BusOptions, type SlotEventHandlers } from './bus.ts';
+export { readNatsAuth, NATS_AUTH_FLAGS, NATS_AUTH_ENV, NATS_AUTH_HELP, type NatsAuth } from './auth.ts';
+export { natsServerConfig, type NatsServerSecurity } from './server-config.ts';

@@ -39,12 +39,22 @@ function parseRequest(data: Uint8Array): number[] {
   return slots as number[];
 }
 
+export interface SnapshotServeOptions {
+  /** Replicas in one queue group share requests (only one of them answers each). */
+  queue?: string;
+  onError?: (err: Error) => void;
+  /**
+   * An object too large for one message (over max_payload) is left out of the snapshot instead of
+   * failing it, which would stop every agent owning its slots from ever resyncing.
+   */
+  onSkip?: (item: SnapshotItem, bytes: number, limit: number) => void;
+}
+
 /**
  * Serves snapshots on virtsim.snapshot. `provider` lists the current objects of the requested
- * slots; the reply is cut into parts below the server's max_payload. `queue` makes replicas
- * share requests (only one of them answers each).
+ * slots; the reply is cut into parts below the server's max_payload.
  */
-export function serveSnapshots(nc: NatsConnection, provider: SnapshotProvider, opts: { queue?: string; onError?: (err: Error) => void } = {}): Subscription {
+export function serveSnapshots(nc: NatsConnection, provider: SnapshotProvider, opts: SnapshotServeOptions = {}): Subscription {
   const budget = Math.max(16 * 1024, (nc.info?.max_payload ?? 1024 * 1024) - 16 * 1024);
   const respond = async (m: Msg) => {
     if (!m.reply) return;
@@ -63,13 +73,19 @@ export function serveSnapshots(nc: NatsConnection, provider: SnapshotProvider, o
       let size = 2;
       for await (const item of items) {
         const json = JSON.stringify({ kind: item.kind, node: item.node, object: stripManagedFields(item.object) });
-        if (chunk.length > 0 && size + json.length + 1 > budget) {
+        // Bytes, not string length: max_payload counts bytes, and a label may be all multi-byte.
+        const bytes = Buffer.byteLength(json);
+        if (bytes + 2 > budget) {
+          opts.onSkip?.(item, bytes, budget);
+          continue;
+        }
+        if (chunk.length > 0 && size + bytes + 1 > budget) {
           send(`[${chunk.join(',')}]`, false);
           chunk = [];
           size = 2;
         }
         chunk.push(json);
-        size += json.length + 1;
+        size += bytes + 1;
       }
       send(`[${chunk.join(',')}]`, true);
     } catch (err) {

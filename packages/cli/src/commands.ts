@@ -40,6 +40,13 @@ export const commands: Record<string, Command> = {
       return runUpCli(argv);
     },
   },
+  secrets: {
+    summary: 'print the Secrets deploy/ mounts (a fresh NATS token, CA and certificates) for kubectl apply -f -',
+    async run(argv) {
+      const { runDeploySecretsCli } = await import('@virtsim/supervisor');
+      return runDeploySecretsCli(argv);
+    },
+  },
   'control-plane': {
     summary: 'stand-ins for kube-scheduler, virt-api and virt-controller where the cluster has none',
     async run(argv) {

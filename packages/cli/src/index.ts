@@ -1,4 +1,5 @@
 import { commands, type Command } from './commands.ts';
+import { watchLauncher } from './launcher-watch.ts';
 
 function usage(): string {
   const lines = ['usage: virtsim <command> [flags]', '', 'commands:'];
@@ -19,23 +20,8 @@ export async function main(argv: string[]): Promise<number | void> {
     process.stderr.write(`virtsim: unknown command "${name}"\n${usage()}\n`);
     return 2;
   }
-  watchParent();
+  // Stop with the process the user started (npx, `virtsim up`), however it went away.
+  watchLauncher();
   // Each service is imported only when asked for, so `virtsim stages validate` does not load gRPC.
   return cmd.run(rest);
-}
-
-/**
- * Under `virtsim up`, a child stops itself (cleanly, through its SIGTERM handler) when its
- * supervisor is gone, even if the supervisor was killed with SIGKILL: no process is left behind.
- */
-function watchParent(): void {
-  const parent = Number(process.env.VIRTSIM_PARENT_PID);
-  if (!parent) return;
-  const timer = setInterval(() => {
-    if (process.ppid !== parent) {
-      clearInterval(timer);
-      process.kill(process.pid, 'SIGTERM');
-    }
-  }, 1000);
-  timer.unref();
 }

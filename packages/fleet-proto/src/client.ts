@@ -13,6 +13,8 @@ import type { AckRevokeResponse__Output } from './generated/virtsim/fleet/v1/Ack
 import type { LeaveRequest } from './generated/virtsim/fleet/v1/LeaveRequest.ts';
 import type { LeaveResponse__Output } from './generated/virtsim/fleet/v1/LeaveResponse.ts';
 import type { GetTableRequest } from './generated/virtsim/fleet/v1/GetTableRequest.ts';
+import { MESSAGE_SIZE_OPTIONS } from './limits.ts';
+import { channelCredentials, channelTlsOptions, type ClientTls } from './tls.ts';
 
 /** The subset of a pino logger the client uses. */
 interface ClientLogger {
@@ -51,6 +53,8 @@ export interface CoordinatorClientOptions {
   onLostCoordinator?: () => void;
   /** Wait between attempts to reach the coordinator (default 200 ms). */
   retryDelayMs?: number;
+  /** TLS (and mTLS with cert/key) to the coordinator; plaintext without. */
+  tls?: ClientTls;
 }
 
 const EMPTY: SlotAssignment = { epoch: 0, slots: [], revoking: [], lost: false };
@@ -92,13 +96,16 @@ export class CoordinatorClient {
   /** Revoked slots the handler has let go of, not acknowledged yet (the coordinator was unreachable). */
   private pendingAck: number[] = [];
   private readonly iterators = new Set<(a: SlotAssignment) => void>();
+  private lastJoinError: string | undefined;
 
   constructor(opts: CoordinatorClientOptions) {
     this.opts = opts;
     this.agentId = opts.agentId;
     this.log = opts.log;
     const Ctor = loadProtos().fleet.virtsim.fleet.v1.Coordinator;
-    this.grpcClient = new Ctor(opts.address, grpc.credentials.createInsecure(), {
+    this.grpcClient = new Ctor(opts.address, channelCredentials(opts.tls), {
+      ...MESSAGE_SIZE_OPTIONS,
+      ...channelTlsOptions(opts.tls),
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1_000,
       'grpc.keepalive_time_ms': 10_000,
@@ -155,6 +162,7 @@ export class CoordinatorClient {
           this.accepted(sentAt);
           this.joined = true;
           this.lostReported = false;
+          this.lastJoinError = undefined;
           this.log?.info({ agentId: this.agentId, epoch: res.epoch, claimed: held.length, accepted: res.acceptedSlots.length }, 'joined coordinator');
           if (res.acceptedSlots.length < held.length) {
             // Claims the coordinator refused belong to another agent now: stop them at once.
@@ -164,7 +172,10 @@ export class CoordinatorClient {
           this.openStream();
           firstJoin();
         } catch (err) {
-          this.log?.debug({ err }, 'join failed; retrying');
+          // Once per distinct reason, so a refused certificate is visible without a line per retry.
+          const reason = (err as Error).message;
+          if (reason !== this.lastJoinError) this.log?.warn({ address: this.opts.address, reason }, 'cannot join the coordinator; retrying');
+          this.lastJoinError = reason;
           await this.delay(retry);
           continue;
         }

@@ -1,6 +1,8 @@
 export { CoordinatorClient, type CoordinatorClientOptions, type SlotAssignment } from './client.ts';
 export { loadProtos, PROTO_ROOT } from './proto.ts';
+export { serverCredentials, channelCredentials, channelTlsOptions, type ServerTls, type ClientTls } from './tls.ts';
 export { monotonicNow } from './clock.ts';
+export { MAX_MESSAGE_BYTES, MAX_AGENT_ID_LENGTH, MESSAGE_SIZE_OPTIONS } from './limits.ts';
 // The generated message and service types the coordinator's server implements.
 export type { CoordinatorHandlers } from './generated/virtsim/fleet/v1/Coordinator.ts';
 export type { Assignment, Assignment__Output } from './generated/virtsim/fleet/v1/Assignment.ts';

@@ -1,9 +1,9 @@
 /** Loading stage sets from files and folders, collecting every problem before failing. */
-import { readFile } from 'node:fs/promises';
 import type { CompileOptions } from './compile.ts';
 import { StageLoadError, type StageProblem } from './errors.ts';
 import { parseStages, resolveStageFiles, type LoadedStage } from './load.ts';
 import { StageSet } from './stage-set.ts';
+import { readStageFile } from './stage-file-read.ts';
 
 export interface CheckResult {
   /** The stages that compiled (those with problems are left out). */
@@ -18,14 +18,12 @@ export async function checkStageFiles(paths: string[], opts: CompileOptions = {}
   const { files, problems } = await resolveStageFiles(paths);
   const loaded: LoadedStage[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (e) {
-      problems.push({ file, doc: -1, stage: '', path: '', line: 0, column: 0, reason: `cannot read: ${(e as Error).message}` });
+    const read = await readStageFile(file);
+    if ('reason' in read) {
+      problems.push({ file, doc: -1, stage: '', path: '', line: 0, column: 0, reason: read.reason });
       continue;
     }
-    const r = parseStages(text, file);
+    const r = parseStages(read.text, file);
     problems.push(...r.problems);
     loaded.push(...r.stages);
   }

@@ -6,6 +6,7 @@
 export type * from './types.ts';
 export { StageLoadError, StageEvalError, StageRenderError, formatProblem, type StageProblem } from './errors.ts';
 export { loadStageFiles, checkStageFiles, parseStageText, type CheckResult } from './files.ts';
+export { MAX_STAGE_FILE_BYTES } from './stage-file-read.ts';
 export { parseStages, resolveStageFiles, STAGE_API_VERSION, type LoadedStage, type ParseResult } from './load.ts';
 export { StageRegistry, type RegistryUpdate } from './stage-registry.ts';
 export { StageSet, objectRef, type PlanContext, type Plan, type Selection, type PossibleStage } from './stage-set.ts';

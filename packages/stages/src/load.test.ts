@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StageLoadError } from './errors.ts';
 import { checkStageFiles, loadStageFiles } from './files.ts';
+import { MAX_STAGE_FILE_BYTES } from './stage-file-read.ts';
 import { parseStages } from './load.ts';
 import { StageRegistry } from './stage-registry.ts';
 import { StageSet } from './stage-set.ts';
@@ -86,6 +87,24 @@ describe('loadStageFiles', () => {
     await writeFile(f, 'kind: Stage\nspec: [\n');
     const { problems } = await checkStageFiles([f, path.join(dir, 'missing')]);
     expect(problems.map((p) => p.reason)).toEqual(['no such file or directory', expect.stringMatching(/^invalid YAML/)]);
+  });
+
+  it('refuses a stage file or kustomization over 1 MiB by its path, and still loads the others', async () => {
+    const big = path.join(dir, 'big', 'dump.yaml');
+    await mkdir(path.dirname(big), { recursive: true });
+    await writeFile(big, stage('big') + '#' + 'x'.repeat(MAX_STAGE_FILE_BYTES));
+    const small = path.join(dir, 'big', 'small.yaml');
+    await writeFile(small, stage('small'));
+    const kust = path.join(dir, 'big-kust');
+    await mkdir(kust, { recursive: true });
+    await writeFile(path.join(kust, 'kustomization.yaml'), 'resources: []\n#' + 'x'.repeat(MAX_STAGE_FILE_BYTES));
+    const { set, problems } = await checkStageFiles([path.dirname(big), kust]);
+    // (problems of files outside the stage file list, like kustomizations, sort first)
+    expect(problems.map((p) => [p.file, p.reason])).toEqual([
+      [path.join(kust, 'kustomization.yaml'), expect.stringMatching(/over the limit of 1048576 bytes/)],
+      [big, expect.stringMatching(new RegExp(`^is \\d+ bytes, over the limit of ${MAX_STAGE_FILE_BYTES} bytes for a stage file$`))],
+    ]);
+    expect(names(set)).toEqual(['small']);
   });
 });
 

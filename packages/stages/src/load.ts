@@ -3,13 +3,14 @@
  * and kustomize folders as KWOK ships them (`kustomization.yaml` → `resources:`). Documents of
  * other kinds (RBAC, StorageClass, objects in `testdata/`) are skipped, as KWOK's loader does.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import type { StageProblem } from './errors.ts';
 import { checkShape, formatPath, stageShape } from './shape.ts';
 import { noLocator, yamlLocator, type Locator } from './source-map.ts';
 import type { StageObject, StageSource } from './types.ts';
+import { readStageFile } from './stage-file-read.ts';
 import { goYamlOptions } from './yaml11.ts';
 
 export const STAGE_API_VERSION = 'kwok.x-k8s.io/v1alpha1';
@@ -157,8 +158,13 @@ export async function resolveStageFiles(paths: string[]): Promise<{ files: strin
       return;
     }
     let resources: unknown;
+    const read = await readStageFile(kfile);
+    if ('reason' in read) {
+      problems.push({ file: kfile, doc: -1, stage: '', path: '', line: 0, column: 0, reason: read.reason });
+      return;
+    }
     try {
-      const docs = parseAllDocuments(await readFile(kfile, 'utf8'), goYamlOptions);
+      const docs = parseAllDocuments(read.text, goYamlOptions);
       const k = (Array.isArray(docs) ? docs[0]?.toJS() : null) as Record<string, unknown> | null;
       // Only resources (and its old name, bases) are understood; a transformer would change the
       // stages behind our back, so it is an error rather than silently ignored.

@@ -1,4 +1,4 @@
-export { createLogger, type Logger } from './logger.ts';
+export { abandonLogOutput, createLogger, type Logger } from './logger.ts';
 export { createRegistry } from './metrics.ts';
 export { startOpsEndpoint, type OpsEndpoint, type OpsEndpointOptions } from './http-endpoint.ts';
 export { ShutdownHandler } from './shutdown.ts';
@@ -6,3 +6,6 @@ export { LIFECYCLE_ROOT_ATTR, startSpanWithId, startTracing, traceSampleRatio, t
 export { lifecycleContext, lifecycleSampled, lifecycleSpanId, lifecycleTraceId } from './lifecycle-ids.ts';
 export { FileSpanExporter, readSpanStore, type StoredSpan } from './span-store.ts';
 export { runService } from './run-service.ts';
+export { parseFlags, readFlags, parseDuration, metricsFlags, FlagError, type FlagSpec, type FlagSpecs, type FlagValues } from './flags.ts';
+export { readFlagFile, readSecretFile, loadTlsFiles, type TlsFiles, type TlsFlagNames } from './tls-files.ts';
+export { createPki, PkiError, type Pki, type LeafFiles } from './pki.ts';

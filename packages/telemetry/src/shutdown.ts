@@ -3,8 +3,9 @@ import type { Logger } from 'pino';
 type Step = () => Promise<void> | void;
 
 /**
- * Runs registered steps in reverse order of registration on SIGTERM or SIGINT (last started,
- * first stopped), then exits. A second signal, or a step that hangs past the deadline, forces exit.
+ * Runs registered steps in reverse order of registration on SIGTERM, SIGINT or SIGHUP (last
+ * started, first stopped), then exits: a closed terminal or a killed launcher stops us cleanly too.
+ * A second signal, or a step that hangs past the deadline, forces exit.
  */
 export class ShutdownHandler {
   private readonly steps: Array<{ name: string; step: Step }> = [];
@@ -39,6 +40,7 @@ export class ShutdownHandler {
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    process.on('SIGHUP', onSignal);
   }
 
   /** Stops everything once; later calls return the same promise. */

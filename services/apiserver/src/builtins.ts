@@ -13,6 +13,33 @@ export interface KindBehaviour {
   /** Defaults on create; `status` reset as the real strategy does. */
   prepareForCreate?(o: Obj): void;
   validate?(o: Obj): FieldError[];
+  /**
+   * What kube-apiserver's typed encoding adds on every write: a metav1.Time field that is a value,
+   * not a pointer, is written as `null` when unset (pod and node conditions always carry their
+   * time fields, `"lastProbeTime": null` included). Mutates `o`.
+   */
+  encodeAsTyped?(o: Obj): void;
+}
+
+/** Sets each of `fields` that is absent to null, in every object of `list` (when it is a list). */
+function nullTimes(list: unknown, fields: string[]): void {
+  if (!Array.isArray(list)) return;
+  for (const el of list) {
+    if (!el || typeof el !== 'object' || Array.isArray(el)) continue;
+    for (const f of fields) if ((el as Obj)[f] === undefined) (el as Obj)[f] = null;
+  }
+}
+
+/** A container status's state times (running.startedAt, terminated.startedAt/finishedAt) as the typed encoding writes them. */
+function nullStateTimes(statuses: unknown): void {
+  if (!Array.isArray(statuses)) return;
+  for (const cs of statuses) {
+    for (const state of [cs?.state, cs?.lastState]) {
+      if (!state || typeof state !== 'object') continue;
+      nullTimes([state.running], ['startedAt']);
+      nullTimes([state.terminated], ['startedAt', 'finishedAt']);
+    }
+  }
 }
 
 function qosClass(pod: Obj): string {
@@ -66,6 +93,11 @@ export const KIND_BEHAVIOUR: Record<string, KindBehaviour> = {
       }
       o.status = { phase: 'Pending', qosClass: qosClass(o) };
     },
+    encodeAsTyped(o) {
+      nullTimes(o.status?.conditions, ['lastProbeTime', 'lastTransitionTime']);
+      nullStateTimes(o.status?.containerStatuses);
+      nullStateTimes(o.status?.initContainerStatuses);
+    },
     validate(o) {
       const errs: FieldError[] = [];
       const cs = o.spec?.containers;
@@ -93,7 +125,12 @@ export const KIND_BEHAVIOUR: Record<string, KindBehaviour> = {
       type: (o) => o.type,
     },
   },
-  '/nodes': { fields: { 'spec.unschedulable': (o) => String(!!o.spec?.unschedulable) } },
+  '/nodes': {
+    fields: { 'spec.unschedulable': (o) => String(!!o.spec?.unschedulable) },
+    encodeAsTyped(o) {
+      nullTimes(o.status?.conditions, ['lastHeartbeatTime', 'lastTransitionTime']);
+    },
+  },
   '/namespaces': {
     fields: { 'status.phase': (o) => o.status?.phase },
     validateName: validateDnsLabel,

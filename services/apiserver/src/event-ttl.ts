@@ -16,7 +16,12 @@ export function sweepExpiredEvents(store: Store, ttlMs: number, now = Date.now()
       const o = JSON.parse(e.json);
       const created = Date.parse(o.metadata?.creationTimestamp ?? '');
       if (!Number.isNaN(created) && created < cutoff) {
-        store.remove(key, e, o);
+        try {
+          store.remove(key, e, o);
+        } catch {
+          // the store refused the write (full disk, logged there): the next sweep tries again
+          return removed;
+        }
         removed++;
       }
     }

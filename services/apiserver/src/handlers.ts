@@ -37,6 +37,8 @@ export interface ServerState extends ListWatchConfig {
   metrics: RequestMetrics;
   metricsText: () => Promise<{ contentType: string; text: string }>;
   ready: () => boolean;
+  /** With a durable store: settles once every write so far is on disk (null: already is); rejects with a 500/507 StatusError. */
+  durable?: () => Promise<void> | null;
 }
 
 export const KUBE_VERSION = {
@@ -72,7 +74,25 @@ interface Target {
   sub: string | undefined;
 }
 
-const notFoundPath = () => new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+/**
+ * A path nothing serves. kube-apiserver answers it two ways: under a root its go-restful container
+ * owns (`/api/...`, `/apis/<built-in group>/...`) a Status with empty details; anywhere else (an
+ * unknown group, a CRD group's unknown resource or version, any other path) its not-found handler's
+ * plain `404 page not found`.
+ */
+class PathNotServed extends Error {}
+const notFoundPath = () => new PathNotServed('the server could not find the requested resource');
+
+function sendPathNotServed(res: ServerResponse, registry: ResourceRegistry, path: string): void {
+  const segs = path.split('/').filter(Boolean);
+  const restful = segs[0] === 'api' || (segs[0] === 'apis' && segs.length >= 2 && registry.isBuiltinGroup(segs[1]!));
+  if (restful) {
+    send(res, 404, JSON.stringify(new StatusError(404, 'NotFound', 'the server could not find the requested resource', {}).toStatus()));
+  } else {
+    res.setHeader('x-content-type-options', 'nosniff');
+    send(res, 404, '404 page not found\n', 'text/plain; charset=utf-8');
+  }
+}
 
 /** Splits `/api/v1/...` or `/apis/<g>/<v>/...` into group, version and the rest. */
 function splitPath(path: string): { group: string; version: string; rest: string[] } | null {
@@ -106,6 +126,7 @@ function boolParam(q: URLSearchParams, k: string): boolean {
   return v === 'true' || v === '1' || v === 't' || v === 'T' || v === 'TRUE' || v === 'True';
 }
 
+// eslint-disable-next-line max-lines-per-function -- not split yet: known debt (issue 14), listed in ARCHITECTURE.md
 export function createHandler(state: ServerState) {
   const { registry, objects, discovery, openapi, auth, authz, log } = state;
 
@@ -142,6 +163,7 @@ export function createHandler(state: ServerState) {
     else send(res, code, JSON.stringify(obj));
   };
 
+  // eslint-disable-next-line complexity, max-lines-per-function -- not split yet: known debt (issue 14), listed in ARCHITECTURE.md
   async function serveResource(req: IncomingMessage, res: ServerResponse, url: URL, user: UserInfo, t: Target): Promise<string> {
     const { rt, ns, name, sub } = t;
     const q = url.searchParams;
@@ -175,6 +197,7 @@ export function createHandler(state: ServerState) {
         authz.authorize(user, 'create', rt, sub, ns);
         const body = decodeObject(await readBody(req, state.maxBodyBytes), req.headers['content-type']);
         bind(rt, nsOrEmpty, name, body, user);
+        await state.durable?.();
         send(res, 201, JSON.stringify(successStatus()));
         return 'create';
       }
@@ -183,6 +206,7 @@ export function createHandler(state: ServerState) {
       if (rt.namespaced && ns === undefined) throw notFoundPath();
       const body = decodeObject(await readBody(req, state.maxBodyBytes), req.headers['content-type']);
       const obj = objects.create(writeType(rt), nsOrEmpty, toStorage(rt, body), user, { dryRun, fieldManager });
+      await state.durable?.();
       respondObject(res, rt, 201, obj, accept, q);
       return 'create';
     }
@@ -191,6 +215,7 @@ export function createHandler(state: ServerState) {
       authz.authorize(user, 'update', rt, sub, ns);
       const body = decodeObject(await readBody(req, state.maxBodyBytes), req.headers['content-type']);
       const obj = objects.update(writeType(rt), nsOrEmpty, name, toStorage(rt, body), user, sub, { dryRun, fieldManager, userAgentManager });
+      await state.durable?.();
       respondObject(res, rt, 200, obj, accept, q);
       return 'update';
     }
@@ -210,12 +235,14 @@ export function createHandler(state: ServerState) {
             throw badRequest(`the name of the object (${patch.metadata.name}) does not match the name on the URL (${name})`);
           const applied = applyConfiguration(rt, null, { ...patch, metadata: { ...(patch.metadata ?? {}), name } }, manager, boolParam(q, 'force'), sub);
           const obj = objects.create(writeType(rt), nsOrEmpty, toStorage(rt, applied), user, { dryRun, applied: true });
+          await state.durable?.();
           respondObject(res, rt, 201, obj, accept, q);
           return 'patch';
         }
         const old = objects.parse(existing);
         const applied = toStorage(rt, applyConfiguration(rt, fromStorage(rt, old), patch, manager, boolParam(q, 'force'), sub));
         const obj = objects.update(writeType(rt), nsOrEmpty, name, { ...applied, metadata: { ...applied.metadata, resourceVersion: undefined } }, user, sub, { dryRun, applied: true }, { entry: existing, obj: old });
+        await state.durable?.();
         respondObject(res, rt, 200, obj, accept, q);
         return 'patch';
       }
@@ -223,6 +250,7 @@ export function createHandler(state: ServerState) {
       const old = objects.parse(entry);
       const next = toStorage(rt, applyPatchBody(type, rt, fromStorage(rt, old), body));
       const obj = objects.update(writeType(rt), nsOrEmpty, name, next, user, sub, { dryRun, fieldManager, userAgentManager }, { entry, obj: old });
+      await state.durable?.();
       respondObject(res, rt, 200, obj, accept, q);
       return 'patch';
     }
@@ -250,6 +278,7 @@ export function createHandler(state: ServerState) {
             if (!(err instanceof StatusError && err.code === 404)) throw err;
           }
         }
+        await state.durable?.();
         send(res, 200, JSON.stringify({ kind: rt.listKind, apiVersion: apiVersionOf(rt), metadata: { resourceVersion: String(objects.store.resourceVersion) }, items }));
         return 'deletecollection';
       }
@@ -257,6 +286,7 @@ export function createHandler(state: ServerState) {
       if (sub) throw methodNotAllowed('DELETE', `${rt.resource}/${sub}`);
       const { obj, removed } = objects.delete(rt, nsOrEmpty, name, user, opts);
       void removed;
+      await state.durable?.();
       respondObject(res, rt, 200, obj, accept, q);
       return 'delete';
     }
@@ -366,7 +396,8 @@ export function createHandler(state: ServerState) {
       verb = await serveResource(req, res, url, user, target);
     } catch (e) {
       if (e instanceof URIError) e = badRequest(`the request path ${JSON.stringify(path)} is not valid: ${e.message}`);
-      if (e instanceof StatusError) {
+      if (e instanceof PathNotServed) sendPathNotServed(res, registry, path);
+      else if (e instanceof StatusError) {
         if (e.code === 413) res.setHeader('connection', 'close');
         sendError(res, e);
       } else {

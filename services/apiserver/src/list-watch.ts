@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiVersionOf, type ResourceType } from './resources.ts';
+import { entriesAt, type ListedEntry } from './list-at-version.ts';
 import { parseSelection } from './selectors.ts';
 import { StatusError, badRequest, expired } from './status.ts';
 import type { Store } from './store.ts';
@@ -71,12 +72,13 @@ export function list(cfg: ListWatchConfig, rt: ResourceType, ns: string | undefi
   const current = store.resourceVersion;
   const cont = q.get('continue');
   if (cont && rv) throw badRequest('specifying resource version is not allowed when using continue');
+  /** Set when the list is of an older state than the current one. */
+  let atRv: number | undefined;
   if (rv && rv !== '0') {
     const n = Number(rv);
     if (n > current)
       throw new StatusError(504, 'Timeout', `Too large resource version: ${n}, current: ${current}`, { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 });
-    // Only the latest state is kept: an exact read of an older version is gone.
-    if (match === 'Exact' && n !== current) throw expired(`The resourceVersion for the provided list is too old.`);
+    if (match === 'Exact' && n !== current) atRv = n;
   }
   const limitRaw = q.get('limit');
   let limit = limitRaw ? Number(limitRaw) : 0;
@@ -89,6 +91,22 @@ export function list(cfg: ListWatchConfig, rt: ResourceType, ns: string | undefi
     const t = decodeContinue(cont);
     listRv = t.rv;
     after = t.start;
+    if (t.rv < current) atRv = t.rv;
+  }
+  let source: Iterable<ListedEntry> = store.scan(rt.storeKey, ns, after);
+  let remainingAfter = (key: string) => store.countAfter(rt.storeKey, ns, key);
+  if (atRv !== undefined) {
+    const snapshot = entriesAt(store, rt.storeKey, ns, atRv);
+    // Older than the event window: an exact read is gone (etcd's compaction answers the same).
+    // A later page whose first page is that old goes on with the current state, as before: the
+    // window is far shorter than etcd's five minutes, and a 410 there would restart big lists.
+    if (!snapshot && !cont) throw expired(`The resourceVersion for the provided list is too old.`);
+    if (snapshot) {
+      const rest = after === undefined ? snapshot : snapshot.filter((e) => e.ns + '/' + e.name > after!);
+      source = rest;
+      remainingAfter = (key) => rest.filter((e) => e.ns + '/' + e.name > key).length;
+      listRv = atRv;
+    }
   }
   const conv = converter(rt);
   const table = wantsTable(accept);
@@ -96,7 +114,7 @@ export function list(cfg: ListWatchConfig, rt: ResourceType, ns: string | undefi
   const items: string[] = [];
   let lastKey: string | undefined;
   let more = false;
-  for (const e of store.scan(rt.storeKey, ns, after)) {
+  for (const e of source) {
     if (!sel.everything && !sel.matches(e)) continue;
     if (limit && items.length >= limit) {
       more = true;
@@ -107,7 +125,7 @@ export function list(cfg: ListWatchConfig, rt: ResourceType, ns: string | undefi
   }
   if (more && lastKey !== undefined) {
     listMeta.continue = encodeContinue({ rv: listRv, start: lastKey });
-    if (sel.everything) listMeta.remainingItemCount = store.countAfter(rt.storeKey, ns, lastKey);
+    if (sel.everything) listMeta.remainingItemCount = remainingAfter(lastKey);
   }
   res.statusCode = 200;
   res.setHeader('content-type', 'application/json');
@@ -183,8 +201,8 @@ export function watch(cfg: ListWatchConfig, rt: ResourceType, ns: string | undef
   cfg.onWatchChange?.(1);
   res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
   res.flushHeaders();
-  const bookmark = (annotations?: Record<string, string>) => {
-    const md: Obj = { resourceVersion: String(store.resourceVersion) };
+  const bookmark = (annotations?: Record<string, string>, rv = Math.max(store.publishedResourceVersion, stream.minRv)) => {
+    const md: Obj = { resourceVersion: String(rv) };
     if (annotations) md.annotations = annotations;
     stream.write(`{"type":"BOOKMARK","object":${JSON.stringify({ kind: rt.kind, apiVersion: apiVersionOf(rt), metadata: md })}}\n`);
   };
@@ -192,10 +210,13 @@ export function watch(cfg: ListWatchConfig, rt: ResourceType, ns: string | undef
   const initial = sendInitial || !rv || rv === '0';
   stream.baseline = Number.MAX_SAFE_INTEGER / 2;
   if (initial) {
+    // The listed state includes writes whose events may still wait for their fsync: skip those.
+    stream.minRv = store.resourceVersion;
     for (const e of store.scan(rt.storeKey, ns)) if (sel.everything || sel.matches(e)) stream.writeObject('ADDED', e.json);
     if (sendInitial) bookmark({ 'k8s.io/initial-events-end': 'true' });
   } else {
     const from = Number(rv);
+    stream.minRv = from;
     const events = store.eventsSince(rt.storeKey, from);
     if (events === null) {
       const oldest = store.oldestResumable();

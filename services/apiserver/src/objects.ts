@@ -62,6 +62,15 @@ function ordered(o: Obj): Obj {
 /** Structural equality of JSON values (apimachinery's, re-exported for the server's modules). */
 export { deepEqual } from '@virtsim/apimachinery';
 
+/** The metadata an update writes: the request's, with the fields no update may change (and `keep`) taken from `old`. */
+function updatedMetadata(old: Obj, next: Obj, keep: string[] = []): Obj {
+  const md: Obj = { ...next.metadata };
+  for (const k of ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'selfLink', ...keep])
+    if (old.metadata[k] === undefined) delete md[k];
+    else md[k] = old.metadata[k];
+  return md;
+}
+
 /** Has anything outside metadata (and status, when it is a subresource) changed? */
 function specChanged(rt: ResourceType, a: Obj, b: Obj): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
@@ -158,6 +167,7 @@ export class ObjectService {
     for (const h of this.hooks) h.admit?.('CREATE', rt, obj, null, user);
     this.validateCommon(rt, obj, null);
     if (opts.fieldManager && !opts.applied) obj = recordWrite(rt, null, obj, opts.fieldManager);
+    behaviourOf(rt.storeKey)?.encodeAsTyped?.(obj);
     obj = ordered(obj);
     if (opts.dryRun) return obj;
     this.store.put(rt.storeKey, { obj, fields: indexFields(rt.storeKey, obj) });
@@ -170,35 +180,25 @@ export class ObjectService {
    * the status from `next`; otherwise status is kept when it is a subresource.
    */
   update(rt: ResourceType, ns: string, name: string, next: Obj, user: UserInfo, sub: string | undefined, opts: WriteOptions = {}, oldIn?: { entry: Entry; obj: Obj }): Obj {
-    this.checkTypeMeta(rt, next);
-    if (!next.metadata || typeof next.metadata !== 'object') throw badRequest('metadata: the object has no metadata');
-    if (next.metadata.name !== undefined && next.metadata.name !== name)
-      throw badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
-    if (rt.namespaced && next.metadata.namespace && next.metadata.namespace !== ns)
-      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    this.checkUpdateRequest(rt, ns, name, next);
     const entry = oldIn?.entry ?? this.getEntry(rt, ns, name);
     const old = oldIn?.obj ?? this.parse(entry);
-    const wantRv = next.metadata.resourceVersion;
-    if (wantRv !== undefined && wantRv !== '' && wantRv !== String(entry.rv))
-      throw conflict(rt.group, rt.resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
-    if ((wantRv === undefined || wantRv === '') && rt.crd && !oldIn)
-      throw invalid(rt.kind, rt.group, name, [{ type: 'FieldValueInvalid', field: 'metadata.resourceVersion', badValue: '0x0', detail: 'must be specified for an update' }]);
+    this.checkPrecondition(rt, name, next, entry, !!oldIn);
     let obj: Obj;
     if (sub === 'status') {
       obj = { ...old, status: next.status };
       if (next.status === undefined) delete obj.status;
-      obj.metadata = { ...old.metadata };
+      // A custom resource's status strategy takes only the status; a built-in's (pods, nodes,
+      // namespaces) resets only the spec, so labels, annotations and finalizers sent with the
+      // status are kept, as kube-apiserver 1.26 does; pods keep their ownerReferences.
+      obj.metadata = rt.crd ? { ...old.metadata } : updatedMetadata(old, next, rt.storeKey === '/pods' ? ['ownerReferences'] : []);
     } else {
       obj = { ...next, apiVersion: old.apiVersion, kind: old.kind };
       if (rt.hasStatus) {
         if (old.status === undefined) delete obj.status;
         else obj.status = old.status;
       }
-      const md: Obj = { ...next.metadata };
-      for (const k of ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'selfLink'])
-        if (old.metadata[k] === undefined) delete md[k];
-        else md[k] = old.metadata[k];
-      obj.metadata = md;
+      obj.metadata = updatedMetadata(old, next);
     }
     for (const h of this.hooks) h.admit?.('UPDATE', rt, obj, old, user);
     if (old.metadata.deletionTimestamp) {
@@ -211,6 +211,7 @@ export class ObjectService {
     if (specChanged(rt, old, obj)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
     // managedFields are kept for writers that name themselves, or once an object has them.
     if (!opts.applied && (opts.fieldManager || Array.isArray(old.metadata.managedFields))) obj = recordWrite(rt, old, obj, opts.fieldManager ?? opts.userAgentManager ?? 'unknown', sub);
+    behaviourOf(rt.storeKey)?.encodeAsTyped?.(obj);
     obj = ordered(obj);
     // No-op: nothing changed but the resourceVersion, so nothing is written (no event, same RV).
     obj.metadata.resourceVersion = String(entry.rv);
@@ -222,6 +223,25 @@ export class ObjectService {
       this.removeNow(rt, this.store.get(rt.storeKey, ns, name)!, obj);
     } else this.afterWrite(rt, obj);
     return obj;
+  }
+
+  /** The request's object names what the URL names. */
+  private checkUpdateRequest(rt: ResourceType, ns: string, name: string, next: Obj): void {
+    this.checkTypeMeta(rt, next);
+    if (!next.metadata || typeof next.metadata !== 'object') throw badRequest('metadata: the object has no metadata');
+    if (next.metadata.name !== undefined && next.metadata.name !== name)
+      throw badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
+    if (rt.namespaced && next.metadata.namespace && next.metadata.namespace !== ns)
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+
+  /** Optimistic concurrency: a resourceVersion sent must be the current one; a custom resource's PUT must send one. */
+  private checkPrecondition(rt: ResourceType, name: string, next: Obj, entry: Entry, patched: boolean): void {
+    const wantRv = next.metadata.resourceVersion;
+    if (wantRv !== undefined && wantRv !== '' && wantRv !== String(entry.rv))
+      throw conflict(rt.group, rt.resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
+    if ((wantRv === undefined || wantRv === '') && rt.crd && !patched)
+      throw invalid(rt.kind, rt.group, name, [{ type: 'FieldValueInvalid', field: 'metadata.resourceVersion', badValue: '0x0', detail: 'must be specified for an update' }]);
   }
 
   /** A pod being terminated gracefully waits for its kubelet's final delete (grace 0). */

@@ -129,6 +129,12 @@ export class ResourceRegistry {
     return this.byPath.get(`${group}/${version}/${resource}`);
   }
 
+  /** Is `group` one of the server's own (built-in) groups, as opposed to a CRD's or an unknown one? */
+  isBuiltinGroup(group: string): boolean {
+    for (const rt of this.byPath.values()) if (rt.group === group && !rt.crd) return true;
+    return false;
+  }
+
   /** By group and kind, any served version (ownerReference and apiVersion checks). */
   byKind(group: string, version: string, kind: string): ResourceType | undefined {
     for (const rt of this.byPath.values()) if (rt.group === group && rt.version === version && rt.kind === kind) return rt;

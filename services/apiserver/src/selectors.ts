@@ -10,7 +10,7 @@ export interface Selection {
   filter: WatchFilter;
   /** True when nothing filters (a list can then be counted without looking at entries). */
   everything: boolean;
-  matches(e: Entry): boolean;
+  matches(e: Pick<Entry, 'ns' | 'name' | 'labels' | 'fields'>): boolean;
 }
 
 export function parseSelection(rt: ResourceType, ns: string | undefined, q: URLSearchParams): Selection {
@@ -51,7 +51,7 @@ export function parseSelection(rt: ResourceType, ns: string | undefined, q: URLS
   return {
     filter,
     everything,
-    matches: (e: Entry) =>
+    matches: (e: Pick<Entry, 'ns' | 'name' | 'labels' | 'fields'>) =>
       (!filter.name || e.name === filter.name) &&
       (!filter.labels || filter.labels(e.labels ?? {})) &&
       (!filter.fields || filter.fields(e.ns, e.name, e.fields)),

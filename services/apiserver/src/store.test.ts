@@ -4,6 +4,47 @@ import { Store, type StoredEvent } from './store.ts';
 const obj = (name: string, extra: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', uid: `uid-${name}` }, ...extra });
 
 describe('Store', () => {
+  it('holds events until the log is durable past them, then sends them in order', () => {
+    const s = new Store(10);
+    let pos = 0;
+    s.journal = { append: () => void (pos += 100) };
+    s.durablePosition = () => pos;
+    const seen: number[] = [];
+    s.addWatcher('/configmaps', { deliver: (ev) => void seen.push(ev.rv) });
+    s.put('/configmaps', { obj: obj('a') });
+    s.put('/configmaps', { obj: obj('b') });
+    expect(seen).toEqual([]);
+    expect(s.eventsSince('/configmaps', 0)).toEqual([]);
+    expect(s.publishedResourceVersion).toBe(0);
+    s.releaseDurable(100);
+    expect(seen).toEqual([1]);
+    expect(s.publishedResourceVersion).toBe(1);
+    s.releaseDurable(200);
+    expect(seen).toEqual([1, 2]);
+    expect(s.eventsSince('/configmaps', 0)!.map((e) => e.rv)).toEqual([1, 2]);
+    expect(s.publishedResourceVersion).toBe(2);
+  });
+
+  it('records each write before applying it, and changes nothing when the record cannot be written', () => {
+    const s = new Store(10);
+    const records: string[] = [];
+    let full = false;
+    s.journal = { append: (p) => (full ? (() => { throw new Error('ENOSPC'); })() : void records.push(p)) };
+    const events: StoredEvent[] = [];
+    s.onEvent((ev) => events.push(ev));
+    const a = s.put('/configmaps', { obj: obj('a') });
+    s.remove('/configmaps', a, obj('a'));
+    expect(records).toEqual([`P/configmaps\t${JSON.stringify({ ...obj('a'), metadata: { ...obj('a').metadata, resourceVersion: '1' } })}`, 'D2\t/configmaps\tns/a']);
+    const b = s.put('/configmaps', { obj: obj('b') });
+    full = true;
+    expect(() => s.put('/configmaps', { obj: obj('c') })).toThrow('ENOSPC');
+    expect(() => s.remove('/configmaps', b, obj('b'))).toThrow('ENOSPC');
+    expect(s.get('/configmaps', 'ns', 'c')).toBeUndefined();
+    expect(s.get('/configmaps', 'ns', 'b')).toBe(b);
+    expect(s.resourceVersion).toBe(3);
+    expect(events.map((e) => e.rv)).toEqual([1, 2, 3]);
+  });
+
   it('gives every write the next global resourceVersion and keeps one serialized copy', () => {
     const s = new Store(10);
     const a = s.put('/configmaps', { obj: obj('a') });

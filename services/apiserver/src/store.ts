@@ -34,6 +34,8 @@ export interface StoredEvent {
   prevLabels: Labels | undefined;
   prevFields: Record<string, string> | undefined;
   json: string;
+  /** The object as it was before this event (MODIFIED, DELETED): how a LIST at an older resourceVersion is rebuilt. */
+  prevJson: string | undefined;
   line: Buffer | null;
 }
 
@@ -131,6 +133,18 @@ export class Store {
   private readonly dependents = new Map<string, Set<Entry>>();
   readonly byUid = new Map<string, Entry>();
   private readonly eventHooks: Array<(ev: StoredEvent) => void> = [];
+  /**
+   * Where each write is recorded before it is applied (the durable log, journal.ts); it throws an
+   * ApiError when it cannot, and then nothing changes. Null: state in memory only.
+   */
+  journal: { append(payload: string): void } | null = null;
+  /**
+   * With an fsync'd log: where the log ends after a write, so its event waits for the fsync that
+   * covers it (releaseDurable) before watchers or the resume window see it, as etcd only sends
+   * committed events. Null: events go out at once.
+   */
+  durablePosition: (() => number) | null = null;
+  private held: Array<{ r: ResourceStore; ev: StoredEvent; pos: number }> = [];
 
   constructor(windowSize: number) {
     this.ring = new Array(Math.max(1, windowSize));
@@ -236,7 +250,7 @@ export class Store {
     const r = this.resource(storeKey);
     const key = ns + '/' + name;
     const prev = r.byKey.get(key);
-    const rv = ++this.rv;
+    const rv = this.rv + 1;
     md.resourceVersion = String(rv);
     let json: string;
     const marker = input.serialized !== undefined ? `"resourceVersion":"${input.serializedRv}"` : '';
@@ -244,6 +258,8 @@ export class Store {
     const at = marker ? input.serialized!.indexOf(marker) : -1;
     if (at >= 0) json = input.serialized!.slice(0, at) + `"resourceVersion":"${rv}"` + input.serialized!.slice(at + marker.length);
     else json = JSON.stringify(obj);
+    this.journal?.append('P' + storeKey + '\t' + json);
+    this.rv = rv;
     const labels: Labels | undefined = md.labels && Object.keys(md.labels).length ? md.labels : undefined;
     const ownerUids: string[] | undefined = Array.isArray(md.ownerReferences) && md.ownerReferences.length
       ? md.ownerReferences.map((o: { uid: string }) => o.uid)
@@ -252,6 +268,7 @@ export class Store {
     let type: EventType;
     let prevLabels: Labels | undefined;
     let prevFields: Record<string, string> | undefined;
+    const prevJson = prev?.json;
     if (prev) {
       type = 'MODIFIED';
       prevLabels = prev.labels;
@@ -272,7 +289,7 @@ export class Store {
       if (md.uid) this.byUid.set(md.uid, entry);
     }
     this.indexOwners(entry);
-    this.emit(r, { rv, type, storeKey, ns, name, labels, fields: input.fields, prevLabels, prevFields, json, line: null });
+    this.emit(r, { rv, type, storeKey, ns, name, labels, fields: input.fields, prevLabels, prevFields, json, prevJson, line: null });
     return entry;
   }
 
@@ -281,35 +298,65 @@ export class Store {
     const r = this.resource(storeKey);
     const key = entry.ns + '/' + entry.name;
     if (r.byKey.get(key) !== entry) return;
+    const rv = this.rv + 1;
+    this.journal?.append('D' + rv + '\t' + storeKey + '\t' + key);
+    this.rv = rv;
     r.byKey.delete(key);
     r.removed();
     if (entry.ns) this.nsCounts.set(entry.ns, (this.nsCounts.get(entry.ns) ?? 1) - 1);
     this.byUid.delete(entry.uid);
     this.unindexOwners(entry);
-    const rv = ++this.rv;
     obj.metadata.resourceVersion = String(rv);
     const json = JSON.stringify(obj);
-    this.emit(r, { rv, type: 'DELETED', storeKey, ns: entry.ns, name: entry.name, labels: entry.labels, fields: entry.fields, prevLabels: entry.labels, prevFields: entry.fields, json, line: null });
+    this.emit(r, { rv, type: 'DELETED', storeKey, ns: entry.ns, name: entry.name, labels: entry.labels, fields: entry.fields, prevLabels: entry.labels, prevFields: entry.fields, json, prevJson: entry.json, line: null });
   }
 
-  /** Loads an object as it was persisted, keeping its resourceVersion (no event). */
-  restore(storeKey: string, obj: Record<string, any>, fields?: Record<string, string>): void {
+  /** Loads an object as it was persisted, keeping its resourceVersion (no event); replaces one of the same name. */
+  restore(storeKey: string, obj: Record<string, any>, fields?: Record<string, string>, json = JSON.stringify(obj)): void {
     const md = obj.metadata;
     const r = this.resource(storeKey);
     const ns = md.namespace ?? '';
     const key = ns + '/' + md.name;
     const rv = Number(md.resourceVersion) || 0;
     if (rv > this.rv) this.rv = rv;
+    const prev = r.byKey.get(key);
+    if (prev) {
+      this.unindexOwners(prev);
+      this.byUid.delete(prev.uid);
+    } else if (ns) this.nsCounts.set(ns, (this.nsCounts.get(ns) ?? 0) + 1);
     const entry: Entry = {
-      id: storeKey + '|' + key, storeKey, ns, name: md.name, uid: md.uid, rv, json: JSON.stringify(obj),
+      id: storeKey + '|' + key, storeKey, ns, name: md.name, uid: md.uid, rv, json,
       labels: md.labels && Object.keys(md.labels).length ? md.labels : undefined, fields,
       ownerUids: Array.isArray(md.ownerReferences) && md.ownerReferences.length ? md.ownerReferences.map((o: { uid: string }) => o.uid) : undefined,
     };
-    if (!r.byKey.has(key) && ns) this.nsCounts.set(ns, (this.nsCounts.get(ns) ?? 0) + 1);
     r.byKey.set(key, entry);
-    r.invalidateOrder();
+    if (!prev) r.invalidateOrder();
     if (md.uid) this.byUid.set(md.uid, entry);
     this.indexOwners(entry);
+  }
+
+  /** Replays a removal recorded at `rv` (no event). */
+  restoreRemove(storeKey: string, ns: string, name: string, rv: number): void {
+    if (rv > this.rv) this.rv = rv;
+    const r = this.resources.get(storeKey);
+    const entry = r?.byKey.get(ns + '/' + name);
+    if (!r || !entry) return;
+    r.byKey.delete(ns + '/' + name);
+    r.invalidateOrder();
+    if (ns) this.nsCounts.set(ns, (this.nsCounts.get(ns) ?? 1) - 1);
+    this.byUid.delete(entry.uid);
+    this.unindexOwners(entry);
+  }
+
+  objectCount(): number {
+    let n = 0;
+    for (const r of this.resources.values()) n += r.byKey.size;
+    return n;
+  }
+
+  /** Every object, resource by resource (for snapshots; safe to iterate while writes go on). */
+  *entries(): Generator<Entry> {
+    for (const r of this.resources.values()) yield* r.byKey.values();
   }
 
   /** After a restore: the events before `rv` were not kept, so no watch can resume from before it. */
@@ -364,7 +411,27 @@ export class Store {
     r.invalidateOrder();
   }
 
+  /** The newest resourceVersion whose events are all out (what a bookmark may claim). */
+  get publishedResourceVersion(): number {
+    return this.held.length ? this.held[0].ev.rv - 1 : this.rv;
+  }
+
+  /** The log is durable up to `pos`: the events written before it go out, in order. */
+  releaseDurable(pos: number): void {
+    let n = 0;
+    while (n < this.held.length && this.held[n].pos <= pos) {
+      const h = this.held[n++];
+      this.publish(h.r, h.ev);
+    }
+    if (n) this.held.splice(0, n);
+  }
+
   private emit(r: ResourceStore, ev: StoredEvent): void {
+    if (this.durablePosition) this.held.push({ r, ev, pos: this.durablePosition() });
+    else this.publish(r, ev);
+  }
+
+  private publish(r: ResourceStore, ev: StoredEvent): void {
     const n = this.ring.length;
     if (this.count < n) {
       this.ring[(this.head + this.count) % n] = ev;

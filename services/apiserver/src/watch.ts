@@ -28,6 +28,8 @@ export class WatchStream implements WatcherSink {
   closed = false;
   slowClosed = false;
   lastRv = 0;
+  /** Events at or below this were already in what the client got (its initial list, or its resume point). */
+  minRv = 0;
   /** Bytes the initial replay left buffered: the bound applies to what comes after. */
   baseline = 0;
   sent = 0;
@@ -56,7 +58,7 @@ export class WatchStream implements WatcherSink {
   }
 
   deliver(ev: StoredEvent): void {
-    if (this.closed) return;
+    if (this.closed || ev.rv <= this.minRv) return;
     const f = this.o.filter;
     const now = this.matchesWith(ev, ev.labels, ev.fields);
     let type: string = ev.type;

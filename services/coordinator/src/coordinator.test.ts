@@ -1,3 +1,4 @@
+import * as grpc from '@grpc/grpc-js';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -5,7 +6,7 @@ import { Registry } from 'prom-client';
 import { createLogger } from '@virtsim/telemetry';
 import { waitFor } from '@virtsim/testkit/wait';
 import { startCoordinatorServer, type CoordinatorServer } from './server.ts';
-import { CoordinatorClient, monotonicNow, type SlotAssignment, type Table__Output } from '@virtsim/fleet-proto';
+import { CoordinatorClient, loadProtos, MAX_MESSAGE_BYTES, monotonicNow, type SlotAssignment, type Table__Output } from '@virtsim/fleet-proto';
 
 // Real gRPC over loopback: the coordinator on a free port, agents as CoordinatorClient instances.
 
@@ -254,5 +255,28 @@ describe('coordinator over gRPC', () => {
     expect(await join({ agentId: '' })).toMatch(/JoinRequest.agent_id: must not be empty/);
     expect(await join({ agentId: 'x', heldSlots: [5000] })).toMatch(/JoinRequest.held_slots: 5000 is not a slot \(0..1023\)/);
     await c.close();
+  });
+
+  it('refuses messages over 4 MiB and over-long agent ids, and keeps serving', async () => {
+    await start({ ttlMs: 1_000 });
+    // A client of the same service without our limits, as a misbehaving peer would be.
+    const Ctor = loadProtos().fleet.virtsim.fleet.v1.Coordinator;
+    const peer = new Ctor(server!.address, grpc.credentials.createInsecure());
+    const join = (client: { join: Function }, req: object) =>
+      new Promise<{ code?: number; message?: string }>((resolve) => client.join(req, (err: grpc.ServiceError | null) => resolve({ code: err?.code, message: err?.message })));
+    const huge = 'a'.repeat(MAX_MESSAGE_BYTES + 1);
+    expect(await join(peer, { agentId: huge })).toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED, message: expect.stringMatching(/Received message larger than max \(\d+ vs 4194304\)/) });
+    expect(await join(peer, { agentId: 'a'.repeat(300) })).toEqual({
+      code: grpc.status.INVALID_ARGUMENT,
+      message: '3 INVALID_ARGUMENT: JoinRequest.agent_id: must be at most 253 characters, got 300',
+    });
+    peer.close();
+    // Our own client does not even send it.
+    const c = new CoordinatorClient({ address: server!.address, agentId: 'x' });
+    const raw = (c as unknown as { grpcClient: { join: Function } }).grpcClient;
+    expect(await join(raw, { agentId: huge })).toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED, message: expect.stringMatching(/Attempted to send message with a size larger than 4194304/) });
+    await c.close();
+    const ok = await agent('after-the-big-ones');
+    await waitFor('the agent owns every slot', () => ok.acting.size === 1024);
   });
 });

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@virtsim/telemetry';
-import { monotonicNow, type CoordinatorHandlers, type Table__Output } from '@virtsim/fleet-proto';
+import { MAX_AGENT_ID_LENGTH, monotonicNow, type CoordinatorHandlers, type Table__Output } from '@virtsim/fleet-proto';
 import type { AssignmentStreams } from './assignment-streams.ts';
 import type { FleetState } from './fleet.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
@@ -46,6 +46,8 @@ export function coordinatorHandlers({ fleet, streams, metrics, log, heartbeatInt
     Join(call, cb) {
       const { agentId, heldSlots } = call.request;
       if (!agentId) return fail('Join', cb, grpc.status.INVALID_ARGUMENT, 'JoinRequest.agent_id: must not be empty');
+      if (agentId.length > MAX_AGENT_ID_LENGTH)
+        return fail('Join', cb, grpc.status.INVALID_ARGUMENT, `JoinRequest.agent_id: must be at most ${MAX_AGENT_ID_LENGTH} characters, got ${agentId.length}`);
       const bad = heldSlots.find((s) => !Number.isInteger(s) || s >= fleet.table.slotCount);
       if (bad !== undefined) return fail('Join', cb, grpc.status.INVALID_ARGUMENT, `JoinRequest.held_slots: ${bad} is not a slot (0..${fleet.table.slotCount - 1})`);
       const { accepted, epoch } = fleet.join(agentId, heldSlots);

@@ -1,9 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { waitFor } from '@virtsim/testkit/wait';
 import { CoordinatorClient, loadProtos } from '@virtsim/fleet-proto';
+import { createPki } from '@virtsim/telemetry';
 
 const CLI = fileURLToPath(new URL('../../../packages/cli/bin/virtsim.ts', import.meta.url));
 
@@ -74,6 +78,33 @@ describe('virtsim coordinator (the process)', () => {
     p.stderr!.on('data', (c: Buffer) => (err += c.toString()));
     const code = await new Promise<number | null>((resolve) => p.once('exit', resolve));
     expect(code).toBe(2);
-    expect(err).toMatch(/--ttl-ms: "soon" is not a non-negative integer/);
+    expect(err).toBe('virtsim coordinator: --ttl-ms: expected a duration like 500ms, 10s or 2m (or a number of milliseconds) of at least 100 ms, got "soon"\n');
+  });
+
+  it('refuses unusable TLS files with one line naming the flag and the file (exit 2)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'virtsim-coord-flags-'));
+    try {
+      const pki = createPki(join(dir, 'pki'));
+      const server = pki.issue('coordinator', { hosts: ['127.0.0.1'] });
+      const agent = pki.issue('agent');
+      const run = async (args: string[]) => {
+        const p = spawn(process.execPath, [CLI, 'coordinator', '--port', '0', '--metrics-port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        child = p;
+        let err = '';
+        p.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+        const code = await new Promise<number | null>((resolve) => p.once('exit', resolve));
+        return { code, err };
+      };
+      const missing = join(dir, 'missing.key');
+      expect(await run(['--tls-cert', server.cert, '--tls-key', missing])).toEqual({ code: 2, err: `virtsim coordinator: --tls-key: cannot read ${missing}: no such file\n` });
+      const wrongKey = await run(['--tls-cert', server.cert, '--tls-key', agent.key]);
+      expect(wrongKey.code).toBe(2);
+      expect(wrongKey.err).toMatch(new RegExp(`^virtsim coordinator: --tls-key: ${agent.key} does not match the certificate in ${server.cert} \\(.+\\)\n$`));
+      expect(await run(['--tls-cert', server.key, '--tls-key', server.key])).toEqual({ code: 2, err: `virtsim coordinator: --tls-cert: ${server.key} is not a PEM certificate\n` });
+      expect(await run(['--tls-ca', pki.ca])).toEqual({ code: 2, err: "virtsim coordinator: --tls-ca: needs --tls-cert and --tls-key (the coordinator's own certificate)\n" });
+      expect(await run(['--tls-cert', server.cert])).toEqual({ code: 2, err: 'virtsim coordinator: --tls-cert: needs --tls-key too\n' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@virtsim/telemetry';
-import { loadProtos } from '@virtsim/fleet-proto';
+import { loadProtos, MESSAGE_SIZE_OPTIONS, serverCredentials, type ServerTls } from '@virtsim/fleet-proto';
 import { AssignmentStreams } from './assignment-streams.ts';
 import { FleetState } from './fleet.ts';
 import { coordinatorHandlers } from './handlers.ts';
@@ -22,6 +22,8 @@ export interface CoordinatorServerOptions {
   heartbeatIntervalMs?: number;
   /** Claims-only period after start (default: the TTL); see FleetOptions.settleMs. */
   settleMs?: number;
+  /** TLS; with `ca`, mTLS: an agent without a certificate signed by it cannot connect. Plaintext without. */
+  tls?: ServerTls;
   log: Logger;
   registry: Registry;
 }
@@ -54,6 +56,7 @@ export async function startCoordinatorServer(opts: CoordinatorServerOptions): Pr
   });
 
   const server = new grpc.Server({
+    ...MESSAGE_SIZE_OPTIONS,
     'grpc.keepalive_time_ms': 10_000,
     'grpc.keepalive_timeout_ms': 5_000,
     'grpc.keepalive_permit_without_calls': 1,
@@ -61,7 +64,7 @@ export async function startCoordinatorServer(opts: CoordinatorServerOptions): Pr
   server.addService(loadProtos().fleet.virtsim.fleet.v1.Coordinator.service, coordinatorHandlers({ fleet, streams, metrics, log, heartbeatIntervalMs }));
   const health = new HealthService([COORDINATOR_SERVICE]);
   health.addToServer(server);
-  const { port, address } = await bind(server, opts.host ?? '127.0.0.1', opts.port ?? 0);
+  const { port, address } = await bind(server, opts.host ?? '127.0.0.1', opts.port ?? 0, serverCredentials(opts.tls));
 
   // Expiry and the end of the settle period are checked often enough that a dead agent's slots
   // move within a small fraction of the TTL after it expired.
@@ -75,7 +78,7 @@ export async function startCoordinatorServer(opts: CoordinatorServerOptions): Pr
   }, Math.max(20, Math.min(250, Math.floor(ttlMs / 10))));
   tick.unref();
 
-  log.info({ address, ttlMs, heartbeatIntervalMs, settleMs: opts.settleMs ?? ttlMs }, 'coordinator listening');
+  log.info({ address, ttlMs, heartbeatIntervalMs, settleMs: opts.settleMs ?? ttlMs, tls: opts.tls ? (opts.tls.ca ? 'mtls' : 'tls') : 'off' }, 'coordinator listening');
 
   return {
     port,
@@ -92,10 +95,10 @@ export async function startCoordinatorServer(opts: CoordinatorServerOptions): Pr
 }
 
 /** Binds `server` on host:port (port 0: a free one); resolves with the port and the address. */
-async function bind(server: grpc.Server, host: string, port: number): Promise<{ port: number; address: string }> {
+async function bind(server: grpc.Server, host: string, port: number, credentials: grpc.ServerCredentials): Promise<{ port: number; address: string }> {
   const hostPart = host.includes(':') ? `[${host}]` : host;
   const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${hostPart}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(`${hostPart}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))),
   );
   return { port: bound, address: `${hostPart}:${bound}` };
 }

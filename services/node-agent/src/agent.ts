@@ -2,8 +2,8 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
-import { Bus, RESYNC_SUBJECT, slotOf, type DecodedEvent, type SlotSubscriber } from '@virtsim/bus';
-import { CoordinatorClient } from '@virtsim/fleet-proto';
+import { Bus, RESYNC_SUBJECT, slotOf, type DecodedEvent, type NatsAuth, type SlotSubscriber } from '@virtsim/bus';
+import { CoordinatorClient, type ClientTls } from '@virtsim/fleet-proto';
 import { StatusError, KubeClient, NODES, Writer, collectionPath, type KubeObject } from '@virtsim/kube';
 import type { PlanContext } from '@virtsim/stages';
 import { createLogger, createRegistry, startOpsEndpoint, type Logger, type OpsEndpoint } from '@virtsim/telemetry';
@@ -22,8 +22,12 @@ export interface AgentOptions {
   /** Omitted: $KUBECONFIG, ~/.kube/config or the pod's service account. */
   kubeconfig?: string;
   natsUrl: string;
+  /** NATS credentials and TLS (readNatsAuth from @virtsim/bus); none: plaintext, no auth. */
+  natsAuth?: NatsAuth;
   /** host:port of the coordinator. */
   coordinator: string;
+  /** TLS, or mTLS with a client certificate, to the coordinator; plaintext without. */
+  coordinatorTls?: ClientTls;
   identity?: string;
   pool: NodePoolConfig;
   /** Stage files or folders (KWOK Stage YAML). */
@@ -190,11 +194,11 @@ export class Agent implements RunningAgent {
   }
 
   private async initBus(): Promise<void> {
-    this.bus = await Bus.connect({ servers: this.config.natsUrl, name: `agent-${this.identity}`, log: this.log });
+    this.bus = await Bus.connect({ servers: this.config.natsUrl, name: `agent-${this.identity}`, auth: this.config.natsAuth, log: this.log });
     this.subscriber = this.bus.subscribeSlots({
       onEvent: (ev) => this.ownership.onEvent(ev),
       onBadMessage: (err) => {
-        this.metrics.ignored.inc({ reason: 'bad_message' });
+        this.metrics.ignored.inc({ reason: err.code === 'too_large' ? 'too_large' : 'bad_message' });
         this.log.warn({ subject: err.subject, reason: err.reason }, 'bad event message skipped');
       },
     });
@@ -209,6 +213,7 @@ export class Agent implements RunningAgent {
     this.coordinator = new CoordinatorClient({
       address: this.config.coordinator,
       agentId: this.identity,
+      tls: this.config.coordinatorTls,
       log: this.log,
       onAssignment: async (a) => void (await this.ownership.apply(a)),
     });

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { readFlags } from '@virtsim/telemetry';
 import { ChildStartError } from './managed-child.ts';
 import { DEFAULT_STAGES, UpError, up } from './up.ts';
 
@@ -10,21 +10,36 @@ coordinator, the watcher, N agents and the control-plane stand-ins. Ctrl-C stops
   --stages PATH        stage file or folder, repeatable (default: the repo's stages/)
   --state-dir DIR      kubeconfig, logs and API data (default .virtsim)
   --port N             embedded API server port (default 6443)
+  --durability MODE    embedded API server: fsync (default), batch or none (see virtsim apiserver -h)
   --nats-port N        NATS port (default 4222)
   --kubeconfig FILE    run the fleet against an existing cluster (no embedded API server,
                        stand-ins off unless --control-plane)
   --control-plane      run the control-plane stand-ins (default: on when embedded)
   --no-control-plane   do not
+  --insecure           plaintext NATS and gRPC without credentials (by default up generates a
+                       NATS token, a CA and certificates in <state-dir>/secrets: NATS over TLS
+                       with the token, mTLS between agents and coordinator)
   --trace-sample R     fraction of VMIs and migrations traced, 0..1 (default: OTEL_TRACES_SAMPLER_ARG,
                        else 1 up to 1,000 nodes and 0.01 above); spans kept in <state-dir>/traces
   --no-trace-store     keep no spans locally (OTLP export through OTEL_* variables still works)`;
 
-function int(name: string, v: string | undefined, dflt: number, min = 0): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UpError(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-  return n;
-}
+/** The flags, typed: a bad value is refused with one line naming the flag (exit 2). */
+const FLAGS = {
+  nodes: { type: 'int', default: 100 },
+  agents: { type: 'int', min: 1, default: 2 },
+  stages: { type: 'strings' },
+  'state-dir': { type: 'string', default: '.virtsim' },
+  port: { type: 'port', default: 6443 },
+  durability: { type: 'choice', choices: ['fsync', 'batch', 'none'] },
+  'nats-port': { type: 'port', default: 4222 },
+  kubeconfig: { type: 'string' },
+  'control-plane': { type: 'boolean' },
+  'no-control-plane': { type: 'boolean' },
+  insecure: { type: 'boolean' },
+  'trace-sample': { type: 'string' },
+  'no-trace-store': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 function ratio(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -34,23 +49,16 @@ function ratio(name: string, v: string | undefined): number | undefined {
 }
 
 export async function runUpCli(argv: string[]): Promise<number | void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      nodes: { type: 'string' },
-      agents: { type: 'string' },
-      stages: { type: 'string', multiple: true },
-      'state-dir': { type: 'string' },
-      port: { type: 'string' },
-      'nats-port': { type: 'string' },
-      kubeconfig: { type: 'string' },
-      'control-plane': { type: 'boolean' },
-      'no-control-plane': { type: 'boolean' },
-      'trace-sample': { type: 'string' },
-      'no-trace-store': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const flags = readFlags('virtsim up', argv, FLAGS);
+  if (!flags) return 2;
+  const { values } = flags;
+  let traceSample: number | undefined;
+  try {
+    traceSample = ratio('trace-sample', values['trace-sample']);
+  } catch (err) {
+    process.stderr.write(`virtsim up: ${(err as Error).message}\n`);
+    return 2;
+  }
   if (values.help) {
     process.stdout.write(HELP + '\n');
     return 0;
@@ -60,15 +68,17 @@ export async function runUpCli(argv: string[]): Promise<number | void> {
   try {
     fleet = await up(
       {
-        nodes: int('nodes', values.nodes, 100),
-        agents: int('agents', values.agents, 2, 1),
+        nodes: values.nodes,
+        agents: values.agents,
         stages: values.stages?.length ? values.stages : [DEFAULT_STAGES],
-        stateDir: values['state-dir'] ?? '.virtsim',
-        apiPort: int('port', values.port, 6443, 1),
-        natsPort: int('nats-port', values['nats-port'], 4222, 1),
+        stateDir: values['state-dir'],
+        apiPort: values.port,
+        durability: values.durability,
+        natsPort: values['nats-port'],
         kubeconfig: values.kubeconfig,
-        controlPlane: values['no-control-plane'] ? false : values['control-plane'],
-        traceSample: ratio('trace-sample', values['trace-sample']),
+        controlPlane: values['no-control-plane'] ? false : values['control-plane'] || undefined,
+        insecure: values.insecure,
+        traceSample,
         traceStore: !values['no-trace-store'],
       },
       print,
@@ -97,6 +107,7 @@ export async function runUpCli(argv: string[]): Promise<number | void> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    process.on('SIGHUP', onSignal);
   });
   return 0;
 }

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { context, trace } from '@opentelemetry/api';
-import { Bus, RESYNC_SUBJECT } from '@virtsim/bus';
+import { Bus, RESYNC_SUBJECT, type NatsAuth } from '@virtsim/bus';
 import {
   Informer,
   KubeClient,
@@ -24,6 +24,8 @@ export interface WatcherOptions {
   /** Omitted: $KUBECONFIG, ~/.kube/config or the pod's service account. */
   kubeconfig?: string;
   natsUrl: string;
+  /** NATS credentials and TLS (readNatsAuth from @virtsim/bus); none: plaintext, no auth. */
+  natsAuth?: NatsAuth;
   identity?: string;
   /** Label selector of the Nodes the fleet manages. */
   nodeSelector?: string;
@@ -63,6 +65,7 @@ function strip(obj: KubeObject): KubeObject {
  * node; snapshots served from the same index. Of several replicas, the Lease leader publishes and
  * serves; standbys keep their informers warm and take over when the lease expires.
  */
+// eslint-disable-next-line max-lines-per-function -- not split yet: known debt (issue 14), listed in ARCHITECTURE.md
 export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher> {
   const identity = opts.identity ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
   const log = opts.log ?? createLogger('watcher', { identity });
@@ -72,9 +75,15 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
   const unrouted = new Counter({ name: 'virtsim_watcher_events_unrouted_total', help: 'Events of objects on no node (left to the control plane)', labelNames: ['kind'], registers: [registry] });
   const leaderGauge = new Gauge({ name: 'virtsim_watcher_leader', help: '1 while this replica leads', registers: [registry] });
   const snapshots = new Counter({ name: 'virtsim_watcher_snapshots_served_total', help: 'Snapshot requests answered', registers: [registry] });
+  const unpublishable = new Counter({
+    name: 'virtsim_watcher_objects_unpublishable_total',
+    help: 'Events and snapshot items left out because the object does not fit in one NATS message (max_payload)',
+    labelNames: ['kind', 'path'],
+    registers: [registry],
+  });
 
   const client = await KubeClient.fromFileOrDefault(opts.kubeconfig, { userAgent: `virtsim-watcher/${identity}` });
-  const bus = await Bus.connect({ servers: opts.natsUrl, name: `watcher-${identity}`, log });
+  const bus = await Bus.connect({ servers: opts.natsUrl, name: `watcher-${identity}`, auth: opts.natsAuth, log });
 
   const informers = new Map<string, Informer>();
   const lookupVmi = (ns: string, name: string) => informers.get('VirtualMachineInstance')?.store.get(`${ns}/${name}`);
@@ -169,7 +178,8 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
         try {
           bus.publish(event, context.active());
         } catch (err) {
-          log.warn({ err, kind: event.kind, name: event.object.metadata.name }, 'event not publishable, skipped');
+          unpublishable.inc({ kind: event.kind, path: 'event' });
+          log.warn({ err: String(err), kind: event.kind, name: event.object.metadata.name, namespace: event.object.metadata.namespace }, 'event not publishable, skipped');
         }
       };
       snapshotSub = bus.serveSnapshots(
@@ -177,7 +187,13 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
           snapshots.inc();
           return fanout.snapshot(slots);
         },
-        { onError: (err) => log.warn({ err }, 'snapshot request failed') },
+        {
+          onError: (err) => log.warn({ err: String(err) }, 'snapshot request failed'),
+          onSkip: (item, bytes, limit) => {
+            unpublishable.inc({ kind: item.kind, path: 'snapshot' });
+            log.warn({ kind: item.kind, name: item.object.metadata.name, namespace: item.object.metadata.namespace, bytes, limit }, 'object too large for a snapshot message, left out');
+          },
+        },
       );
       // The previous leader may have missed events before it stopped: agents re-read their slots.
       requestResync();
