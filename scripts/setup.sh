@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian machine (Node 20 + npm is enough) to run and test virtsim:
-#   - Debian's nats-server and kubectl, installed with apt-get when missing;
+#   - Debian's nats-server, kubectl, openssl, chromium and prometheus, installed with apt-get when missing;
 #   - the npm dependencies, which include Node.js 24 (the `node` dev dependency) so that
 #     every npm script, npx virtsim and vitest run on Node 24 whatever the machine ships.
 set -euo pipefail
@@ -12,6 +12,9 @@ command -v kubectl >/dev/null 2>&1 || need_apt+=(kubectl)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # The load test's HTML report is checked in a real browser by the tests.
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+# The Grafana dashboards' and rule files' queries are evaluated by a real Prometheus in the tests
+# (Debian's package also ships promtool).
+{ command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; } || need_apt+=(prometheus)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing ${need_apt[*]} with apt-get" >&2

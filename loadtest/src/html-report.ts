@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { formatMs } from './durations.ts';
 import type { Report } from './report.ts';
+import type { ReportWaterfall } from './trace-waterfalls.ts';
 
 const PAGE_SCRIPT = readFileSync(new URL('./report-page.js', import.meta.url), 'utf8');
 
@@ -17,7 +18,7 @@ table{border-collapse:collapse;margin:4px 0}td,th{border:1px solid #ddd;padding:
 th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
 pre{background:#f7f7f7;padding:8px;overflow:auto;max-height:260px}
 .plots{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0}figcaption{font-weight:600;margin:4px 0}
-.tick,.legend{font-size:10px;fill:#444}.axis{font-size:11px;fill:#222}.empty{color:#888}
+.tick,.legend{font-size:10px;fill:#444}.wf-label{font:11px ui-monospace,monospace;fill:#222}.wf-who{font-size:10px;fill:#666}.axis{font-size:11px;fill:#222}.empty{color:#888}
 `;
 
 function quantileTable(q: Report['quantiles']): string {
@@ -28,8 +29,8 @@ function quantileTable(q: Report['quantiles']): string {
 }
 
 /** One self-contained page: the config on top, the verdict, quantiles, plots (drawn by inline script) and the slowest VMIs. */
-export function renderHtmlReport(report: Report, cdfs: Record<string, Array<[number, number]>>, scatter: Array<[number, number]>): string {
-  const data = { series: report.series, cdfs, scatter };
+export function renderHtmlReport(report: Report, cdfs: Record<string, Array<[number, number]>>, scatter: Array<[number, number]>, waterfalls: ReportWaterfall[] = []): string {
+  const data = { series: report.series, cdfs, scatter, waterfalls };
   const thresholdRows = report.thresholds
     .map((t) => `<tr><td>${esc(t.text)}</td><td>${t.observedMs === undefined ? 'nothing measured' : formatMs(t.observedMs)}</td><td>${t.passed ? 'ok' : 'FAIL'}</td></tr>`)
     .join('');
@@ -54,6 +55,12 @@ ${report.thresholds.length ? `<h2>Thresholds</h2><table><tr><th>threshold</th><t
 <div class="plots"><div id="cdf"></div><div id="scatter"></div><div id="phases"></div><div id="rate"></div><div id="cdf-other"></div><div id="heartbeat"></div><div id="cpu"></div><div id="rss"></div></div>
 <h2>Slowest ${report.slowest.length} VMIs to Running (ms from the create request)</h2>
 <table id="slowest"><tr>${slowCols.map((c) => `<th>${c}</th>`).join('')}</tr>${slowRows}</table>
+<h2>Where the time went: lifecycle traces</h2>
+${
+  waterfalls.length
+    ? `<p>The fastest, median and slowest traced VMI from creation to Running: each phase as the API showed it (what ended it on the right), and under it the fleet's spans (watch event, NATS hop, stage, delay, API write). <code>virtsim trace NAME</code> shows any other.</p><div id="waterfalls"></div>`
+    : '<p class="empty">No lifecycle traces: run with --up, or against a <code>virtsim up</code> (its span store, &lt;state-dir&gt;/traces, is read), with the VMIs sampled.</p>'
+}
 ${report.notRunning.length ? `<h2>Never Running (${report.notRunning.length})</h2><table><tr><th>VMI</th><th>last phase</th><th>reason</th></tr>${notRunning}</table>` : ''}
 ${procRows ? `<h2>Processes</h2><table><tr><th>process</th><th>CPU s</th><th>peak RSS MiB</th></tr>${procRows}</table>` : ''}
 <script type="application/json" id="report-data">${scriptJson(data)}</script>

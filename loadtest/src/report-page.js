@@ -91,5 +91,35 @@
   const procSeries = (field) => [...procs].sort().map((p) => ({ name: p, points: series.filter((s) => s.processes && s.processes[p]).map((s) => [t(s), s.processes[p][field]]) }));
   plot('cpu', 'CPU per process (% of one core)', procSeries('cpuPercent'), { xLabel: 's', yLabel: '%', yMin: 0 });
   plot('rss', 'RSS per process (MiB)', procSeries('rssMiB'), { xLabel: 's', yLabel: 'MiB', yMin: 0 });
+  // Lifecycle waterfalls: one row per span, a bar on the VMI's time axis (ms from creation).
+  const WF_COLORS = { root: '#7f7f7f', phase: '#1f77b4', fleet: '#ff7f0e' };
+  function waterfall(w) {
+    const box = document.getElementById('waterfalls');
+    if (!box) return;
+    const fig = document.createElement('figure');
+    const cap = document.createElement('figcaption');
+    cap.textContent = w.which + ': ' + w.object + ', ' + fmt(w.durationMs) + ' ms to Running (trace ' + w.traceId + ')';
+    fig.appendChild(cap);
+    box.appendChild(fig);
+    const RH = 15, LW = 300, WW = 220, BW = 520, TOP = 18;
+    const total = Math.max(w.durationMs, 0.001);
+    const sx = (ms) => LW + WW + (Math.min(ms, total) / total) * BW;
+    const svg = el('svg', { viewBox: '0 0 ' + (LW + WW + BW + 70) + ' ' + (TOP + w.rows.length * RH + 4), width: LW + WW + BW + 70, height: TOP + w.rows.length * RH + 4, class: 'waterfall', 'data-waterfall': w.which }, fig);
+    for (let i = 0; i <= 4; i++) {
+      const ms = (total * i) / 4;
+      el('line', { x1: sx(ms), x2: sx(ms), y1: TOP - 4, y2: TOP + w.rows.length * RH, stroke: '#eee' }, svg);
+      el('text', { x: sx(ms), y: 10, 'text-anchor': 'middle', class: 'tick' }, svg).textContent = fmt(ms) + ' ms';
+    }
+    w.rows.forEach((r, i) => {
+      const y = TOP + i * RH;
+      const g = el('g', { class: 'wf-row', 'data-kind': r.kind, 'data-name': r.name }, svg);
+      el('text', { x: 4 + r.depth * 12, y: y + 11, class: 'wf-label' }, g).textContent = r.name;
+      el('text', { x: LW, y: y + 11, class: 'wf-who' }, g).textContent = r.who;
+      el('rect', { x: sx(r.start).toFixed(1), y: y + 2, width: Math.max(1.5, sx(r.end) - sx(r.start)).toFixed(1), height: RH - 4, fill: WF_COLORS[r.kind] }, g);
+      el('text', { x: LW + WW + BW + 6, y: y + 11, class: 'tick' }, g).textContent = fmt(r.end - r.start) + ' ms';
+    });
+  }
+  for (const w of data.waterfalls || []) waterfall(w);
+
   document.body.setAttribute('data-plots-drawn', String(document.querySelectorAll('svg.plot').length));
 })();

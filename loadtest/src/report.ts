@@ -8,6 +8,7 @@ import type { PhaseResult } from './run-context.ts';
 import type { Sample } from './sampler.ts';
 import type { ThresholdResult } from './thresholds.ts';
 import { renderHtmlReport } from './html-report.ts';
+import type { ReportWaterfall } from './trace-waterfalls.ts';
 
 export interface Report {
   runId: string;
@@ -79,7 +80,7 @@ function kubeBurnerDocuments(report: Report, m: Measurements): Record<string, un
 }
 
 /** Writes report.json, the kube-burner documents and report.html into `dir`; returns the files. */
-export function writeReport(dir: string, report: Report, m: Measurements, scatter: Array<[number, number]>): string[] {
+export function writeReport(dir: string, report: Report, m: Measurements, scatter: Array<[number, number]>, waterfalls: ReportWaterfall[] = []): string[] {
   mkdirSync(dir, { recursive: true });
   const files: string[] = [];
   const write = (name: string, text: string) => {
@@ -90,6 +91,6 @@ export function writeReport(dir: string, report: Report, m: Measurements, scatte
   for (const [metricName, docs] of Object.entries(kubeBurnerDocuments(report, m))) {
     if (docs.length) write(`${metricName}.json`, JSON.stringify(docs, null, 1) + '\n');
   }
-  write('report.html', renderHtmlReport(report, m.cdfs, scatter));
+  write('report.html', renderHtmlReport(report, m.cdfs, scatter, waterfalls));
   return files;
 }

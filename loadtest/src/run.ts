@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { hostname, cpus } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { StatusError, KubeClient } from '@virtsim/kube';
 import { createLogger, type Logger } from '@virtsim/telemetry';
 import { ApiStats } from './api-stats.ts';
@@ -23,6 +24,7 @@ import { seededRandom, type PhaseProgress, type PhaseResult, type RunContext } f
 import { RunTracker } from './run-tracker.ts';
 import { Sampler } from './sampler.ts';
 import { evaluateThresholds } from './thresholds.ts';
+import { reportWaterfalls, type ReportWaterfall } from './trace-waterfalls.ts';
 import { startEmbeddedCluster, type EmbeddedCluster, type EmbeddedClusterOptions } from './embedded-cluster.ts';
 
 export interface LoadtestOptions {
@@ -100,6 +102,12 @@ async function playPhase(ctx: RunContext, creator: ObjectCreator, p: PhaseSpec):
   }
 }
 
+/** The span store of the `virtsim up` behind the run: --up's, or the one whose kubeconfig it uses. */
+function traceDirOf(opts: LoadtestOptions, kubeconfig: string | undefined): string | undefined {
+  if (opts.up) return join(resolve(opts.up.stateDir), 'traces');
+  return kubeconfig ? join(dirname(resolve(kubeconfig)), 'traces') : undefined;
+}
+
 /** Runs the load test end to end and writes its report. */
 export async function runLoadtest(opts: LoadtestOptions): Promise<LoadtestOutcome> {
   const { config } = opts;
@@ -172,7 +180,8 @@ export async function runLoadtest(opts: LoadtestOptions): Promise<LoadtestOutcom
     await tracker.stop();
     live.end();
 
-    const { report, files } = finishReport({ config, runId, started, environment, results, interrupted, tracker, sampler, creator, outDir });
+    const traceDir = traceDirOf(opts, kubeconfig);
+    const { report, files } = finishReport({ config, runId, started, environment, results, interrupted, tracker, sampler, creator, outDir, traceDir, log });
     return { report, outDir, files, exitCode: report.passed ? 0 : 1 };
   } finally {
     opts.stop?.removeEventListener('abort', onStop);
@@ -186,7 +195,20 @@ export async function runLoadtest(opts: LoadtestOptions): Promise<LoadtestOutcom
 }
 
 /** What a finished run turns into: measurements, thresholds, the report and its files. */
-function finishReport(r: { config: LoadtestConfig; runId: string; started: Date; environment: Record<string, unknown>; results: PhaseResult[]; interrupted: boolean; tracker: RunTracker; sampler: Sampler; creator: ObjectCreator; outDir: string }): { report: Report; files: string[] } {
+function finishReport(r: {
+  config: LoadtestConfig;
+  runId: string;
+  started: Date;
+  environment: Record<string, unknown>;
+  results: PhaseResult[];
+  interrupted: boolean;
+  tracker: RunTracker;
+  sampler: Sampler;
+  creator: ObjectCreator;
+  outDir: string;
+  traceDir?: string;
+  log: Logger;
+}): { report: Report; files: string[] } {
   const { config, runId, started, environment, results, interrupted, tracker, sampler, creator, outDir } = r;
   const m = measure(tracker.vmis.values(), tracker.migrations.values());
   const thresholds = evaluateThresholds(config.thresholds, { ...m.podQuantiles, ...m.quantiles });
@@ -240,6 +262,14 @@ function finishReport(r: { config: LoadtestConfig; runId: string; started: Date;
     const r = measured[i];
     if (r.phases.Running !== undefined) scatter.push([Math.round((r.createSentAt! - t0) / 100) / 10, r.phases.Running - r.createSentAt!]);
   }
-  const files = writeReport(outDir, report, m, scatter);
+  let waterfalls: ReportWaterfall[] = [];
+  if (r.traceDir && existsSync(r.traceDir)) {
+    try {
+      waterfalls = reportWaterfalls(r.traceDir, new Set(measured.filter((v) => v.phases.Running !== undefined).map((v) => `${v.namespace}/${v.name}`)));
+    } catch (err) {
+      r.log.warn({ err, traceDir: r.traceDir }, 'lifecycle traces not readable; the report goes without waterfalls');
+    }
+  }
+  const files = writeReport(outDir, report, m, scatter, waterfalls);
   return { report, files };
 }

@@ -175,6 +175,11 @@ describe('virtsim loadtest against a running virtsim up', () => {
     expect(Number(/data-series="VMIRunning" data-points="(\d+)"/.exec(dom)?.[1])).toBeGreaterThan(10);
     expect(dom.match(/<tr>/g)!.length).toBeGreaterThan(20);
     expect(dom).toContain('FAILED');
+    // Where the time went: the fastest, median and slowest VMI's lifecycle trace, from the span
+    // store of the `virtsim up` behind the kubeconfig, each a phase-by-phase waterfall.
+    for (const which of ['fastest', 'median', 'slowest']) expect(dom).toContain(`data-waterfall="${which}"`);
+    expect(dom.match(/data-kind="phase" data-name="phase Scheduled"/g)?.length).toBe(3);
+    expect(dom.match(/data-name="stage vmi-running"/g)?.length).toBe(3);
   });
 
   it('deletes VMIs at a rate, times each deletion and removes its namespaces', async () => {

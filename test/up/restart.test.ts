@@ -1,28 +1,17 @@
 // `virtsim up` stopped and started again on its state dir: the cluster comes back as it was (every
 // node, VMI and pod with its UID, nothing replayed or recreated) and the fleet resumes heartbeats.
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '@virtsim/testkit/ports';
 import { waitFor } from '@virtsim/testkit/wait';
+import { freePort, runUp } from './run-up.ts';
 import { KubeClient, LEASES, NODES, PODS, VMIS, collectionPath, type KubeObject } from '@virtsim/kube';
 
-const CLI = fileURLToPath(new URL('../../packages/cli/bin/virtsim.ts', import.meta.url));
 const NODE_COUNT = 8;
 const VMI_COUNT = 6;
 
 
-function runUp(args: string[]) {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'up', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, exited, out: () => out };
-}
 
 const list = async (client: KubeClient, path: string) => (await client.request<{ items: KubeObject[] }>({ method: 'GET', path })).items;
 const byName = (items: KubeObject[]) => new Map(items.map((o) => [`${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]));

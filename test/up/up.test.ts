@@ -5,28 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '@virtsim/testkit/ports';
 import { waitFor } from '@virtsim/testkit/wait';
 import { connect as natsConnect } from 'nats';
 import { KubeClient, NODES, collectionPath, type KubeObject } from '@virtsim/kube';
+import { freePort, runUp } from './run-up.ts';
 import { allLogs, generatedSecrets, looseSecretFiles, processText, secretsIn } from './secrets.ts';
 
-const CLI = fileURLToPath(new URL('../../packages/cli/bin/virtsim.ts', import.meta.url));
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-
-
-function runUp(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'up', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, exited, out: () => out, err: () => err };
-}
 
 /** `npx virtsim …` from the repo, exactly as a user or a CI script starts it. */
 function runViaNpx(args: string[]) {

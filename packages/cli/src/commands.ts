@@ -61,6 +61,13 @@ export const commands: Record<string, Command> = {
       return runLoadtestCli(argv);
     },
   },
+  trace: {
+    summary: "show a VMI's life as a waterfall (phases, who ended them, the fleet's spans), or the slowest VMIs of a run",
+    async run(argv) {
+      const { runTraceCli } = await import('@virtsim/telemetry/trace');
+      return runTraceCli(argv);
+    },
+  },
   version: {
     summary: 'print the virtsim and Node.js versions',
     async run() {

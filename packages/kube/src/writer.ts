@@ -50,7 +50,7 @@ export class Writer {
   private readonly client: KubeClient;
   private readonly opts: WriterOptions;
   private readonly latency?: Histogram<'resource' | 'verb'>;
-  private readonly errors?: Counter<'resource' | 'code'>;
+  private readonly errors?: Counter<'resource' | 'verb' | 'code'>;
   private readonly retries?: Counter<'resource'>;
 
   constructor(client: KubeClient, opts: WriterOptions) {
@@ -69,7 +69,7 @@ export class Writer {
       this.errors = new Counter({
         name: 'virtsim_api_write_errors_total',
         help: 'API write attempts that failed, by HTTP code (0 = network)',
-        labelNames: ['resource', 'code'],
+        labelNames: ['resource', 'verb', 'code'],
         registers,
       });
       this.retries = new Counter({ name: 'virtsim_api_write_retries_total', help: 'API write retries', labelNames: ['resource'], registers });
@@ -116,7 +116,7 @@ export class Writer {
         this.sem.release();
       }
       const code = failure instanceof StatusError ? failure.code : 0;
-      this.errors?.inc({ resource: req.resource, code: String(code) });
+      this.errors?.inc({ resource: req.resource, verb: req.method.toLowerCase(), code: String(code) });
       if (code === 404) return { outcome: 'gone' };
       if (!isRetryable(failure)) throw failure;
       const delay = failure instanceof StatusError && failure.retryAfterMs !== undefined ? failure.retryAfterMs : backoff.next();

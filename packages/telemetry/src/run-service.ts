@@ -1,15 +1,14 @@
 import type { Logger } from 'pino';
 import { ShutdownHandler } from './shutdown.ts';
-import { startTracing } from './tracing.ts';
+import { startTracing, tracingConfigured } from './tracing.ts';
 
 /**
- * The life of a long-running service process: tracing when a collector is configured (the SDK
+ * The life of a long-running service process: tracing when a collector or the local span store is configured (the SDK
  * costs start-up time otherwise), the service itself, and on SIGTERM/SIGINT a clean stop of the
  * service, then of tracing (so the last spans are flushed).
  */
 export async function runService(service: string, log: Logger, start: () => Promise<{ close(): Promise<void> }>): Promise<void> {
-  const tracing =
-    process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? await startTracing({ service }) : undefined;
+  const tracing = tracingConfigured() ? await startTracing({ service }) : undefined;
   const running = await start();
   const shutdown = new ShutdownHandler(log);
   if (tracing) shutdown.add('tracing', () => tracing.shutdown());

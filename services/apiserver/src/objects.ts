@@ -18,6 +18,8 @@ type Obj = Record<string, any>;
 export interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
+  /** The manager named by the client's User-Agent (as Kubernetes does), when fieldManager is not given. */
+  userAgentManager?: string;
   /** Server-side apply already computed managedFields. */
   applied?: boolean;
 }
@@ -208,7 +210,7 @@ export class ObjectService {
     if (sub !== 'status') this.validateCommon(rt, obj, old);
     if (specChanged(rt, old, obj)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
     // managedFields are kept for writers that name themselves, or once an object has them.
-    if (!opts.applied && (opts.fieldManager || Array.isArray(old.metadata.managedFields))) obj = recordWrite(rt, old, obj, opts.fieldManager ?? 'unknown', sub);
+    if (!opts.applied && (opts.fieldManager || Array.isArray(old.metadata.managedFields))) obj = recordWrite(rt, old, obj, opts.fieldManager ?? opts.userAgentManager ?? 'unknown', sub);
     behaviourOf(rt.storeKey)?.encodeAsTyped?.(obj);
     obj = ordered(obj);
     // No-op: nothing changed but the resourceVersion, so nothing is written (no event, same RV).

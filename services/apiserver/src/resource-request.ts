@@ -30,6 +30,8 @@ export class ResourceRequest {
   readonly sub: string | undefined;
   readonly dryRun: boolean;
   readonly fieldManager: string | undefined;
+  /** Kubernetes names a writer without fieldManager after its User-Agent's first part. */
+  readonly userAgentManager: string | undefined;
 
   constructor(state: ServerState, req: IncomingMessage, res: ServerResponse, url: URL, user: UserInfo, t: Target) {
     this.state = state;
@@ -45,6 +47,7 @@ export class ResourceRequest {
     this.sub = t.sub;
     this.dryRun = this.q.has('dryRun');
     this.fieldManager = this.q.get('fieldManager') ?? undefined;
+    this.userAgentManager = req.headers['user-agent']?.split('/')[0] || undefined;
   }
 
   authorize(verb: string): void {

@@ -16,7 +16,7 @@ export async function servePatch(r: ResourceRequest): Promise<string> {
   const entry = state.objects.getEntry(rt, r.nsKey, name);
   const old = state.objects.parse(entry);
   const next = r.toStorage(applyPatchBody(type, rt, r.fromStorage(old), body));
-  const obj = state.objects.update(r.writeType(), r.nsKey, name, next, r.user, sub, { dryRun: r.dryRun, fieldManager: r.fieldManager }, { entry, obj: old });
+  const obj = state.objects.update(r.writeType(), r.nsKey, name, next, r.user, sub, { dryRun: r.dryRun, fieldManager: r.fieldManager, userAgentManager: r.userAgentManager }, { entry, obj: old });
   await r.durable();
   r.respond(200, obj);
   return 'patch';

@@ -6,7 +6,7 @@ export async function serveUpdate(r: ResourceRequest): Promise<string> {
   const { state, rt, name, sub } = r;
   if (name === undefined) throw methodNotAllowed('PUT', rt.resource);
   r.authorize('update');
-  const obj = state.objects.update(r.writeType(), r.nsKey, name, r.toStorage(await r.object()), r.user, sub, { dryRun: r.dryRun, fieldManager: r.fieldManager });
+  const obj = state.objects.update(r.writeType(), r.nsKey, name, r.toStorage(await r.object()), r.user, sub, { dryRun: r.dryRun, fieldManager: r.fieldManager, userAgentManager: r.userAgentManager });
   await r.durable();
   r.respond(200, obj);
   return 'update';

@@ -8,6 +8,7 @@ import { ObjectCache } from './object-cache.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { VirtApi } from './virt-api/virt-api.ts';
 import { MigrationController } from './virt-controller/migration-controller.ts';
+import { PerfscaleMetrics } from './virt-controller/perfscale-metrics.ts';
 import { VmController } from './virt-controller/vm-controller.ts';
 import { VmiController } from './virt-controller/vmi-controller.ts';
 
@@ -76,7 +77,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   const controllers: Controller[] = [];
   if (components.has('scheduler')) controllers.push(new Scheduler({ pods: caches.pods, nodes: caches.nodes, writer, log, registry }));
   if (components.has('virt-api')) controllers.push(new VirtApi(ctx));
-  if (components.has('virt-controller')) controllers.push(new VmiController(ctx), new VmController(ctx), new MigrationController(ctx));
+  if (components.has('virt-controller')) controllers.push(new VmiController(ctx), new VmController(ctx), new MigrationController(ctx), new PerfscaleMetrics(ctx));
 
   // Only the caches the chosen components read: the scheduler alone needs no KubeVirt CRDs.
   const needed = new Set<keyof Caches>();

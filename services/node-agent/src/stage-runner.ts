@@ -12,7 +12,7 @@ interface Entry {
   obj: KubeObject;
   /** Local time of the last event or snapshot that touched it (resync uses it to infer deletions). */
   seenAt: number;
-  job?: { stage: CompiledStage; obj: KubeObject; delayMs: number; trace?: Context };
+  job?: { stage: CompiledStage; obj: KubeObject; delayMs: number; plannedAt: number; trace?: Context };
   running?: Promise<void>;
   /** The trace of the change that brought the current version (its stage span joins it). */
   trace?: Context;
@@ -161,7 +161,7 @@ export class StageRunner {
       this.timers.cancel(key);
       return;
     }
-    e.job = { stage: sel.stage, obj: e.obj, delayMs: sel.delayMs, trace: e.trace };
+    e.job = { stage: sel.stage, obj: e.obj, delayMs: sel.delayMs, plannedAt: Date.now(), trace: e.trace };
     this.stageDelay?.observe({ kind: e.kind }, sel.delayMs / 1000);
     this.timers.schedule(key, Date.now() + sel.delayMs);
   }
@@ -183,12 +183,14 @@ export class StageRunner {
   /** Carries a job out; false when it failed (counted and logged). */
   private async execute(key: string, e: Entry, job: NonNullable<Entry['job']>): Promise<boolean> {
     const { stage, obj } = job;
+    // The stage spans from its planning, so its delay (a child span) shows as time the fleet held the object.
     const span = tracer.startSpan(
       'stage',
-      { attributes: { 'virtsim.stage': stage.name, 'virtsim.delay_ms': job.delayMs, 'k8s.kind': e.kind, 'k8s.object': key } },
+      { startTime: job.plannedAt, attributes: { 'virtsim.stage': stage.name, 'virtsim.delay_ms': job.delayMs, 'k8s.kind': e.kind, 'k8s.object': key } },
       job.trace ?? context.active(),
     );
     const ctx = trace.setSpan(job.trace ?? context.active(), span);
+    if (span.isRecording()) tracer.startSpan('delay', { startTime: job.plannedAt, attributes: { 'virtsim.delay_ms': job.delayMs } }, ctx).end();
     try {
       let requests;
       try {

@@ -18,7 +18,10 @@ coordinator, the watcher, N agents and the control-plane stand-ins. Ctrl-C stops
   --no-control-plane   do not
   --insecure           plaintext NATS and gRPC without credentials (by default up generates a
                        NATS token, a CA and certificates in <state-dir>/secrets: NATS over TLS
-                       with the token, mTLS between agents and coordinator)`;
+                       with the token, mTLS between agents and coordinator)
+  --trace-sample R     fraction of VMIs and migrations traced, 0..1 (default: OTEL_TRACES_SAMPLER_ARG,
+                       else 1 up to 1,000 nodes and 0.01 above); spans kept in <state-dir>/traces
+  --no-trace-store     keep no spans locally (OTLP export through OTEL_* variables still works)`;
 
 /** The flags, typed: a bad value is refused with one line naming the flag (exit 2). */
 const FLAGS = {
@@ -33,13 +36,29 @@ const FLAGS = {
   'control-plane': { type: 'boolean' },
   'no-control-plane': { type: 'boolean' },
   insecure: { type: 'boolean' },
+  'trace-sample': { type: 'string' },
+  'no-trace-store': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+function ratio(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UpError(`--${name} must be a ratio between 0 and 1, got ${JSON.stringify(v)}`);
+  return n;
+}
 
 export async function runUpCli(argv: string[]): Promise<number | void> {
   const flags = readFlags('virtsim up', argv, FLAGS);
   if (!flags) return 2;
   const { values } = flags;
+  let traceSample: number | undefined;
+  try {
+    traceSample = ratio('trace-sample', values['trace-sample']);
+  } catch (err) {
+    process.stderr.write(`virtsim up: ${(err as Error).message}\n`);
+    return 2;
+  }
   if (values.help) {
     process.stdout.write(HELP + '\n');
     return 0;
@@ -59,6 +78,8 @@ export async function runUpCli(argv: string[]): Promise<number | void> {
         kubeconfig: values.kubeconfig,
         controlPlane: values['no-control-plane'] ? false : values['control-plane'] || undefined,
         insecure: values.insecure,
+        traceSample,
+        traceStore: !values['no-trace-store'],
       },
       print,
     );

@@ -7,6 +7,7 @@ import { installCrds, publishStages } from './cluster-setup.ts';
 import { createFleetSecrets, type FleetSecrets } from './fleet-secrets.ts';
 import { FleetSupervisor } from './fleet-supervisor.ts';
 import { ChildStartError } from './managed-child.ts';
+import { writePrometheusConfig, type ScrapeTarget } from './prometheus-config.ts';
 import { StatusLine } from './status-line.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -33,6 +34,19 @@ export interface UpOptions {
    * generated NATS token over TLS, and mTLS between agents and coordinator.
    */
   insecure?: boolean;
+  /** Keep finished spans in <stateDir>/traces for `virtsim trace` (default true). */
+  traceStore?: boolean;
+  /**
+   * Fraction of VMIs and migrations traced (decided from each UID). Default: OTEL_TRACES_SAMPLER_ARG
+   * when set, else every one up to 1,000 nodes and 1% above (a big run's spans would cost throughput).
+   */
+  traceSample?: number;
+}
+
+/** The sampling ratio `up` gives its children. */
+export function defaultTraceSample(nodes: number, env: NodeJS.ProcessEnv = process.env): number {
+  if (env.OTEL_TRACES_SAMPLER_ARG) return Number(env.OTEL_TRACES_SAMPLER_ARG);
+  return nodes <= 1000 ? 1 : 0.01;
 }
 
 export interface RunningFleet {
@@ -54,6 +68,17 @@ function onPath(bin: string): string | undefined {
 }
 
 const virtsim = (args: string[]) => ({ command: process.execPath, args: ['--disable-warning=ExperimentalWarning', CLI, ...args] });
+
+/** host:port of each child's /metrics, from what it logged when ready. */
+function scrapeTargets(sup: FleetSupervisor): ScrapeTarget[] {
+  const out: ScrapeTarget[] = [];
+  for (const c of sup.list()) {
+    const v = c.readyValue;
+    if (typeof v === 'string' && v.startsWith('http://')) out.push({ process: c.spec.name, address: new URL(v).host });
+    else if (v && typeof v === 'object' && 'metricsPort' in v) out.push({ process: c.spec.name, address: `127.0.0.1:${(v as { metricsPort: number }).metricsPort}` });
+  }
+  return out;
+}
 
 /** Starts the whole fleet on this machine; resolves once it is ready for kubectl. */
 // eslint-disable-next-line max-lines-per-function -- not split yet: known debt (issue 14), listed in ARCHITECTURE.md
@@ -79,7 +104,14 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
   }
   const natsClientArgs = secrets?.natsClientArgs ?? [];
   const sup = new FleetSupervisor(log, (msg) => print(`virtsim: ${msg}`));
-  const env = { VIRTSIM_PARENT_PID: String(process.pid) };
+  const traces = join(stateDir, 'traces');
+  const traceSample = opts.traceSample ?? defaultTraceSample(opts.nodes);
+  const env: Record<string, string> = {
+    VIRTSIM_PARENT_PID: String(process.pid),
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: String(traceSample),
+    ...(opts.traceStore === false ? {} : { VIRTSIM_TRACE_DIR: traces }),
+  };
   const spec = (name: string, args: string[], ready: (line: string, r: Record<string, unknown> | undefined) => unknown) => ({
     name,
     ...virtsim(args),
@@ -140,9 +172,11 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
       }
       // Fresh fleet: nobody holds slots, so no settling; a restarted coordinator settles (fencing).
       const c = await sup.start({
-        ...spec('coordinator', ['coordinator', '--port', '0', '--metrics-port', '0', '--settle-ms', '0', ...coordinatorTlsArgs], (_l, r) => (r?.msg === 'coordinator ready' ? r.grpcPort : undefined)),
+        ...spec('coordinator', ['coordinator', '--port', '0', '--metrics-port', '0', '--settle-ms', '0', ...coordinatorTlsArgs], (_l, r) =>
+          r?.msg === 'coordinator ready' ? { grpcPort: r.grpcPort, metricsPort: r.metricsPort } : undefined,
+        ),
       });
-      const port = String(c.readyValue);
+      const port = String((c.readyValue as { grpcPort: number }).grpcPort);
       // A restart keeps the port the agents know.
       c.spec.restartArgs = virtsim(['coordinator', '--port', port, '--metrics-port', '0', ...coordinatorTlsArgs]).args;
       return `127.0.0.1:${port}`;
@@ -179,6 +213,10 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
     print(`  try         export KUBECONFIG=${kubeconfig}; kubectl get nodes`);
     print(`  metrics     ${sup.list().filter((c) => typeof c.readyValue === 'string' && String(c.readyValue).includes('/metrics')).map((c) => `${c.spec.name} ${c.readyValue}`).join(', ')}`);
     print(`  logs        ${logs}/`);
+    const promConfig = join(stateDir, 'prometheus.yml');
+    writePrometheusConfig(promConfig, scrapeTargets(sup), embedded ? String(sup.get('apiserver')?.readyValue ?? '').replace(/^https:\/\//, '') || undefined : undefined);
+    print(`  prometheus  prometheus --config.file=${promConfig}   (dashboards: deploy/dashboards/)`);
+    if (opts.traceStore !== false) print(`  traces      ${traces}/ (${traceSample * 100}% of VMIs; virtsim trace --state-dir ${stateDir} NAME)`);
     print(secrets ? `  secrets     ${secrets.dir}/ (NATS token, TLS CA and keys; NATS and gRPC are authenticated)` : '  secrets     none: --insecure, NATS and gRPC are open to anyone on this machine');
     print('  stop        Ctrl-C');
 

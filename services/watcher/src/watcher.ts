@@ -13,10 +13,12 @@ import {
   VMIS,
   type KubeObject,
   type ResourceRef,
+  type WatchEventType,
 } from '@virtsim/kube';
-import { createLogger, createRegistry, startOpsEndpoint, type Logger, type OpsEndpoint } from '@virtsim/telemetry';
+import { createLogger, createRegistry, startOpsEndpoint, traceSampleRatio, type Logger, type OpsEndpoint } from '@virtsim/telemetry';
 import { Counter, Gauge } from 'prom-client';
 import { Fanout } from './fanout.ts';
+import { LifecycleTracer, lastWriter } from './lifecycle-tracer.ts';
 
 export interface WatcherOptions {
   /** Omitted: $KUBECONFIG, ~/.kube/config or the pod's service account. */
@@ -45,9 +47,16 @@ export interface RunningWatcher {
 
 const tracer = trace.getTracer('virtsim-watcher');
 
+/** Who wrote each object last (managedFields' newest manager), kept for the lifecycle traces. */
+const writers = new WeakMap<KubeObject, string>();
+
 /** Drops managedFields: large, never read by the fleet, and copied into every NATS message. */
 function strip(obj: KubeObject): KubeObject {
-  if (obj.metadata.managedFields) delete obj.metadata.managedFields;
+  if (obj.metadata.managedFields) {
+    const w = lastWriter(obj);
+    if (w) writers.set(obj, w);
+    delete obj.metadata.managedFields;
+  }
   return obj;
 }
 
@@ -91,6 +100,41 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
     },
   });
 
+  // One trace per VMI and migration; the sampling ratio is the process's (OTEL_TRACES_SAMPLER_ARG).
+  const lifecycles = new LifecycleTracer(tracer, traceSampleRatio());
+  new Gauge({
+    name: 'virtsim_watcher_lifecycles_tracked',
+    help: 'VMIs and migrations whose phases are followed for their lifecycle trace',
+    registers: [registry],
+    collect() {
+      this.set(lifecycles.size);
+    },
+  });
+  // VMIs by phase as the fleet sees them (a real KubeVirt's kubevirt_vmi_phase_count needs its metrics scraped).
+  new Gauge({
+    name: 'virtsim_watcher_vmis',
+    help: 'VMIs in the watch cache, by phase',
+    labelNames: ['phase'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const store = informers.get(VMIS.kind)?.store;
+      if (!store) return;
+      const counts = new Map<string, number>();
+      for (const v of store.values()) {
+        const phase = String(v.status?.phase || 'Unset');
+        counts.set(phase, (counts.get(phase) ?? 0) + 1);
+      }
+      for (const [phase, n] of counts) this.set({ phase }, n);
+    },
+  });
+  const parentOf = (kind: string, type: WatchEventType, obj: KubeObject, now: number) => {
+    if (kind === VMIS.kind || kind === VMIMS.kind) return lifecycles.observe(kind, type, obj, now, writers.get(obj));
+    // A launcher pod serves its VMI's current phase.
+    if (kind === PODS.kind) return lifecycles.contextOf(obj.metadata.labels?.['kubevirt.io/created-by']) ?? context.active();
+    return context.active();
+  };
+
   const watch = (ref: ResourceRef, selectors: { labelSelector?: string; fieldSelector?: string } = {}) => {
     const inf = new Informer(client, {
       resource: ref,
@@ -99,8 +143,10 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
       log,
       onEvent: (type, obj) => {
         received.inc({ kind: ref.kind, type });
-        const span = tracer.startSpan('watch event', { attributes: { 'k8s.kind': ref.kind, 'k8s.object': obj.metadata.name, 'event.type': type } });
-        context.with(trace.setSpan(context.active(), span), () => fanout.onEvent(ref.kind, type, obj, Date.now()));
+        const now = Date.now();
+        const parent = parentOf(ref.kind, type, obj, now);
+        const span = tracer.startSpan('watch event', { attributes: { 'k8s.kind': ref.kind, 'k8s.object': obj.metadata.name, 'event.type': type } }, parent);
+        context.with(trace.setSpan(parent, span), () => fanout.onEvent(ref.kind, type, obj, now));
         span.end();
       },
       onSynced: (rv) => log.info({ kind: ref.kind, resourceVersion: rv }, 'listed'),
@@ -127,6 +173,7 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
     log,
     onStartedLeading: () => {
       leaderGauge.set(1);
+      lifecycles.emit = true;
       fanout.publish = (event) => {
         try {
           bus.publish(event, context.active());
@@ -153,6 +200,7 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
     },
     onStoppedLeading: () => {
       leaderGauge.set(0);
+      lifecycles.emit = false;
       fanout.publish = null;
       snapshotSub?.unsubscribe();
       snapshotSub = null;

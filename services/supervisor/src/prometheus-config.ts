@@ -1,0 +1,30 @@
+import { writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+
+// A Prometheus configuration for the processes `virtsim up` started, written to its state dir so
+// `prometheus --config.file=.virtsim/prometheus.yml` (and the dashboards in deploy/dashboards)
+// work on a local run. Ports are those of the start: a child restarted on another metrics port
+// is not followed.
+
+export interface ScrapeTarget {
+  /** The process, as `up` names it (watcher, agent-0, coordinator...). */
+  process: string;
+  /** host:port serving /metrics over HTTP. */
+  address: string;
+}
+
+export function prometheusConfig(targets: ScrapeTarget[], apiServer: string | undefined, scrapeInterval = '5s'): string {
+  const jobs: Record<string, unknown>[] = [
+    {
+      job_name: 'virtsim',
+      static_configs: targets.map((t) => ({ targets: [t.address], labels: { process: t.process } })),
+    },
+  ];
+  // The embedded API server serves /metrics without credentials, over its self-signed TLS.
+  if (apiServer) jobs.push({ job_name: 'apiserver', scheme: 'https', tls_config: { insecure_skip_verify: true }, static_configs: [{ targets: [apiServer], labels: { process: 'apiserver' } }] });
+  return stringify({ global: { scrape_interval: scrapeInterval, evaluation_interval: scrapeInterval }, scrape_configs: jobs });
+}
+
+export function writePrometheusConfig(file: string, targets: ScrapeTarget[], apiServer: string | undefined): void {
+  writeFileSync(file, prometheusConfig(targets, apiServer));
+}
