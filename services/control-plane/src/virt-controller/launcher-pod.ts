@@ -47,16 +47,11 @@ function hasPodNetwork(vmi: KubeObject): boolean {
   return ((vmi.spec?.networks ?? []) as Array<Record<string, unknown>>).some((n) => n.pod !== undefined);
 }
 
-// eslint-disable-next-line complexity, max-lines-per-function -- not split yet: known debt (issue 14), listed in ARCHITECTURE.md
-export function renderLauncherPod(vmi: KubeObject, image: string, migration?: MigrationTarget): KubeObject {
+/** The VMI's labels, KubeVirt's own, and the migration's (where it runs is synced later, never copied). */
+function launcherLabels(vmi: KubeObject, migration: MigrationTarget | undefined): Record<string, string> {
   const md = vmi.metadata;
-  const spec = vmi.spec ?? {};
-  const domain = spec.domain ?? {};
   const name = md.name;
   const uid = md.uid ?? '';
-  const grace = spec.terminationGracePeriodSeconds ?? 30;
-  const overhead = memoryOverheadBytes(vmi);
-
   const labels: Record<string, string> = {
     ...(md.labels ?? {}),
     'kubevirt.io': 'virt-launcher',
@@ -69,6 +64,12 @@ export function renderLauncherPod(vmi: KubeObject, image: string, migration?: Mi
   delete labels['kubevirt.io/migrationTargetNodeName'];
   if (migration) labels['kubevirt.io/migrationJobUID'] = migration.uid;
 
+  return labels;
+}
+
+function launcherAnnotations(vmi: KubeObject, overhead: number, migration: MigrationTarget | undefined): Record<string, string> {
+  const md = vmi.metadata;
+  const name = md.name;
   const annotations: Record<string, string> = {
     'kubevirt.io/domain': name,
     'kubectl.kubernetes.io/default-container': 'compute',
@@ -84,7 +85,13 @@ export function renderLauncherPod(vmi: KubeObject, image: string, migration?: Mi
   }
   if (migration) annotations['kubevirt.io/migrationJobName'] = migration.name;
 
-  // renderresources.go: VMI requests/limits plus overhead; the default CPU request is 100m.
+  return annotations;
+}
+
+/** renderresources.go: the compute container's requests and limits, with the VMI's memory overhead and KubeVirt's devices. */
+function computeResources(vmi: KubeObject, overhead: number): Record<string, Record<string, string>> {
+  const domain = vmi.spec?.domain ?? {};
+  // The default CPU request is 100m.
   const res = domain.resources ?? {};
   const requests: Record<string, string> = { ...(res.requests ?? {}) };
   const limits: Record<string, string> = { ...(res.limits ?? {}) };
@@ -99,6 +106,12 @@ export function renderLauncherPod(vmi: KubeObject, image: string, migration?: Mi
     limits[d] = '1';
   }
 
+  return { requests, ...(Object.keys(limits).length ? { limits } : {}) };
+}
+
+function launcherNodeSelector(vmi: KubeObject, migration: MigrationTarget | undefined): Record<string, string> {
+  const spec = vmi.spec ?? {};
+  const domain = spec.domain ?? {};
   const nodeSelector: Record<string, string> = {
     ...(spec.nodeSelector ?? {}),
     'kubevirt.io/schedulable': 'true',
@@ -110,6 +123,14 @@ export function renderLauncherPod(vmi: KubeObject, image: string, migration?: Mi
   if (cpuModel !== 'host-model' && cpuModel !== 'host-passthrough') nodeSelector[`cpu-model.node.kubevirt.io/${cpuModel}`] = 'true';
   Object.assign(nodeSelector, migration?.nodeSelector ?? {});
 
+  return nodeSelector;
+}
+
+/** The VMI's affinity, plus the obsolete-host-model rule and, for a migration target, anti-affinity to the source. */
+function launcherAffinity(vmi: KubeObject, migration: MigrationTarget | undefined): Record<string, any> {
+  const spec = vmi.spec ?? {};
+  const uid = vmi.metadata.uid ?? '';
+  const cpuModel = spec.domain?.cpu?.model ?? 'host-model';
   const affinity: Record<string, any> = structuredClone(spec.affinity ?? {});
   if (cpuModel === 'host-model') {
     const req = { key: 'node-labeller.kubevirt.io/obsolete-host-model', operator: 'DoesNotExist' };
@@ -126,6 +147,13 @@ export function renderLauncherPod(vmi: KubeObject, image: string, migration?: Mi
     });
   }
 
+  return affinity;
+}
+
+/** The console-log sidecar, a no-op init container per container disk, and the pod's volumes. */
+function initContainersAndVolumes(vmi: KubeObject, image: string): { initContainers: Array<Record<string, unknown>>; volumes: Array<Record<string, unknown>> } {
+  const spec = vmi.spec ?? {};
+  const uid = vmi.metadata.uid ?? '';
   const initContainers: Array<Record<string, unknown>> = [];
   const volumes: Array<Record<string, unknown>> = ['private', 'public', 'sockets', 'virt-bin-share-dir', 'libvirt-runtime', 'ephemeral-disks', 'container-disks', 'hotplug-disks'].map(
     (n) => ({ name: n, emptyDir: {} }),
@@ -155,7 +183,61 @@ export function renderLauncherPod(vmi: KubeObject, image: string, migration?: Mi
     });
   }
 
+  return { initContainers, volumes };
+}
+
+function computeContainer(vmi: KubeObject, image: string, resources: Record<string, Record<string, string>>): Record<string, unknown> {
+  const md = vmi.metadata;
+  const name = md.name;
+  const uid = md.uid ?? '';
+  const grace = vmi.spec?.terminationGracePeriodSeconds ?? 30;
   const qemuTimeout = 240 + Math.floor(Math.random() * 60);
+  return {
+    name: 'compute',
+    image,
+    imagePullPolicy: 'IfNotPresent',
+    command: [
+      '/usr/bin/virt-launcher-monitor',
+      '--qemu-timeout', `${qemuTimeout}s`,
+      '--name', name,
+      '--uid', uid,
+      '--namespace', md.namespace ?? 'default',
+      '--kubevirt-share-dir', '/var/run/kubevirt',
+      '--ephemeral-disk-dir', '/var/run/kubevirt-ephemeral-disks',
+      '--container-disk-dir', '/var/run/kubevirt/container-disks',
+      '--grace-period-seconds', String(grace + 15),
+      '--hook-sidecars', '0',
+      '--ovmf-path', '/usr/share/OVMF',
+      '--run-as-nonroot',
+    ],
+    env: [{ name: 'XDG_CACHE_HOME', value: '/var/run/kubevirt-private' }, { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+    resources,
+    securityContext: { allowPrivilegeEscalation: false, capabilities: { add: ['NET_BIND_SERVICE'], drop: ['ALL'] }, privileged: false, runAsNonRoot: true, runAsUser: 107 },
+    volumeMounts: [
+      { name: 'private', mountPath: '/var/run/kubevirt-private' },
+      { name: 'public', mountPath: '/var/run/kubevirt' },
+      { name: 'ephemeral-disks', mountPath: '/var/run/kubevirt-ephemeral-disks' },
+      { name: 'container-disks', mountPath: '/var/run/kubevirt/container-disks', mountPropagation: 'HostToContainer' },
+      { name: 'libvirt-runtime', mountPath: '/var/run/libvirt' },
+      { name: 'sockets', mountPath: '/var/run/kubevirt/sockets' },
+      { name: 'hotplug-disks', mountPath: '/var/run/kubevirt/hotplug-disks', mountPropagation: 'HostToContainer' },
+    ],
+  };
+}
+
+export function renderLauncherPod(vmi: KubeObject, image: string, migration?: MigrationTarget): KubeObject {
+  const md = vmi.metadata;
+  const spec = vmi.spec ?? {};
+  const name = md.name;
+  const uid = md.uid ?? '';
+  const grace = spec.terminationGracePeriodSeconds ?? 30;
+  const overhead = memoryOverheadBytes(vmi);
+  const labels = launcherLabels(vmi, migration);
+  const annotations = launcherAnnotations(vmi, overhead, migration);
+  const resources = computeResources(vmi, overhead);
+  const nodeSelector = launcherNodeSelector(vmi, migration);
+  const affinity = launcherAffinity(vmi, migration);
+  const { initContainers, volumes } = initContainersAndVolumes(vmi, image);
   const pod: KubeObject = {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -189,37 +271,7 @@ export function renderLauncherPod(vmi: KubeObject, image: string, migration?: Mi
       ...(spec.dnsPolicy ? { dnsPolicy: spec.dnsPolicy } : {}),
       ...(spec.dnsConfig ? { dnsConfig: spec.dnsConfig } : {}),
       containers: [
-        {
-          name: 'compute',
-          image,
-          imagePullPolicy: 'IfNotPresent',
-          command: [
-            '/usr/bin/virt-launcher-monitor',
-            '--qemu-timeout', `${qemuTimeout}s`,
-            '--name', name,
-            '--uid', uid,
-            '--namespace', md.namespace ?? 'default',
-            '--kubevirt-share-dir', '/var/run/kubevirt',
-            '--ephemeral-disk-dir', '/var/run/kubevirt-ephemeral-disks',
-            '--container-disk-dir', '/var/run/kubevirt/container-disks',
-            '--grace-period-seconds', String(grace + 15),
-            '--hook-sidecars', '0',
-            '--ovmf-path', '/usr/share/OVMF',
-            '--run-as-nonroot',
-          ],
-          env: [{ name: 'XDG_CACHE_HOME', value: '/var/run/kubevirt-private' }, { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
-          resources: { requests, ...(Object.keys(limits).length ? { limits } : {}) },
-          securityContext: { allowPrivilegeEscalation: false, capabilities: { add: ['NET_BIND_SERVICE'], drop: ['ALL'] }, privileged: false, runAsNonRoot: true, runAsUser: 107 },
-          volumeMounts: [
-            { name: 'private', mountPath: '/var/run/kubevirt-private' },
-            { name: 'public', mountPath: '/var/run/kubevirt' },
-            { name: 'ephemeral-disks', mountPath: '/var/run/kubevirt-ephemeral-disks' },
-            { name: 'container-disks', mountPath: '/var/run/kubevirt/container-disks', mountPropagation: 'HostToContainer' },
-            { name: 'libvirt-runtime', mountPath: '/var/run/libvirt' },
-            { name: 'sockets', mountPath: '/var/run/kubevirt/sockets' },
-            { name: 'hotplug-disks', mountPath: '/var/run/kubevirt/hotplug-disks', mountPropagation: 'HostToContainer' },
-          ],
-        },
+        computeContainer(vmi, image, resources),
       ],
       initContainers,
       volumes,
