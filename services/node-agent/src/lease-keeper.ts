@@ -160,6 +160,7 @@ export class LeaseKeeper {
           resource: 'leases',
           method: 'POST',
           path: collectionPath(LEASES, NAMESPACE),
+          urgent: true,
           body: {
             apiVersion: 'coordination.k8s.io/v1',
             kind: 'Lease',
@@ -187,6 +188,7 @@ export class LeaseKeeper {
       resource: 'leases',
       method: 'PUT',
       path: objectPath(LEASES, NAMESPACE, node),
+      urgent: true,
       body: {
         ...lease,
         apiVersion: 'coordination.k8s.io/v1',
