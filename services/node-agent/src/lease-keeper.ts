@@ -46,7 +46,8 @@ export class LeaseKeeper {
   constructor(opts: LeaseKeeperOptions) {
     this.opts = opts;
     this.durationMs = (opts.durationSeconds ?? 40) * 1000;
-    this.timers = new TimerQueue((node) => void this.tick(node));
+    // 100 ms slots: renewals due together go out in one wake-up (the kubelet's own jitter is ±400 ms).
+    this.timers = new TimerQueue((node) => void this.tick(node), { granularityMs: 100 });
     if (opts.registry) {
       const nodes = this.nodes;
       new Gauge({
