@@ -12,6 +12,8 @@ export interface EmbeddedClusterOptions {
   apiPort: number;
   natsPort: number;
   stages?: string[];
+  /** The agents' node Lease duration (default: the kubelet's 40 s). */
+  leaseDurationSeconds?: number;
 }
 
 export interface EmbeddedCluster {
@@ -56,7 +58,7 @@ export async function waitForNodesReady(kubeconfig: string, count: number, log: 
 /** Starts the embedded cluster as `virtsim up` does, for the length of one run, and waits for its nodes. */
 export async function startEmbeddedCluster(opts: EmbeddedClusterOptions, print: (line: string) => void, log: Logger): Promise<EmbeddedCluster> {
   const fleet: RunningFleet = await up(
-    { nodes: opts.nodes, agents: opts.agents, stages: opts.stages ?? [DEFAULT_STAGES], stateDir: opts.stateDir, apiPort: opts.apiPort, natsPort: opts.natsPort, statusIntervalMs: 3_600_000 },
+    { nodes: opts.nodes, agents: opts.agents, stages: opts.stages ?? [DEFAULT_STAGES], stateDir: opts.stateDir, apiPort: opts.apiPort, natsPort: opts.natsPort, leaseDurationSeconds: opts.leaseDurationSeconds, statusIntervalMs: 3_600_000 },
     (line) => {
       // up's banner is for interactive use; the load test's own view says what matters.
       if (line.startsWith('virtsim is up') || line.startsWith('virtsim:')) print(line);

@@ -5,4 +5,4 @@ export { LoadtestInputError } from './errors.ts';
 export type { Report } from './report.ts';
 export type { QuantileSummary } from './quantiles.ts';
 export { startEmbeddedCluster, type EmbeddedCluster, type EmbeddedClusterOptions } from './embedded-cluster.ts';
-export type { WatchedProcess } from './process-stats.ts';
+export { ProcessStats, type WatchedProcess } from './process-stats.ts';

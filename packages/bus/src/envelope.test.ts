@@ -21,6 +21,14 @@ const vmi: KubeObject = {
 const event: ObjectEvent = { type: 'MODIFIED', kind: 'VirtualMachineInstance', node: 'virtsim-node-00007', object: vmi, receivedAt: 1_700_000_000_123 };
 
 describe('event envelope', () => {
+  it('carries the JSON the caller already has as is, instead of serializing the object again', () => {
+    const { managedFields: _, ...metadata } = vmi.metadata;
+    const json = JSON.stringify({ ...vmi, metadata });
+    const m = encodeEvent({ ...event, json });
+    expect(new TextDecoder().decode(m.data)).toBe(json);
+    expect(decodeEvent(m.subject, m.data, m.headers).object).toEqual({ ...vmi, metadata });
+  });
+
   it('round-trips an event on its node slot subject, without managedFields', () => {
     const m = encodeEvent(event);
     expect(m.subject).toBe(`virtsim.ev.${slotOf('virtsim-node-00007')}`);

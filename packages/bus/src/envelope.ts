@@ -50,6 +50,8 @@ export interface ObjectEvent {
   object: KubeObject;
   /** When the watcher received the change, ms since the Unix epoch. */
   receivedAt: number;
+  /** The object as JSON without managedFields, when the caller has it already (not serialized again). */
+  json?: string;
 }
 
 export interface DecodedEvent extends ObjectEvent {
@@ -119,7 +121,7 @@ export function encodeEvent(event: ObjectEvent, traceContext?: Context): Encoded
   injectTraceContext(h, traceContext);
   return {
     subject: eventSubject(slotOf(event.node)),
-    data: encoder.encode(JSON.stringify(stripManagedFields(object))),
+    data: encoder.encode(event.json ?? JSON.stringify(stripManagedFields(object))),
     headers: h,
   };
 }

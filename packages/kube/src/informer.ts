@@ -16,7 +16,11 @@ export interface InformerOptions {
   /** Applied to every object before it is stored (e.g. drop managedFields). */
   transform?: (obj: KubeObject) => KubeObject;
   log: Logger;
-  onEvent: (type: WatchEventType, obj: KubeObject) => void;
+  /**
+   * `text`: the object's JSON exactly as the watch line carried it (before `transform`), when the
+   * line has the usual `{"type":T,"object":{...}}` shape; absent for events from a relist.
+   */
+  onEvent: (type: WatchEventType, obj: KubeObject, text?: string) => void;
   /** After every complete LIST (the first sync and each relist after 410 Gone). */
   onSynced?: (resourceVersion: string) => void;
 }
@@ -169,6 +173,12 @@ export class Informer {
     if (ev.type === 'DELETED') this.store.delete(key);
     else this.store.set(key, obj);
     if (rv) this.rv = rv;
-    this.opts.onEvent(ev.type, obj);
+    this.opts.onEvent(ev.type, obj, objectText(line, ev.type));
   }
+}
+
+/** The object's own JSON inside a watch line, so a forwarder need not serialize it again. */
+function objectText(line: string, type: string): string | undefined {
+  const prefix = `{"type":"${type}","object":`;
+  return line.startsWith(prefix) && line.endsWith('}') ? line.slice(prefix.length, -1) : undefined;
 }

@@ -22,6 +22,8 @@ export interface WriteRequest {
   impersonate?: Impersonation;
   /** The caller does not use the answer (an Event POST): the result's body is left undefined, unparsed. */
   ignoreResponseBody?: boolean;
+  /** Served before queued non-urgent writes (node heartbeats: a late one marks the node NotReady). */
+  urgent?: boolean;
 }
 
 export type WriteResult =
@@ -90,7 +92,7 @@ export class Writer {
     for (;;) {
       if (this.opts.signal?.aborted) throw new WriteAbortedError(`write to ${req.key} aborted by shutdown`);
       let failure: unknown;
-      await this.sem.acquire();
+      await this.sem.acquire(req.urgent);
       const end = this.latency?.startTimer({ resource: req.resource, verb: req.method.toLowerCase() });
       const span = tracer.startSpan(`${req.method} ${req.resource}`, {
         attributes: { 'http.request.method': req.method, 'k8s.resource': req.resource, 'k8s.object': req.key, 'virtsim.attempt': backoff.attempts + 1 },

@@ -75,7 +75,7 @@ export async function startApiServerForTest(opts: StartOptions = {}): Promise<Ap
   const kubeconfigPath = join(dir, 'kubeconfig');
   if (opts.inProcess) {
     const { startApiServer } = await import('@virtsim/apiserver');
-    const s = await startApiServer({ port: 0, kubeconfigOut: kubeconfigPath, dataDir: opts.dataDir, audit: false, ...(opts.serverOptions ?? {}) });
+    const s = await startApiServer({ port: 0, kubeconfigOut: kubeconfigPath, dataDir: opts.dataDir, ...(opts.serverOptions ?? {}) });
     return {
       url: s.url,
       port: s.port,

@@ -18,7 +18,11 @@ const HELP = `usage: virtsim apiserver [flags]
   --insecure-http       serve plain HTTP instead of TLS
   --watch-cache-size N  events kept for watch resumption (default 20000)
   --event-ttl DURATION  delete Events older than this (1h, 90m, or seconds; default 3600; 0 keeps them)
-  --no-audit            no audit log line per write
+  --audit-log-path FILE one audit line per write (user, impersonator, verb, resource, code) to
+                        FILE, rotated; "-" writes them into the process log. Off by default
+  --audit-log-maxsize N rotate the audit file after N MiB (default 100)
+  --audit-log-maxbackup N  rotated audit files kept (default 1)
+  --no-audit            no audit log (the default; kept for older scripts)
   --exit-with-parent    stop when the parent process goes away (test harnesses)
 `;
 
@@ -34,6 +38,9 @@ const FLAGS = {
   'insecure-http': { type: 'boolean' },
   'watch-cache-size': { type: 'int', min: 1 },
   'no-audit': { type: 'boolean' },
+  'audit-log-path': { type: 'string' },
+  'audit-log-maxsize': { type: 'int', min: 1, default: 100 },
+  'audit-log-maxbackup': { type: 'int', min: 0, default: 1 },
   'exit-with-parent': { type: 'boolean' },
   'event-ttl': { type: 'duration', unit: 's', default: 3_600_000 },
   help: { type: 'boolean', short: 'h' },
@@ -63,7 +70,10 @@ export async function runApiServer(argv: string[]): Promise<number | void> {
     adminToken: values['admin-token'],
     insecureHttp: values['insecure-http'],
     watchCacheSize: values['watch-cache-size'],
-    audit: !values['no-audit'],
+    audit:
+      values['audit-log-path'] && !values['no-audit']
+        ? { path: values['audit-log-path'], maxSizeBytes: values['audit-log-maxsize'] * 1024 * 1024, maxBackups: values['audit-log-maxbackup'] }
+        : undefined,
     eventTtlMs: values['event-ttl'],
     log,
   });

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { createLogger, createRegistry, type Logger } from '@virtsim/telemetry';
+import { openAuditLog, type AuditLogOptions } from './audit-log.ts';
 import { Authenticator, type TokenEntry } from './auth.ts';
 import { Authorizer } from './authz.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './body.ts';
@@ -54,8 +55,8 @@ export interface ApiServerOptions {
   maxBodyBytes?: number;
   /** Events older than this are deleted (kube-apiserver's --event-ttl; default 1 hour, 0 keeps them). */
   eventTtlMs?: number;
-  /** One audit log line per write (default true). */
-  audit?: boolean;
+  /** One audit log line per write, to a rotated file or "-" (the process log); off when unset. */
+  audit?: AuditLogOptions;
   log?: Logger;
   metricsRegistry?: Registry;
 }
@@ -151,6 +152,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     if (!store.get('/namespaces', '', ns)) objects.create(nsRt, '', { metadata: { name: ns } }, SYSTEM_USER);
   }
 
+  const auditLog = openAuditLog(opts.audit, log);
   const stopEventTtl = (opts.eventTtlMs ?? 3600_000) > 0 ? startEventTtl(store, opts.eventTtlMs ?? 3600_000) : () => {};
 
   const requests = new Counter({ name: 'apiserver_request_total', help: 'API requests by verb, resource and HTTP code', labelNames: ['verb', 'resource', 'code'], registers: [metricsRegistry] });
@@ -192,7 +194,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     auth,
     authz: new Authorizer(),
     log,
-    audit: opts.audit === false ? null : log.child({ component: 'audit' }),
+    audit: auditLog.audit,
     maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     serverAddress: () => address,
     metrics: { observe: (verb, resource, code) => requests.inc({ verb, resource, code: String(code) }) },
@@ -248,6 +250,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     close: () =>
       (closing ??= (async () => {
         stopEventTtl();
+        auditLog.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

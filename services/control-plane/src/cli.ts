@@ -7,7 +7,7 @@ Stand-ins for kube-scheduler, virt-api (admission) and virt-controller, for a cl
   --only LIST             components to run, comma-separated (default: ${COMPONENTS.join(',')})
   --identity ID           replica identity in the leader Lease (default: host name + random suffix)
   --lease-namespace NS    namespace of the leader Lease (default: kube-system)
-  --concurrency N         parallel API writes (default 128)
+  --concurrency N         parallel API writes (default 512)
   --launcher-image IMG    virt-launcher image (default quay.io/kubevirt/virt-launcher:v1.9.0)
   --metrics-host HOST     /metrics and /healthz address (default 127.0.0.1)
   --metrics-port N        (default 0: any free port, logged)`;
@@ -18,7 +18,7 @@ const FLAGS = {
   only: { type: 'string', default: COMPONENTS.join(',') },
   identity: { type: 'string' },
   'lease-namespace': { type: 'string' },
-  concurrency: { type: 'int', min: 1, default: 128 },
+  concurrency: { type: 'int', min: 1, default: 512 },
   'launcher-image': { type: 'string' },
   ...metricsFlags(),
   help: { type: 'boolean', short: 'h' },

@@ -15,6 +15,8 @@ import { VmiController } from './virt-controller/vmi-controller.ts';
 export const COMPONENTS = ['scheduler', 'virt-api', 'virt-controller'] as const;
 export type Component = (typeof COMPONENTS)[number];
 
+export const DEFAULT_CONCURRENCY = 512;
+
 export const DEFAULT_LAUNCHER_IMAGE = 'quay.io/kubevirt/virt-launcher:v1.9.0';
 
 export interface ControlPlaneOptions {
@@ -51,9 +53,12 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   const components = new Set<Component>(opts.components ?? COMPONENTS);
   const log = opts.log ?? createLogger('control-plane', { identity });
   const registry = createRegistry('control-plane');
-  const client = await KubeClient.fromFile(opts.kubeconfig, { userAgent: `virtsim-control-plane/${identity}`, maxSockets: (opts.concurrency ?? 128) + 16 });
+  // ~5 writes per VMI, each waiting for the API server's group-commit fsync (50-150 ms on a busy
+  // disk): 200 VMIs/s needs ~150 writes in flight, more while a backlog drains.
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+  const client = await KubeClient.fromFile(opts.kubeconfig, { userAgent: `virtsim-control-plane/${identity}`, maxSockets: concurrency + 16 });
   const abort = new AbortController();
-  const writer = new Writer(client, { concurrency: opts.concurrency ?? 128, log, registry, signal: abort.signal });
+  const writer = new Writer(client, { concurrency, log, registry, signal: abort.signal });
 
   const caches: Caches = {
     nodes: new ObjectCache(client, NODES, log),

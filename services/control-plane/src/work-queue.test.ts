@@ -54,4 +54,30 @@ describe('WorkQueue (client-go semantics)', () => {
     expect(attempts).toBe(3);
     await q.stop();
   });
+
+  it('runs queued keys FIFO without a rank, and lowest rank first (FIFO among equals) with one', async () => {
+    const order = async (rank?: (k: string) => number) => {
+      const runs: string[] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const q = new WorkQueue({
+        name: 't',
+        concurrency: 1,
+        log,
+        rank,
+        reconcile: async (k) => {
+          runs.push(k);
+          if (k === 'busy') await gate;
+        },
+      });
+      q.add('busy'); // holds the one worker while the others queue
+      for (const k of ['new-3', 'old-1', 'new-2', 'old-2']) q.add(k);
+      release();
+      await q.idle();
+      await q.stop();
+      return runs;
+    };
+    expect(await order()).toEqual(['busy', 'new-3', 'old-1', 'new-2', 'old-2']);
+    expect(await order((k) => (k.startsWith('old') ? 1 : k === 'busy' ? 0 : 2))).toEqual(['busy', 'old-1', 'old-2', 'new-3', 'new-2']);
+  });
 });

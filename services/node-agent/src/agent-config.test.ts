@@ -7,7 +7,7 @@ const base: AgentOptions = { natsUrl: 'nats://127.0.0.1:4222', coordinator: '127
 describe('agentConfig', () => {
   it('fills in the defaults and keeps what was given', () => {
     const c = agentConfig({ ...base, identity: 'agent-1' });
-    expect(c).toMatchObject({ identity: 'agent-1', metricsPort: 0, writeConcurrency: 32, nodeIP: '10.0.0.1', natsUrl: base.natsUrl });
+    expect(c).toMatchObject({ identity: 'agent-1', metricsPort: 0, writeConcurrency: 128, nodeIP: '10.0.0.1', natsUrl: base.natsUrl });
     expect(agentConfig(base).identity).toMatch(/-[0-9a-f]{8}$/);
   });
 

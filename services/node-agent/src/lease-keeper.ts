@@ -46,7 +46,8 @@ export class LeaseKeeper {
   constructor(opts: LeaseKeeperOptions) {
     this.opts = opts;
     this.durationMs = (opts.durationSeconds ?? 40) * 1000;
-    this.timers = new TimerQueue((node) => void this.tick(node));
+    // 100 ms slots: renewals due together go out in one wake-up (the kubelet's own jitter is ±400 ms).
+    this.timers = new TimerQueue((node) => void this.tick(node), { granularityMs: 100 });
     if (opts.registry) {
       const nodes = this.nodes;
       new Gauge({
@@ -160,6 +161,7 @@ export class LeaseKeeper {
           resource: 'leases',
           method: 'POST',
           path: collectionPath(LEASES, NAMESPACE),
+          urgent: true,
           body: {
             apiVersion: 'coordination.k8s.io/v1',
             kind: 'Lease',
@@ -187,6 +189,7 @@ export class LeaseKeeper {
       resource: 'leases',
       method: 'PUT',
       path: objectPath(LEASES, NAMESPACE, node),
+      urgent: true,
       body: {
         ...lease,
         apiVersion: 'coordination.k8s.io/v1',

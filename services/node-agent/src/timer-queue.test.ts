@@ -29,4 +29,25 @@ describe('TimerQueue', () => {
     const firedAts = fired.map((i) => ats[i]!);
     expect([...firedAts].sort((x, y) => x - y)).toEqual(firedAts);
   });
+
+  it('with a granularity, keys due within one slot fire together in one wake-up, in due order', async () => {
+    const batches: string[][] = [];
+    let current: string[] | null = null;
+    const q = new TimerQueue(
+      (k) => {
+        if (!current) {
+          current = [];
+          batches.push(current);
+          queueMicrotask(() => (current = null));
+        }
+        current.push(k);
+      },
+      { granularityMs: 1000 },
+    );
+    const slot = Math.ceil((Date.now() + 1) / 1000) * 1000;
+    q.schedule('b', slot - 1);
+    q.schedule('a', slot - 2);
+    await waitFor('both fired', () => batches.flat().length === 2);
+    expect(batches).toEqual([['a', 'b']]);
+  });
 });

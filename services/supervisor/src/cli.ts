@@ -12,6 +12,8 @@ coordinator, the watcher, N agents and the control-plane stand-ins. Ctrl-C stops
   --port N             embedded API server port (default 6443)
   --durability MODE    embedded API server: fsync (default), batch or none (see virtsim apiserver -h)
   --nats-port N        NATS port (default 4222)
+  --lease-duration-seconds N  node Lease duration, renewed every N/4 s (default 40, the kubelet's;
+                       more is fewer heartbeat writes: density over fidelity)
   --kubeconfig FILE    run the fleet against an existing cluster (no embedded API server,
                        stand-ins off unless --control-plane)
   --control-plane      run the control-plane stand-ins (default: on when embedded)
@@ -32,6 +34,7 @@ const FLAGS = {
   port: { type: 'port', default: 6443 },
   durability: { type: 'choice', choices: ['fsync', 'batch', 'none'] },
   'nats-port': { type: 'port', default: 4222 },
+  'lease-duration-seconds': { type: 'int', min: 1 },
   kubeconfig: { type: 'string' },
   'control-plane': { type: 'boolean' },
   'no-control-plane': { type: 'boolean' },
@@ -75,6 +78,7 @@ export async function runUpCli(argv: string[]): Promise<number | void> {
         apiPort: values.port,
         durability: values.durability,
         natsPort: values['nats-port'],
+        leaseDurationSeconds: values['lease-duration-seconds'],
         kubeconfig: values.kubeconfig,
         controlPlane: values['no-control-plane'] ? false : values['control-plane'] || undefined,
         insecure: values.insecure,

@@ -27,6 +27,8 @@ export interface UpOptions {
   /** The embedded API server's --durability (its default, fsync, when unset). */
   durability?: 'fsync' | 'batch' | 'none';
   natsPort: number;
+  /** The agents' node Lease duration (their default, the kubelet's 40 s, when unset). */
+  leaseDurationSeconds?: number;
   /** Refresh interval of the status line. */
   statusIntervalMs?: number;
   /**
@@ -186,12 +188,13 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
     // Embedded: the stages were published as Stage objects, and agents play those, so
     // `kubectl apply` of a Stage changes the fleet's behaviour live. On a real cluster: the files.
     const stageArgs = embedded ? ['--stages-from-cluster'] : opts.stages.flatMap((s) => ['--stages', s]);
+    const leaseArgs = opts.leaseDurationSeconds ? ['--lease-duration-seconds', String(opts.leaseDurationSeconds)] : [];
     const wantControlPlane = opts.controlPlane ?? embedded;
     await Promise.all([
       sup.start(spec('watcher', ['watcher', '--kubeconfig', kubeconfig, '--nats', natsUrl, ...natsClientArgs, '--identity', 'watcher-0'], (_l, r) => (r?.msg === 'watcher started' ? r.metrics : undefined))),
       ...Array.from({ length: opts.agents }, (_, i) =>
         sup.start(
-          spec(`agent-${i}`, ['agent', '--kubeconfig', kubeconfig, '--nats', natsUrl, ...natsClientArgs, '--coordinator', coordinatorAddress, ...(secrets?.agentCoordinatorArgs ?? []), '--identity', `agent-${i}`, '--nodes', String(opts.nodes), ...stageArgs], (_l, r) =>
+          spec(`agent-${i}`, ['agent', '--kubeconfig', kubeconfig, '--nats', natsUrl, ...natsClientArgs, '--coordinator', coordinatorAddress, ...(secrets?.agentCoordinatorArgs ?? []), '--identity', `agent-${i}`, '--nodes', String(opts.nodes), ...leaseArgs, ...stageArgs], (_l, r) =>
             r?.msg === 'agent started' ? r.metrics : undefined,
           ),
         ),

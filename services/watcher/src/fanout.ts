@@ -36,13 +36,14 @@ export class Fanout {
     return this.routes.size;
   }
 
-  onEvent(kind: string, type: WatchEventType, object: KubeObject, receivedAt: number): void {
+  /** `json`: the object's JSON without managedFields, if at hand (published as is). */
+  onEvent(kind: string, type: WatchEventType, object: KubeObject, receivedAt: number, json?: string): void {
     const key = `${kind}/${objectKey(object)}`;
     const prev = this.routes.get(key);
     const before = prev?.nodes ?? [];
     const nodes = type === 'DELETED' ? [] : partitionNodes(kind, object, this.vmis);
     // Slots the object leaves are told to let go (deletion, a VMI that moved node).
-    for (const node of before) if (!nodes.includes(node)) this.emit({ type: 'DELETED', kind, node, object, receivedAt });
+    for (const node of before) if (!nodes.includes(node)) this.emit({ type: 'DELETED', kind, node, object, receivedAt, json });
     if (prev) this.unindex(key, prev);
     if (!nodes.length) {
       if (type !== 'DELETED') this.counters.unrouted(kind);
@@ -56,7 +57,7 @@ export class Fanout {
       if (!keys) this.bySlot.set(slot, (keys = new Set()));
       keys.add(key);
     }
-    for (const node of nodes) this.emit({ type: before.includes(node) ? 'MODIFIED' : 'ADDED', kind, node, object, receivedAt });
+    for (const node of nodes) this.emit({ type: before.includes(node) ? 'MODIFIED' : 'ADDED', kind, node, object, receivedAt, json });
   }
 
   /** The current objects of the given slots. */

@@ -141,12 +141,14 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
       ...selectors,
       transform: strip,
       log,
-      onEvent: (type, obj) => {
+      onEvent: (type, obj, text) => {
         received.inc({ kind: ref.kind, type });
         const now = Date.now();
         const parent = parentOf(ref.kind, type, obj, now);
+        // The watch line's own text is what NATS carries, unless it had managedFields to strip.
+        const json = text !== undefined && !text.includes('"managedFields"') ? text : undefined;
         const span = tracer.startSpan('watch event', { attributes: { 'k8s.kind': ref.kind, 'k8s.object': obj.metadata.name, 'event.type': type } }, parent);
-        context.with(trace.setSpan(parent, span), () => fanout.onEvent(ref.kind, type, obj, now));
+        context.with(trace.setSpan(parent, span), () => fanout.onEvent(ref.kind, type, obj, now, json));
         span.end();
       },
       onSynced: (rv) => log.info({ kind: ref.kind, resourceVersion: rv }, 'listed'),

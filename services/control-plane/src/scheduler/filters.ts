@@ -118,8 +118,13 @@ export function termMatches(term: NodeSelectorTerm, node: NodeInfo): boolean {
   );
 }
 
+// A pod's nodeSelector as pairs, made once per pod, not once per node tried (500 of 10,000 each).
+const selectorPairs = new WeakMap<Record<string, string>, Array<[string, string]>>();
+
 export function matchesNodeAffinity(p: Omit<PodFacts, 'requests'>, node: NodeInfo): boolean {
-  for (const [k, v] of Object.entries(p.nodeSelector)) if (node.labels[k] !== v) return false;
+  let pairs = selectorPairs.get(p.nodeSelector);
+  if (!pairs) selectorPairs.set(p.nodeSelector, (pairs = Object.entries(p.nodeSelector)));
+  for (let i = 0; i < pairs.length; i++) if (node.labels[pairs[i]![0]] !== pairs[i]![1]) return false;
   if (p.requiredTerms === undefined) return true;
   return p.requiredTerms.some((t) => termMatches(t, node));
 }

@@ -35,7 +35,9 @@ export abstract class Controller {
     this.ctx = ctx;
     this.primary = opts.primary;
     this.log = ctx.log.child({ controller: opts.name });
-    this.queue = new WorkQueue({ name: opts.name, concurrency: opts.concurrency, log: this.log, reconcile: (k) => this.reconcile(k) });
+    // Oldest object first: a VMI whose pod was just bound is not queued behind every VMI created since.
+    const rank = (k: string) => Date.parse(opts.primary.get(k)?.metadata.creationTimestamp ?? '') || 0;
+    this.queue = new WorkQueue({ name: opts.name, concurrency: opts.concurrency, log: this.log, reconcile: (k) => this.reconcile(k), rank });
     opts.primary.onChange((_t, obj) => this.queue.add(objectKey(obj)));
   }
 
