@@ -76,7 +76,6 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-// eslint-disable-next-line max-lines-per-function -- not split yet: known debt (issue 14), listed in ARCHITECTURE.md
 export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
   const log = opts.log ?? createLogger('apiserver');
   const host = opts.host ?? '127.0.0.1';
@@ -98,55 +97,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     },
   });
 
-  let restored = 0;
-  let journal: Journal | null = null;
-  if (opts.dataDir) {
-    const t0 = performance.now();
-    const dir = join(opts.dataDir, 'store');
-    const legacy = !Journal.exists(dir) ? await loadLegacySnapshot(opts.dataDir, (key, obj) => store.restore(key, obj, indexFields(key, obj))) : null;
-    let opened;
-    try {
-      opened = Journal.open(
-        {
-          dir,
-          durability: opts.durability ?? 'fsync',
-          log,
-          compactAfterBytes: opts.compactAfterBytes,
-          contents: () => store.entries(),
-          resourceVersion: () => store.resourceVersion,
-        },
-        {
-          put(key, json) {
-            const obj = JSON.parse(json);
-            store.restore(key, obj, indexFields(key, obj), json);
-          },
-          remove: (key, ns, name, rv) => store.restoreRemove(key, ns, name, rv),
-          resourceVersion: (rv) => store.setResourceVersion(rv),
-        },
-      );
-    } catch (err) {
-      if (err instanceof StoreDamagedError) log.error({ dataDir: opts.dataDir, reason: err.message }, 'the store in the data dir is damaged; not starting');
-      throw err;
-    }
-    journal = opened.journal;
-    if (legacy !== null) store.setResourceVersion(legacy);
-    // Watches from before the restart cannot resume: the window starts at the restored version.
-    store.setResourceVersion(store.resourceVersion);
-    crds.restoreAll((j) => JSON.parse(j));
-    restored = store.objectCount();
-    if (legacy !== null) {
-      await journal.compact();
-      renameSync(join(opts.dataDir, 'objects.jsonl'), join(opts.dataDir, 'objects.jsonl.imported'));
-      log.info({ objects: restored, from: join(opts.dataDir, 'objects.jsonl') }, 'imported the snapshot of an older version into the store');
-    }
-    store.journal = journal;
-    if ((opts.durability ?? 'fsync') === 'fsync') {
-      const j = journal;
-      store.durablePosition = () => j.position();
-      j.onDurable = (upTo) => store.releaseDurable(upTo);
-    }
-    log.info({ objects: restored, records: opened.records, resourceVersion: store.resourceVersion, ms: Math.round(performance.now() - t0), durability: opts.durability ?? 'fsync' }, 'store restored');
-  }
+  const { journal, restored } = opts.dataDir ? await openDurableStore(opts.dataDir, opts, store, crds, log) : { journal: null, restored: 0 };
   const nsRt = registry.get('', 'v1', 'namespaces')!;
   for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
     if (!store.get('/namespaces', '', ns)) objects.create(nsRt, '', { metadata: { name: ns } }, SYSTEM_USER);
@@ -155,30 +106,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const auditLog = openAuditLog(opts.audit, log);
   const stopEventTtl = (opts.eventTtlMs ?? 3600_000) > 0 ? startEventTtl(store, opts.eventTtlMs ?? 3600_000) : () => {};
 
-  const requests = new Counter({ name: 'apiserver_request_total', help: 'API requests by verb, resource and HTTP code', labelNames: ['verb', 'resource', 'code'], registers: [metricsRegistry] });
-  const watchers = new Gauge({ name: 'apiserver_registered_watchers', help: 'open watch streams', registers: [metricsRegistry] });
-  new Gauge({
-    name: 'apiserver_storage_objects',
-    help: 'objects stored, by resource',
-    labelNames: ['resource'],
-    registers: [metricsRegistry],
-    collect() {
-      this.reset();
-      for (const key of store.storeKeys()) this.set({ resource: key }, store.count_(key));
-    },
-  });
-  if (journal) {
-    const j = journal;
-    const stat = (name: string, help: string, read: () => number) =>
-      new Gauge({ name, help, registers: [metricsRegistry], collect() { this.set(read()); } });
-    stat('apiserver_storage_fsyncs_total', 'group commits (fdatasync calls) of the store log', () => j.stats.fsyncs);
-    stat('apiserver_storage_fsync_seconds_total', 'time spent in fdatasync of the store log', () => j.stats.fsyncSeconds);
-    stat('apiserver_storage_log_bytes', 'bytes in the current store log file', () => j.stats.logBytes);
-    stat('apiserver_storage_snapshot_bytes', 'bytes of the last store snapshot', () => j.stats.snapshotBytes);
-    stat('apiserver_storage_write_failures_total', 'writes refused because the store log could not be written', () => j.stats.writeFailures);
-    stat('apiserver_storage_compactions_total', 'store snapshots written', () => j.stats.compactions);
-  }
-  new Gauge({ name: 'apiserver_resource_version', help: 'current global resourceVersion', registers: [metricsRegistry], collect() { this.set(store.resourceVersion); } });
+  const { requests, watchers } = registerServerMetrics(metricsRegistry, store, journal);
 
   const auth = new Authenticator({ adminToken: opts.adminToken, tokenFile: opts.tokenFile, tokens: opts.tokens });
   let address = '';
@@ -211,22 +139,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     });
   };
 
-  let caPem = '';
-  let server: Server;
-  if (opts.insecureHttp) server = createHttpServer(onRequest);
-  else {
-    const pki = loadOrCreatePki(opts.dataDir ? join(opts.dataDir, 'pki') : undefined, host === '127.0.0.1' || host === 'localhost' ? [] : [host]);
-    caPem = pki.caPem;
-    server = createHttpsServer({ key: pki.keyPem, cert: pki.certPem }, onRequest);
-  }
-  server.keepAliveTimeout = 65_000;
-  // Watches are long requests; the request timeout only bounds receiving a request.
-  server.requestTimeout = 0;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { server, caPem, port } = await listen(opts, host, onRequest);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   address = `${urlHost}:${port}`;
   const url = `${opts.insecureHttp ? 'http' : 'https'}://${address}`;
@@ -264,3 +177,106 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   };
 }
 
+/**
+ * The durable store in `dataDir`: replays the log into `store` (importing an older version's
+ * snapshot once), then makes every later write go through the journal, and with fsync makes
+ * watchers wait for the fsync that covers a write.
+ */
+async function openDurableStore(dataDir: string, opts: ApiServerOptions, store: Store, crds: CrdManager, log: Logger): Promise<{ journal: Journal; restored: number }> {
+  const t0 = performance.now();
+  const dir = join(dataDir, 'store');
+  const legacy = !Journal.exists(dir) ? await loadLegacySnapshot(dataDir, (key, obj) => store.restore(key, obj, indexFields(key, obj))) : null;
+  let opened;
+  try {
+    opened = Journal.open(
+      {
+        dir,
+        durability: opts.durability ?? 'fsync',
+        log,
+        compactAfterBytes: opts.compactAfterBytes,
+        contents: () => store.entries(),
+        resourceVersion: () => store.resourceVersion,
+      },
+      {
+        put(key, json) {
+          const obj = JSON.parse(json);
+          store.restore(key, obj, indexFields(key, obj), json);
+        },
+        remove: (key, ns, name, rv) => store.restoreRemove(key, ns, name, rv),
+        resourceVersion: (rv) => store.setResourceVersion(rv),
+      },
+    );
+  } catch (err) {
+    if (err instanceof StoreDamagedError) log.error({ dataDir: dataDir, reason: err.message }, 'the store in the data dir is damaged; not starting');
+    throw err;
+  }
+  const journal = opened.journal;
+  if (legacy !== null) store.setResourceVersion(legacy);
+  // Watches from before the restart cannot resume: the window starts at the restored version.
+  store.setResourceVersion(store.resourceVersion);
+  crds.restoreAll((j) => JSON.parse(j));
+  const restored = store.objectCount();
+  if (legacy !== null) {
+    await journal.compact();
+    renameSync(join(dataDir, 'objects.jsonl'), join(dataDir, 'objects.jsonl.imported'));
+    log.info({ objects: restored, from: join(dataDir, 'objects.jsonl') }, 'imported the snapshot of an older version into the store');
+  }
+  store.journal = journal;
+  if ((opts.durability ?? 'fsync') === 'fsync') {
+    const j = journal;
+    store.durablePosition = () => j.position();
+    j.onDurable = (upTo) => store.releaseDurable(upTo);
+  }
+  log.info({ objects: restored, records: opened.records, resourceVersion: store.resourceVersion, ms: Math.round(performance.now() - t0), durability: opts.durability ?? 'fsync' }, 'store restored');
+  return { journal, restored };
+}
+
+/** The API server's metrics: requests, watches, stored objects, resourceVersion and, with a data dir, the store log's. */
+function registerServerMetrics(metricsRegistry: Registry, store: Store, journal: Journal | null) {
+  const requests = new Counter({ name: 'apiserver_request_total', help: 'API requests by verb, resource and HTTP code', labelNames: ['verb', 'resource', 'code'], registers: [metricsRegistry] });
+  const watchers = new Gauge({ name: 'apiserver_registered_watchers', help: 'open watch streams', registers: [metricsRegistry] });
+  new Gauge({
+    name: 'apiserver_storage_objects',
+    help: 'objects stored, by resource',
+    labelNames: ['resource'],
+    registers: [metricsRegistry],
+    collect() {
+      this.reset();
+      for (const key of store.storeKeys()) this.set({ resource: key }, store.count_(key));
+    },
+  });
+  if (journal) {
+    const j = journal;
+    const stat = (name: string, help: string, read: () => number) =>
+      new Gauge({ name, help, registers: [metricsRegistry], collect() { this.set(read()); } });
+    stat('apiserver_storage_fsyncs_total', 'group commits (fdatasync calls) of the store log', () => j.stats.fsyncs);
+    stat('apiserver_storage_fsync_seconds_total', 'time spent in fdatasync of the store log', () => j.stats.fsyncSeconds);
+    stat('apiserver_storage_log_bytes', 'bytes in the current store log file', () => j.stats.logBytes);
+    stat('apiserver_storage_snapshot_bytes', 'bytes of the last store snapshot', () => j.stats.snapshotBytes);
+    stat('apiserver_storage_write_failures_total', 'writes refused because the store log could not be written', () => j.stats.writeFailures);
+    stat('apiserver_storage_compactions_total', 'store snapshots written', () => j.stats.compactions);
+  }
+  new Gauge({ name: 'apiserver_resource_version', help: 'current global resourceVersion', registers: [metricsRegistry], collect() { this.set(store.resourceVersion); } });
+
+  return { requests, watchers };
+}
+
+/** The HTTPS server (plain HTTP with insecureHttp), its CA kept in dataDir, listening. */
+async function listen(opts: ApiServerOptions, host: string, onRequest: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; caPem: string; port: number }> {
+  let caPem = '';
+  let server: Server;
+  if (opts.insecureHttp) server = createHttpServer(onRequest);
+  else {
+    const pki = loadOrCreatePki(opts.dataDir ? join(opts.dataDir, 'pki') : undefined, host === '127.0.0.1' || host === 'localhost' ? [] : [host]);
+    caPem = pki.caPem;
+    server = createHttpsServer({ key: pki.keyPem, cert: pki.certPem }, onRequest);
+  }
+  server.keepAliveTimeout = 65_000;
+  // Watches are long requests; the request timeout only bounds receiving a request.
+  server.requestTimeout = 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  return { server, caPem, port: (server.address() as AddressInfo).port };
+}

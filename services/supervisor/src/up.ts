@@ -83,7 +83,6 @@ function scrapeTargets(sup: FleetSupervisor): ScrapeTarget[] {
 }
 
 /** Starts the whole fleet on this machine; resolves once it is ready for kubectl. */
-// eslint-disable-next-line max-lines-per-function -- not split yet: known debt (issue 14), listed in ARCHITECTURE.md
 export async function up(opts: UpOptions, print: (line: string) => void): Promise<RunningFleet> {
   const started = Date.now();
   const stateDir = resolve(opts.stateDir);
@@ -108,32 +107,18 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
   const sup = new FleetSupervisor(log, (msg) => print(`virtsim: ${msg}`));
   const traces = join(stateDir, 'traces');
   const traceSample = opts.traceSample ?? defaultTraceSample(opts.nodes);
-  const env: Record<string, string> = {
+  const spec = childSpec(logs, {
     VIRTSIM_PARENT_PID: String(process.pid),
     OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
     OTEL_TRACES_SAMPLER_ARG: String(traceSample),
     ...(opts.traceStore === false ? {} : { VIRTSIM_TRACE_DIR: traces }),
-  };
-  const spec = (name: string, args: string[], ready: (line: string, r: Record<string, unknown> | undefined) => unknown) => ({
-    name,
-    ...virtsim(args),
-    env,
-    logFile: join(logs, `${name}.log`),
-    ready,
   });
-  const portBusy = (err: unknown, what: string, port: number, flag: string) => {
-    if (err instanceof ChildStartError && err.tail.some((l) => /EADDRINUSE|address already in use/i.test(l))) {
-      return new UpError(`port ${port} (${what}) is busy: stop what uses it, or pick another with ${flag} N`);
-    }
-    return err;
-  };
 
   try {
     const kubeconfig = opts.kubeconfig ? resolve(opts.kubeconfig) : join(stateDir, 'kubeconfig');
     const embedded = !opts.kubeconfig;
     if (!embedded && !existsSync(kubeconfig)) throw new UpError(`kubeconfig ${kubeconfig} does not exist`);
     const natsUrl = `nats://127.0.0.1:${opts.natsPort}`;
-    const coordinatorTlsArgs = secrets?.coordinatorArgs ?? [];
 
     // The API server (then its CRDs and stages) and NATS (then the coordinator) start side by side.
     const apiReady = (async () => {
@@ -155,34 +140,7 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
       }
       return client;
     })();
-    const coordinatorReady = (async () => {
-      try {
-        // nats-server cannot watch its parent as our children do: where util-linux's setpriv is
-        // present, the kernel sends it SIGTERM when `up` dies, even by SIGKILL.
-        const setpriv = onPath('setpriv');
-        // Auth and TLS come from the config file: the token is never on nats-server's command line.
-        const natsArgs = ['-a', '127.0.0.1', '-p', String(opts.natsPort), ...(secrets ? ['-c', secrets.natsConfigFile] : [])];
-        await sup.start({
-          name: 'nats-server',
-          command: setpriv ?? natsServer,
-          args: setpriv ? ['--pdeathsig', 'TERM', '--', natsServer, ...natsArgs] : natsArgs,
-          logFile: join(logs, 'nats-server.log'),
-          ready: (line) => (/Server is ready/.test(line) ? true : undefined),
-        });
-      } catch (err) {
-        throw portBusy(err, 'NATS', opts.natsPort, '--nats-port');
-      }
-      // Fresh fleet: nobody holds slots, so no settling; a restarted coordinator settles (fencing).
-      const c = await sup.start({
-        ...spec('coordinator', ['coordinator', '--port', '0', '--metrics-port', '0', '--settle-ms', '0', ...coordinatorTlsArgs], (_l, r) =>
-          r?.msg === 'coordinator ready' ? { grpcPort: r.grpcPort, metricsPort: r.metricsPort } : undefined,
-        ),
-      });
-      const port = String((c.readyValue as { grpcPort: number }).grpcPort);
-      // A restart keeps the port the agents know.
-      c.spec.restartArgs = virtsim(['coordinator', '--port', port, '--metrics-port', '0', ...coordinatorTlsArgs]).args;
-      return `127.0.0.1:${port}`;
-    })();
+    const coordinatorReady = startNatsAndCoordinator({ sup, spec, opts, natsServer, secrets, logs });
     const [client, coordinatorAddress] = await Promise.all([apiReady, coordinatorReady]);
 
     // Embedded: the stages were published as Stage objects, and agents play those, so
@@ -211,27 +169,10 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
     const readyMs = Date.now() - started;
 
     const agentMetrics = () => sup.list().filter((c) => c.spec.name.startsWith('agent-') && typeof c.readyValue === 'string').map((c) => c.readyValue as string);
-    print(`virtsim is up in ${(readyMs / 1000).toFixed(1)} s: ${opts.nodes} fake nodes, ${opts.agents} agents${sup.get('control-plane')?.running ? ', control-plane stand-ins' : ''}`);
-    print(`  kubeconfig  ${kubeconfig}`);
-    print(`  try         export KUBECONFIG=${kubeconfig}; kubectl get nodes`);
-    print(`  metrics     ${sup.list().filter((c) => typeof c.readyValue === 'string' && String(c.readyValue).includes('/metrics')).map((c) => `${c.spec.name} ${c.readyValue}`).join(', ')}`);
-    print(`  logs        ${logs}/`);
-    const promConfig = join(stateDir, 'prometheus.yml');
-    writePrometheusConfig(promConfig, scrapeTargets(sup), embedded ? String(sup.get('apiserver')?.readyValue ?? '').replace(/^https:\/\//, '') || undefined : undefined);
-    print(`  prometheus  prometheus --config.file=${promConfig}   (dashboards: deploy/dashboards/)`);
-    if (opts.traceStore !== false) print(`  traces      ${traces}/ (${traceSample * 100}% of VMIs; virtsim trace --state-dir ${stateDir} NAME)`);
-    print(secrets ? `  secrets     ${secrets.dir}/ (NATS token, TLS CA and keys; NATS and gRPC are authenticated)` : '  secrets     none: --insecure, NATS and gRPC are open to anyone on this machine');
-    print('  stop        Ctrl-C');
+    printBanner(print, { opts, sup, kubeconfig, stateDir, logs, traces, traceSample, secrets, embedded, readyMs });
 
     const status = new StatusLine(client, log, agentMetrics);
-    const tty = process.stdout.isTTY;
-    const interval = opts.statusIntervalMs ?? (tty ? 2000 : 10_000);
-    const timer = setInterval(() => {
-      void status.render().then((line) => {
-        if (tty) process.stdout.write(`\r\x1b[K${line}`);
-        else print(line);
-      });
-    }, interval);
+    const timer = refreshStatus(status, print, opts.statusIntervalMs);
 
     return {
       kubeconfig,
@@ -239,7 +180,7 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
       supervisor: sup,
       async stop() {
         clearInterval(timer);
-        if (tty) process.stdout.write('\n');
+        if (process.stdout.isTTY) process.stdout.write('\n');
         await status.stop();
         client.close();
         await sup.stop();
@@ -249,4 +190,95 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
     await sup.stop();
     throw err;
   }
+}
+
+type ChildSpec = (name: string, args: string[], ready: (line: string, r: Record<string, unknown> | undefined) => unknown) => Parameters<FleetSupervisor['start']>[0];
+
+/** nats-server, then the coordinator; resolves to the coordinator's gRPC address. */
+async function startNatsAndCoordinator(p: {
+  sup: FleetSupervisor;
+  spec: ChildSpec;
+  opts: UpOptions;
+  natsServer: string;
+  secrets: FleetSecrets | undefined;
+  logs: string;
+}): Promise<string> {
+  const { sup, spec, opts, natsServer, secrets, logs } = p;
+  try {
+    // nats-server cannot watch its parent as our children do: where util-linux's setpriv is
+    // present, the kernel sends it SIGTERM when `up` dies, even by SIGKILL.
+    const setpriv = onPath('setpriv');
+    // Auth and TLS come from the config file: the token is never on nats-server's command line.
+    const natsArgs = ['-a', '127.0.0.1', '-p', String(opts.natsPort), ...(secrets ? ['-c', secrets.natsConfigFile] : [])];
+    await sup.start({
+      name: 'nats-server',
+      command: setpriv ?? natsServer,
+      args: setpriv ? ['--pdeathsig', 'TERM', '--', natsServer, ...natsArgs] : natsArgs,
+      logFile: join(logs, 'nats-server.log'),
+      ready: (line) => (/Server is ready/.test(line) ? true : undefined),
+    });
+  } catch (err) {
+    throw portBusy(err, 'NATS', opts.natsPort, '--nats-port');
+  }
+  // Fresh fleet: nobody holds slots, so no settling; a restarted coordinator settles (fencing).
+  const c = await sup.start({
+    ...spec('coordinator', ['coordinator', '--port', '0', '--metrics-port', '0', '--settle-ms', '0', ...(secrets?.coordinatorArgs ?? [])], (_l, r) =>
+      r?.msg === 'coordinator ready' ? { grpcPort: r.grpcPort, metricsPort: r.metricsPort } : undefined,
+    ),
+  });
+  const port = String((c.readyValue as { grpcPort: number }).grpcPort);
+  // A restart keeps the port the agents know.
+  c.spec.restartArgs = virtsim(['coordinator', '--port', port, '--metrics-port', '0', ...(secrets?.coordinatorArgs ?? [])]).args;
+  return `127.0.0.1:${port}`;
+}
+
+/** What `up` prints once the fleet is ready: where everything is, and how to stop. */
+function printBanner(print: (line: string) => void, p: {
+  opts: UpOptions;
+  sup: FleetSupervisor;
+  kubeconfig: string;
+  stateDir: string;
+  logs: string;
+  traces: string;
+  traceSample: number;
+  secrets: FleetSecrets | undefined;
+  embedded: boolean;
+  readyMs: number;
+}): void {
+  const { opts, sup, kubeconfig, stateDir, logs, traces, traceSample, secrets, embedded, readyMs } = p;
+  print(`virtsim is up in ${(readyMs / 1000).toFixed(1)} s: ${opts.nodes} fake nodes, ${opts.agents} agents${sup.get('control-plane')?.running ? ', control-plane stand-ins' : ''}`);
+  print(`  kubeconfig  ${kubeconfig}`);
+  print(`  try         export KUBECONFIG=${kubeconfig}; kubectl get nodes`);
+  print(`  metrics     ${sup.list().filter((c) => typeof c.readyValue === 'string' && String(c.readyValue).includes('/metrics')).map((c) => `${c.spec.name} ${c.readyValue}`).join(', ')}`);
+  print(`  logs        ${logs}/`);
+  const promConfig = join(stateDir, 'prometheus.yml');
+  writePrometheusConfig(promConfig, scrapeTargets(sup), embedded ? String(sup.get('apiserver')?.readyValue ?? '').replace(/^https:\/\//, '') || undefined : undefined);
+  print(`  prometheus  prometheus --config.file=${promConfig}   (dashboards: deploy/dashboards/)`);
+  if (opts.traceStore !== false) print(`  traces      ${traces}/ (${traceSample * 100}% of VMIs; virtsim trace --state-dir ${stateDir} NAME)`);
+  print(secrets ? `  secrets     ${secrets.dir}/ (NATS token, TLS CA and keys; NATS and gRPC are authenticated)` : '  secrets     none: --insecure, NATS and gRPC are open to anyone on this machine');
+  print('  stop        Ctrl-C');
+}
+
+/** How `up` starts a virtsim child: the CLI, the environment every child shares, its own log file. */
+function childSpec(logs: string, env: Record<string, string>): ChildSpec {
+  return (name, args, ready) => ({ name, ...virtsim(args), env, logFile: join(logs, `${name}.log`), ready });
+}
+
+/** A child that died because its port is taken, as the one line a user needs. */
+function portBusy(err: unknown, what: string, port: number, flag: string): unknown {
+  if (err instanceof ChildStartError && err.tail.some((l) => /EADDRINUSE|address already in use/i.test(l))) {
+    return new UpError(`port ${port} (${what}) is busy: stop what uses it, or pick another with ${flag} N`);
+  }
+  return err;
+}
+
+/** The status line: redrawn in place on a terminal (every 2 s), a line every 10 s otherwise. */
+function refreshStatus(status: StatusLine, print: (line: string) => void, intervalMs?: number): NodeJS.Timeout {
+  const tty = process.stdout.isTTY;
+  return setInterval(() => {
+    void status.render().then((line) => {
+      if (tty) process.stdout.write(`\r\x1b[K${line}`);
+      else print(line);
+    });
+  }, intervalMs ?? (tty ? 2000 : 10_000));
 }

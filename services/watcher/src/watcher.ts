@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { context, trace } from '@opentelemetry/api';
-import { Bus, RESYNC_SUBJECT, type NatsAuth } from '@virtsim/bus';
+import { Bus, type NatsAuth } from '@virtsim/bus';
 import {
   Informer,
   KubeClient,
@@ -16,9 +16,10 @@ import {
   type WatchEventType,
 } from '@virtsim/kube';
 import { createLogger, createRegistry, startOpsEndpoint, traceSampleRatio, type Logger, type OpsEndpoint } from '@virtsim/telemetry';
-import { Counter, Gauge } from 'prom-client';
 import { Fanout } from './fanout.ts';
+import { LeaderDuties } from './leader-duties.ts';
 import { LifecycleTracer, lastWriter } from './lifecycle-tracer.ts';
+import { registerCacheGauges, registerWatcherCounters } from './watcher-metrics.ts';
 
 export interface WatcherOptions {
   /** Omitted: $KUBECONFIG, ~/.kube/config or the pod's service account. */
@@ -65,22 +66,11 @@ function strip(obj: KubeObject): KubeObject {
  * node; snapshots served from the same index. Of several replicas, the Lease leader publishes and
  * serves; standbys keep their informers warm and take over when the lease expires.
  */
-// eslint-disable-next-line max-lines-per-function -- not split yet: known debt (issue 14), listed in ARCHITECTURE.md
 export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher> {
   const identity = opts.identity ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
   const log = opts.log ?? createLogger('watcher', { identity });
   const registry = createRegistry('watcher');
-  const received = new Counter({ name: 'virtsim_watcher_events_received_total', help: 'Watch events received', labelNames: ['kind', 'type'], registers: [registry] });
-  const published = new Counter({ name: 'virtsim_watcher_events_published_total', help: 'Events published to NATS', labelNames: ['kind', 'type'], registers: [registry] });
-  const unrouted = new Counter({ name: 'virtsim_watcher_events_unrouted_total', help: 'Events of objects on no node (left to the control plane)', labelNames: ['kind'], registers: [registry] });
-  const leaderGauge = new Gauge({ name: 'virtsim_watcher_leader', help: '1 while this replica leads', registers: [registry] });
-  const snapshots = new Counter({ name: 'virtsim_watcher_snapshots_served_total', help: 'Snapshot requests answered', registers: [registry] });
-  const unpublishable = new Counter({
-    name: 'virtsim_watcher_objects_unpublishable_total',
-    help: 'Events and snapshot items left out because the object does not fit in one NATS message (max_payload)',
-    labelNames: ['kind', 'path'],
-    registers: [registry],
-  });
+  const counters = registerWatcherCounters(registry);
 
   const client = await KubeClient.fromFileOrDefault(opts.kubeconfig, { userAgent: `virtsim-watcher/${identity}` });
   const bus = await Bus.connect({ servers: opts.natsUrl, name: `watcher-${identity}`, auth: opts.natsAuth, log });
@@ -88,46 +78,12 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
   const informers = new Map<string, Informer>();
   const lookupVmi = (ns: string, name: string) => informers.get('VirtualMachineInstance')?.store.get(`${ns}/${name}`);
   const fanout = new Fanout(lookupVmi, {
-    published: (kind, type) => published.inc({ kind, type }),
-    unrouted: (kind) => unrouted.inc({ kind }),
+    published: (kind, type) => counters.published.inc({ kind, type }),
+    unrouted: (kind) => counters.unrouted.inc({ kind }),
   });
-  new Gauge({
-    name: 'virtsim_watcher_objects_cached',
-    help: 'Objects routed to a slot',
-    registers: [registry],
-    collect() {
-      this.set(fanout.size);
-    },
-  });
-
   // One trace per VMI and migration; the sampling ratio is the process's (OTEL_TRACES_SAMPLER_ARG).
   const lifecycles = new LifecycleTracer(tracer, traceSampleRatio());
-  new Gauge({
-    name: 'virtsim_watcher_lifecycles_tracked',
-    help: 'VMIs and migrations whose phases are followed for their lifecycle trace',
-    registers: [registry],
-    collect() {
-      this.set(lifecycles.size);
-    },
-  });
-  // VMIs by phase as the fleet sees them (a real KubeVirt's kubevirt_vmi_phase_count needs its metrics scraped).
-  new Gauge({
-    name: 'virtsim_watcher_vmis',
-    help: 'VMIs in the watch cache, by phase',
-    labelNames: ['phase'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      const store = informers.get(VMIS.kind)?.store;
-      if (!store) return;
-      const counts = new Map<string, number>();
-      for (const v of store.values()) {
-        const phase = String(v.status?.phase || 'Unset');
-        counts.set(phase, (counts.get(phase) ?? 0) + 1);
-      }
-      for (const [phase, n] of counts) this.set({ phase }, n);
-    },
-  });
+  registerCacheGauges(registry, fanout, lifecycles, informers);
   const parentOf = (kind: string, type: WatchEventType, obj: KubeObject, now: number) => {
     if (kind === VMIS.kind || kind === VMIMS.kind) return lifecycles.observe(kind, type, obj, now, writers.get(obj));
     // A launcher pod serves its VMI's current phase.
@@ -142,7 +98,7 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
       transform: strip,
       log,
       onEvent: (type, obj, text) => {
-        received.inc({ kind: ref.kind, type });
+        counters.received.inc({ kind: ref.kind, type });
         const now = Date.now();
         const parent = parentOf(ref.kind, type, obj, now);
         // The watch line's own text is what NATS carries, unless it had managedFields to strip.
@@ -161,11 +117,7 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
   watch(VMIS);
   watch(VMIMS);
 
-  let snapshotSub: ReturnType<Bus['serveSnapshots']> | null = null;
-  const requestResync = () => {
-    bus.nc.publish(RESYNC_SUBJECT);
-    log.info('asked agents to resync from snapshots');
-  };
+  const duties = new LeaderDuties(bus, fanout, lifecycles, counters, log);
   const elector = new LeaderElector(client, {
     namespace: opts.leaseNamespace ?? 'kube-system',
     name: opts.leaseName ?? 'virtsim-watcher',
@@ -173,46 +125,14 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
     leaseDurationSeconds: opts.leaseDurationSeconds ?? 5,
     renewIntervalMs: 1000,
     log,
-    onStartedLeading: () => {
-      leaderGauge.set(1);
-      lifecycles.emit = true;
-      fanout.publish = (event) => {
-        try {
-          bus.publish(event, context.active());
-        } catch (err) {
-          unpublishable.inc({ kind: event.kind, path: 'event' });
-          log.warn({ err: String(err), kind: event.kind, name: event.object.metadata.name, namespace: event.object.metadata.namespace }, 'event not publishable, skipped');
-        }
-      };
-      snapshotSub = bus.serveSnapshots(
-        (slots) => {
-          snapshots.inc();
-          return fanout.snapshot(slots);
-        },
-        {
-          onError: (err) => log.warn({ err: String(err) }, 'snapshot request failed'),
-          onSkip: (item, bytes, limit) => {
-            unpublishable.inc({ kind: item.kind, path: 'snapshot' });
-            log.warn({ kind: item.kind, name: item.object.metadata.name, namespace: item.object.metadata.namespace, bytes, limit }, 'object too large for a snapshot message, left out');
-          },
-        },
-      );
-      // The previous leader may have missed events before it stopped: agents re-read their slots.
-      requestResync();
-    },
-    onStoppedLeading: () => {
-      leaderGauge.set(0);
-      lifecycles.emit = false;
-      fanout.publish = null;
-      snapshotSub?.unsubscribe();
-      snapshotSub = null;
-    },
+    onStartedLeading: () => duties.start(),
+    onStoppedLeading: () => duties.stop(),
   });
 
   // Core NATS drops what is published while disconnected: after a reconnect, agents resync.
   void (async () => {
     for await (const s of bus.nc.status()) {
-      if (s.type === 'reconnect' && elector.isLeader) requestResync();
+      if (s.type === 'reconnect' && elector.isLeader) duties.requestResync();
     }
   })();
 
