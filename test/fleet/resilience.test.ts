@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'nats';
-import { PODS, VMIS, collectionPath } from '@virtsim/kube';
+import { encodeEvent } from '@virtsim/bus';
+import { PODS, VMIS, collectionPath, type KubeObject } from '@virtsim/kube';
 import { startVirtsim } from '@virtsim/testkit/service-process';
 import { waitFor } from '@virtsim/testkit/wait';
 import { CONTROLLER, createScheduledVmi, listVmis, metricSum, nodeName, scrape, startFleet, type Fleet } from './harness.ts';
@@ -49,10 +50,20 @@ describe('fleet resilience: watcher and NATS restarts, bad input', () => {
     await allRunning(60);
   });
 
-  it('counts and skips garbage messages, objects on no node and nodes outside the pool', async () => {
+  it('counts and skips garbage messages, malformed objects, objects on no node and nodes outside the pool', async () => {
     const before = await agentMetrics();
     const nc = await connect({ servers: fleet.nats.url });
     for (let slot = 0; slot < 1024; slot++) nc.publish(`virtsim.ev.${slot}`, new TextEncoder().encode('not json'));
+    // Well-formed messages about objects a cluster without validation could hold: mistyped fields on a simulated node.
+    const receivedAt = Date.now();
+    const malformed = [
+      { kind: 'Pod', object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bad-labels', namespace: 'default', labels: { app: 5 } }, spec: { nodeName: nodeName(0) } } },
+      { kind: 'VirtualMachineInstance', object: { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', metadata: { name: 'bad-status', namespace: 'default' }, status: 'Running' } },
+    ];
+    for (const m of malformed) {
+      const msg = encodeEvent({ type: 'ADDED', kind: m.kind, node: nodeName(0), object: m.object as unknown as KubeObject, receivedAt });
+      nc.publish(msg.subject, msg.data, { headers: msg.headers });
+    }
     await nc.flush();
     await nc.close();
     // A VMI nobody scheduled (no node): the control plane's, not an agent's.
@@ -73,6 +84,10 @@ describe('fleet resilience: watcher and NATS restarts, bad input', () => {
       const bad = after.reduce((s, m) => s + metricSum(m, 'virtsim_agent_events_ignored_total', { reason: 'bad_message' }), 0);
       const was = before.reduce((s, m) => s + metricSum(m, 'virtsim_agent_events_ignored_total', { reason: 'bad_message' }), 0);
       return bad - was === 1024; // every slot is owned by one agent: each message counted once
+    });
+    await waitFor('malformed objects counted by the agent of their node', async () => {
+      const ignored = (ms: string[]) => ms.reduce((s, m) => s + metricSum(m, 'virtsim_agent_events_ignored_total', { reason: 'malformed_object' }), 0);
+      return ignored(await agentMetrics()) - ignored(before) === malformed.length;
     });
     await waitFor('foreign pod counted as outside the pool', async () => {
       const after = await agentMetrics();

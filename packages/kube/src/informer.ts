@@ -100,6 +100,10 @@ export class Informer {
         signal: this.abort.signal,
       });
       for (const item of page.items) {
+        if (!item?.metadata?.name) {
+          this.opts.log.warn({ resource: resource.resource }, 'listed item without metadata.name skipped');
+          continue;
+        }
         // LIST items carry no apiVersion/kind; consumers route on kind, so restore them.
         item.apiVersion ??= resource.group ? `${resource.group}/${resource.version}` : resource.version;
         item.kind ??= resource.kind;

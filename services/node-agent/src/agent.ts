@@ -4,7 +4,7 @@ import { trace } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
 import { Bus, RESYNC_SUBJECT, slotOf, type DecodedEvent, type NatsAuth, type SlotSubscriber } from '@virtsim/bus';
 import { CoordinatorClient, type ClientTls } from '@virtsim/fleet-proto';
-import { StatusError, KubeClient, NODES, Writer, collectionPath, type KubeObject } from '@virtsim/kube';
+import { StatusError, KubeClient, NODES, Writer, collectionPath, keyOf, objectProblem, type KubeObject } from '@virtsim/kube';
 import type { PlanContext } from '@virtsim/stages';
 import { createLogger, createRegistry, startOpsEndpoint, type Logger, type OpsEndpoint } from '@virtsim/telemetry';
 import { registerAgentMetrics, type AgentMetrics } from './agent-metrics.ts';
@@ -268,8 +268,28 @@ export class Agent implements RunningAgent {
     };
   }
 
-  /** Acts on an event of an owned, synced slot. */
+  /**
+   * Acts on an event of an owned, synced slot. An object whose fields the stages or address book
+   * cannot read (wrong types from a cluster that did not validate them) is counted and logged
+   * with its key; the subscription, and every other object, goes on.
+   */
   private play(ev: DecodedEvent): void {
+    const where = { kind: ev.kind, object: keyOf(ev.object), node: ev.node, resourceVersion: ev.resourceVersion };
+    const problem = objectProblem(ev.kind, ev.object);
+    if (problem) {
+      this.metrics.ignored.inc({ reason: 'malformed_object' });
+      this.log.warn({ ...where, problem }, 'malformed object skipped');
+      return;
+    }
+    try {
+      this.playUnchecked(ev);
+    } catch (err) {
+      this.metrics.ignored.inc({ reason: 'error' });
+      this.log.error({ ...where, err }, 'object skipped: unexpected error');
+    }
+  }
+
+  private playUnchecked(ev: DecodedEvent): void {
     if (!this.pool.has(ev.node)) {
       this.metrics.ignored.inc({ reason: 'node_outside_pool' });
       // Logged, but not once per event of a busy foreign node.

@@ -10,6 +10,12 @@ export function registerWatcherCounters(registry: Registry) {
     received: new Counter({ name: 'virtsim_watcher_events_received_total', help: 'Watch events received', labelNames: ['kind', 'type'], registers: [registry] }),
     published: new Counter({ name: 'virtsim_watcher_events_published_total', help: 'Events published to NATS', labelNames: ['kind', 'type'], registers: [registry] }),
     unrouted: new Counter({ name: 'virtsim_watcher_events_unrouted_total', help: 'Events of objects on no node (left to the control plane)', labelNames: ['kind'], registers: [registry] }),
+    skipped: new Counter({
+      name: 'virtsim_watcher_objects_skipped_total',
+      help: 'Watch events of objects the fleet cannot route or play (malformed fields, or an unexpected error), not published',
+      labelNames: ['kind', 'reason'],
+      registers: [registry],
+    }),
     leader: new Gauge({ name: 'virtsim_watcher_leader', help: '1 while this replica leads', registers: [registry] }),
     snapshots: new Counter({ name: 'virtsim_watcher_snapshots_served_total', help: 'Snapshot requests answered', registers: [registry] }),
     unpublishable: new Counter({

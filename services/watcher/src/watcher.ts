@@ -6,6 +6,8 @@ import {
   Informer,
   KubeClient,
   LeaderElector,
+  keyOf,
+  objectProblem,
   NODES,
   PODS,
   POOL_LABEL,
@@ -91,6 +93,15 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
     return context.active();
   };
 
+  /** An object the fleet cannot route or play is counted and logged once per version, not published. */
+  const skipMalformed = (kind: string, type: WatchEventType, obj: KubeObject): boolean => {
+    const problem = objectProblem(kind, obj);
+    if (!problem) return false;
+    counters.skipped.inc({ kind, reason: 'malformed' });
+    log.warn({ kind, type, object: keyOf(obj), problem }, 'malformed object skipped');
+    return true;
+  };
+
   const watch = (ref: ResourceRef, selectors: { labelSelector?: string; fieldSelector?: string } = {}) => {
     const inf = new Informer(client, {
       resource: ref,
@@ -99,12 +110,19 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
       log,
       onEvent: (type, obj, text) => {
         counters.received.inc({ kind: ref.kind, type });
+        if (skipMalformed(ref.kind, type, obj)) return;
         const now = Date.now();
         const parent = parentOf(ref.kind, type, obj, now);
         // The watch line's own text is what NATS carries, unless it had managedFields to strip.
         const json = text !== undefined && !text.includes('"managedFields"') ? text : undefined;
         const span = tracer.startSpan('watch event', { attributes: { 'k8s.kind': ref.kind, 'k8s.object': obj.metadata.name, 'event.type': type } }, parent);
-        context.with(trace.setSpan(parent, span), () => fanout.onEvent(ref.kind, type, obj, now, json));
+        try {
+          context.with(trace.setSpan(parent, span), () => fanout.onEvent(ref.kind, type, obj, now, json));
+        } catch (err) {
+          // Thrown back into the informer, this would relist, meet the same object and throw again.
+          counters.skipped.inc({ kind: ref.kind, reason: 'error' });
+          log.error({ kind: ref.kind, object: keyOf(obj), err }, 'event not routed: unexpected error, object skipped');
+        }
         span.end();
       },
       onSynced: (rv) => log.info({ kind: ref.kind, resourceVersion: rv }, 'listed'),
