@@ -5,7 +5,7 @@
 import { celAsBool, celAsDurationNs, celAsInt, celRuntime, toCelInput } from './cel.ts';
 import type { CompiledRequirement, CompiledStage, ValueFrom } from './compile.ts';
 import { StageEvalError } from './errors.ts';
-import { nsUntil, parseGoDuration, parseRfc3339 } from './go-time.ts';
+import { nsUntil, parseGoDuration, parseRfc3339 } from '@virtsim/goformats';
 import type { KubeObject } from './types.ts';
 
 /** One object being evaluated: caches its CEL form, carries the clock and random source. */
