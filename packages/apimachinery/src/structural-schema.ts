@@ -4,8 +4,8 @@
 // validating an object walks only the object (no schema re-interpretation per call); field paths
 // are only built when an error is reported.
 //
-// x-kubernetes-validations: rules in the CEL subset of cel.ts are enforced; others are accepted
-// and not enforced.
+// x-kubernetes-validations: rules are enforced through cel.ts; transition rules (oldSelf) and rules
+// that do not parse are accepted and not enforced.
 import type { FieldError } from './errors.ts';
 import { fieldErrors, goFloat } from './errors.ts';
 import { deepClone, deepEqual, isObject, jsonTypeOf } from './json.ts';
@@ -259,7 +259,7 @@ function compileRules(v: unknown): ValidationRule[] | undefined {
         fieldPath: typeof r.fieldPath === 'string' ? r.fieldPath : '',
       });
     } catch {
-      // Outside the supported CEL subset: not enforced.
+      // A transition rule or one that does not parse: not enforced.
     }
   }
   return out.length ? out : undefined;
