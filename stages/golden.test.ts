@@ -8,7 +8,7 @@ import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explainPlan } from '@virtsim/stages';
-import { goYamlToJson } from '@virtsim/stages';
+import { goYamlToJson } from '@virtsim/goformats';
 import { goldenInputs, loadSet, readObject, SET_NAMES, STAGES_DIR, stageFilesOf } from './stage-fixtures.ts';
 
 describe.each(SET_NAMES.map((s) => [s]))('stage set %s', (setName) => {

@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { goYamlToJson, type KubeObject } from '@virtsim/stages';
+import { goYamlToJson } from '@virtsim/goformats';
+import type { KubeObject } from '@virtsim/stages';
 import { applyOwnWrites, goldenInputs, loadSet, readObject, renderContext, STAGES_DIR } from './stage-fixtures.ts';
 import { referencePath } from '@virtsim/testkit/reference';
 

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileJq } from '@virtsim/jq';
-import { goYamlToJson } from '@virtsim/stages';
+import { goYamlToJson } from '@virtsim/goformats';
 import { SET_NAMES, stageFilesOf } from './stage-fixtures.ts';
 
 interface Expr {

@@ -7,7 +7,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { applyMergePatch, applyStrategicMergePatch, builtinPatchSchemas } from '@virtsim/apimachinery';
-import { goYamlToJson, IPPools, parseStages, StageSet, type KubeObject, type PlanContext, type PlanRequest } from '@virtsim/stages';
+import { goYamlToJson } from '@virtsim/goformats';
+import { IPPools, parseStages, StageSet, type KubeObject, type PlanContext, type PlanRequest } from '@virtsim/stages';
 
 export const STAGES_DIR = import.meta.dirname;
 

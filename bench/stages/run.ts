@@ -13,7 +13,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { checkStageFiles, goYamlToJson, IPPools, type KubeObject, type StageSet } from '@virtsim/stages';
+import { goYamlToJson } from '@virtsim/goformats';
+import { checkStageFiles, IPPools, type KubeObject, type StageSet } from '@virtsim/stages';
 
 // Heap figures need a real full GC: run again with --expose-gc when it is not there.
 if (typeof globalThis.gc !== 'function') {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { compileCelRule } from './cel.ts';
+import { CelScalar, celFunc } from '@bufbuild/cel';
+import { CelEnvironment, CelSyntaxError, compileCelRule, toCelInput } from './cel.ts';
 
-describe('compileCelRule (subset)', () => {
+describe('compileCelRule', () => {
   it('evaluates the KubeVirt CRD rules', () => {
     expect(compileCelRule("self.startsWith('/')").check('/mnt')).toBe(true);
     expect(compileCelRule("self.startsWith('/')").check('mnt')).toBe(false);
@@ -17,10 +18,26 @@ describe('compileCelRule (subset)', () => {
     expect(compileCelRule("self.name in ['a', 'b']").check(obj)).toBe(false);
     expect(compileCelRule("self.name.matches('^[a-c]+$')").check(obj)).toBe(true);
   });
-  it('refuses rules outside the subset and does not enforce runtime errors', () => {
+  it('refuses transition rules and does not enforce runtime errors', () => {
     expect(() => compileCelRule('self.all(x, x > 0)')).not.toThrow();
     expect(compileCelRule('self.all(x, x > 0)').check([1])).toBe(true);
     expect(() => compileCelRule('self == oldSelf')).toThrow();
     expect(compileCelRule('self.missing == 1').check({})).toBe(true);
+  });
+});
+
+describe('CelEnvironment', () => {
+  it('gives each evaluation the clock its caller passes, and none after it', () => {
+    const env = new CelEnvironment((ctx) => [celFunc('NowMs', [], CelScalar.DOUBLE, () => ctx().nowMs)]);
+    const prog = env.compile('NowMs() + 1.0');
+    expect(prog.eval({}, { nowMs: 41, random: () => 0 })).toBe(42);
+    expect(prog.eval({}, { nowMs: 9, random: () => 0 })).toBe(10);
+    expect(prog.eval({})).toBe(1);
+  });
+  it('reports syntax errors with their line and column, and CEL errors as Error', () => {
+    const env = new CelEnvironment();
+    expect(() => env.compile('self.a ==')).toThrow(CelSyntaxError);
+    expect(() => env.compile('self.a').eval({ self: toCelInput({}) })).toThrow(Error);
+    expect(env.compile('self.a + 1').eval({ self: toCelInput({ a: 1 }) })).toBe(2n);
   });
 });

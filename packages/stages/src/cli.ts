@@ -9,7 +9,7 @@ import { formatProblem } from './errors.ts';
 import { explainPlan } from './explain.ts';
 import { checkStageFiles } from './files.ts';
 import type { KubeObject } from './types.ts';
-import { goYamlOptions } from './yaml11.ts';
+import { goYamlOptions } from '@virtsim/goformats';
 
 const USAGE = `usage:
   virtsim stages validate -f PATH [-f PATH…]            check stage files, folders, kustomize folders

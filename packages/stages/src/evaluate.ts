@@ -2,28 +2,28 @@
  * Evaluating compiled stages against one object, with KWOK's exact rules
  * (pkg/utils/lifecycle/{lifecycle,value_int_from,value_duration_from}.go, expression/selector.go).
  */
-import { celAsBool, celAsDurationNs, celAsInt, celRuntime, toCelInput } from './cel.ts';
+import type { CelValue } from '@bufbuild/cel';
+import { celAsBool, celAsDurationNs, celAsInt, toCelInput, type CelProgram } from './cel.ts';
 import type { CompiledRequirement, CompiledStage, ValueFrom } from './compile.ts';
 import { StageEvalError } from './errors.ts';
-import { nsUntil, parseGoDuration, parseRfc3339 } from './go-time.ts';
+import { nsUntil, parseGoDuration, parseRfc3339 } from '@virtsim/goformats';
 import type { KubeObject } from './types.ts';
 
-/** One object being evaluated: caches its CEL form, carries the clock and random source. */
+/** One object being evaluated: caches its CEL form, carries the clock and random source (a CelEvalContext). */
 export class EvalScope {
   readonly obj: KubeObject;
   readonly nowMs: number;
   readonly random: () => number;
-  private cel: unknown;
+  private cel: Record<string, unknown> | undefined;
   constructor(obj: KubeObject, nowMs: number, random: () => number) {
     this.obj = obj;
     this.nowMs = nowMs;
     this.random = random;
   }
-  celSelf(): unknown {
-    if (this.cel === undefined) this.cel = toCelInput(this.obj);
-    celRuntime.nowMs = this.nowMs;
-    celRuntime.random = this.random;
-    return this.cel;
+  /** Evaluates a CEL program of this stage with `self` = the object, on this scope's clock and random source. */
+  celEval(prog: CelProgram): CelValue {
+    this.cel ??= { self: toCelInput(this.obj) };
+    return prog.eval(this.cel, this);
   }
 }
 
@@ -68,11 +68,10 @@ export function stageMatches(stage: CompiledStage, scope: EvalScope): boolean {
     if (!requirementMatches(stage.requirements[i]!, scope.obj)) return false;
   }
   if (stage.conditions.length) {
-    const self = scope.celSelf();
     for (const prog of stage.conditions) {
       let ok: boolean;
       try {
-        ok = celAsBool(prog.eval(self));
+        ok = celAsBool(scope.celEval(prog));
       } catch (e) {
         throw new StageEvalError(stage.name, `CEL ${JSON.stringify(prog.source)}: ${(e as Error).message}`);
       }
@@ -108,7 +107,7 @@ export function stageWeight(stage: CompiledStage, scope: EvalScope): Got {
   const w = stage.weight;
   if (w.program) {
     try {
-      return [celAsInt(w.program.eval(scope.celSelf())), true];
+      return [celAsInt(scope.celEval(w.program)), true];
     } catch (e) {
       throw new StageEvalError(stage.name, `weightFrom CEL: ${(e as Error).message}`);
     }
@@ -131,7 +130,7 @@ export function stageWeight(stage: CompiledStage, scope: EvalScope): Got {
 function durationOf(stage: CompiledStage, d: ValueFrom, scope: EvalScope): Got {
   if (d.program) {
     try {
-      return [celAsDurationNs(d.program.eval(scope.celSelf())), true];
+      return [celAsDurationNs(scope.celEval(d.program)), true];
     } catch (e) {
       throw new StageEvalError(stage.name, `delay CEL: ${(e as Error).message}`);
     }

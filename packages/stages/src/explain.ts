@@ -6,7 +6,7 @@
  * as HTTP content types, and patches without `type` as merge patches (stage_test.go evaluates
  * unstructured objects).
  */
-import { marshalGoYaml } from './go-yaml.ts';
+import { marshalGoYaml } from '@virtsim/goformats';
 import { placeholderFuncs, type TemplateFunc } from './kwok-funcs.ts';
 import { PATCH_CONTENT_TYPES, type PlanRequest } from './render.ts';
 import { objectRef, type StageSet } from './stage-set.ts';

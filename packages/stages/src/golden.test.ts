@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { explainPlan } from './explain.ts';
 import { parseStages } from './load.ts';
 import { StageSet } from './stage-set.ts';
-import { goYamlToJson } from './yaml11.ts';
+import { goYamlToJson } from '@virtsim/goformats';
 import type { KubeObject } from './types.ts';
 
 const ROOTS = [path.resolve(import.meta.dirname, '../testdata/kwok')];

@@ -24,6 +24,3 @@ export { finalizerOps, type JsonPatchOp } from './finalizers.ts';
 export { IPPool, IPPools, IPPoolExhaustedError } from './ip-pool.ts';
 export { createKwokFuncs, placeholderFuncs, nodeHostIPs, nodePodCIDRs, markPodIPs, releasePodIPs, DEFAULT_CIDR, type TemplateEnv, type TemplateFunc } from './kwok-funcs.ts';
 export { explainPlan, explainObject, EXPLAIN_NOW, type ExplainOptions } from './explain.ts';
-export { marshalGoYaml } from './go-yaml.ts';
-export { goYamlToJson } from './yaml11.ts';
-export { parseGoDuration, parseRfc3339, formatRfc3339Nano } from './go-time.ts';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkStageFiles } from './files.ts';
 import { compileQuery } from './jq-query.ts';
-import { goYamlToJson } from './yaml11.ts';
+import { goYamlToJson } from '@virtsim/goformats';
 
 const ROOTS = [path.resolve(import.meta.dirname, '../testdata/kwok'), path.resolve(import.meta.dirname, '../../../stages')].filter(existsSync);
 

@@ -4,8 +4,7 @@
  * NodeIPsWith, PodIPWith, PodIPsWith. The functions read the clock and environment of the render
  * in progress from a mutable state object, so they are built once per stage set.
  */
-import { formatRfc3339Nano } from './go-time.ts';
-import { marshalGoYaml } from './go-yaml.ts';
+import { formatRfc3339Nano, marshalGoYaml } from '@virtsim/goformats';
 import { isIPv6, type IPPools } from './ip-pool.ts';
 import type { KubeObject } from './types.ts';
 

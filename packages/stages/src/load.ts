@@ -11,7 +11,7 @@ import { checkShape, formatPath, stageShape } from './shape.ts';
 import { noLocator, yamlLocator, type Locator } from './source-map.ts';
 import type { StageObject, StageSource } from './types.ts';
 import { readStageFile } from './stage-file-read.ts';
-import { goYamlOptions } from './yaml11.ts';
+import { goYamlOptions } from '@virtsim/goformats';
 
 export const STAGE_API_VERSION = 'kwok.x-k8s.io/v1alpha1';
 

@@ -8,7 +8,7 @@ import type { CompiledPatch, CompiledStage, CompiledTemplate } from './compile.t
 import { StageRenderError } from './errors.ts';
 import { finalizerOps } from './finalizers.ts';
 import type { Impersonation, KubeObject, StageApplyType } from './types.ts';
-import { goYamlToJson } from './yaml11.ts';
+import { goYamlToJson } from '@virtsim/goformats';
 
 export type PatchType = 'merge' | 'json' | 'strategic';
 

@@ -33,7 +33,7 @@ export const REFERENCE_TEST_FILES = [
   'packages/apimachinery/src/structural-schema.test.ts',
   'packages/gotemplate/src/kwok-stages.test.ts',
   'packages/jq/src/fastpath.test.ts',
-  'packages/stages/src/go-yaml.test.ts',
+  'packages/goformats/src/go-yaml.test.ts',
   'stages/schema.test.ts',
   'test/apiserver/kubectl.test.ts',
   'test/apiserver/builtins-1.26.test.ts',

@@ -30,12 +30,35 @@ function firmwareUuid(vmi: KubeObject): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-// eslint-disable-next-line complexity -- not split yet: known debt (issue 14), listed in ARCHITECTURE.md
 export function vmiCreateMutation(vmi: KubeObject, now = kubeNow()): Record<string, any> {
   const spec = structuredClone(vmi.spec ?? {});
   const domain = (spec.domain ??= {});
   spec.architecture ??= 'amd64';
   spec.terminationGracePeriodSeconds ??= 30;
+  const cpu = defaultDomain(vmi, domain);
+  const memory = defaultMemory(domain);
+  defaultDevices(spec, domain);
+
+  const finalizers = [...(vmi.metadata.finalizers ?? [])];
+  if (!finalizers.includes(FOREGROUND_FINALIZER)) finalizers.push(FOREGROUND_FINALIZER);
+  const status: Record<string, any> = {
+    phase: 'Pending',
+    phaseTransitionTimestamps: [{ phase: 'Pending', phaseTransitionTimestamp: now }],
+    currentCPUTopology: { sockets: cpu.sockets, cores: cpu.cores, threads: cpu.threads },
+    runtimeUser: RUNTIME_USER,
+  };
+  if (memory.guest !== undefined) status.memory = { guestAtBoot: memory.guest, guestCurrent: memory.guest, guestRequested: memory.guest };
+  const annotations: Record<string, string> = {};
+  if (domain.machine.type === 'q35' && !vmi.metadata.annotations?.['kubevirt.io/pci-topology-version']) annotations['kubevirt.io/pci-topology-version'] = 'v3';
+  return {
+    metadata: { finalizers, ...(Object.keys(annotations).length ? { annotations } : {}) },
+    spec,
+    status,
+  };
+}
+
+/** Machine, CPU topology, ACPI and firmware UUID; returns the defaulted CPU. */
+function defaultDomain(vmi: KubeObject, domain: Record<string, any>): Record<string, any> {
   (domain.machine ??= {}).type ??= 'q35';
   const cpu = (domain.cpu ??= {});
   cpu.model ??= 'host-model';
@@ -45,8 +68,11 @@ export function vmiCreateMutation(vmi: KubeObject, now = kubeNow()): Record<stri
   cpu.maxSockets ??= cpu.sockets * MAX_HOTPLUG_RATIO;
   ((domain.features ??= {}).acpi ??= {}).enabled ??= true;
   (domain.firmware ??= {}).uuid ??= firmwareUuid(vmi);
+  return cpu;
+}
 
-  // Guest memory and the memory request default from each other.
+/** Guest memory and the memory request default from each other; returns domain.memory (guest unset when neither is given). */
+function defaultMemory(domain: Record<string, any>): Record<string, any> {
   const resources = (domain.resources ??= {});
   const memory = (domain.memory ??= {});
   memory.guest ??= resources.requests?.memory ?? resources.limits?.memory;
@@ -58,7 +84,11 @@ export function vmiCreateMutation(vmi: KubeObject, now = kubeNow()): Record<stri
       // An unparsable quantity is left for validation to name.
     }
   } else delete domain.memory;
+  return memory;
+}
 
+/** Disk buses, a disk per volume, and the pod network when no interface is asked for. */
+function defaultDevices(spec: Record<string, any>, domain: Record<string, any>): void {
   const devices = (domain.devices ??= {});
   const disks = (devices.disks ??= []) as Array<Record<string, any>>;
   for (const d of disks) {
@@ -77,21 +107,4 @@ export function vmiCreateMutation(vmi: KubeObject, now = kubeNow()): Record<stri
     devices.interfaces = [{ name: 'default', bridge: {} }];
     spec.networks = [{ name: 'default', pod: {} }];
   }
-
-  const finalizers = [...(vmi.metadata.finalizers ?? [])];
-  if (!finalizers.includes(FOREGROUND_FINALIZER)) finalizers.push(FOREGROUND_FINALIZER);
-  const status: Record<string, any> = {
-    phase: 'Pending',
-    phaseTransitionTimestamps: [{ phase: 'Pending', phaseTransitionTimestamp: now }],
-    currentCPUTopology: { sockets: cpu.sockets, cores: cpu.cores, threads: cpu.threads },
-    runtimeUser: RUNTIME_USER,
-  };
-  if (memory.guest !== undefined) status.memory = { guestAtBoot: memory.guest, guestCurrent: memory.guest, guestRequested: memory.guest };
-  const annotations: Record<string, string> = {};
-  if (domain.machine.type === 'q35' && !vmi.metadata.annotations?.['kubevirt.io/pci-topology-version']) annotations['kubevirt.io/pci-topology-version'] = 'v3';
-  return {
-    metadata: { finalizers, ...(Object.keys(annotations).length ? { annotations } : {}) },
-    spec,
-    status,
-  };
 }

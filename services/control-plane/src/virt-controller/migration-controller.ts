@@ -14,6 +14,17 @@ const FINAL = new Set(['Succeeded', 'Failed']);
 const JOB_UID_LABEL = 'kubevirt.io/migrationJobUID';
 const TARGET_NODE_LABEL = 'kubevirt.io/migrationTargetNodeName';
 
+/** What one sync of a migration reads from the caches. */
+interface MigrationView {
+  m: KubeObject;
+  phase: string;
+  vmi: KubeObject;
+  /** The VMI's status.migrationState. */
+  ms: KubeObject['status'];
+  handedOff: boolean;
+  pod: KubeObject | undefined;
+}
+
 /**
  * virt-controller's migration controller (pkg/virt-controller/watch/migration): the target pod,
  * the hand-off on the VMI (migrationState + migrationTargetNodeName label) and every VMIM phase
@@ -51,7 +62,6 @@ export class MigrationController extends Controller {
     return this.pods.owned(vmi?.metadata.uid).filter((p) => p.metadata.labels?.[JOB_UID_LABEL] === m.metadata.uid).at(-1);
   }
 
-  // eslint-disable-next-line complexity -- not split yet: known debt (issue 14), listed in ARCHITECTURE.md
   protected async sync(m: KubeObject): Promise<void> {
     const phase: string = m.status?.phase ?? '';
     const ns = m.metadata.namespace ?? 'default';
@@ -64,6 +74,12 @@ export class MigrationController extends Controller {
     const pod = this.targetPod(vmi, m);
 
     if (!vmi || FINAL.has(vmi.status?.phase) || vmi.metadata.deletionTimestamp) return this.fail(m, 'the VMI is gone or finished');
+    const view: MigrationView = { m, phase, vmi, ms, handedOff, pod };
+    return this.ending(view) ?? this.advance(view);
+  }
+
+  /** The outcomes that end a migration whatever its phase: deleted, done on the handler, target pod lost. */
+  private ending({ m, phase, ms, handedOff, pod }: MigrationView): Promise<void> | undefined {
     if (m.metadata.deletionTimestamp && !handedOff) return this.fail(m, 'the migration was deleted');
     if (handedOff && ms.completed) {
       if (ms.failed) return this.fail(m, ms.failureReason ?? 'the migration failed on the handler side');
@@ -71,7 +87,11 @@ export class MigrationController extends Controller {
       return this.setPhase(m, 'Succeeded', { migrationState: ms });
     }
     if (!handedOff && phase !== '' && phase !== 'Pending' && (!pod || isPodDownOrGoingDown(pod))) return this.fail(m, 'the target pod is gone');
+    return undefined;
+  }
 
+  /** One step forward from the current phase, once what it waits for is there. */
+  private async advance({ m, phase, vmi, ms, handedOff, pod }: MigrationView): Promise<void> {
     switch (phase) {
       case '':
         if (vmi.status?.phase !== 'Running') return;

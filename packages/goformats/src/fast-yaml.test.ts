@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { FALLBACK, fastYamlToJson } from './fast-yaml.ts';
 import { fullYamlToJson } from './yaml11.ts';
 
-const TESTDATA = path.resolve(import.meta.dirname, '../testdata');
+// The KWOK stage files beside the stage engine are the YAML this fast path exists for.
+const TESTDATA = path.resolve(import.meta.dirname, '../../stages/testdata');
 const files = readdirSync(TESTDATA, { recursive: true, withFileTypes: true })
   .filter((e) => e.isFile() && e.name.endsWith('.yaml'))
   .map((e) => path.join(e.parentPath, e.name));
