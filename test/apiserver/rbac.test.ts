@@ -81,6 +81,16 @@ describe('RBAC', () => {
     expect(await canI(JANE, ['delete', 'daemonsets.apps', '-n', 'dev'])).toBe('no');
   });
 
+  it('lists what a user may do in a namespace with kubectl auth can-i --list (SelfSubjectRulesReview)', async () => {
+    const r = await s.kubectl(['--token', JANE, 'auth', 'can-i', '--list', '-n', 'dev']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^pods\s+\[\]\s+\[\]\s+\[get list watch\]/m);
+    expect(r.stdout).toMatch(/^configmaps\s+\[\]\s+\[app-config\]\s+\[get update\]/m);
+    expect(r.stdout).toMatch(/^selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]/m);
+    const prod = await s.kubectl(['--token', JANE, 'auth', 'can-i', '--list', '-n', 'prod']);
+    expect(prod.stdout).not.toMatch(/^pods\s/m);
+  });
+
   it('grants nonResourceURLs by exact path or trailing-* prefix, only through ClusterRoleBindings', async () => {
     expect(await canI(JANE, ['get', '/logs/kube-apiserver.log'])).toBe('no');
     await ok(['create', 'clusterrole', 'log-reader', '--verb=get', '--non-resource-url=/logs/*', '--non-resource-url=/metrics']);
@@ -160,6 +170,7 @@ rules:
     const noSubject = await raw('POST', sar, JSON.stringify({ kind: 'SubjectAccessReview', spec: { resourceAttributes: { verb: 'get', resource: 'pods' } } }), { 'content-type': 'application/json' });
     expect(noSubject.status).toBe(422);
     expect(noSubject.json().message).toContain('at least one of user or group must be specified');
+    expect((await raw('GET', sar)).status).toBe(405);
     // Creating a SubjectAccessReview is itself authorized: jane has no right to ask about others.
     const asJane = await rawClient(s.url, s.caPem, JANE)('POST', sar, JSON.stringify({ kind: 'SubjectAccessReview', spec: { user: 'bob', resourceAttributes: { verb: 'get', resource: 'pods' } } }), { 'content-type': 'application/json' });
     expect(asJane.status).toBe(403);

@@ -2,6 +2,7 @@
  * authorization.k8s.io/v1 SubjectAccessReview, SelfSubjectAccessReview and
  * LocalSubjectAccessReview: create-only, never stored; the answer is the review with
  * status.allowed (and the deciding binding as reason), from the same authorizer requests meet.
+ * SelfSubjectRulesReview lists the requester's rules in a namespace (`kubectl auth can-i --list`).
  */
 import { fieldErrors, type FieldError } from '@virtsim/apimachinery';
 import type { Decision } from './authz.ts';
@@ -11,7 +12,7 @@ import { badRequest, invalid } from './status.ts';
 
 type Obj = Record<string, any>;
 const GROUP = 'authorization.k8s.io';
-const REVIEWS = new Set(['subjectaccessreviews', 'selfsubjectaccessreviews', 'localsubjectaccessreviews']);
+const REVIEWS = new Set(['subjectaccessreviews', 'selfsubjectaccessreviews', 'localsubjectaccessreviews', 'selfsubjectrulesreviews']);
 
 export const isAccessReview = (group: string, resource: string) => group === GROUP && REVIEWS.has(resource);
 
@@ -43,6 +44,7 @@ export async function serveAccessReview(r: ResourceRequest): Promise<string> {
   const body = await r.object();
   if (body.kind !== undefined && body.kind !== rt.kind) throw badRequest(`the kind in the data (${body.kind}) does not match the expected kind (${rt.kind})`);
   const spec: Obj = { ...(body.spec ?? {}) };
+  if (rt.resource === 'selfsubjectrulesreviews') return sendRules(r, body, spec);
   const self = rt.resource === 'selfsubjectaccessreviews';
   const errs = validateSpec(spec, !self);
   if (errs.length) throw invalid(rt.kind, GROUP, '', errs);
@@ -58,5 +60,15 @@ export async function serveAccessReview(r: ResourceRequest): Promise<string> {
   if (d.reason) status.reason = d.reason;
   const metadata = { ...(body.metadata ?? {}), creationTimestamp: null, ...(rt.namespaced ? { namespace: r.ns } : {}) };
   r.send(201, JSON.stringify({ kind: rt.kind, apiVersion: `${GROUP}/${rt.version}`, metadata, spec, status }));
+  return 'create';
+}
+
+/** A SelfSubjectRulesReview: the requester's resource and non-resource rules in spec.namespace. */
+function sendRules(r: ResourceRequest, body: Obj, spec: Obj): string {
+  const rules = r.state.authz.rulesFor(r.user, spec.namespace ?? '');
+  const resourceRules = rules.filter((x) => !x.nonResourceURLs?.length).map(({ verbs, apiGroups, resources, resourceNames }) => ({ verbs: verbs ?? [], apiGroups, resources, resourceNames }));
+  const nonResourceRules = rules.filter((x) => x.nonResourceURLs?.length).map(({ verbs, nonResourceURLs }) => ({ verbs: verbs ?? [], nonResourceURLs }));
+  const status = { resourceRules, nonResourceRules, incomplete: false };
+  r.send(201, JSON.stringify({ kind: r.rt.kind, apiVersion: `${GROUP}/${r.rt.version}`, metadata: { ...(body.metadata ?? {}), creationTimestamp: null }, spec, status }));
   return 'create';
 }

@@ -5,7 +5,7 @@
  */
 import type { UserInfo } from './auth.ts';
 import type { RbacIndex } from './rbac-index.ts';
-import { forbiddenReason, type Attributes } from './rbac-rules.ts';
+import { forbiddenReason, type Attributes, type PolicyRule } from './rbac-rules.ts';
 import { StatusError } from './status.ts';
 
 export type AuthorizationMode = 'RBAC' | 'AlwaysAllow';
@@ -30,6 +30,13 @@ export class Authorizer {
     if (user.groups.includes('system:masters')) return { allowed: true, reason: '' };
     const reason = this.rbac?.allows(user.username, user.groups, a);
     return reason ? { allowed: true, reason } : { allowed: false, reason: '' };
+  }
+
+  /** The rules the user holds in a namespace (SelfSubjectRulesReview); AlwaysAllow and superusers hold everything. */
+  rulesFor(user: Pick<UserInfo, 'username' | 'groups'>, namespace: string): PolicyRule[] {
+    if (this.mode === 'AlwaysAllow' || user.groups.includes('system:masters'))
+      return [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verbs: ['*'], nonResourceURLs: ['*'] }];
+    return this.rbac?.rulesFor(user.username, user.groups, namespace) ?? [];
   }
 
   /** Throws the 403 kube-apiserver answers when the request is not allowed. */

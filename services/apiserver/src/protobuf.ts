@@ -209,6 +209,11 @@ const DECODERS: Record<string, (r: Reader, o: Obj) => void> = {
   [`${AUTHZ_V1}/SelfSubjectAccessReview`]: accessReview,
   [`${AUTHZ_V1}/SubjectAccessReview`]: accessReview,
   [`${AUTHZ_V1}/LocalSubjectAccessReview`]: accessReview,
+  [`${AUTHZ_V1}/SelfSubjectRulesReview`]: (r, o) =>
+    r.fields((f) => {
+      if (f === 1) o.metadata = objectMeta(r);
+      else if (f === 2) o.spec = strings(r, { 1: 'namespace' });
+    }),
   'v1/ConfigMap': (r, o) =>
     r.fields((f, w) => {
       if (f === 1) o.metadata = objectMeta(r);

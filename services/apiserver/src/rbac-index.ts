@@ -124,6 +124,21 @@ export class RbacIndex {
     return [];
   }
 
+  /** Every rule granted to this user or its groups in `namespace` ('' : cluster-wide bindings only), as SelfSubjectRulesReview lists them. */
+  rulesFor(username: string, groups: readonly string[], namespace: string): PolicyRule[] {
+    const out: PolicyRule[] = [];
+    const seen = new Set<string>();
+    for (const key of ['u:' + username, ...groups.map((g) => 'g:' + g)]) {
+      for (const id of this.bySubject.get(key) ?? []) {
+        const b = this.bindings.get(id)!;
+        if (seen.has(id) || (b.ns && b.ns !== namespace)) continue;
+        seen.add(id);
+        out.push(...this.rulesOf(b));
+      }
+    }
+    return out;
+  }
+
   /**
    * The binding of this user or one of its groups that grants the request, as the real
    * authorizer's reason names it (`RBAC: allowed by ClusterRoleBinding "x" of ClusterRole "y" to
