@@ -176,11 +176,31 @@ rules:
     expect(asJane.status).toBe(403);
   });
 
+  it('refuses to change a binding\'s roleRef', async () => {
+    const r = await s.kubectl(['patch', 'rolebinding', 'jane-reads', '-n', 'dev', '--type', 'merge', '-p', '{"roleRef":{"name":"other"}}']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('The RoleBinding "jane-reads" is invalid: roleRef: Invalid value');
+    expect(r.stderr).toContain('cannot change roleRef');
+  });
+
   it("keeps the fleet's identities working: KubeVirt's service accounts, impersonated by the admin", async () => {
     const controller = 'system:serviceaccount:kubevirt:kubevirt-controller';
     expect(await canI(null, ['--as', controller, 'patch', 'pods', '--subresource=status', '-n', 'dev'])).toBe('yes');
     expect(await canI(null, ['--as', 'system:serviceaccount:kubevirt:kubevirt-handler', 'delete', 'nodes'])).toBe('no');
     expect(await canI(null, ['create', 'clusterroles'])).toBe('yes');
     expect(await ok(['get', 'clusterrolebinding', 'cluster-admin', '-o', 'jsonpath={.subjects[0].name}'])).toBe('system:masters');
+  });
+});
+
+describe('--authorization-mode AlwaysAllow', () => {
+  it('lets every authenticated user do anything, impersonation included', async () => {
+    const open = await startApiServerForTest({ inProcess: true, serverOptions: { authorizationMode: 'AlwaysAllow', tokens: [{ token: 'plain-token', user: { username: 'plain', groups: ['system:authenticated'] } }] } });
+    try {
+      const raw = rawClient(open.url, open.caPem, 'plain-token');
+      expect((await raw('GET', '/api/v1/namespaces/default/secrets')).status).toBe(200);
+      expect((await raw('GET', '/api/v1/nodes', undefined, { 'impersonate-user': 'someone' })).status).toBe(200);
+    } finally {
+      await open.stop();
+    }
   });
 });

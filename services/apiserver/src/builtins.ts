@@ -172,6 +172,15 @@ function validateRules(o: Obj): FieldError[] {
 }
 
 const RBAC = 'rbac.authorization.k8s.io';
+
+/** A binding's roleRef is immutable (kube-apiserver: delete and recreate the binding instead). */
+export function validateRoleRefUpdate(storeKey: string, obj: Obj, old: Obj | null): FieldError[] {
+  if (!old || (storeKey !== `${RBAC}/rolebindings` && storeKey !== `${RBAC}/clusterrolebindings`)) return [];
+  const a = old.roleRef ?? {};
+  const b = obj.roleRef ?? {};
+  if (a.apiGroup === b.apiGroup && a.kind === b.kind && a.name === b.name) return [];
+  return [fieldErrors.invalid('roleRef', b, 'cannot change roleRef')];
+}
 KIND_BEHAVIOUR[`${RBAC}/roles`] = { validateName: validatePathSegmentName, validate: validateRules };
 KIND_BEHAVIOUR[`${RBAC}/clusterroles`] = { validateName: validatePathSegmentName, validate: validateRules };
 KIND_BEHAVIOUR[`${RBAC}/rolebindings`] = { validateName: validatePathSegmentName, validate: validateBinding(false) };

@@ -15,7 +15,7 @@ import { Authenticator, type TokenEntry } from './auth.ts';
 import { Authorizer, type AuthorizationMode } from './authz.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './body.ts';
 import { startEventTtl } from './event-ttl.ts';
-import { indexFields } from './builtins.ts';
+import { indexFields, validateRoleRefUpdate } from './builtins.ts';
 import { CrdManager } from './crd.ts';
 import { Discovery } from './discovery.ts';
 import { createHandler, type ServerState } from './handlers.ts';
@@ -93,7 +93,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   };
   const objects = new ObjectService(store, resolveType);
   const crds = new CrdManager(registry, store);
-  objects.hooks.push(crds, kubevirtAdmission, {
+  objects.hooks.push(crds, kubevirtAdmission, { validate: (rt, obj, old) => validateRoleRefUpdate(rt.storeKey, obj, old) }, {
     // The service account controller: every namespace gets its "default" ServiceAccount.
     afterWrite(rt, obj, name) {
       if (rt.storeKey !== '/namespaces' || !obj || obj.metadata.deletionTimestamp || store.get('/serviceaccounts', name, 'default')) return;
