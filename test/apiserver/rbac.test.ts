@@ -192,6 +192,34 @@ rules:
   });
 });
 
+describe('RBAC across a restart', () => {
+  it('decides from the policy kept in the data dir, and leaves a changed default object as it is', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'virtsim-rbac-data-'));
+    const tokens = join(dataDir, 'tokens.csv');
+    writeFileSync(tokens, `${JANE},jane,u1\n`);
+    try {
+      const first = await startApiServerForTest({ dataDir, args: ['--token-file', tokens] });
+      const kc = (args: string[]) => first.kubectl(args);
+      expect((await kc(['create', 'clusterrole', 'node-reader', '--verb=list', '--resource=nodes'])).code).toBe(0);
+      expect((await kc(['create', 'clusterrolebinding', 'jane-nodes', '--clusterrole=node-reader', '--user=jane'])).code).toBe(0);
+      expect((await kc(['label', 'clusterrole', 'system:discovery', 'changed=yes'])).code).toBe(0);
+      await first.stop();
+      const second = await startApiServerForTest({ dataDir, args: ['--token-file', tokens] });
+      try {
+        const can = await second.kubectl(['--token', JANE, 'auth', 'can-i', 'list', 'nodes']);
+        expect(can.stdout.trim()).toBe('yes');
+        const cannot = await second.kubectl(['--token', JANE, 'auth', 'can-i', 'delete', 'nodes']);
+        expect(cannot.stdout.trim()).toBe('no');
+        expect((await second.kubectl(['get', 'clusterrole', 'system:discovery', '-o', 'jsonpath={.metadata.labels.changed}'])).stdout).toBe('yes');
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('--authorization-mode AlwaysAllow', () => {
   it('lets every authenticated user do anything, impersonation included', async () => {
     const open = await startApiServerForTest({ inProcess: true, serverOptions: { authorizationMode: 'AlwaysAllow', tokens: [{ token: 'plain-token', user: { username: 'plain', groups: ['system:authenticated'] } }] } });
