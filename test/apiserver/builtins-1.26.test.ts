@@ -11,8 +11,10 @@ import { rawClient } from './raw-client.ts';
 
 // Reviews answered at once and the legacy bindings/componentstatuses are not served (yet).
 const VIRTUAL = new Set(['bindings', 'componentstatuses', 'tokenreviews', 'localsubjectaccessreviews', 'selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'subjectaccessreviews']);
+// (The access reviews are answered, never stored: test/apiserver/rbac.test.ts.)
 // Kinds with behaviour of their own, covered by their own tests.
-const SPECIAL = new Set(['namespaces', 'nodes', 'pods', 'events', 'configmaps', 'secrets', 'serviceaccounts', 'leases', 'customresourcedefinitions']);
+// (RBAC bindings must name a role: test/apiserver/rbac.test.ts.)
+const SPECIAL = new Set(['namespaces', 'nodes', 'pods', 'events', 'configmaps', 'secrets', 'serviceaccounts', 'leases', 'customresourcedefinitions', 'rolebindings', 'clusterrolebindings']);
 
 let discoveryDir: string | undefined;
 try {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Attributes } from './rbac-rules.ts';
 import { StatusError } from './status.ts';
 
 export interface UserInfo {
@@ -14,24 +15,28 @@ export interface UserInfo {
 export interface TokenEntry {
   token: string;
   user: UserInfo;
-  /** May this identity act as another (Impersonate-* headers)? */
-  canImpersonate: boolean;
 }
+
+/** Throws the 403 when `actor` may not do `a` (the authorizer's check; impersonation asks it). */
+export type AccessCheck = (actor: UserInfo, a: Attributes) => void;
 
 export const ADMIN_USER = 'kubernetes-admin';
 
 /**
- * Bearer-token authentication. The admin token belongs to `kubernetes-admin` in `system:masters`
- * (may impersonate). A token file has kube-apiserver's static token CSV format:
- * `token,user,uid,"group1,group2"`; users in `system:masters` may impersonate.
+ * Bearer-token authentication. The admin token belongs to `kubernetes-admin` in `system:masters`.
+ * A token file has kube-apiserver's static token CSV format: `token,user,uid,"group1,group2"`.
+ * Impersonate-* headers are honoured when the authorizer allows the `impersonate` verb on each
+ * user, service account, group and extra asked for (as kube-apiserver's impersonation filter).
  */
 export class Authenticator {
   private readonly byToken = new Map<string, TokenEntry>();
   readonly adminToken: string;
+  /** Decides impersonation; set by the server once its authorizer exists (unset: nobody may impersonate). */
+  checkAccess: AccessCheck | null = null;
 
   constructor(opts: { adminToken?: string; tokenFile?: string; tokens?: TokenEntry[] }) {
     this.adminToken = opts.adminToken ?? randomBytes(24).toString('hex');
-    this.add({ token: this.adminToken, user: { username: ADMIN_USER, groups: ['system:masters', 'system:authenticated'] }, canImpersonate: true });
+    this.add({ token: this.adminToken, user: { username: ADMIN_USER, groups: ['system:masters', 'system:authenticated'] } });
     if (opts.tokenFile) for (const e of parseTokenFile(readFileSync(opts.tokenFile, 'utf8'))) this.add(e);
     for (const e of opts.tokens ?? []) this.add(e);
   }
@@ -54,22 +59,40 @@ export class Authenticator {
         throw new StatusError(500, 'InternalError', 'requested impersonation of groups or extras without a user');
       return entry.user;
     }
-    const target = Array.isArray(asUser) ? asUser[0] : asUser;
-    if (!entry.canImpersonate)
-      throw new StatusError(403, 'Forbidden', `users "${target}" is forbidden: User "${entry.user.username}" cannot impersonate resource "users" in API group "" at the cluster scope`);
-    const groups = asGroups === undefined ? [] : (Array.isArray(asGroups) ? asGroups : [asGroups]).flatMap((g) => g.split(',').map((s) => s.trim()));
-    if (target.startsWith('system:serviceaccount:')) {
-      const ns = target.split(':')[2];
-      groups.push('system:serviceaccounts', `system:serviceaccounts:${ns}`);
-    }
-    if (!groups.includes('system:authenticated')) groups.push('system:authenticated');
+    const target = Array.isArray(asUser) ? asUser[0]! : asUser;
+    const asked = asGroups === undefined ? [] : (Array.isArray(asGroups) ? asGroups : [asGroups]).flatMap((g) => g.split(',').map((s) => s.trim()));
     const extra: Record<string, string[]> = {};
     for (const k of extraKeys) {
       const v = headers[k];
       extra[decodeURIComponent(k.slice('impersonate-extra-'.length))] = (Array.isArray(v) ? v : [String(v)]).flatMap((s) => s.split(','));
     }
+    this.checkImpersonation(entry.user, target, asked, extra);
+    const groups = [...asked];
+    const sa = serviceAccountOf(target);
+    if (sa) groups.push('system:serviceaccounts', `system:serviceaccounts:${sa.ns}`);
+    if (!groups.includes('system:authenticated')) groups.push('system:authenticated');
     return { username: target, groups, extra, impersonatedBy: entry.user.username };
   }
+
+  /** Each identity part asked for must be allowed: `impersonate` on users (or serviceaccounts), groups, userextras. */
+  private checkImpersonation(actor: UserInfo, user: string, groups: string[], extra: Record<string, string[]>): void {
+    const check = this.checkAccess ?? (() => {
+      throw new StatusError(403, 'Forbidden', 'impersonation is not enabled on this server');
+    });
+    const ask = (group: string, resource: string, name: string, namespace = '', subresource = '') =>
+      check(actor, { verb: 'impersonate', resource: { group, resource, subresource, namespace, name } });
+    const sa = serviceAccountOf(user);
+    if (sa) ask('', 'serviceaccounts', sa.name, sa.ns);
+    else ask('', 'users', user);
+    for (const g of groups) ask('', 'groups', g);
+    for (const [k, vs] of Object.entries(extra)) for (const v of vs) ask('authentication.k8s.io', 'userextras', v, '', k);
+  }
+}
+
+/** `system:serviceaccount:NS:NAME` -> its namespace and name. */
+function serviceAccountOf(user: string): { ns: string; name: string } | null {
+  const parts = user.split(':');
+  return parts.length === 4 && user.startsWith('system:serviceaccount:') ? { ns: parts[2]!, name: parts[3]! } : null;
 }
 
 function parseTokenFile(text: string): TokenEntry[] {
@@ -81,7 +104,7 @@ function parseTokenFile(text: string): TokenEntry[] {
     const m = /^([^,]+),([^,]+),([^,]*)(?:,"?([^"]*)"?)?$/.exec(line);
     if (!m) throw new Error(`token file: cannot parse line ${JSON.stringify(line)} (want token,user,uid,"group1,group2")`);
     const groups = m[4] ? m[4].split(',').map((g) => g.trim()).filter(Boolean) : [];
-    out.push({ token: m[1], user: { username: m[2], groups: [...groups, 'system:authenticated'] }, canImpersonate: groups.includes('system:masters') });
+    out.push({ token: m[1]!, user: { username: m[2]!, groups: [...groups, 'system:authenticated'] } });
   }
   return out;
 }

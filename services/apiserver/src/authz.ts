@@ -1,72 +1,63 @@
 /**
- * Authorization: `system:masters` may do anything; KubeVirt's service accounts get the rights a
- * KubeVirt install grants them (pkg/virt-operator/resource/generate/rbac), trimmed to the kinds
- * served here; everyone else is refused, as an RBAC-enabled cluster with no bindings would.
+ * Authorization, as kube-apiserver's `--authorization-mode`: RBAC (default) decides from the
+ * stored Roles, ClusterRoles and bindings; `system:masters` is always allowed (the superuser
+ * group, as the real server's privileged group); AlwaysAllow lets every authenticated request through.
  */
 import type { UserInfo } from './auth.ts';
-import type { ResourceType } from './resources.ts';
-import { forbidden } from './status.ts';
+import type { RbacIndex } from './rbac-index.ts';
+import { forbiddenReason, type Attributes, type PolicyRule } from './rbac-rules.ts';
+import { StatusError } from './status.ts';
 
-interface Rule {
-  groups: string[];
-  resources: string[];
-  verbs: string[];
+export type AuthorizationMode = 'RBAC' | 'AlwaysAllow';
+export const AUTHORIZATION_MODES: readonly AuthorizationMode[] = ['RBAC', 'AlwaysAllow'];
+
+export interface Decision {
+  allowed: boolean;
+  reason: string;
 }
 
-const ALL = ['*'];
-const READ = ['get', 'list', 'watch'];
-
-const SA = 'system:serviceaccount:kubevirt:';
-
-export const KUBEVIRT_RULES: Record<string, Rule[]> = {
-  [SA + 'kubevirt-controller']: [
-    { groups: ['kubevirt.io', 'snapshot.kubevirt.io', 'export.kubevirt.io', 'pool.kubevirt.io', 'migrations.kubevirt.io', 'clone.kubevirt.io', 'instancetype.kubevirt.io'], resources: ALL, verbs: ALL },
-    { groups: [''], resources: ['pods', 'pods/status', 'pods/binding', 'configmaps', 'secrets', 'serviceaccounts', 'events'], verbs: ALL },
-    { groups: [''], resources: ['nodes', 'namespaces'], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
-    { groups: ['events.k8s.io'], resources: ['events'], verbs: ALL },
-    { groups: ['coordination.k8s.io'], resources: ['leases'], verbs: ALL },
-    { groups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: READ },
-  ],
-  [SA + 'kubevirt-handler']: [
-    { groups: ['kubevirt.io'], resources: ['virtualmachineinstances'], verbs: ['update', 'list', 'watch'] },
-    { groups: ['kubevirt.io'], resources: ['virtualmachineinstancemigrations', 'kubevirts'], verbs: READ },
-    { groups: [''], resources: ['nodes'], verbs: ['get', 'patch', 'list', 'watch'] },
-    { groups: [''], resources: ['events'], verbs: ['create', 'patch'] },
-    { groups: [''], resources: ['configmaps', 'secrets'], verbs: READ },
-    { groups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: READ },
-    { groups: ['coordination.k8s.io'], resources: ['leases'], verbs: ALL },
-  ],
-  [SA + 'kubevirt-apiserver']: [
-    { groups: ['kubevirt.io', 'subresources.kubevirt.io'], resources: ALL, verbs: ALL },
-    { groups: [''], resources: ['pods', 'configmaps', 'secrets', 'nodes', 'namespaces', 'events'], verbs: READ },
-    { groups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: READ },
-  ],
-  [SA + 'kubevirt-synchronization-controller']: [
-    { groups: ['kubevirt.io'], resources: ['virtualmachineinstances', 'virtualmachineinstancemigrations'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
-  ],
-};
-
 export class Authorizer {
-  private readonly rules: Record<string, Rule[]>;
+  readonly mode: AuthorizationMode;
+  private readonly rbac: RbacIndex | null;
 
-  constructor(extra: Record<string, Rule[]> = {}) {
-    this.rules = { ...KUBEVIRT_RULES, ...extra };
+  constructor(mode: AuthorizationMode, rbac: RbacIndex | null) {
+    this.mode = mode;
+    this.rbac = rbac;
   }
 
-  allowed(user: UserInfo, verb: string, rt: ResourceType, sub?: string): boolean {
-    if (user.groups.includes('system:masters')) return true;
-    const rules = this.rules[user.username];
-    if (!rules) return false;
-    const res = sub ? `${rt.resource}/${sub}` : rt.resource;
-    return rules.some(
-      (r) =>
-        (r.groups.includes('*') || r.groups.includes(rt.group)) &&
-        (r.resources.includes('*') || r.resources.includes(res)) &&
-        (r.verbs.includes('*') || r.verbs.includes(verb)),
-    );
+  decide(user: Pick<UserInfo, 'username' | 'groups'>, a: Attributes): Decision {
+    if (this.mode === 'AlwaysAllow') return { allowed: true, reason: '' };
+    if (user.groups.includes('system:masters')) return { allowed: true, reason: '' };
+    const reason = this.rbac?.allows(user.username, user.groups, a);
+    return reason ? { allowed: true, reason } : { allowed: false, reason: '' };
   }
 
-  authorize(user: UserInfo, verb: string, rt: ResourceType, sub: string | undefined, ns: string | undefined): void {
-    if (!this.allowed(user, verb, rt, sub)) throw forbidden(user.username, verb, rt.group, sub ? `${rt.resource}/${sub}` : rt.resource, ns ?? '');
+  /** The rules the user holds in a namespace (SelfSubjectRulesReview); AlwaysAllow and superusers hold everything. */
+  rulesFor(user: Pick<UserInfo, 'username' | 'groups'>, namespace: string): PolicyRule[] {
+    if (this.mode === 'AlwaysAllow' || user.groups.includes('system:masters'))
+      return [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verbs: ['*'], nonResourceURLs: ['*'] }];
+    return this.rbac?.rulesFor(user.username, user.groups, namespace) ?? [];
   }
+
+  /** Throws the 403 kube-apiserver answers when the request is not allowed. */
+  check(user: UserInfo, a: Attributes): void {
+    if (!this.decide(user, a).allowed) throw forbiddenError(user.username, a);
+  }
+
+  /** A resource request: verb on group/resource[/sub], in a namespace ('' cluster scope), of a name ('' all). */
+  authorize(user: UserInfo, verb: string, r: { group: string; resource: string; subresource?: string; namespace?: string; name?: string }): void {
+    this.check(user, { verb, resource: { group: r.group, resource: r.resource, subresource: r.subresource ?? '', namespace: r.namespace ?? '', name: r.name ?? '' } });
+  }
+}
+
+/**
+ * kube-apiserver's 403: `pods "x" is forbidden: User "u" cannot get resource "pods" in API group ""
+ * in the namespace "ns"` (no quoted name when none was asked for; `forbidden: ...` for a path).
+ */
+export function forbiddenError(username: string, a: Attributes): StatusError {
+  const why = forbiddenReason(username, a);
+  if (!a.resource) return new StatusError(403, 'Forbidden', `forbidden: ${why}`, {});
+  const { group, resource, name } = a.resource;
+  const qualified = group ? `${resource}.${group}` : resource;
+  return new StatusError(403, 'Forbidden', `${qualified}${name ? ` ${JSON.stringify(name)}` : ''} is forbidden: ${why}`, { name: name || undefined, group, kind: resource });
 }

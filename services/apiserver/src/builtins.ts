@@ -2,7 +2,7 @@
  * Per-kind behaviour of the built-in kinds: create-time defaults, the minimal validation kubectl
  * users meet, and which fields a field selector may use (indexed on every write).
  */
-import { fieldErrors, validateDnsLabel, type FieldError, type NameValidator } from '@virtsim/apimachinery';
+import { fieldErrors, validateDnsLabel, validatePathSegmentName, type FieldError, type NameValidator } from '@virtsim/apimachinery';
 
 type Obj = Record<string, any>;
 
@@ -147,6 +147,44 @@ export const KIND_BEHAVIOUR: Record<string, KindBehaviour> = {
     },
   },
 };
+
+/** RBAC objects (pkg/apis/rbac/validation): names are path segments (`system:masters` is one); a binding must name its role. */
+function validateBinding(clusterScoped: boolean) {
+  return (o: Obj): FieldError[] => {
+    const errs: FieldError[] = [];
+    const kinds = clusterScoped ? ['ClusterRole'] : ['Role', 'ClusterRole'];
+    if (!kinds.includes(o.roleRef?.kind)) errs.push(fieldErrors.notSupported('roleRef.kind', o.roleRef?.kind ?? '', kinds));
+    if (!o.roleRef?.name) errs.push(fieldErrors.required('roleRef.name'));
+    (o.subjects ?? []).forEach((s: Obj, i: number) => {
+      if (!['ServiceAccount', 'User', 'Group'].includes(s?.kind)) errs.push(fieldErrors.notSupported(`subjects[${i}].kind`, s?.kind ?? '', ['ServiceAccount', 'User', 'Group']));
+      if (!s?.name) errs.push(fieldErrors.required(`subjects[${i}].name`));
+    });
+    return errs;
+  };
+}
+
+function validateRules(o: Obj): FieldError[] {
+  const errs: FieldError[] = [];
+  (o.rules ?? []).forEach((r: Obj, i: number) => {
+    if (!r?.verbs?.length) errs.push(fieldErrors.required(`rules[${i}].verbs`, 'verbs must contain at least one value'));
+  });
+  return errs;
+}
+
+const RBAC = 'rbac.authorization.k8s.io';
+
+/** A binding's roleRef is immutable (kube-apiserver: delete and recreate the binding instead). */
+export function validateRoleRefUpdate(storeKey: string, obj: Obj, old: Obj | null): FieldError[] {
+  if (!old || (storeKey !== `${RBAC}/rolebindings` && storeKey !== `${RBAC}/clusterrolebindings`)) return [];
+  const a = old.roleRef ?? {};
+  const b = obj.roleRef ?? {};
+  if (a.apiGroup === b.apiGroup && a.kind === b.kind && a.name === b.name) return [];
+  return [fieldErrors.invalid('roleRef', b, 'cannot change roleRef')];
+}
+KIND_BEHAVIOUR[`${RBAC}/roles`] = { validateName: validatePathSegmentName, validate: validateRules };
+KIND_BEHAVIOUR[`${RBAC}/clusterroles`] = { validateName: validatePathSegmentName, validate: validateRules };
+KIND_BEHAVIOUR[`${RBAC}/rolebindings`] = { validateName: validatePathSegmentName, validate: validateBinding(false) };
+KIND_BEHAVIOUR[`${RBAC}/clusterrolebindings`] = { validateName: validatePathSegmentName, validate: validateBinding(true) };
 
 export function behaviourOf(storeKey: string): KindBehaviour | undefined {
   return KIND_BEHAVIOUR[storeKey];

@@ -4,6 +4,7 @@
  * metrics and audit lines for every answer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isAccessReview } from './access-review.ts';
 import type { UserInfo } from './auth.ts';
 import { serveDiscovery } from './discovery-routes.ts';
 import { send, sendError } from './http-io.ts';
@@ -44,7 +45,8 @@ function serveResource(state: ServerState, req: IncomingMessage, res: ServerResp
   if (t.rt.namespaced && t.name !== undefined && t.ns === undefined) throw notFoundPath();
   const method = req.method ?? 'GET';
   const serve = VERBS[method];
-  if (!serve) throw methodNotAllowed(method, t.rt.resource);
+  // Access reviews are create-only: nothing is stored to read back.
+  if (!serve || (method !== 'POST' && isAccessReview(t.rt.group, t.rt.resource))) throw methodNotAllowed(method, t.rt.resource);
   return serve(new ResourceRequest(state, req, res, url, user, t));
 }
 

@@ -1,5 +1,6 @@
 /** `virtsim apiserver`: runs the embedded API server until SIGTERM. */
 import { createLogger, readFlags, ShutdownHandler } from '@virtsim/telemetry';
+import { AUTHORIZATION_MODES } from './authz.ts';
 import { DURABILITIES } from './journal.ts';
 import { startApiServer } from './server.ts';
 
@@ -15,6 +16,9 @@ const HELP = `usage: virtsim apiserver [flags]
                         up to 100 ms, a kill -9 nothing) or none (never fsync the log)
   --token-file FILE     static tokens, one per line: token,user,uid,"group1,group2"
   --admin-token TOKEN   the admin bearer token (random by default)
+  --authorization-mode MODE  RBAC (default: Roles, ClusterRoles and bindings decide; a default
+                        policy is created at start when missing) or AlwaysAllow (every
+                        authenticated request, impersonation included)
   --insecure-http       serve plain HTTP instead of TLS
   --watch-cache-size N  events kept for watch resumption (default 20000)
   --event-ttl DURATION  delete Events older than this (1h, 90m, or seconds; default 3600; 0 keeps them)
@@ -35,6 +39,7 @@ const FLAGS = {
   durability: { type: 'choice', choices: DURABILITIES },
   'token-file': { type: 'string' },
   'admin-token': { type: 'string' },
+  'authorization-mode': { type: 'choice', choices: AUTHORIZATION_MODES, default: 'RBAC' },
   'insecure-http': { type: 'boolean' },
   'watch-cache-size': { type: 'int', min: 1 },
   'no-audit': { type: 'boolean' },
@@ -68,6 +73,7 @@ export async function runApiServer(argv: string[]): Promise<number | void> {
     durability: values.durability,
     tokenFile: values['token-file'],
     adminToken: values['admin-token'],
+    authorizationMode: values['authorization-mode'],
     insecureHttp: values['insecure-http'],
     watchCacheSize: values['watch-cache-size'],
     audit:

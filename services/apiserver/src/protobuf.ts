@@ -1,6 +1,7 @@
 /**
  * Decoding of the Kubernetes protobuf encoding for the few kinds kubectl's typed clients send that
- * way (`kubectl create namespace|configmap|secret|serviceaccount` post
+ * way (`kubectl create namespace|configmap|secret|serviceaccount|role|clusterrole|rolebinding|
+ * clusterrolebinding` and `kubectl auth can-i` post
  * application/vnd.kubernetes.protobuf). Other kinds answer 415, and every response is JSON, which
  * those clients also accept. Envelope: "k8s\0" + runtime.Unknown{typeMeta, raw}.
  */
@@ -138,7 +139,81 @@ function objectReference(r: Reader): Obj {
   return out;
 }
 
+/** A message of string fields (and repeated strings where `lists` names them), by field number. */
+function strings(r: Reader, names: Record<number, string>, lists: Record<number, string> = {}): Obj {
+  const m = sub(r);
+  const out: Obj = {};
+  m.fields((f) => {
+    if (names[f]) out[names[f]] = str(m);
+    else if (lists[f]) (out[lists[f]] ??= []).push(str(m));
+  });
+  return out;
+}
+
+const policyRule = (r: Reader) => strings(r, {}, { 1: 'verbs', 2: 'apiGroups', 3: 'resources', 4: 'resourceNames', 5: 'nonResourceURLs' });
+
+function labelSelector(r: Reader): Obj {
+  const m = sub(r);
+  const out: Obj = {};
+  m.fields((f) => {
+    if (f === 1) { const [k, v] = mapEntry(m); (out.matchLabels ??= {})[k] = v; }
+    else if (f === 2) (out.matchExpressions ??= []).push(strings(m, { 1: 'key', 2: 'operator' }, { 3: 'values' }));
+  });
+  return out;
+}
+
+/** Role/ClusterRole (rules = 2, aggregationRule = 3) and their bindings (subjects = 2, roleRef = 3). */
+function rbacObject(binding: boolean) {
+  return (r: Reader, o: Obj) =>
+    r.fields((f) => {
+      if (f === 1) o.metadata = objectMeta(r);
+      else if (f === 2 && !binding) (o.rules ??= []).push(policyRule(r));
+      else if (f === 2) (o.subjects ??= []).push(strings(r, { 1: 'kind', 2: 'apiGroup', 3: 'name', 4: 'namespace' }));
+      else if (f === 3 && binding) o.roleRef = strings(r, { 1: 'apiGroup', 2: 'kind', 3: 'name' });
+      else if (f === 3) {
+        const a = sub(r);
+        const selectors: Obj[] = [];
+        a.fields((g) => { if (g === 1) selectors.push(labelSelector(a)); });
+        o.aggregationRule = { clusterRoleSelectors: selectors };
+      }
+    });
+}
+
+/** An access review's spec: resource or non-resource attributes and, but for the self review, the subject. */
+function accessReview(r: Reader, o: Obj): void {
+  r.fields((f) => {
+    if (f === 1) o.metadata = objectMeta(r);
+    else if (f === 2) {
+      const s = sub(r);
+      const spec: Obj = {};
+      s.fields((g) => {
+        if (g === 1) spec.resourceAttributes = strings(s, { 1: 'namespace', 2: 'verb', 3: 'group', 4: 'version', 5: 'resource', 6: 'subresource', 7: 'name' });
+        else if (g === 2) spec.nonResourceAttributes = strings(s, { 1: 'path', 2: 'verb' });
+        else if (g === 3) spec.user = str(s);
+        else if (g === 4) (spec.groups ??= []).push(str(s));
+        else if (g === 6) spec.uid = str(s);
+      });
+      o.spec = spec;
+    }
+  });
+}
+
+const RBAC_V1 = 'rbac.authorization.k8s.io/v1';
+const AUTHZ_V1 = 'authorization.k8s.io/v1';
+
 const DECODERS: Record<string, (r: Reader, o: Obj) => void> = {
+  [`${RBAC_V1}/Role`]: rbacObject(false),
+  [`${RBAC_V1}/ClusterRole`]: rbacObject(false),
+  [`${RBAC_V1}/RoleBinding`]: rbacObject(true),
+  [`${RBAC_V1}/ClusterRoleBinding`]: rbacObject(true),
+  [`${AUTHZ_V1}/SelfSubjectAccessReview`]: accessReview,
+  [`${AUTHZ_V1}/SubjectAccessReview`]: accessReview,
+  [`${AUTHZ_V1}/LocalSubjectAccessReview`]: accessReview,
+  [`${AUTHZ_V1}/SelfSubjectRulesReview`]: (r, o) =>
+    r.fields((f) => {
+      if (f === 1) o.metadata = objectMeta(r);
+      else if (f === 2) o.spec = strings(r, { 1: 'namespace' });
+    }),
   'v1/ConfigMap': (r, o) =>
     r.fields((f, w) => {
       if (f === 1) o.metadata = objectMeta(r);

@@ -51,7 +51,8 @@ export class ResourceRequest {
   }
 
   authorize(verb: string): void {
-    this.state.authz.authorize(this.user, verb, this.rt, this.sub, this.ns);
+    const { rt } = this;
+    this.state.authz.authorize(this.user, verb, { group: rt.group, resource: rt.resource, subresource: this.sub, namespace: this.ns, name: this.name });
   }
 
   body(): Promise<Buffer> {

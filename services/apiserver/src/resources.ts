@@ -119,8 +119,9 @@ export const BUILTIN_RESOURCES: ResourceType[] = [
 /**
  * Resources whose objects are never stored (reviews answered at once, the legacy bindings and
  * componentstatuses): not served yet, so left out of discovery rather than stored as plain objects.
+ * (The access and rules reviews are served, create only: access-review.ts.)
  */
-const VIRTUAL_RESOURCES = new Set(['bindings', 'componentstatuses', 'tokenreviews', 'localsubjectaccessreviews', 'selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'subjectaccessreviews']);
+const VIRTUAL_RESOURCES = new Set(['bindings', 'componentstatuses', 'tokenreviews']);
 
 /**
  * Every other built-in resource of Kubernetes 1.26 (builtin-catalog.ts): the kinds with behaviour

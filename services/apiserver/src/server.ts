@@ -12,10 +12,10 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { createLogger, createRegistry, type Logger } from '@virtsim/telemetry';
 import { openAuditLog, type AuditLogOptions } from './audit-log.ts';
 import { Authenticator, type TokenEntry } from './auth.ts';
-import { Authorizer } from './authz.ts';
+import { Authorizer, type AuthorizationMode } from './authz.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './body.ts';
 import { startEventTtl } from './event-ttl.ts';
-import { indexFields } from './builtins.ts';
+import { indexFields, validateRoleRefUpdate } from './builtins.ts';
 import { CrdManager } from './crd.ts';
 import { Discovery } from './discovery.ts';
 import { createHandler, type ServerState } from './handlers.ts';
@@ -25,6 +25,9 @@ import { ObjectService, SYSTEM_USER } from './objects.ts';
 import { OpenApi } from './openapi.ts';
 import { Journal, StoreDamagedError, type Durability } from './journal.ts';
 import { loadLegacySnapshot } from './persistence.ts';
+import { startClusterRoleAggregation } from './rbac-aggregation.ts';
+import { ensureBootstrapPolicy } from './rbac-bootstrap.ts';
+import { RbacIndex } from './rbac-index.ts';
 import { ResourceRegistry, type ResourceType } from './resources.ts';
 import { Store } from './store.ts';
 import { loadOrCreatePki } from './tls.ts';
@@ -46,6 +49,8 @@ export interface ApiServerOptions {
   tokens?: TokenEntry[];
   /** Fixed admin token (random otherwise). */
   adminToken?: string;
+  /** RBAC (default): the stored policy decides; AlwaysAllow: every authenticated request. */
+  authorizationMode?: AuthorizationMode;
   kubeconfigOut?: string;
   /** Events kept for watch resumption (older resourceVersions answer 410 Expired). */
   watchCacheSize?: number;
@@ -88,7 +93,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   };
   const objects = new ObjectService(store, resolveType);
   const crds = new CrdManager(registry, store);
-  objects.hooks.push(crds, kubevirtAdmission, {
+  objects.hooks.push(crds, kubevirtAdmission, { validate: (rt, obj, old) => validateRoleRefUpdate(rt.storeKey, obj, old) }, {
     // The service account controller: every namespace gets its "default" ServiceAccount.
     afterWrite(rt, obj, name) {
       if (rt.storeKey !== '/namespaces' || !obj || obj.metadata.deletionTimestamp || store.get('/serviceaccounts', name, 'default')) return;
@@ -103,12 +108,14 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     if (!store.get('/namespaces', '', ns)) objects.create(nsRt, '', { metadata: { name: ns } }, SYSTEM_USER);
   }
 
+  const { authz, stopAggregation } = startAuthorization(opts.authorizationMode ?? 'RBAC', store, objects, registry, log);
   const auditLog = openAuditLog(opts.audit, log);
   const stopEventTtl = (opts.eventTtlMs ?? 3600_000) > 0 ? startEventTtl(store, opts.eventTtlMs ?? 3600_000) : () => {};
 
   const { requests, watchers } = registerServerMetrics(metricsRegistry, store, journal);
 
   const auth = new Authenticator({ adminToken: opts.adminToken, tokenFile: opts.tokenFile, tokens: opts.tokens });
+  auth.checkAccess = (actor, a) => authz.check(actor, a);
   let address = '';
   const state: ServerState = {
     store,
@@ -120,7 +127,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     discovery: new Discovery(registry),
     openapi: new OpenApi(registry),
     auth,
-    authz: new Authorizer(),
+    authz,
     log,
     audit: auditLog.audit,
     maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
@@ -163,6 +170,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     close: () =>
       (closing ??= (async () => {
         stopEventTtl();
+        stopAggregation();
         auditLog.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
@@ -175,6 +183,20 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
         log.info('apiserver stopped');
       })()),
   };
+}
+
+/**
+ * The authorizer of `mode`; with RBAC, the default policy created where missing, the policy index
+ * following the store, and the ClusterRole aggregation controller.
+ */
+function startAuthorization(mode: AuthorizationMode, store: Store, objects: ObjectService, registry: ResourceRegistry, log: Logger) {
+  if (mode === 'AlwaysAllow') return { authz: new Authorizer(mode, null), stopAggregation: () => {} };
+  const index = new RbacIndex(store);
+  const created = ensureBootstrapPolicy(objects, registry);
+  if (created) log.info({ created }, 'created the default RBAC policy objects');
+  index.reload();
+  const stopAggregation = startClusterRoleAggregation(index, objects, registry, log);
+  return { authz: new Authorizer(mode, index), stopAggregation };
 }
 
 /**

@@ -33,16 +33,6 @@ export const tooLarge = (limit: number) =>
 
 export const expired = (message: string) => new StatusError(410, 'Expired', message);
 
-export const forbidden = (user: string, verb: string, group: string, resource: string, ns: string, why = '') =>
-  new StatusError(
-    403,
-    'Forbidden',
-    `${qualified(group, resource)} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${group}"` +
-      (ns ? ` in the namespace "${ns}"` : ' at the cluster scope') +
-      (why ? `: ${why}` : ''),
-    { group, kind: resource },
-  );
-
 export const unauthorized = () => new StatusError(401, 'Unauthorized', 'Unauthorized');
 
 /** 422 Invalid, worded as kube-apiserver does (`Pod "x" is invalid: metadata.name: Invalid value: ...`). */

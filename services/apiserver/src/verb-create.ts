@@ -1,4 +1,5 @@
 /** POST: create an object, or bind a pod (pods/binding). */
+import { isAccessReview, serveAccessReview } from './access-review.ts';
 import { bindPod } from './binding.ts';
 import type { ResourceRequest } from './resource-request.ts';
 import { notFoundPath } from './routing.ts';
@@ -16,6 +17,7 @@ export async function serveCreate(r: ResourceRequest): Promise<string> {
   if (name !== undefined) throw methodNotAllowed('POST', rt.resource);
   r.authorize('create');
   if (rt.namespaced && ns === undefined) throw notFoundPath();
+  if (isAccessReview(rt.group, rt.resource)) return serveAccessReview(r);
   const obj = state.objects.create(r.writeType(), r.nsKey, r.toStorage(await r.object()), r.user, { dryRun: r.dryRun, fieldManager: r.fieldManager });
   await r.durable();
   r.respond(201, obj);
