@@ -15,6 +15,7 @@ import { Authenticator, type TokenEntry } from './auth.ts';
 import { Authorizer } from './authz.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './body.ts';
 import { startEventTtl } from './event-ttl.ts';
+import { FaultInjector, type FaultOptions } from './faults.ts';
 import { indexFields } from './builtins.ts';
 import { CrdManager } from './crd.ts';
 import { Discovery } from './discovery.ts';
@@ -57,6 +58,8 @@ export interface ApiServerOptions {
   eventTtlMs?: number;
   /** One audit log line per write, to a rotated file or "-" (the process log); off when unset. */
   audit?: AuditLogOptions;
+  /** The API fault mode: failed writes and cut watches inside a window (off when unset). */
+  faults?: FaultOptions;
   log?: Logger;
   metricsRegistry?: Registry;
 }
@@ -108,6 +111,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
 
   const { requests, watchers } = registerServerMetrics(metricsRegistry, store, journal);
 
+  const faults = FaultInjector.wanted(opts.faults) ? new FaultInjector(opts.faults, log, metricsRegistry) : undefined;
   const auth = new Authenticator({ adminToken: opts.adminToken, tokenFile: opts.tokenFile, tokens: opts.tokens });
   let address = '';
   const state: ServerState = {
@@ -129,6 +133,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     metricsText: async () => ({ contentType: metricsRegistry.contentType, text: await metricsRegistry.metrics() }),
     ready: () => true,
     durable: journal ? () => journal.waitDurable() : undefined,
+    faults,
   };
   const handler = createHandler(state);
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
@@ -163,6 +168,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     close: () =>
       (closing ??= (async () => {
         stopEventTtl();
+        faults?.close();
         auditLog.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
