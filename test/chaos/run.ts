@@ -26,8 +26,8 @@ const result = await runChaos({
   vmis,
   nodes: v.nodes ?? (v.short ? 200 : 2_000),
   agents: v.agents ?? (v.short ? 3 : 4),
-  // Creation spans the fault window (about 150 s), so every fault meets VMIs in flight.
-  rate: v.rate ?? Math.max(1, Math.ceil(vmis / 150)),
+  // Creation runs until about 180 s after the start, so every fault meets VMIs in flight.
+  rate: v.rate ?? vmis / 170,
   plan: FULL_PLAN,
   settleTimeoutMs: 300_000,
   stateDir: v['state-dir'],
