@@ -124,6 +124,20 @@ export class CoordinatorClient {
     return this.joined && !this.lostReported;
   }
 
+  /**
+   * Whether the agent may act on its slots at this very moment: within the TTL of the last
+   * accepted heartbeat (before any Join: yes, it has no slots). Checked synchronously by every
+   * write, because after a pause (SIGSTOP, a long GC) the timers that write fire before the timer
+   * of the TTL rule and before any answer from the coordinator; past the TTL it fences at once.
+   */
+  mayAct(): boolean {
+    if (this.lastAcceptedAt === 0) return true;
+    if (this.lostReported) return false;
+    if (monotonicNow() < this.lastAcceptedAt + this.ttlMs - this.lostMarginMs()) return true;
+    this.checkLost();
+    return false;
+  }
+
   /** Starts the protocol; resolves after the first successful Join. */
   async start(): Promise<void> {
     if (this.loop) return;

@@ -37,6 +37,12 @@ export interface WriterOptions {
   registry?: Registry;
   /** Stops retrying (the caller is shutting down): pending writes reject. */
   signal?: AbortSignal;
+  /**
+   * Asked right before each attempt (a queued write may have waited, a retry slept): a reason
+   * when no write may go now (the agent is fenced: its slots may be someone else's), and the write
+   * is dropped with a WriteAbortedError; undefined when it may go.
+   */
+  gate?: () => string | undefined;
 }
 
 export class WriteAbortedError extends Error {}
@@ -93,6 +99,11 @@ export class Writer {
       if (this.opts.signal?.aborted) throw new WriteAbortedError(`write to ${req.key} aborted by shutdown`);
       let failure: unknown;
       await this.sem.acquire(req.urgent);
+      const refused = this.opts.gate?.();
+      if (refused !== undefined) {
+        this.sem.release();
+        throw new WriteAbortedError(`write to ${req.key} dropped: ${refused}`);
+      }
       const end = this.latency?.startTimer({ resource: req.resource, verb: req.method.toLowerCase() });
       const span = tracer.startSpan(`${req.method} ${req.resource}`, {
         attributes: { 'http.request.method': req.method, 'k8s.resource': req.resource, 'k8s.object': req.key, 'virtsim.attempt': backoff.attempts + 1 },

@@ -42,6 +42,9 @@ describe('parseFlags', () => {
     expect(reason(['--ttl', '50ms'], { ttl: { type: 'duration', unit: 'ms', min: 100 } })).toBe(
       '--ttl: expected a duration like 500ms, 10s or 2m (or a number of milliseconds) of at least 100 ms, got "50ms"',
     );
+    expect(reason(['--rate', '1.5'], { rate: { type: 'ratio' } })).toBe('--rate: expected a fraction from 0 to 1 (e.g. 0.1), got "1.5"');
+    expect(reason(['--rate', '10%'], { rate: { type: 'ratio' } })).toBe('--rate: expected a fraction from 0 to 1 (e.g. 0.1), got "10%"');
+    expect(parseFlags(['--rate', '.25'], { rate: { type: 'ratio', default: 0 } }).values.rate).toBe(0.25);
   });
 
   it('refuses unknown flags and missing values in one line', () => {

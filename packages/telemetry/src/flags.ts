@@ -20,7 +20,9 @@ export type FlagSpec =
    * A duration, read as milliseconds: Go-style ("500ms", "10s", "1m30s", "1h") or a bare number
    * in `unit` (so `--ttl-ms 10000` and `--event-ttl 3600` keep working). min defaults to 0.
    */
-  | { type: 'duration'; unit: 'ms' | 's'; min?: number; default?: number };
+  | { type: 'duration'; unit: 'ms' | 's'; min?: number; default?: number }
+  /** A fraction from 0 to 1 ("0.1", "1", ".25"). */
+  | { type: 'ratio'; default?: number };
 
 export type FlagSpecs = Record<string, FlagSpec>;
 
@@ -97,6 +99,11 @@ function convert(name: string, spec: FlagSpec, raw: string | boolean | string[])
       const min = spec.allowZero ? 0 : 1;
       const n = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
       if (!(n >= min && n <= 65535)) throw bad(`a port number (${min}-65535${spec.allowZero ? ', 0 picks a free one' : ''})`);
+      return n;
+    }
+    case 'ratio': {
+      const n = /^(\d+(\.\d*)?|\.\d+)$/.test(raw.trim()) ? Number(raw) : NaN;
+      if (!(n >= 0 && n <= 1)) throw bad('a fraction from 0 to 1 (e.g. 0.1)');
       return n;
     }
     case 'duration': {

@@ -131,6 +131,10 @@ export function createHandler(state: ServerState) {
         url.searchParams.set('watch', 'true');
       }
       target = resolveTarget(registry, parts.group, parts.version, parts.rest);
+      if (state.faults?.intercept(req, res, target.rt.resource, target.name)) {
+        verb = 'fault';
+        return;
+      }
       verb = await serveResource(state, req, res, url, user, target);
     } catch (e) {
       sendFailure(state, req, res, path, e);

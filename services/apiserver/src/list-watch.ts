@@ -10,6 +10,7 @@ import { parseSelection } from './selectors.ts';
 import { StatusError, badRequest, expired } from './status.ts';
 import type { Store } from './store.ts';
 import { columnDefinitions, tableRow, tableShape, wantsTable, type IncludeObject } from './table.ts';
+import type { Cuttable } from './faults.ts';
 import { WatchStream } from './watch.ts';
 
 type Obj = Record<string, any>;
@@ -19,6 +20,8 @@ export interface ListWatchConfig {
   watchBufferBytes: number;
   bookmarkIntervalMs: number;
   onWatchChange?: (delta: number) => void;
+  /** The API fault mode, which cuts open watches (unset: off). */
+  faults?: { watchOpened(w: Cuttable): () => void };
 }
 
 /** Rewrites stored JSON (storage version) into the version the client asked for. */
@@ -186,6 +189,7 @@ export function watch(cfg: ListWatchConfig, rt: ResourceType, ns: string | undef
   }
   let timer: NodeJS.Timeout | undefined;
   let bookmarkTimer: NodeJS.Timeout | undefined;
+  let forget: (() => void) | undefined;
   const stream: WatchStream = new WatchStream({
     res,
     filter: sel.filter,
@@ -195,6 +199,7 @@ export function watch(cfg: ListWatchConfig, rt: ResourceType, ns: string | undef
       store.removeWatcher(rt.storeKey, stream);
       if (timer) clearTimeout(timer);
       if (bookmarkTimer) clearInterval(bookmarkTimer);
+      forget?.();
       cfg.onWatchChange?.(-1);
     },
   });
@@ -230,6 +235,8 @@ export function watch(cfg: ListWatchConfig, rt: ResourceType, ns: string | undef
   if (stream.closed) return;
   stream.replayed();
   store.addWatcher(rt.storeKey, stream);
+  // A cut is a dropped connection, not a clean end: the client sees its stream fail mid-way.
+  forget = cfg.faults?.watchOpened({ cut: () => res.socket?.destroy() });
   if (bookmarks && cfg.bookmarkIntervalMs > 0) bookmarkTimer = setInterval(() => bookmark(), cfg.bookmarkIntervalMs);
   const timeout = Number(q.get('timeoutSeconds') ?? 0);
   if (timeout > 0) timer = setTimeout(() => stream.close(), timeout * 1000);

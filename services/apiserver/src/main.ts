@@ -27,6 +27,15 @@ const HELP = `usage: virtsim apiserver [flags]
   --audit-log-maxsize N rotate the audit file after N MiB (default 100)
   --audit-log-maxbackup N  rotated audit files kept (default 1)
   --no-audit            no audit log (the default; kept for older scripts)
+  API fault mode (chaos runs; off by default):
+  --fault-write-error-rate R  fraction 0..1 of writes (create/update/patch/delete) not applied but
+                        answered 429 (Retry-After: 1), 500, 504 after --fault-timeout-delay, or
+                        held for that delay and then hung up, chosen at random from --fault-seed
+  --fault-watch-cut-every DURATION  drop every open watch connection at this interval (e.g. 30s)
+  --fault-start DURATION      open the fault window this long after the server starts (default 0)
+  --fault-duration DURATION   keep it open this long (default: until the server stops)
+  --fault-seed N              seed of the choices (default 1: the same seed fails the same writes)
+  --fault-timeout-delay DURATION  how long a timeout holds its request (default 2s)
   --exit-with-parent    stop when the parent process goes away (test harnesses)
 `;
 
@@ -48,6 +57,12 @@ const FLAGS = {
   'audit-log-maxbackup': { type: 'int', min: 0, default: 1 },
   'exit-with-parent': { type: 'boolean' },
   'event-ttl': { type: 'duration', unit: 's', default: 3_600_000 },
+  'fault-write-error-rate': { type: 'ratio', default: 0 },
+  'fault-watch-cut-every': { type: 'duration', unit: 's', min: 100, default: 0 },
+  'fault-start': { type: 'duration', unit: 's', default: 0 },
+  'fault-duration': { type: 'duration', unit: 's' },
+  'fault-seed': { type: 'int', default: 1 },
+  'fault-timeout-delay': { type: 'duration', unit: 's', default: 2000 },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -81,6 +96,14 @@ export async function runApiServer(argv: string[]): Promise<number | void> {
         ? { path: values['audit-log-path'], maxSizeBytes: values['audit-log-maxsize'] * 1024 * 1024, maxBackups: values['audit-log-maxbackup'] }
         : undefined,
     eventTtlMs: values['event-ttl'],
+    faults: {
+      writeErrorRate: values['fault-write-error-rate'],
+      watchCutEveryMs: values['fault-watch-cut-every'],
+      startMs: values['fault-start'],
+      durationMs: values['fault-duration'],
+      seed: values['fault-seed'],
+      timeoutDelayMs: values['fault-timeout-delay'],
+    },
     log,
   });
   shutdown.add('apiserver', () => server.close());

@@ -3,6 +3,7 @@ import type { Logger } from '@virtsim/telemetry';
 import type { Authenticator } from './auth.ts';
 import type { Authorizer } from './authz.ts';
 import type { Discovery } from './discovery.ts';
+import type { FaultInjector } from './faults.ts';
 import type { ListWatchConfig } from './list-watch.ts';
 import type { ObjectService } from './objects.ts';
 import type { OpenApi } from './openapi.ts';
@@ -28,4 +29,6 @@ export interface ServerState extends ListWatchConfig {
   ready: () => boolean;
   /** With a durable store: settles once every write so far is on disk (null: already is); rejects with a 500/507 StatusError. */
   durable?: () => Promise<void> | null;
+  /** The API fault mode (unset: off, the default). */
+  faults?: FaultInjector;
 }

@@ -15,6 +15,7 @@ import { Authenticator, type TokenEntry } from './auth.ts';
 import { Authorizer, type AuthorizationMode } from './authz.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './body.ts';
 import { startEventTtl } from './event-ttl.ts';
+import { FaultInjector, type FaultOptions } from './faults.ts';
 import { indexFields, validateRoleRefUpdate } from './builtins.ts';
 import { CrdManager } from './crd.ts';
 import { Discovery } from './discovery.ts';
@@ -62,6 +63,8 @@ export interface ApiServerOptions {
   eventTtlMs?: number;
   /** One audit log line per write, to a rotated file or "-" (the process log); off when unset. */
   audit?: AuditLogOptions;
+  /** The API fault mode: failed writes and cut watches inside a window (off when unset). */
+  faults?: FaultOptions;
   log?: Logger;
   metricsRegistry?: Registry;
 }
@@ -114,6 +117,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
 
   const { requests, watchers } = registerServerMetrics(metricsRegistry, store, journal);
 
+  const faults = FaultInjector.wanted(opts.faults) ? new FaultInjector(opts.faults, log, metricsRegistry) : undefined;
   const auth = new Authenticator({ adminToken: opts.adminToken, tokenFile: opts.tokenFile, tokens: opts.tokens });
   auth.checkAccess = (actor, a) => authz.check(actor, a);
   let address = '';
@@ -136,6 +140,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     metricsText: async () => ({ contentType: metricsRegistry.contentType, text: await metricsRegistry.metrics() }),
     ready: () => true,
     durable: journal ? () => journal.waitDurable() : undefined,
+    faults,
   };
   const handler = createHandler(state);
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
@@ -171,6 +176,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       (closing ??= (async () => {
         stopEventTtl();
         stopAggregation();
+        faults?.close();
         auditLog.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

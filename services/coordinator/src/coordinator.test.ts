@@ -231,6 +231,23 @@ describe('coordinator over gRPC', () => {
     expect(violations).toEqual([]);
   });
 
+  it('an agent paused past the TTL (SIGSTOP, a long GC) may not act the moment it wakes, before any timer or answer', async () => {
+    await start({ ttlMs: 600 });
+    const a = await agent('agent-a');
+    await waitFor('a owns every slot', stable(1));
+    expect(a.client.mayAct()).toBe(true);
+    // The pause itself: the event loop is blocked, as a stopped process's is.
+    const until = monotonicNow() + 900;
+    while (monotonicNow() < until) {
+      // blocked
+    }
+    // Synchronously, as the first timer that fires on waking would ask before it writes.
+    expect(a.client.mayAct()).toBe(false);
+    expect(a.lost).toBe(1);
+    await waitFor('a re-joined and owns every slot again', async () => (await stable(1)()) && a.client.mayAct());
+    expect(violations).toEqual([]);
+  });
+
   it('offers assignments as an async iterator too', async () => {
     await start({ ttlMs: 2_000 });
     const c = new CoordinatorClient({ address: server!.address, agentId: 'iter' });

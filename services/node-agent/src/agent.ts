@@ -162,7 +162,15 @@ export class Agent implements RunningAgent {
   private async initKube(): Promise<void> {
     const { kubeconfig, identity, writeConcurrency } = this.config;
     this.client = await KubeClient.fromFileOrDefault(kubeconfig, { userAgent: `virtsim-node-agent/${identity}`, maxSockets: writeConcurrency + 8 }); // + watches and reads beside the writes
-    this.writer = new Writer(this.client, { concurrency: writeConcurrency, log: this.log, registry: this.registry, signal: this.abort.signal });
+    this.writer = new Writer(this.client, {
+      concurrency: writeConcurrency,
+      log: this.log,
+      registry: this.registry,
+      signal: this.abort.signal,
+      // Fencing at the last moment: after a pause past the TTL no write goes out, not even one a
+      // timer that fired on waking had already planned (its slots may be another agent's now).
+      gate: () => (this.coordinator && !this.coordinator.mayAct() ? 'fenced: no heartbeat accepted within the coordinator TTL' : undefined),
+    });
     this.leaseKeeper = new LeaseKeeper({ client: this.client, writer: this.writer, identity, log: this.log, registry: this.registry, durationSeconds: this.config.leaseDurationSeconds });
   }
 

@@ -7,9 +7,20 @@ import {
 } from '@virtsim/apimachinery';
 import { EVENTS, collectionPath, objectPath, type Impersonation, type KubeObject, type WriteRequest } from '@virtsim/kube';
 import { PATCH_CONTENT_TYPES, type PlanRequest } from '@virtsim/stages';
+import { createHash } from 'node:crypto';
 import { resourceOf } from './resource-of.ts';
 
-let eventSeq = 0;
+/**
+ * The name of a stage's event: <object>.<16 hex digits> as client-go's recorder shapes it, but
+ * derived from the object version the stage was planned from (UID, resourceVersion) and the
+ * event, not from the clock. A replay of the same plan (a new slot owner after a handover, a
+ * resync while the first play's patch was still retried) POSTs the same name and gets 409
+ * AlreadyExists instead of recording a second Started event for one transition.
+ */
+export function stageEventName(name: string, uid: string | undefined, rv: string | undefined, reason: string | undefined, message: string | undefined): string {
+  const h = createHash('sha256').update(`${uid ?? ''}\0${rv ?? ''}\0${reason ?? ''}\0${message ?? ''}`).digest('hex');
+  return `${name}.${h.slice(0, 16)}`;
+}
 
 type StageImpersonation = { username: string; groups?: string[]; extra?: Record<string, string[]> };
 
@@ -106,8 +117,7 @@ export function toWriteRequest(obj: KubeObject, req: PlanRequest, component: str
         body: {
           apiVersion: 'v1',
           kind: 'Event',
-          // client-go's recorder names events <object>.<hex nanoseconds>.
-          metadata: { name: `${name}.${(BigInt(Date.now()) * 1_000_000n + BigInt(eventSeq++ % 1_000_000)).toString(16)}`, namespace: evNs },
+          metadata: { name: stageEventName(name, obj.metadata.uid, rv, req.reason, req.message), namespace: evNs },
           involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name, namespace: ns, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion },
           type: req.type || 'Normal',
           reason: req.reason,

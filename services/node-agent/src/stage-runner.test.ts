@@ -5,6 +5,7 @@ import { KubeClient, NODES, Writer, collectionPath, type KubeObject } from '@vir
 import { parseStageText } from '@virtsim/stages';
 import { startApiServerForTest, type ApiServerHarness } from '@virtsim/testkit/apiserver';
 import { waitFor } from '@virtsim/testkit/wait';
+import { stageEventName } from './request-executor.ts';
 import { StageRunner } from './stage-runner.ts';
 
 const STAGES = `
@@ -34,6 +35,21 @@ spec:
     patches:
     - type: merge
       template: '{{ index .spec.missing 3 }}'
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata: { name: node-started }
+spec:
+  resourceRef: { apiGroup: v1, kind: Node }
+  selector:
+    matchExpressions:
+    - { key: '.metadata.labels.ok', operator: Exists }
+    - { key: '.metadata.labels.started', operator: DoesNotExist }
+  next:
+    event: { type: Normal, reason: Started, message: node started. }
+    patches:
+    - type: merge
+      template: '{metadata: {labels: {started: "yes"}}}'
 `;
 
 describe('StageRunner against a real API server', () => {
@@ -68,6 +84,17 @@ describe('StageRunner against a real API server', () => {
     await waitFor('label written', async () => (await getNode('n1')).metadata.labels?.ok === 'yes');
     await waitFor('transition counted', async () => (await metric('virtsim_agent_transitions_total', { stage: 'node-label' })) === 1);
     expect(runner.pending).toBe(0);
+  });
+
+  it('replaying a plan records its event once and still applies its patch (the event name comes from the planned version)', async () => {
+    const node = await createNode('n-replayed', { ok: 'yes' });
+    // What an earlier play of this same plan left (e.g. an owner that lost the slot before its patch).
+    const name = stageEventName('n-replayed', node.metadata.uid, node.metadata.resourceVersion, 'Started', 'node started.');
+    await client.request({ method: 'POST', path: '/api/v1/namespaces/default/events', body: { apiVersion: 'v1', kind: 'Event', metadata: { name, namespace: 'default' }, involvedObject: { kind: 'Node', name: 'n-replayed' }, reason: 'Started', message: 'node started.', type: 'Normal' } });
+    runner.observe('Node', { ...node, apiVersion: 'v1', kind: 'Node' }, 1);
+    await waitFor('patch applied after the event answered 409', async () => (await getNode('n-replayed')).metadata.labels?.started === 'yes');
+    const events = await client.request<{ items: KubeObject[] }>({ method: 'GET', path: '/api/v1/namespaces/default/events' });
+    expect(events.items.filter((e) => e.metadata.name.startsWith('n-replayed.')).map((e) => e.metadata.name)).toEqual([name]);
   });
 
   it('counts a stage that fails to render once per version and does not retry it in a loop', async () => {

@@ -215,6 +215,8 @@ export class StageRunner {
         } catch (err) {
           if (err instanceof WriteAbortedError) return true;
           const code = err instanceof StatusError ? err.code : 0;
+          // The event of this very plan is there already (an earlier play of it): go on to its patch.
+          if (code === 409 && req.kind === 'event') continue;
           this.failures?.inc({ kind: e.kind, reason: code === 409 ? 'conflict' : `http_${code}` });
           // A conflict means a newer version exists: its event re-plans the object.
           if (code === 409) return true;

@@ -23,7 +23,11 @@ coordinator, the watcher, N agents and the control-plane stand-ins. Ctrl-C stops
                        with the token, mTLS between agents and coordinator)
   --trace-sample R     fraction of VMIs and migrations traced, 0..1 (default: OTEL_TRACES_SAMPLER_ARG,
                        else 1 up to 1,000 nodes and 0.01 above); spans kept in <state-dir>/traces
-  --no-trace-store     keep no spans locally (OTLP export through OTEL_* variables still works)`;
+  --no-trace-store     keep no spans locally (OTLP export through OTEL_* variables still works)
+  --fault-write-error-rate R, --fault-watch-cut-every D, --fault-start D, --fault-duration D,
+  --fault-seed N, --fault-timeout-delay D
+                       the embedded API server's fault mode (chaos runs; off by default), passed
+                       to it as they are: see virtsim apiserver -h`;
 
 /** The flags, typed: a bad value is refused with one line naming the flag (exit 2). */
 const FLAGS = {
@@ -41,6 +45,12 @@ const FLAGS = {
   insecure: { type: 'boolean' },
   'trace-sample': { type: 'string' },
   'no-trace-store': { type: 'boolean' },
+  'fault-write-error-rate': { type: 'ratio' },
+  'fault-watch-cut-every': { type: 'duration', unit: 's', min: 100 },
+  'fault-start': { type: 'duration', unit: 's' },
+  'fault-duration': { type: 'duration', unit: 's' },
+  'fault-seed': { type: 'int' },
+  'fault-timeout-delay': { type: 'duration', unit: 's' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -84,6 +94,14 @@ export async function runUpCli(argv: string[]): Promise<number | void> {
         insecure: values.insecure,
         traceSample,
         traceStore: !values['no-trace-store'],
+        apiFaults: {
+          writeErrorRate: values['fault-write-error-rate'],
+          watchCutEveryMs: values['fault-watch-cut-every'],
+          startMs: values['fault-start'],
+          durationMs: values['fault-duration'],
+          seed: values['fault-seed'],
+          timeoutDelayMs: values['fault-timeout-delay'],
+        },
       },
       print,
     );

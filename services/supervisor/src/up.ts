@@ -43,6 +43,32 @@ export interface UpOptions {
    * when set, else every one up to 1,000 nodes and 1% above (a big run's spans would cost throughput).
    */
   traceSample?: number;
+  /** The embedded API server's fault mode (chaos runs); each set field becomes its --fault-* flag. */
+  apiFaults?: ApiFaults;
+}
+
+export interface ApiFaults {
+  writeErrorRate?: number;
+  watchCutEveryMs?: number;
+  startMs?: number;
+  durationMs?: number;
+  seed?: number;
+  timeoutDelayMs?: number;
+}
+
+/** The API server's --fault-* flags for the fields that are set. */
+export function apiFaultArgs(f: ApiFaults | undefined): string[] {
+  if (!f) return [];
+  const ms = (v: number | undefined) => (v === undefined ? undefined : `${v}ms`);
+  const pairs: [string, string | undefined][] = [
+    ['--fault-write-error-rate', f.writeErrorRate?.toString()],
+    ['--fault-watch-cut-every', ms(f.watchCutEveryMs)],
+    ['--fault-start', ms(f.startMs)],
+    ['--fault-duration', ms(f.durationMs)],
+    ['--fault-seed', f.seed?.toString()],
+    ['--fault-timeout-delay', ms(f.timeoutDelayMs)],
+  ];
+  return pairs.flatMap(([flag, v]) => (v === undefined ? [] : [flag, v]));
 }
 
 /** The sampling ratio `up` gives its children. */
@@ -125,7 +151,7 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
       if (embedded) {
         try {
           await sup.start(
-            spec('apiserver', ['apiserver', '--port', String(opts.apiPort), '--kubeconfig-out', kubeconfig, '--data-dir', join(stateDir, 'data'), ...(opts.durability ? ['--durability', opts.durability] : [])], (_l, r) =>
+            spec('apiserver', ['apiserver', '--port', String(opts.apiPort), '--kubeconfig-out', kubeconfig, '--data-dir', join(stateDir, 'data'), ...(opts.durability ? ['--durability', opts.durability] : []), ...apiFaultArgs(opts.apiFaults)], (_l, r) =>
               r?.msg === 'apiserver listening' ? r.url : undefined,
             ),
           );
