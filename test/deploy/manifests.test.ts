@@ -203,18 +203,46 @@ describe('deploy manifests', () => {
     });
   }
 
-  it('binds the agents and the watcher to the service account that holds the rights', async () => {
-    const objs = await render('base');
-    const binding = objs.find((o) => o.kind === 'ClusterRoleBinding');
-    const sa = binding.subjects[0];
-    for (const d of objs.filter((o) => o.kind === 'Deployment' && /watcher|agent/.test(o.metadata.name))) {
-      expect(d.spec.template.spec.serviceAccountName).toBe(sa.name);
-      expect(d.metadata.namespace).toBe(sa.namespace);
-    }
-    const role = objs.find((o) => o.kind === 'ClusterRole');
-    const impersonate = role.rules.find((r: { verbs: string[]; resources: string[] }) => r.verbs.includes('impersonate') && r.resources.includes('serviceaccounts'));
-    expect(impersonate.resourceNames).toContain('kubevirt-controller');
-  });
+  for (const overlay of OVERLAYS) {
+    it(`${overlay}: each service runs as its own service account, bound to its own rights, the coordinator to none`, async () => {
+      const objs = await render(overlay);
+      const deployment = (name: string) => objs.find((o) => o.kind === 'Deployment' && o.metadata.name === name).spec.template.spec;
+      /** The rules bound to service account `sa` in `ns`, by ClusterRoleBindings and RoleBindings. */
+      const rulesOf = (sa: string, ns: string) =>
+        objs
+          .filter((b) => (b.kind === 'ClusterRoleBinding' || b.kind === 'RoleBinding') && b.subjects.some((s: any) => s.kind === 'ServiceAccount' && s.name === sa && s.namespace === ns))
+          .flatMap((b) => objs.find((r) => r.kind === b.roleRef.kind && r.metadata.name === b.roleRef.name).rules as Array<{ verbs: string[]; resources: string[]; apiGroups: string[]; resourceNames?: string[] }>);
+      const accounts = new Set<string>();
+      for (const name of ['virtsim-watcher', 'virtsim-node-agent', 'virtsim-coordinator']) {
+        const pod = deployment(name);
+        expect(pod.serviceAccountName, `${name} has a service account of its own`).toBe(name);
+        expect(objs.some((o) => o.kind === 'ServiceAccount' && o.metadata.name === name), `ServiceAccount ${name} exists`).toBe(true);
+        accounts.add(pod.serviceAccountName);
+      }
+      expect(accounts.size).toBe(3);
+      const ns = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'virtsim-watcher').metadata.namespace;
+
+      // The coordinator never calls the API: no rights, no token in the pod.
+      expect(rulesOf('virtsim-coordinator', ns)).toEqual([]);
+      expect(deployment('virtsim-coordinator').automountServiceAccountToken).toBe(false);
+
+      // The watcher only reads (list+watch), and writes nothing but its Lease, through a Role in its namespace.
+      const watcher = rulesOf('virtsim-watcher', ns);
+      expect(watcher.filter((r) => r.verbs.some((v) => !['list', 'watch'].includes(v))).flatMap((r) => r.resources)).toEqual(['leases']);
+      const leaseRole = objs.find((o) => o.kind === 'RoleBinding' && o.subjects.some((s: any) => s.name === 'virtsim-watcher'));
+      expect(leaseRole?.roleRef.kind).toBe('Role');
+      expect(watcher.some((r) => r.verbs.includes('impersonate') || r.verbs.includes('*') || r.resources.includes('*'))).toBe(false);
+
+      // The agents impersonate only KubeVirt's two service accounts, by name.
+      const agent = rulesOf('virtsim-node-agent', ns);
+      expect(agent.some((r) => r.verbs.includes('*') || r.resources.includes('*') || r.apiGroups.includes('*'))).toBe(false);
+      for (const r of agent.filter((x) => x.verbs.includes('impersonate') && (x.resources.includes('serviceaccounts') || x.resources.includes('users')))) {
+        expect(r.resourceNames?.length, 'impersonation restricted by resourceNames').toBeGreaterThan(0);
+        for (const n of r.resourceNames!) expect(n).toMatch(/^(system:serviceaccount:kubevirt:)?kubevirt-(controller|handler)$/);
+      }
+      expect(agent.some((r) => r.verbs.includes('impersonate') && r.resources.includes('groups')), 'no group impersonation').toBe(false);
+    });
+  }
 
   it('`virtsim secrets` makes a token the server and clients share and certificates for the names the fleet dials', async () => {
     const s = await generatedSecrets();
