@@ -84,11 +84,9 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
-  const log = opts.log ?? createLogger('apiserver');
-  const host = opts.host ?? '127.0.0.1';
-  const metricsRegistry = opts.metricsRegistry ?? createRegistry('apiserver');
-  const store = new Store(opts.watchCacheSize ?? 20_000);
+/** The store, the resource registry and the object service with its write hooks (CRDs, KubeVirt admission, RBAC roleRef, default ServiceAccounts). */
+function createObjectService(watchCacheSize: number) {
+  const store = new Store(watchCacheSize);
   const registry = new ResourceRegistry();
   const resolveType = (storeKey: string): ResourceType | undefined => {
     for (const rt of registry.all()) if (rt.storeKey === storeKey && rt.version === rt.storageVersion && !rt.convert) return rt;
@@ -104,6 +102,14 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       objects.create(saRt, name, { metadata: { name: 'default' } }, SYSTEM_USER);
     },
   });
+  return { store, registry, objects, crds };
+}
+
+export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
+  const log = opts.log ?? createLogger('apiserver');
+  const host = opts.host ?? '127.0.0.1';
+  const metricsRegistry = opts.metricsRegistry ?? createRegistry('apiserver');
+  const { store, registry, objects, crds } = createObjectService(opts.watchCacheSize ?? 20_000);
 
   const { journal, restored } = opts.dataDir ? await openDurableStore(opts.dataDir, opts, store, crds, log) : { journal: null, restored: 0 };
   const nsRt = registry.get('', 'v1', 'namespaces')!;

@@ -71,6 +71,22 @@ export function apiFaultArgs(f: ApiFaults | undefined): string[] {
   return pairs.flatMap(([flag, v]) => (v === undefined ? [] : [flag, v]));
 }
 
+/** The embedded API server's command line: its port, kubeconfig, durable data dir, durability and fault mode. */
+function apiServerArgs(opts: UpOptions, kubeconfig: string, stateDir: string): string[] {
+  const durability = opts.durability ? ['--durability', opts.durability] : [];
+  return ['apiserver', '--port', String(opts.apiPort), '--kubeconfig-out', kubeconfig, '--data-dir', join(stateDir, 'data'), ...durability, ...apiFaultArgs(opts.apiFaults)];
+}
+
+/** The fleet's token and certificates in the state dir; a PKI failure becomes an UpError that says how to run without them. */
+function fleetSecretsOrUpError(stateDir: string): FleetSecrets {
+  try {
+    return createFleetSecrets(stateDir);
+  } catch (err) {
+    if (err instanceof PkiError) throw new UpError(`${err.message} (or run with --insecure: no NATS auth, no TLS)`);
+    throw err;
+  }
+}
+
 /** The sampling ratio `up` gives its children. */
 export function defaultTraceSample(nodes: number, env: NodeJS.ProcessEnv = process.env): number {
   if (env.OTEL_TRACES_SAMPLER_ARG) return Number(env.OTEL_TRACES_SAMPLER_ARG);
@@ -120,15 +136,7 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
   if (!natsServer) {
     throw new UpError('nats-server is not installed: run `npm run setup` (it installs Debian\'s nats-server), or put nats-server 2.9+ on PATH');
   }
-  let secrets: FleetSecrets | undefined;
-  if (!opts.insecure) {
-    try {
-      secrets = createFleetSecrets(stateDir);
-    } catch (err) {
-      if (err instanceof PkiError) throw new UpError(`${err.message} (or run with --insecure: no NATS auth, no TLS)`);
-      throw err;
-    }
-  }
+  const secrets = opts.insecure ? undefined : fleetSecretsOrUpError(stateDir);
   const natsClientArgs = secrets?.natsClientArgs ?? [];
   const sup = new FleetSupervisor(log, (msg) => print(`virtsim: ${msg}`));
   const traces = join(stateDir, 'traces');
@@ -151,7 +159,7 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
       if (embedded) {
         try {
           await sup.start(
-            spec('apiserver', ['apiserver', '--port', String(opts.apiPort), '--kubeconfig-out', kubeconfig, '--data-dir', join(stateDir, 'data'), ...(opts.durability ? ['--durability', opts.durability] : []), ...apiFaultArgs(opts.apiFaults)], (_l, r) =>
+            spec('apiserver', apiServerArgs(opts, kubeconfig, stateDir), (_l, r) =>
               r?.msg === 'apiserver listening' ? r.url : undefined,
             ),
           );

@@ -21,7 +21,7 @@ import { createLogger, createRegistry, startOpsEndpoint, traceSampleRatio, type 
 import { Fanout } from './fanout.ts';
 import { LeaderDuties } from './leader-duties.ts';
 import { LifecycleTracer, lastWriter } from './lifecycle-tracer.ts';
-import { registerCacheGauges, registerWatcherCounters } from './watcher-metrics.ts';
+import { registerCacheGauges, registerWatcherCounters, type WatcherCounters } from './watcher-metrics.ts';
 
 export interface WatcherOptions {
   /** Omitted: $KUBECONFIG, ~/.kube/config or the pod's service account. */
@@ -63,6 +63,25 @@ function strip(obj: KubeObject): KubeObject {
   return obj;
 }
 
+/** An object the fleet cannot route or play is counted and logged once per version, not published. */
+function skipMalformed(kind: string, type: WatchEventType, obj: KubeObject, counters: WatcherCounters, log: Logger): boolean {
+  const problem = objectProblem(kind, obj);
+  if (!problem) return false;
+  counters.skipped.inc({ kind, reason: 'malformed' });
+  log.warn({ kind, type, object: keyOf(obj), problem }, 'malformed object skipped');
+  return true;
+}
+
+/** Routes one event; an error is counted and logged, since thrown back into the informer it would relist into the same object forever. */
+function routeGuarded(kind: string, obj: KubeObject, counters: WatcherCounters, log: Logger, route: () => void): void {
+  try {
+    route();
+  } catch (err) {
+    counters.skipped.inc({ kind, reason: 'error' });
+    log.error({ kind, object: keyOf(obj), err }, 'event not routed: unexpected error, object skipped');
+  }
+}
+
 /**
  * The watcher: one list+watch per resource, each change published to the slot of the object's
  * node; snapshots served from the same index. Of several replicas, the Lease leader publishes and
@@ -93,15 +112,6 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
     return context.active();
   };
 
-  /** An object the fleet cannot route or play is counted and logged once per version, not published. */
-  const skipMalformed = (kind: string, type: WatchEventType, obj: KubeObject): boolean => {
-    const problem = objectProblem(kind, obj);
-    if (!problem) return false;
-    counters.skipped.inc({ kind, reason: 'malformed' });
-    log.warn({ kind, type, object: keyOf(obj), problem }, 'malformed object skipped');
-    return true;
-  };
-
   const watch = (ref: ResourceRef, selectors: { labelSelector?: string; fieldSelector?: string } = {}) => {
     const inf = new Informer(client, {
       resource: ref,
@@ -110,19 +120,13 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
       log,
       onEvent: (type, obj, text) => {
         counters.received.inc({ kind: ref.kind, type });
-        if (skipMalformed(ref.kind, type, obj)) return;
+        if (skipMalformed(ref.kind, type, obj, counters, log)) return;
         const now = Date.now();
         const parent = parentOf(ref.kind, type, obj, now);
         // The watch line's own text is what NATS carries, unless it had managedFields to strip.
         const json = text !== undefined && !text.includes('"managedFields"') ? text : undefined;
         const span = tracer.startSpan('watch event', { attributes: { 'k8s.kind': ref.kind, 'k8s.object': obj.metadata.name, 'event.type': type } }, parent);
-        try {
-          context.with(trace.setSpan(parent, span), () => fanout.onEvent(ref.kind, type, obj, now, json));
-        } catch (err) {
-          // Thrown back into the informer, this would relist, meet the same object and throw again.
-          counters.skipped.inc({ kind: ref.kind, reason: 'error' });
-          log.error({ kind: ref.kind, object: keyOf(obj), err }, 'event not routed: unexpected error, object skipped');
-        }
+        routeGuarded(ref.kind, obj, counters, log, () => context.with(trace.setSpan(parent, span), () => fanout.onEvent(ref.kind, type, obj, now, json)));
         span.end();
       },
       onSynced: (rv) => log.info({ kind: ref.kind, resourceVersion: rv }, 'listed'),
