@@ -318,7 +318,10 @@ async function apiFaultCounts(stateDir: string): Promise<Record<string, number>>
     try {
       const r = JSON.parse(line) as { fault?: string; watches?: number };
       if (r.fault === 'watch-cut') out['watches cut'] = (out['watches cut'] ?? 0) + (r.watches ?? 0);
-      else if (r.fault) out[`writes ${r.fault === 'hangup' ? 'hung up' : `answered ${r.fault}`}`] = (out[`writes ${r.fault === 'hangup' ? 'hung up' : `answered ${r.fault}`}`] ?? 0) + 1;
+      else if (r.fault) {
+        const label = r.fault === 'hangup' ? 'writes hung up' : r.fault === 'applied' ? 'writes applied, answer lost' : `writes answered ${r.fault}`;
+        out[label] = (out[label] ?? 0) + 1;
+      }
     } catch {
       // not a JSON line
     }

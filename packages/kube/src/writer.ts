@@ -28,8 +28,14 @@ export interface WriteRequest {
 
 export type WriteResult =
   | { outcome: 'done'; body: unknown }
-  /** 404: the object is gone; nothing to do. */
-  | { outcome: 'gone' };
+  /** 404: the object is gone; nothing to do (also a retried DELETE whose earlier attempt deleted it). */
+  | { outcome: 'gone' }
+  /**
+   * A create (POST) retried after an attempt whose answer was lost (a timeout, a 5xx, a dropped
+   * connection: the server may have applied it) met 409 AlreadyExists: most likely that attempt
+   * created it. The caller treats it as created, without the answer's object (its watch brings it).
+   */
+  | { outcome: 'exists'; body?: undefined };
 
 export interface WriterOptions {
   concurrency?: number;
@@ -52,6 +58,12 @@ export class WriteAbortedError extends Error {}
  * timeouts, connection errors) are retried with backoff until they succeed: a write is never
  * dropped. A 409 Conflict and other 4xx answers are thrown to the caller, which re-plans from the
  * newer object (conflict) or counts and logs a permanent refusal.
+ *
+ * A failed attempt may still have been applied (the server timed out after committing it), so a
+ * retry can meet the write's own result: a DELETE gets 404 ('gone', as any 404), a create gets 409
+ * AlreadyExists, which after such an attempt is 'exists' rather than an error (thrown only when no
+ * earlier attempt can have created it). A PATCH or PUT with a resourceVersion precondition gets
+ * 409 Conflict, thrown: the caller re-plans from the newer version, its own.
  */
 export class Writer {
   private readonly sem: Semaphore;
@@ -95,6 +107,8 @@ export class Writer {
 
   async write(req: WriteRequest): Promise<WriteResult> {
     const backoff = new Backoff(100, 10_000);
+    // An earlier attempt failed in a way that may have left the write applied.
+    let mayBeApplied = false;
     for (;;) {
       if (this.opts.signal?.aborted) throw new WriteAbortedError(`write to ${req.key} aborted by shutdown`);
       let failure: unknown;
@@ -131,7 +145,13 @@ export class Writer {
       const code = failure instanceof StatusError ? failure.code : 0;
       this.errors?.inc({ resource: req.resource, verb: req.method.toLowerCase(), code: String(code) });
       if (code === 404) return { outcome: 'gone' };
+      if (mayBeApplied && req.method === 'POST' && failure instanceof StatusError && failure.code === 409 && failure.reason === 'AlreadyExists') {
+        this.opts.log.info({ key: req.key, resource: req.resource }, 'create retried after a lost answer found the object there: taken as created');
+        return { outcome: 'exists' };
+      }
       if (!isRetryable(failure)) throw failure;
+      // A 429 or a refused connection comes before anything was done; a 5xx, a timeout or a dropped connection may come after.
+      if (code !== 429 && (failure as { code?: unknown }).code !== 'ECONNREFUSED') mayBeApplied = true;
       const delay = failure instanceof StatusError && failure.retryAfterMs !== undefined ? failure.retryAfterMs : backoff.next();
       this.retries?.inc({ resource: req.resource });
       if (backoff.attempts > 3) {

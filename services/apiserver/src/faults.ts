@@ -1,11 +1,16 @@
 /**
  * The API fault mode (off by default; `virtsim apiserver --fault-*`): inside a window relative to
- * the server's start, a seeded fraction of writes is answered with a fault instead of being
- * applied (429 with Retry-After, 500, or a timeout: 504 after a delay, or the connection held and
- * then closed without an answer), and every open watch is cut at an interval. Chaos runs use it to
- * show that the fleet's retries and re-watches still get every transition in, once.
+ * the server's start, a seeded fraction of writes gets a fault, and every open watch is cut at an
+ * interval. Most faults answer the write instead of applying it: 429 with Retry-After, 500, or a
+ * timeout (504 after a delay, or the connection held and then closed without an answer). The
+ * `applied` fault is the timeout a real API server gives after etcd committed the write: the write
+ * is carried out as usual, and then its answer is lost (a 504 Timeout after the delay, or the
+ * connection closed), so the client's retry meets its own write: a create gets 409
+ * AlreadyExists, a patch applies again (or meets its own resourceVersion precondition: 409), a
+ * delete gets 404. Chaos runs use it to show that the fleet's retries and re-watches still get
+ * every transition in, once.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '@virtsim/telemetry';
 import { send } from './http-io.ts';
@@ -26,8 +31,20 @@ export interface FaultOptions {
   timeoutDelayMs?: number;
 }
 
-export const FAULT_KINDS = ['429', '500', '504', 'hangup'] as const;
+export const FAULT_KINDS = ['429', '500', '504', 'hangup', 'applied'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** How an `applied` fault loses the answer: a 504 Timeout, or the connection closed. */
+export const LOST_ANSWERS = ['504', 'hangup'] as const;
+
+/** Serves the write into `sink` (a response that goes nowhere) and resolves to the request's verb. */
+export type ServeInto = (sink: ServerResponse) => Promise<string>;
+
+/** The fault a write got; for `applied`, `lose` carries the write out and then loses its answer. */
+export interface Interception {
+  kind: FaultKind;
+  lose?: (serve: ServeInto) => Promise<string>;
+}
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -70,7 +87,7 @@ export class FaultInjector {
     };
     this.random = seededRandom(this.o.seed);
     this.log = log;
-    this.injected = new Counter({ name: 'apiserver_faults_injected_total', help: 'faults the API fault mode injected, by kind (429, 500, 504, hangup, watch-cut)', labelNames: ['kind'], registers: [registry] });
+    this.injected = new Counter({ name: 'apiserver_faults_injected_total', help: 'faults the API fault mode injected, by kind (429, 500, 504, hangup, applied, watch-cut)', labelNames: ['kind'], registers: [registry] });
     if (this.o.watchCutEveryMs > 0) this.cutTimer = setInterval(() => this.cutWatches(), this.o.watchCutEveryMs);
     log.warn({ ...this.o, durationMs: Number.isFinite(this.o.durationMs) ? this.o.durationMs : null }, 'API fault mode on');
   }
@@ -106,22 +123,22 @@ export class FaultInjector {
   }
 
   /**
-   * For a write inside the window, with the configured chance: answers it with a fault (nothing is
-   * applied) and returns the fault's kind; otherwise undefined and the write goes on.
+   * For a write inside the window, with the configured chance: the fault it gets, else undefined
+   * and the write goes on. Every kind but `applied` answers the write here (nothing is applied);
+   * for `applied` the caller must hand its write to `lose`, which serves it into a stand-in response
+   * and then times the client out or hangs up.
    */
-  intercept(req: IncomingMessage, res: ServerResponse, resource: string, name: string | undefined): FaultKind | undefined {
+  intercept(req: IncomingMessage, res: ServerResponse, resource: string, name: string | undefined): Interception | undefined {
     if (this.o.writeErrorRate <= 0 || !WRITE_METHODS.has(req.method ?? '') || !this.active()) return undefined;
     if (this.random() >= this.o.writeErrorRate) return undefined;
     const kind = FAULT_KINDS[Math.floor(this.random() * FAULT_KINDS.length)]!;
+    if (kind === 'applied') {
+      // Drawn now, in the order the writes came, so a seed gives the same sequence.
+      const answer = LOST_ANSWERS[Math.floor(this.random() * LOST_ANSWERS.length)]!;
+      return { kind, lose: (serve) => this.applyThenLose(req, res, resource, name, answer, serve) };
+    }
     this.injected.inc({ kind });
     this.log.info({ fault: kind, verb: req.method, resource, name }, 'fault injected');
-    const later = (fn: () => void) => {
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        fn();
-      }, this.o.timeoutDelayMs);
-      this.timers.add(t);
-    };
     switch (kind) {
       case '429':
         res.setHeader('retry-after', '1');
@@ -131,13 +148,36 @@ export class FaultInjector {
         sendStatus(res, new StatusError(500, 'InternalError', 'Internal error occurred: injected fault'));
         break;
       case '504':
-        later(() => sendStatus(res, new StatusError(504, 'Timeout', 'the request did not complete within the allowed time (injected fault)')));
+        this.later(() => sendStatus(res, timeout('the request did not complete within the allowed time (injected fault)')));
         break;
       case 'hangup':
-        later(() => res.socket?.destroy());
+        this.later(() => res.socket?.destroy());
         break;
     }
-    return kind;
+    return { kind };
+  }
+
+  /** The `applied` fault: the write is served as usual, its answer kept from the client, who gets `answer` after the delay. */
+  private async applyThenLose(req: IncomingMessage, res: ServerResponse, resource: string, name: string | undefined, answer: (typeof LOST_ANSWERS)[number], serve: ServeInto): Promise<string> {
+    const sink = new ServerResponse(req);
+    const verb = await serve(sink);
+    this.injected.inc({ kind: 'applied' });
+    // code: what the write itself was answered (2xx: applied); answer: what the client gets instead.
+    this.log.info({ fault: 'applied', verb: req.method, resource, name, code: sink.statusCode, answer }, 'fault injected');
+    if (answer === '504') {
+      this.later(() => sendStatus(res, timeout('Timeout: request did not complete within requested timeout - context deadline exceeded (injected fault: the write was carried out)')));
+    } else {
+      this.later(() => res.socket?.destroy());
+    }
+    return verb;
+  }
+
+  private later(fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, this.o.timeoutDelayMs);
+    this.timers.add(t);
   }
 
   close(): void {
@@ -145,6 +185,11 @@ export class FaultInjector {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
   }
+}
+
+/** kube-apiserver's timeout: status Failure, reason Timeout, code 504. */
+function timeout(message: string): StatusError {
+  return new StatusError(504, 'Timeout', message);
 }
 
 function sendStatus(res: ServerResponse, e: StatusError): void {

@@ -131,7 +131,21 @@ export function createHandler(state: ServerState) {
         url.searchParams.set('watch', 'true');
       }
       target = resolveTarget(registry, parts.group, parts.version, parts.rest);
-      if (state.faults?.intercept(req, res, target.rt.resource, target.name)) {
+      const fault = state.faults?.intercept(req, res, target.rt.resource, target.name);
+      if (fault?.lose) {
+        // "applied, answer lost": the write goes through into a stand-in response; the client gets a timeout or a hang-up.
+        const [u, t, method] = [user, target, verb];
+        verb = await fault.lose(async (sink) => {
+          try {
+            return await serveResource(state, req, sink, url, u, t);
+          } catch (e) {
+            sendFailure(state, req, sink, path, e);
+            return method;
+          }
+        });
+        return;
+      }
+      if (fault) {
         verb = 'fault';
         return;
       }

@@ -28,9 +28,12 @@ const HELP = `usage: virtsim apiserver [flags]
   --audit-log-maxbackup N  rotated audit files kept (default 1)
   --no-audit            no audit log (the default; kept for older scripts)
   API fault mode (chaos runs; off by default):
-  --fault-write-error-rate R  fraction 0..1 of writes (create/update/patch/delete) not applied but
-                        answered 429 (Retry-After: 1), 500, 504 after --fault-timeout-delay, or
-                        held for that delay and then hung up, chosen at random from --fault-seed
+  --fault-write-error-rate R  fraction 0..1 of writes (create/update/patch/delete) that get a fault,
+                        chosen at random from --fault-seed: not applied but answered 429
+                        (Retry-After: 1), 500, 504 after --fault-timeout-delay, or held for that
+                        delay and then hung up; or applied, answer lost: carried out, then
+                        answered 504 Timeout or hung up after that delay (a retried create then
+                        gets 409 AlreadyExists, a retried delete 404)
   --fault-watch-cut-every DURATION  drop every open watch connection at this interval (e.g. 30s)
   --fault-start DURATION      open the fault window this long after the server starts (default 0)
   --fault-duration DURATION   keep it open this long (default: until the server stops)
