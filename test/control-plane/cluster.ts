@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { startVirtsim, type ServiceProcess } from '@virtsim/testkit/service-process';
 import { waitFor } from '@virtsim/testkit/wait';
-import { startFleet, type Fleet } from '../fleet/harness.ts';
+import { startFleet, type Fleet, type FleetOptions } from '../fleet/harness.ts';
 import { listNodes } from '../fleet/harness.ts';
 
 export interface Cluster {
@@ -16,7 +16,7 @@ export interface Cluster {
 }
 
 /** The fleet of test/fleet/harness.ts plus `virtsim control-plane`, with every node Ready. */
-export async function startCluster(opts: { agents: number; nodes: number }): Promise<Cluster> {
+export async function startCluster(opts: FleetOptions): Promise<Cluster> {
   const fleet = await startFleet(opts);
   let n = 0;
   const start = () =>

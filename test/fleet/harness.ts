@@ -37,16 +37,26 @@ export interface FleetOptions {
   env?: Record<string, string>;
   /** Extra `virtsim agent` flags. */
   agentArgs?: string[];
+  /** Extra `virtsim watcher` flags. */
+  watcherArgs?: string[];
+  /** Extra `virtsim apiserver` flags. */
+  apiArgs?: string[];
+  /**
+   * Runs once the API server has the CRDs, before any service starts; may name the kubeconfig the
+   * watcher and the agents use instead of the admin's (a test running them as their service accounts).
+   */
+  prepare?: (api: ApiServerHarness, dir: string) => Promise<{ watcherKubeconfig?: string; agentKubeconfig?: string } | void>;
 }
 
 export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   const dir = mkdtempSync(join(tmpdir(), 'virtsim-fleet-'));
   const started: Array<{ stop(): Promise<unknown> }> = [];
   try {
-    const api = await startApiServerForTest();
+    const api = await startApiServerForTest({ args: opts.apiArgs });
     started.push(api);
     const crds = await api.kubectl(['create', '-f', CRDS]);
     if (crds.code !== 0) throw new Error(`creating the CRDs failed: ${crds.stderr}`);
+    const prepared = (await opts.prepare?.(api, dir)) ?? {};
     const nats = await startNatsServer();
     started.push(nats);
     const coordinator = await startVirtsim(
@@ -59,7 +69,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     const coordinatorAddress = `127.0.0.1:${coordinator.readyValue}`;
     const watcher = await startVirtsim(
       'watcher',
-      ['watcher', '--kubeconfig', api.kubeconfigPath, '--nats', nats.url, '--identity', 'watcher-0'],
+      ['watcher', '--kubeconfig', prepared.watcherKubeconfig ?? api.kubeconfigPath, '--nats', nats.url, '--identity', 'watcher-0', ...(opts.watcherArgs ?? [])],
       (r) => (r.msg === 'watcher started' ? r.metrics : undefined),
       { logFile: join(dir, 'watcher.log'), env: opts.env, timeoutMs: 60_000 },
     );
@@ -68,7 +78,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     const addAgent = async (id: string) => {
       const a = await startVirtsim(
         id,
-        ['agent', '--kubeconfig', api.kubeconfigPath, '--nats', nats.url, '--coordinator', coordinatorAddress, '--identity', id, '--nodes', String(opts.nodes), '--lease-duration-seconds', String(opts.leaseSeconds ?? 40), ...(opts.agentArgs ?? [])],
+        ['agent', '--kubeconfig', prepared.agentKubeconfig ?? api.kubeconfigPath, '--nats', nats.url, '--coordinator', coordinatorAddress, '--identity', id, '--nodes', String(opts.nodes), '--lease-duration-seconds', String(opts.leaseSeconds ?? 40), ...(opts.agentArgs ?? [])],
         (r) => (r.msg === 'agent started' ? r.metrics : undefined),
         { logFile: join(dir, `${id}.log`), env: opts.env, timeoutMs: 60_000 },
       );

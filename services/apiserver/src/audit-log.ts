@@ -14,6 +14,8 @@ export interface AuditLogOptions {
   maxSizeBytes?: number;
   /** Rotated files kept (default 1). */
   maxBackups?: number;
+  /** Reads (get, list, watch) too, not only writes: what a least-privilege check needs. */
+  reads?: boolean;
 }
 
 /** Appends lines to a file, renaming it to FILE.1 (FILE.1 to FILE.2, ...) once it passes the size. */
@@ -56,10 +58,11 @@ export class RotatingFile {
 }
 
 /** The audit logger, or null when off; close() closes the file. */
-export function openAuditLog(opts: AuditLogOptions | undefined, log: Logger): { audit: Logger | null; close(): void } {
-  if (!opts) return { audit: null, close() {} };
-  if (opts.path === '-') return { audit: log.child({ component: 'audit' }), close() {} };
+export function openAuditLog(opts: AuditLogOptions | undefined, log: Logger): { audit: Logger | null; reads: boolean; close(): void } {
+  if (!opts) return { audit: null, reads: false, close() {} };
+  const reads = opts.reads ?? false;
+  if (opts.path === '-') return { audit: log.child({ component: 'audit' }), reads, close() {} };
   const file = new RotatingFile(opts.path, opts.maxSizeBytes ?? 100 * 1024 * 1024, opts.maxBackups ?? 1);
   const audit = pino({ base: { component: 'audit' }, timestamp: pino.stdTimeFunctions.isoTime }, file);
-  return { audit, close: () => file.close() };
+  return { audit, reads, close: () => file.close() };
 }

@@ -47,10 +47,21 @@ export class Authenticator {
 
   /** The acting user of a request: the token's, or the impersonated one when allowed. */
   authenticate(headers: IncomingHttpHeaders): UserInfo {
+    return this.impersonate(this.tokenUser(headers), headers);
+  }
+
+  /** The bearer token's user; 401 without a known token. */
+  tokenUser(headers: IncomingHttpHeaders): UserInfo {
     const h = headers.authorization;
     if (!h || !h.startsWith('Bearer ')) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
     const entry = this.byToken.get(h.slice(7).trim());
     if (!entry) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
+    return entry.user;
+  }
+
+  /** The identity the Impersonate-* headers ask for, when `tokenUser` may take it (403 otherwise); else `tokenUser`. */
+  impersonate(tokenUser: UserInfo, headers: IncomingHttpHeaders): UserInfo {
+    const entry = { user: tokenUser };
     const asUser = headers['impersonate-user'];
     const asGroups = headers['impersonate-group'];
     const extraKeys = Object.keys(headers).filter((k) => k.startsWith('impersonate-extra-'));

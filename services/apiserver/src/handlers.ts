@@ -82,20 +82,26 @@ function sendFailure(state: ServerState, req: IncomingMessage, res: ServerRespon
   }
 }
 
-/** One audit line per write, when auditing is on. */
+/**
+ * One audit line per write (and per read with `--audit-log-reads`), when auditing is on. A refused
+ * impersonation is audited too, as the token's user with verb `impersonate`.
+ */
 function audit(state: ServerState, req: IncomingMessage, res: ServerResponse, user: UserInfo | undefined, verb: string, target: Target | undefined): void {
   const resource = target?.rt.resource;
-  if (!state.audit || !user || !resource || req.method === 'GET' || req.method === 'HEAD') return;
+  if (!state.audit || !user || (!resource && verb !== 'impersonate')) return;
+  if (!state.auditReads && (req.method === 'GET' || req.method === 'HEAD') && verb !== 'impersonate') return;
   state.audit.info(
     {
       audit: true,
       user: user.username,
       groups: user.groups,
+      extra: user.extra && Object.keys(user.extra).length > 0 ? user.extra : undefined,
       impersonatedBy: user.impersonatedBy,
       verb,
-      resource: target.sub ? `${resource}/${target.sub}` : resource,
-      namespace: target.ns,
-      name: target.name,
+      apiGroup: target?.rt.group,
+      resource: target?.sub ? `${resource}/${target.sub}` : resource,
+      namespace: target?.ns,
+      name: target?.name,
       code: res.statusCode,
     },
     'audit',
@@ -118,7 +124,10 @@ export function createHandler(state: ServerState) {
     let target: Target | undefined;
     try {
       if (await serveOpen(state, res, path)) return;
-      user = auth.authenticate(req.headers);
+      user = auth.tokenUser(req.headers);
+      verb = 'impersonate';
+      user = auth.impersonate(user, req.headers);
+      verb = (req.method ?? 'GET').toLowerCase();
       if (serveDiscovery(state, req, res, path)) {
         verb = 'discovery';
         return;

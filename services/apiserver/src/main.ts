@@ -24,6 +24,8 @@ const HELP = `usage: virtsim apiserver [flags]
   --event-ttl DURATION  delete Events older than this (1h, 90m, or seconds; default 3600; 0 keeps them)
   --audit-log-path FILE one audit line per write (user, impersonator, verb, resource, code) to
                         FILE, rotated; "-" writes them into the process log. Off by default
+  --audit-log-reads     audit reads too (get, list, watch), as kube-apiserver's Metadata level:
+                        shows every right a client used (costly at load; off by default)
   --audit-log-maxsize N rotate the audit file after N MiB (default 100)
   --audit-log-maxbackup N  rotated audit files kept (default 1)
   --no-audit            no audit log (the default; kept for older scripts)
@@ -56,6 +58,7 @@ const FLAGS = {
   'watch-cache-size': { type: 'int', min: 1 },
   'no-audit': { type: 'boolean' },
   'audit-log-path': { type: 'string' },
+  'audit-log-reads': { type: 'boolean' },
   'audit-log-maxsize': { type: 'int', min: 1, default: 100 },
   'audit-log-maxbackup': { type: 'int', min: 0, default: 1 },
   'exit-with-parent': { type: 'boolean' },
@@ -96,7 +99,7 @@ export async function runApiServer(argv: string[]): Promise<number | void> {
     watchCacheSize: values['watch-cache-size'],
     audit:
       values['audit-log-path'] && !values['no-audit']
-        ? { path: values['audit-log-path'], maxSizeBytes: values['audit-log-maxsize'] * 1024 * 1024, maxBackups: values['audit-log-maxbackup'] }
+        ? { path: values['audit-log-path'], maxSizeBytes: values['audit-log-maxsize'] * 1024 * 1024, maxBackups: values['audit-log-maxbackup'], reads: values['audit-log-reads'] }
         : undefined,
     eventTtlMs: values['event-ttl'],
     faults: {

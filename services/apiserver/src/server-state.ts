@@ -22,6 +22,8 @@ export interface ServerState extends ListWatchConfig {
   authz: Authorizer;
   log: Logger;
   audit: Logger | null;
+  /** Whether get, list and watch are audited too. */
+  auditReads: boolean;
   maxBodyBytes: number;
   serverAddress: () => string;
   metrics: RequestMetrics;

@@ -61,7 +61,7 @@ export interface ApiServerOptions {
   maxBodyBytes?: number;
   /** Events older than this are deleted (kube-apiserver's --event-ttl; default 1 hour, 0 keeps them). */
   eventTtlMs?: number;
-  /** One audit log line per write, to a rotated file or "-" (the process log); off when unset. */
+  /** One audit log line per write (and read, with `reads`), to a rotated file or "-" (the process log); off when unset. */
   audit?: AuditLogOptions;
   /** The API fault mode: failed writes and cut watches inside a window (off when unset). */
   faults?: FaultOptions;
@@ -140,6 +140,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     authz,
     log,
     audit: auditLog.audit,
+    auditReads: auditLog.reads,
     maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     serverAddress: () => address,
     metrics: { observe: (verb, resource, code) => requests.inc({ verb, resource, code: String(code) }) },
