@@ -1,7 +1,8 @@
 // The chaos run, compressed for a 2-core CI machine: 400 VMIs on 60 nodes with 3 agents, while an
 // agent is killed with -9, another SIGSTOPped past the coordinator TTL, nats-server restarted, the
 // watcher leader killed, the coordinator restarted and 10% of writes fail with watches cut. Nothing
-// may be lost: every VMI Running, no transition applied twice, no stale or doubly held node Lease.
+// may be lost: every VMI Running, no transition applied twice, no stale or doubly held node Lease,
+// and no process's RSS more than 20% over what the VMIs it holds explain.
 import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '@virtsim/telemetry';
@@ -24,6 +25,8 @@ describe('chaos (short)', () => {
     expect(r.rows.map((x) => x.fault.split(' ')[0])).toEqual(expect.arrayContaining(['API', 'kill', 'SIGSTOP', 'restart']));
     expect(Object.keys(r.apiFaults).length).toBeGreaterThan(1);
     expect(r.lost).toBe(0);
+    // No process ends over 20% above what its VMIs explain (rss.ts).
+    expect(r.rssOver).toEqual([]);
     rmSync(r.stateDir, { recursive: true, force: true }); // kept when the run fails, for its logs
   }, 240_000);
 });
