@@ -4,7 +4,9 @@
 // alone. Instead each process's RSS is sampled at two fault-free moments (creation starts; just
 // before the first fault) with the VMI count at each; the slope between them (bytes per VMI) gives
 // what it should hold at the end: rssBeforeFaults + slope * (vmisAtEnd - vmisBeforeFaults). An end
-// RSS more than 20% above that is a leak the faults left behind.
+// RSS more than 20% above that is a leak the faults left behind. Growth is concave (a V8 heap's
+// start-up and sizing come first), so a slope from creation start is on the generous side: it does
+// not fail a process on its growth, and catches what the faults leave on top of it.
 import { childrenOf, rssOf } from './processes.ts';
 
 /** Allowed growth over the expectation. */
