@@ -24,6 +24,12 @@ describe('chaos (short)', () => {
     expect(r.rows.map((x) => x.fault.split(' ')[0])).toEqual(expect.arrayContaining(['API', 'kill', 'SIGSTOP', 'restart']));
     expect(Object.keys(r.apiFaults).length).toBeGreaterThan(1);
     expect(r.lost).toBe(0);
+    // The RSS check (rss.ts) is printed, not asserted, here: its fault-free window holds ~100 VMIs
+    // over ~12 s, so an agent's slope is one GC step (5-10 MiB), and the nats-server restart alone
+    // lifts an agent ~25 MiB: agents ended up to 15% over their expectation in four runs, and with one
+    // GC step less in its window agent-2 would have been 22% over. `npm run chaos` (thousands of VMIs in its
+    // window) counts rssOver in its verdict.
+    expect(r.rss.rows.map((x) => x.process)).toEqual(expect.arrayContaining(['apiserver', 'watcher', 'control-plane', 'coordinator', 'nats-server']));
     rmSync(r.stateDir, { recursive: true, force: true }); // kept when the run fails, for its logs
   }, 240_000);
 });

@@ -12,8 +12,9 @@ import { createLogger, type Logger } from '@virtsim/telemetry';
 import { freePort } from '@virtsim/testkit/ports';
 import { waitFor } from '@virtsim/testkit/wait';
 import { runUp } from '../up/run-up.ts';
-import { alive, childrenOf, rssOf, signal } from './processes.ts';
+import { alive, childrenOf, signal } from './processes.ts';
 import { RunRecorder } from './recorder.ts';
+import { checkRss, formatRss, sampleRss, type RssReport, type RssSample } from './rss.ts';
 
 /** When each fault happens, in ms after `virtsim up` was started. */
 export interface FaultPlan {
@@ -94,7 +95,10 @@ export interface ChaosResult {
   replayedInWatch: string[];
   staleLeases: string[];
   leaseViolations: string[];
-  rss: Array<{ process: string; startBytes: number; endBytes: number; growth: number }>;
+  /** Each process's RSS at the end against what its VMIs explain (see rss.ts). */
+  rss: RssReport;
+  /** The processes whose RSS ended more than 20% over that expectation. */
+  rssOver: string[];
   apiFaults: Record<string, number>;
   lost: number;
   stateDir: string;
@@ -149,13 +153,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const created: string[] = [];
     const faults: Array<{ row: FaultRow; inFlight: InFlight }> = [];
     const inFlight = (): InFlight => ({ at: Date.now(), vmis: created.filter((k) => rec!.vmis.get(k)?.runningAt === undefined) });
-    const rssStart = new Map<string, number>();
     const schedule = (atMs: number, fn: () => void | Promise<void>) =>
       new Promise<void>((resolve) => timers.push(setTimeout(() => void Promise.resolve(fn()).catch((err: unknown) => log.error({ err }, 'fault failed')).finally(resolve), Math.max(0, atMs - t()))));
     const firstFault = Math.min(...Object.entries(o.plan).filter(([k]) => k.endsWith('AtMs')).map(([, v]) => v));
     const faultsDone = runSchedule(o, up.child.pid!, rec, { t, schedule, print, log, inFlight, record: (row, f) => faults.push({ row, inFlight: f }) });
+    // Two fault-free RSS samples (creation starts; just before the first fault) give each process's
+    // memory per VMI. When creation starts after that moment, both are taken at its start.
+    const rssStart = sampleRss(up.child.pid!, created.length);
+    let rssBeforeFaults: RssSample = rssStart;
     const rssTaken = schedule(firstFault - 500, () => {
-      for (const [role, c] of childrenOf(up.child.pid!)) rssStart.set(role, rssOf(c.pid) ?? 0);
+      rssBeforeFaults = sampleRss(up.child.pid!, created.length);
     });
     await createVmis(o, client, log, created, print, t);
     await Promise.all([faultsDone, rssTaken]);
@@ -164,7 +171,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const fleetLeaseMs = (o.leaseDurationSeconds ?? 40) * 1000;
     // The Leases of the agents that were stopped or killed come back within a lease duration.
     await waitFor('every node Lease fresh', async () => (await staleLeases(client!)).length === 0, { timeoutMs: fleetLeaseMs * 2 + 10_000, intervalMs: 1000 }).catch(() => undefined);
-    return await collect({ o, client, rec, created, faults, rssStart, upPid: up.child.pid!, stateDir, started });
+    return await collect({ o, client, rec, created, faults, rssStart, rssBeforeFaults, upPid: up.child.pid!, stateDir, started });
   } finally {
     for (const tm of timers) clearTimeout(tm);
     for (const c of childrenOf(up.child.pid!).values()) signal(c.pid, 'SIGCONT');
@@ -260,7 +267,8 @@ async function collect(p: {
   rec: RunRecorder;
   created: string[];
   faults: Array<{ row: FaultRow; inFlight: InFlight }>;
-  rssStart: Map<string, number>;
+  rssStart: RssSample;
+  rssBeforeFaults: RssSample;
   upPid: number;
   stateDir: string;
   started: number;
@@ -285,11 +293,7 @@ async function collect(p: {
   const replayedInWatch = created.filter((k) => (rec.vmis.get(k)?.runningEntries ?? 0) > 1).map((k) => `${k}: ${rec.vmis.get(k)!.phases.join(' -> ')}`);
   const staleAtEnd = await staleLeases(client);
   const leaseViolations = [...rec.leases.values()].flatMap((l) => l.violations);
-  const rss = [...childrenOf(p.upPid)].map(([role, c]) => {
-    const startBytes = p.rssStart.get(role) ?? 0;
-    const endBytes = rssOf(c.pid) ?? 0;
-    return { process: role, startBytes, endBytes, growth: startBytes ? endBytes / startBytes - 1 : 0 };
-  });
+  const rss = checkRss(p.rssStart, p.rssBeforeFaults, sampleRss(p.upPid, created.length));
   const bad = new Set([...notRunning, ...duplicatePhaseTimestamps, ...duplicateStartedEvents, ...replayedInWatch].map((s) => s.split(/[ :]/)[0]!));
   const rows = p.faults.map(({ row, inFlight }) => {
     const ran = inFlight.vmis.map((k) => rec.vmis.get(k)?.runningAt);
@@ -300,7 +304,7 @@ async function collect(p: {
   const apiRow = rows.find((r) => r.fault.startsWith('API faults'));
   if (apiRow) apiRow.affected = Object.entries(apiFaults).map(([k, n]) => `${n} ${k}`).join(', ') || 'none injected';
   const lost = bad.size + staleAtEnd.length + leaseViolations.length;
-  return { rows, vmisCreated: created.length, notRunning, duplicatePhaseTimestamps, duplicateStartedEvents, replayedInWatch, staleLeases: staleAtEnd, leaseViolations, rss, apiFaults, lost, stateDir: p.stateDir, durationMs: Date.now() - p.started };
+  return { rows, vmisCreated: created.length, notRunning, duplicatePhaseTimestamps, duplicateStartedEvents, replayedInWatch, staleLeases: staleAtEnd, leaseViolations, rss, rssOver: rss.over, apiFaults, lost, stateDir: p.stateDir, durationMs: Date.now() - p.started };
 }
 
 /** Faults the API server logged, by kind (its log under the state dir). */
@@ -337,10 +341,10 @@ export function formatResult(r: ChaosResult): string {
   lines.push('');
   lines.push(`VMIs created ${r.vmisCreated}, not Running at the end ${r.notRunning.length}, transitions applied twice: ${r.duplicatePhaseTimestamps.length} duplicate phaseTransitionTimestamps, ${r.duplicateStartedEvents.length} second Started events, ${r.replayedInWatch.length} VMIs seen entering Running twice`);
   lines.push(`node Leases stale at the end ${r.staleLeases.length}, Lease taken from a live holder ${r.leaseViolations.length}`);
-  lines.push('RSS (start = just before the first fault): ' + r.rss.map((x) => `${x.process} ${(x.startBytes / 2 ** 20).toFixed(0)}->${(x.endBytes / 2 ** 20).toFixed(0)} MiB${Math.abs(x.growth) > 0.2 ? ` (${x.growth > 0 ? '+' : ''}${(x.growth * 100).toFixed(0)}%, over 20%)` : ''}`).join(', '));
-  for (const [what, list] of [['not Running', r.notRunning], ['duplicate phase timestamps', r.duplicatePhaseTimestamps], ['second Started event', r.duplicateStartedEvents], ['replayed', r.replayedInWatch], ['stale Lease', r.staleLeases], ['Lease violation', r.leaseViolations]] as const) {
+  lines.push(formatRss(r.rss));
+  for (const [what, list] of [['RSS over', r.rssOver], ['not Running', r.notRunning], ['duplicate phase timestamps', r.duplicatePhaseTimestamps], ['second Started event', r.duplicateStartedEvents], ['replayed', r.replayedInWatch], ['stale Lease', r.staleLeases], ['Lease violation', r.leaseViolations]] as const) {
     for (const x of list.slice(0, 10)) lines.push(`  ${what}: ${x}`);
   }
-  lines.push(`lost: ${r.lost}   (run took ${s(r.durationMs)}; logs in ${r.stateDir}/logs)`);
+  lines.push(`lost: ${r.lost}, RSS over its expectation: ${r.rssOver.length}   (run took ${s(r.durationMs)}; logs in ${r.stateDir}/logs)`);
   return lines.join('\n');
 }
