@@ -33,10 +33,13 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const path = req.url!.split('?')[0]!;
-      const obj = req.method === 'POST' ? (JSON.parse(Buffer.concat(chunks).toString()) as { metadata: { name: string } }) : undefined;
-      const name = obj?.metadata.name ?? path.split('/').at(-1)!;
-      attempts.set(name, (attempts.get(name) ?? 0) + 1);
-      const step = script.get(name)?.shift() ?? 'serve';
+      const obj = req.method === 'POST' ? (JSON.parse(Buffer.concat(chunks).toString()) as { metadata: { name?: string; generateName?: string } }) : undefined;
+      // A generateName create is scripted and counted by its prefix, and gets a fresh name each time.
+      const scripted = obj?.metadata.name ?? obj?.metadata.generateName ?? path.split('/').at(-1)!;
+      attempts.set(scripted, (attempts.get(scripted) ?? 0) + 1);
+      const step = script.get(scripted)?.shift() ?? 'serve';
+      if (obj && !obj.metadata.name) obj.metadata.name = `${obj.metadata.generateName}${attempts.get(scripted)}`;
+      const name = obj?.metadata.name ?? scripted;
       if (step === '429') return answer(res, 429, status(429, 'TooManyRequests', 'slow down'));
       if (step === '500-not-applied') return answer(res, 500, status(500, 'InternalError', 'Internal error occurred'));
       // Served: kube-apiserver's create and delete semantics.
@@ -73,6 +76,10 @@ afterAll(async () => {
 const writer = () => new Writer(client, { log: pino({ level: 'silent' }) });
 const create = (name: string) =>
   writer().write({ key: `default/${name}`, resource: 'configmaps', method: 'POST', path: '/api/v1/namespaces/default/configmaps', body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } } });
+const generated = (prefix: string) => [...objects.keys()].filter((k) => k.startsWith(prefix));
+const createGenerated = (prefix: string, find?: () => Promise<unknown>) =>
+  writer().write({ key: `default/${prefix}`, resource: 'configmaps', method: 'POST', path: '/api/v1/namespaces/default/configmaps', body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: prefix } }, find });
+const findGenerated = (prefix: string) => async () => objects.get(generated(prefix)[0] ?? '');
 const del = (name: string) => writer().write({ key: `default/${name}`, resource: 'configmaps', method: 'DELETE', path: `/api/v1/namespaces/default/configmaps/${name}` });
 
 describe('Writer retrying a write whose answer was lost', () => {
@@ -110,5 +117,36 @@ describe('Writer retrying a write whose answer was lost', () => {
     expect(await del('del-lost')).toEqual({ outcome: 'gone' });
     expect(attempts.get('del-lost')).toBe(2);
     expect(objects.has('del-lost')).toBe(false);
+  });
+
+  it('adopts the object a generateName create made before its answer was lost, instead of making a second', async () => {
+    script.set('gen-lost-', ['apply-then-504']);
+    script.set('gen-hangup-', ['429', 'apply-then-hangup']);
+    expect(await createGenerated('gen-lost-', findGenerated('gen-lost-'))).toEqual({ outcome: 'exists', body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'gen-lost-', name: 'gen-lost-1' } } });
+    expect(await createGenerated('gen-hangup-', findGenerated('gen-hangup-'))).toMatchObject({ outcome: 'exists', body: { metadata: { name: 'gen-hangup-2' } } });
+    expect([attempts.get('gen-lost-'), attempts.get('gen-hangup-')]).toEqual([1, 2]);
+    expect([generated('gen-lost-'), generated('gen-hangup-')]).toEqual([['gen-lost-1'], ['gen-hangup-2']]);
+  });
+
+  it('creates a generateName object again when find() shows the failed attempt made nothing, and asks find() again when it fails', async () => {
+    script.set('gen-refused-', ['500-not-applied', '500-not-applied']);
+    let asked = 0;
+    const flaky = async () => {
+      if (asked++ === 0) throw Object.assign(new Error('connect ECONNRESET'), { code: 'ECONNRESET' });
+      return findGenerated('gen-refused-')();
+    };
+    expect(await createGenerated('gen-refused-', flaky)).toMatchObject({ outcome: 'done', body: { metadata: { name: 'gen-refused-3' } } });
+    expect(asked).toBe(3);
+    expect(generated('gen-refused-')).toEqual(['gen-refused-3']);
+  });
+
+  it('does not retry a generateName create without find() after an attempt that may have made it: the failure is thrown', async () => {
+    script.set('gen-blind-', ['apply-then-504']);
+    expect(await createGenerated('gen-blind-').catch((e: unknown) => e)).toMatchObject({ code: 504 });
+    expect(attempts.get('gen-blind-')).toBe(1);
+    expect(generated('gen-blind-')).toEqual(['gen-blind-1']);
+    // A refusal before anything was done (429) is still retried.
+    script.set('gen-throttled-', ['429']);
+    expect(await createGenerated('gen-throttled-')).toMatchObject({ outcome: 'done' });
   });
 });

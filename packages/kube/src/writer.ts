@@ -24,6 +24,15 @@ export interface WriteRequest {
   ignoreResponseBody?: boolean;
   /** Served before queued non-urgent writes (node heartbeats: a late one marks the node NotReady). */
   urgent?: boolean;
+  /**
+   * For a create whose name the server generates (metadata.generateName, no name): its retry never
+   * meets 409 AlreadyExists, it makes a second object. So after an attempt that may have been
+   * applied, find() is asked before the next one: the object that attempt created (the write ends
+   * 'exists' with it as body), or undefined when there is none and the create may go again. Asked
+   * again after a retryable failure of its own. Such a create without find() is not retried after
+   * an uncertain failure: the failure is thrown, and the caller's expectations decide.
+   */
+  find?: () => Promise<unknown>;
 }
 
 export type WriteResult =
@@ -34,8 +43,9 @@ export type WriteResult =
    * A create (POST) retried after an attempt whose answer was lost (a timeout, a 5xx, a dropped
    * connection: the server may have applied it) met 409 AlreadyExists: most likely that attempt
    * created it. The caller treats it as created, without the answer's object (its watch brings it).
+   * For a generateName create, the object its find() found (see WriteRequest.find) is the body.
    */
-  | { outcome: 'exists'; body?: undefined };
+  | { outcome: 'exists'; body?: unknown };
 
 export interface WriterOptions {
   concurrency?: number;
@@ -111,6 +121,10 @@ export class Writer {
     let mayBeApplied = false;
     for (;;) {
       if (this.opts.signal?.aborted) throw new WriteAbortedError(`write to ${req.key} aborted by shutdown`);
+      if (mayBeApplied && req.find) {
+        const found = await this.findEarlier(req, req.find, backoff);
+        if (found !== undefined) return { outcome: 'exists', body: found };
+      }
       let failure: unknown;
       await this.sem.acquire(req.urgent);
       const refused = this.opts.gate?.();
@@ -152,6 +166,7 @@ export class Writer {
       if (!isRetryable(failure)) throw failure;
       // A 429 or a refused connection comes before anything was done; a 5xx, a timeout or a dropped connection may come after.
       if (code !== 429 && (failure as { code?: unknown }).code !== 'ECONNREFUSED') mayBeApplied = true;
+      if (mayBeApplied && !req.find && generatesName(req)) throw failure;
       const delay = failure instanceof StatusError && failure.retryAfterMs !== undefined ? failure.retryAfterMs : backoff.next();
       this.retries?.inc({ resource: req.resource });
       if (backoff.attempts > 3) {
@@ -163,4 +178,26 @@ export class Writer {
       await sleep(delay, this.opts.signal);
     }
   }
+
+  /** After an attempt that may have created a generateName object: what find() says, asked until it answers. */
+  private async findEarlier(req: WriteRequest, find: () => Promise<unknown>, backoff: Backoff): Promise<unknown> {
+    for (;;) {
+      try {
+        const found = await find();
+        if (found !== undefined) this.opts.log.info({ key: req.key, resource: req.resource }, 'a create whose answer was lost made its object: taken as created, not retried');
+        return found;
+      } catch (err) {
+        if (!isRetryable(err)) throw err;
+        const delay = backoff.next();
+        this.opts.log.warn({ key: req.key, resource: req.resource, err, retryInMs: Math.round(delay) }, 'looking for the object of a create whose answer was lost failed, retrying');
+        await sleep(delay, this.opts.signal);
+      }
+    }
+  }
+}
+
+/** A create whose object's name the server generates: a retry cannot meet 409 AlreadyExists. */
+function generatesName(req: WriteRequest): boolean {
+  const md = (req.body as { metadata?: { name?: unknown; generateName?: unknown } } | undefined)?.metadata;
+  return req.method === 'POST' && !md?.name && !!md?.generateName;
 }

@@ -6,6 +6,7 @@ import { MIGRATION_FINALIZER } from '../virt-api/migration-admission.ts';
 import { recordEvent } from '../events.ts';
 import { patch, remove, withoutFinalizers } from '../writes.ts';
 import { Controller } from './controller.ts';
+import { findCreatedPod, targetPodSelector } from './created-pod.ts';
 import { memoryOverheadBytes, renderLauncherPod } from './launcher-pod.ts';
 import { isPodDownOrGoingDown, isPodReady } from './pod-status.ts';
 import { withTransition } from './vmi-conditions.ts';
@@ -143,8 +144,17 @@ export class MigrationController extends Controller {
     const pod = renderLauncherPod(vmi, this.ctx.launcherImage, { uid, name: m.metadata.name, nodeSelector });
     this.pods.expectCreate(uid);
     try {
-      const r = await this.ctx.writer.write({ key: objectKey(m), resource: 'pods', method: 'POST', path: collectionPath(PODS, vmi.metadata.namespace), body: pod, impersonate: KUBEVIRT_CONTROLLER });
-      const name = r.outcome === 'done' ? (r.body as KubeObject).metadata?.name : '';
+      const r = await this.ctx.writer.write({
+        key: objectKey(m),
+        resource: 'pods',
+        method: 'POST',
+        path: collectionPath(PODS, vmi.metadata.namespace),
+        body: pod,
+        impersonate: KUBEVIRT_CONTROLLER,
+        // generateName: a retry after a lost answer would make a second target pod; adopt the first.
+        find: () => findCreatedPod(this.ctx, vmi.metadata.namespace, vmi.metadata.uid!, targetPodSelector(vmi.metadata.uid!, uid)),
+      });
+      const name = r.outcome === 'gone' ? '' : ((r.body as KubeObject | undefined)?.metadata?.name ?? '');
       recordEvent(this.ctx, 'migration-controller', m, 'Normal', 'SuccessfulCreate', `Created migration target pod ${m.metadata.namespace}/${name}`);
     } catch (err) {
       this.pods.cancelExpectation(uid);

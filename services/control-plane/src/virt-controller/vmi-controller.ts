@@ -6,6 +6,7 @@ import { kubeNow } from '../time.ts';
 import { recordEvent } from '../events.ts';
 import { patch, remove, same, withoutFinalizers } from '../writes.ts';
 import { Controller } from './controller.ts';
+import { findCreatedPod, launcherPodSelector } from './created-pod.ts';
 import { renderLauncherPod } from './launcher-pod.ts';
 import { UNPAUSED_GATE, isPodDownOrGoingDown, isPodReady, podCondition, qosClassOf } from './pod-status.ts';
 import { conditionsOf, readyCondition, removeCondition, setCondition, withTransition, type Condition } from './vmi-conditions.ts';
@@ -97,9 +98,11 @@ export class VmiController extends Controller {
         path: collectionPath(PODS, vmi.metadata.namespace),
         body: pod,
         impersonate: KUBEVIRT_CONTROLLER,
+        // generateName: a retry after a lost answer would make a second pod; adopt the first.
+        find: () => findCreatedPod(this.ctx, vmi.metadata.namespace, uid, launcherPodSelector(uid)),
       });
       this.podCreates.inc();
-      const created = r.outcome === 'done' ? (r.body as KubeObject) : undefined;
+      const created = r.outcome === 'gone' ? undefined : (r.body as KubeObject | undefined);
       recordEvent(this.ctx, 'virtualmachine-controller', vmi, 'Normal', 'SuccessfulCreate', `Created virtual machine pod ${created?.metadata?.name ?? ''}`);
     } catch (err) {
       this.pods.cancelExpectation(uid);
