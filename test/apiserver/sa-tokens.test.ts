@@ -2,7 +2,8 @@
 // under RBAC, TokenReview of it (and of a tampered one), and revocation by deleting the account,
 // against `virtsim apiserver` started as a child process.
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServerForTest, type ApiServerHarness, type KubectlResult } from '@virtsim/testkit/apiserver';
@@ -59,6 +60,17 @@ describe('service-account tokens', () => {
     expect(missing.stderr).toContain('serviceaccounts "ghost" not found');
   });
 
+  it('serves the token subresource and TokenReview for POST only, and refuses a token meant for another audience', async () => {
+    const raw = rawClient(s.url, s.caPem, s.token);
+    expect((await raw('GET', '/api/v1/namespaces/robots/serviceaccounts/bot/token')).status).toBe(405);
+    expect((await raw('GET', '/apis/authentication.k8s.io/v1/tokenreviews')).status).toBe(405);
+    const vault = (await ok(['create', 'token', 'bot', '-n', 'robots', '--audience', 'vault'])).trim();
+    expect((await rawClient(s.url, s.caPem, vault)('GET', '/api/v1/namespaces/robots/configmaps')).status).toBe(401);
+    const r = await raw('POST', '/apis/authentication.k8s.io/v1/tokenreviews', JSON.stringify({ spec: { token: vault, audiences: ['vault'] } }), { 'content-type': 'application/json' });
+    expect(r.status).toBe(201);
+    expect(r.json().status).toMatchObject({ authenticated: true, audiences: ['vault'], user: { username: SA_USER } });
+  });
+
   it('refuses expirationSeconds 300 with 422 Invalid, worded as kube-apiserver', async () => {
     const r = await s.kubectl(['create', 'token', 'bot', '-n', 'robots', '--duration=5m']);
     expect(r.code).not.toBe(0);
@@ -105,5 +117,27 @@ describe('service-account tokens', () => {
     // A new account of the same name has another uid: the old token stays dead.
     await ok(['create', 'serviceaccount', 'bot', '-n', 'robots']);
     expect((await asBot(['get', 'configmaps', '-n', 'robots'])).stderr).toContain('Unauthorized');
+  });
+});
+
+describe('service-account tokens across a restart', () => {
+  it('accepts a token issued before the restart: the signing key is kept in the data dir', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'virtsim-sa-restart-'));
+    let a: ApiServerHarness | undefined;
+    try {
+      a = await startApiServerForTest({ dataDir });
+      const create = async (args: string[]) => expect((await a!.kubectl(args)).code).toBe(0);
+      await create(['create', 'serviceaccount', 'keeper', '-n', 'default']);
+      const t = (await a.kubectl(['create', 'token', 'keeper', '-n', 'default'])).stdout.trim();
+      await a.stop();
+      a = await startApiServerForTest({ dataDir });
+      const r = await rawClient(a.url, a.caPem, t)('GET', '/api/v1/namespaces/default/configmaps');
+      // Authenticated (403: the account has no rights), not 401.
+      expect(r.status, r.text).toBe(403);
+      expect(r.json().message).toContain('User "system:serviceaccount:default:keeper" cannot list');
+    } finally {
+      await a?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
