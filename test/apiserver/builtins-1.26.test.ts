@@ -9,9 +9,9 @@ import { referenceDir } from '@virtsim/testkit/reference';
 import { BUILTIN_CATALOG } from '../../services/apiserver/src/builtin-catalog.ts';
 import { rawClient } from './raw-client.ts';
 
-// Reviews answered at once and the legacy bindings/componentstatuses are not served (yet).
+// Reviews answered at once (never stored) and the legacy bindings/componentstatuses (not served yet).
 const VIRTUAL = new Set(['bindings', 'componentstatuses', 'tokenreviews', 'localsubjectaccessreviews', 'selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'subjectaccessreviews']);
-// (The access reviews are answered, never stored: test/apiserver/rbac.test.ts.)
+// (The access reviews are answered, never stored: test/apiserver/rbac.test.ts; TokenReview: sa-tokens.test.ts.)
 // Kinds with behaviour of their own, covered by their own tests.
 // (RBAC bindings must name a role: test/apiserver/rbac.test.ts.)
 const SPECIAL = new Set(['namespaces', 'nodes', 'pods', 'events', 'configmaps', 'secrets', 'serviceaccounts', 'leases', 'customresourcedefinitions', 'rolebindings', 'clusterrolebindings']);

@@ -2,10 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Attributes } from './rbac-rules.ts';
+import { looksLikeJwt } from './sa-jwt.ts';
+import type { ServiceAccountTokens, TokenCheck } from './sa-tokens.ts';
 import { StatusError } from './status.ts';
 
 export interface UserInfo {
   username: string;
+  /** The user's uid (a service account's; a token file's third column). */
+  uid?: string;
   groups: string[];
   extra?: Record<string, string[]>;
   /** The token's user, when this identity is impersonated. */
@@ -25,6 +29,7 @@ export const ADMIN_USER = 'kubernetes-admin';
 /**
  * Bearer-token authentication. The admin token belongs to `kubernetes-admin` in `system:masters`.
  * A token file has kube-apiserver's static token CSV format: `token,user,uid,"group1,group2"`.
+ * Service-account tokens (JWTs this server signed, sa-tokens.ts) are checked after the static ones.
  * Impersonate-* headers are honoured when the authorizer allows the `impersonate` verb on each
  * user, service account, group and extra asked for (as kube-apiserver's impersonation filter).
  */
@@ -33,8 +38,11 @@ export class Authenticator {
   readonly adminToken: string;
   /** Decides impersonation; set by the server once its authorizer exists (unset: nobody may impersonate). */
   checkAccess: AccessCheck | null = null;
+  /** Issues and checks service-account tokens (unset: none are accepted). */
+  readonly serviceAccounts: ServiceAccountTokens | undefined;
 
-  constructor(opts: { adminToken?: string; tokenFile?: string; tokens?: TokenEntry[] }) {
+  constructor(opts: { adminToken?: string; tokenFile?: string; tokens?: TokenEntry[]; serviceAccounts?: ServiceAccountTokens }) {
+    this.serviceAccounts = opts.serviceAccounts;
     this.adminToken = opts.adminToken ?? randomBytes(24).toString('hex');
     this.add({ token: this.adminToken, user: { username: ADMIN_USER, groups: ['system:masters', 'system:authenticated'] } });
     if (opts.tokenFile) for (const e of parseTokenFile(readFileSync(opts.tokenFile, 'utf8'))) this.add(e);
@@ -54,9 +62,30 @@ export class Authenticator {
   tokenUser(headers: IncomingHttpHeaders): UserInfo {
     const h = headers.authorization;
     if (!h || !h.startsWith('Bearer ')) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
-    const entry = this.byToken.get(h.slice(7).trim());
-    if (!entry) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
-    return entry.user;
+    const token = h.slice(7).trim();
+    // The hot path: a static token is one Map lookup, nothing allocated.
+    const entry = this.byToken.get(token);
+    if (entry) return entry.user;
+    const r = this.check(token);
+    if ('error' in r) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
+    return r.user;
+  }
+
+  /**
+   * A token's user (a TokenReview asks this too): a static token by a Map lookup first, then only
+   * a string shaped like a JWT gets a signature check. `audiences` default to the API server's; a
+   * static token is good for those only (kube's audience-agnostic wrapper).
+   */
+  check(token: string, audiences?: string[]): TokenCheck {
+    const entry = this.byToken.get(token);
+    const apiAudiences = this.serviceAccounts?.apiAudiences ?? [];
+    if (entry) {
+      if (!audiences?.length) return { user: entry.user, audiences: apiAudiences };
+      const accepted = audiences.filter((a) => apiAudiences.includes(a));
+      return accepted.length ? { user: entry.user, audiences: accepted } : { error: 'invalid bearer token, token audiences is invalid for the current authenticator' };
+    }
+    if (!this.serviceAccounts || !looksLikeJwt(token)) return { error: 'invalid bearer token' };
+    return this.serviceAccounts.check(token, audiences?.length ? audiences : apiAudiences);
   }
 
   /** The identity the Impersonate-* headers ask for, when `tokenUser` may take it (403 otherwise); else `tokenUser`. */
@@ -115,7 +144,7 @@ function parseTokenFile(text: string): TokenEntry[] {
     const m = /^([^,]+),([^,]+),([^,]*)(?:,"?([^"]*)"?)?$/.exec(line);
     if (!m) throw new Error(`token file: cannot parse line ${JSON.stringify(line)} (want token,user,uid,"group1,group2")`);
     const groups = m[4] ? m[4].split(',').map((g) => g.trim()).filter(Boolean) : [];
-    out.push({ token: m[1]!, user: { username: m[2]!, groups: [...groups, 'system:authenticated'] } });
+    out.push({ token: m[1]!, user: { username: m[2]!, ...(m[3] ? { uid: m[3] } : {}), groups: [...groups, 'system:authenticated'] } });
   }
   return out;
 }

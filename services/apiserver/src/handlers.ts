@@ -16,6 +16,7 @@ import { serveCreate } from './verb-create.ts';
 import { serveDelete } from './verb-delete.ts';
 import { servePatch } from './verb-patch.ts';
 import { serveRead } from './verb-read.ts';
+import { isTokenReview } from './token-review.ts';
 import { serveUpdate } from './verb-update.ts';
 
 export type { RequestMetrics, ServerState } from './server-state.ts';
@@ -45,8 +46,9 @@ function serveResource(state: ServerState, req: IncomingMessage, res: ServerResp
   if (t.rt.namespaced && t.name !== undefined && t.ns === undefined) throw notFoundPath();
   const method = req.method ?? 'GET';
   const serve = VERBS[method];
-  // Access reviews are create-only: nothing is stored to read back.
-  if (!serve || (method !== 'POST' && isAccessReview(t.rt.group, t.rt.resource))) throw methodNotAllowed(method, t.rt.resource);
+  // Reviews and token requests are create-only: nothing is stored to read back.
+  const createOnly = isAccessReview(t.rt.group, t.rt.resource) || isTokenReview(t.rt.group, t.rt.resource) || (t.rt.resource === 'serviceaccounts' && t.sub === 'token');
+  if (!serve || (method !== 'POST' && createOnly)) throw methodNotAllowed(method, t.sub ? `${t.rt.resource}/${t.sub}` : t.rt.resource);
   return serve(new ResourceRequest(state, req, res, url, user, t));
 }
 

@@ -16,6 +16,9 @@ const HELP = `usage: virtsim apiserver [flags]
                         up to 100 ms, a kill -9 nothing) or none (never fsync the log)
   --token-file FILE     static tokens, one per line: token,user,uid,"group1,group2"
   --admin-token TOKEN   the admin bearer token (random by default)
+                        Service-account tokens (TokenRequest: kubectl create token SA) are also
+                        accepted while their SA exists, and TokenReview answers; their signing
+                        key is kept in --data-dir (pki/sa.key), so they outlive a restart
   --authorization-mode MODE  RBAC (default: Roles, ClusterRoles and bindings decide; a default
                         policy is created at start when missing) or AlwaysAllow (every
                         authenticated request, impersonation included)

@@ -1,7 +1,7 @@
 /**
  * Decoding of the Kubernetes protobuf encoding for the few kinds kubectl's typed clients send that
  * way (`kubectl create namespace|configmap|secret|serviceaccount|role|clusterrole|rolebinding|
- * clusterrolebinding` and `kubectl auth can-i` post
+ * clusterrolebinding`, `kubectl auth can-i` and `kubectl create token` post
  * application/vnd.kubernetes.protobuf). Other kinds answer 415, and every response is JSON, which
  * those clients also accept. Envelope: "k8s\0" + runtime.Unknown{typeMeta, raw}.
  */
@@ -198,6 +198,23 @@ function accessReview(r: Reader, o: Obj): void {
   });
 }
 
+/** TokenRequest: spec {audiences = 1, boundObjectRef = 3, expirationSeconds = 4}. */
+function tokenRequest(r: Reader, o: Obj): void {
+  r.fields((f) => {
+    if (f === 1) o.metadata = objectMeta(r);
+    else if (f === 2) {
+      const s = sub(r);
+      const spec: Obj = {};
+      s.fields((g, w) => {
+        if (g === 1) (spec.audiences ??= []).push(str(s));
+        else if (g === 3) spec.boundObjectRef = strings(s, { 1: 'kind', 2: 'apiVersion', 3: 'name', 4: 'uid' });
+        else if (g === 4 && w === 0) spec.expirationSeconds = s.varint();
+      });
+      o.spec = spec;
+    }
+  });
+}
+
 const RBAC_V1 = 'rbac.authorization.k8s.io/v1';
 const AUTHZ_V1 = 'authorization.k8s.io/v1';
 
@@ -213,6 +230,12 @@ const DECODERS: Record<string, (r: Reader, o: Obj) => void> = {
     r.fields((f) => {
       if (f === 1) o.metadata = objectMeta(r);
       else if (f === 2) o.spec = strings(r, { 1: 'namespace' });
+    }),
+  'authentication.k8s.io/v1/TokenRequest': tokenRequest,
+  'authentication.k8s.io/v1/TokenReview': (r, o) =>
+    r.fields((f) => {
+      if (f === 1) o.metadata = objectMeta(r);
+      else if (f === 2) o.spec = strings(r, { 1: 'token' }, { 2: 'audiences' });
     }),
   'v1/ConfigMap': (r, o) =>
     r.fields((f, w) => {

@@ -106,7 +106,7 @@ export const BUILTIN_RESOURCES: ResourceType[] = [
   builtin('', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }),
   builtin('', 'v1', 'configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
   builtin('', 'v1', 'secrets', 'Secret', true),
-  builtin('', 'v1', 'serviceaccounts', 'ServiceAccount', true, { shortNames: ['sa'] }),
+  builtin('', 'v1', 'serviceaccounts', 'ServiceAccount', true, { shortNames: ['sa'], extra: ['token'] }),
   { ...builtin('events.k8s.io', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }), storeKey: '/events', convert: { storedAs: '/v1/events', toStored: eventToCore, fromStored: eventFromCore, field: eventFieldToCore } },
   builtin('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   builtin('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, {
@@ -119,9 +119,9 @@ export const BUILTIN_RESOURCES: ResourceType[] = [
 /**
  * Resources whose objects are never stored (reviews answered at once, the legacy bindings and
  * componentstatuses): not served yet, so left out of discovery rather than stored as plain objects.
- * (The access and rules reviews are served, create only: access-review.ts.)
+ * (The access and rules reviews and TokenReview are served, create only: access-review.ts, token-review.ts.)
  */
-const VIRTUAL_RESOURCES = new Set(['bindings', 'componentstatuses', 'tokenreviews']);
+const VIRTUAL_RESOURCES = new Set(['bindings', 'componentstatuses']);
 
 /**
  * Every other built-in resource of Kubernetes 1.26 (builtin-catalog.ts): the kinds with behaviour

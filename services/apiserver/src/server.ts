@@ -30,6 +30,8 @@ import { startClusterRoleAggregation } from './rbac-aggregation.ts';
 import { ensureBootstrapPolicy } from './rbac-bootstrap.ts';
 import { RbacIndex } from './rbac-index.ts';
 import { ResourceRegistry, type ResourceType } from './resources.ts';
+import { loadOrCreateSigningKey } from './sa-key.ts';
+import { ServiceAccountTokens } from './sa-tokens.ts';
 import { Store } from './store.ts';
 import { loadOrCreatePki } from './tls.ts';
 
@@ -124,7 +126,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const { requests, watchers } = registerServerMetrics(metricsRegistry, store, journal);
 
   const faults = FaultInjector.wanted(opts.faults) ? new FaultInjector(opts.faults, log, metricsRegistry) : undefined;
-  const auth = new Authenticator({ adminToken: opts.adminToken, tokenFile: opts.tokenFile, tokens: opts.tokens });
+  // The token signing key lives beside the CA, so tokens outlive a restart as the CA's kubeconfigs do.
+  const serviceAccounts = new ServiceAccountTokens(loadOrCreateSigningKey(opts.dataDir ? join(opts.dataDir, 'pki') : undefined), (ns, name) => store.get('/serviceaccounts', ns, name)?.uid);
+  const auth = new Authenticator({ adminToken: opts.adminToken, tokenFile: opts.tokenFile, tokens: opts.tokens, serviceAccounts });
   auth.checkAccess = (actor, a) => authz.check(actor, a);
   let address = '';
   const state: ServerState = {

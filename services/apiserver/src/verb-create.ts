@@ -1,9 +1,11 @@
-/** POST: create an object, or bind a pod (pods/binding). */
+/** POST: create an object, bind a pod (pods/binding), issue a token (serviceaccounts/token) or answer a review. */
 import { isAccessReview, serveAccessReview } from './access-review.ts';
 import { bindPod } from './binding.ts';
 import type { ResourceRequest } from './resource-request.ts';
 import { notFoundPath } from './routing.ts';
 import { methodNotAllowed, successStatus } from './status.ts';
+import { isTokenRequest, serveTokenRequest } from './token-request.ts';
+import { isTokenReview, serveTokenReview } from './token-review.ts';
 
 export async function serveCreate(r: ResourceRequest): Promise<string> {
   const { state, rt, ns, name, sub } = r;
@@ -14,10 +16,15 @@ export async function serveCreate(r: ResourceRequest): Promise<string> {
     r.send(201, JSON.stringify(successStatus()));
     return 'create';
   }
+  if (name !== undefined && isTokenRequest(r)) {
+    r.authorize('create');
+    return serveTokenRequest(r, name);
+  }
   if (name !== undefined) throw methodNotAllowed('POST', rt.resource);
   r.authorize('create');
   if (rt.namespaced && ns === undefined) throw notFoundPath();
   if (isAccessReview(rt.group, rt.resource)) return serveAccessReview(r);
+  if (isTokenReview(rt.group, rt.resource)) return serveTokenReview(r);
   const obj = state.objects.create(r.writeType(), r.nsKey, r.toStorage(await r.object()), r.user, { dryRun: r.dryRun, fieldManager: r.fieldManager });
   await r.durable();
   r.respond(201, obj);
