@@ -17,6 +17,7 @@ describe('chaos (short)', () => {
     expect(r.notRunning).toEqual([]);
     expect(r.duplicatePhaseTimestamps).toEqual([]);
     expect(r.duplicateStartedEvents).toEqual([]);
+    expect(r.launcherPods).toEqual([]);
     expect(r.replayedInWatch).toEqual([]);
     expect(r.staleLeases).toEqual([]);
     expect(r.leaseViolations).toEqual([]);

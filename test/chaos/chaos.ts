@@ -7,7 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EVENTS, KubeClient, LEASES, VMIS, Writer, collectionPath, type KubeObject } from '@virtsim/kube';
+import { EVENTS, KubeClient, LEASES, PODS, VMIS, Writer, collectionPath, type KubeObject } from '@virtsim/kube';
 import { createLogger, type Logger } from '@virtsim/telemetry';
 import { freePort } from '@virtsim/testkit/ports';
 import { waitFor } from '@virtsim/testkit/wait';
@@ -15,6 +15,7 @@ import { runUp } from '../up/run-up.ts';
 import { alive, childrenOf, signal } from './processes.ts';
 import { RunRecorder } from './recorder.ts';
 import { checkRss, formatRss, sampleRss, type RssReport, type RssSample } from './rss.ts';
+import { launcherPodProblems } from './launcher-pods.ts';
 
 /** When each fault happens, in ms after `virtsim up` was started. */
 export interface FaultPlan {
@@ -92,6 +93,8 @@ export interface ChaosResult {
   notRunning: string[];
   duplicatePhaseTimestamps: string[];
   duplicateStartedEvents: string[];
+  /** Running VMIs without exactly one Running launcher pod on their node. */
+  launcherPods: string[];
   replayedInWatch: string[];
   staleLeases: string[];
   leaseViolations: string[];
@@ -290,11 +293,13 @@ async function collect(p: {
     if (io?.kind === 'VirtualMachineInstance' && e.reason === 'Started' && io.name) started.set(io.name, (started.get(io.name) ?? 0) + 1);
   }
   const duplicateStartedEvents = [...started].filter(([, n]) => n > 1).map(([name, n]) => `default/${name}: ${n} Started events`);
+  const pods = (await client.request<{ items: KubeObject[] }>({ method: 'GET', path: collectionPath(PODS, 'default') })).items;
+  const launcherPods = launcherPodProblems(vmis, pods);
   const replayedInWatch = created.filter((k) => (rec.vmis.get(k)?.runningEntries ?? 0) > 1).map((k) => `${k}: ${rec.vmis.get(k)!.phases.join(' -> ')}`);
   const staleAtEnd = await staleLeases(client);
   const leaseViolations = [...rec.leases.values()].flatMap((l) => l.violations);
   const rss = checkRss(p.rssStart, p.rssBeforeFaults, sampleRss(p.upPid, created.length));
-  const bad = new Set([...notRunning, ...duplicatePhaseTimestamps, ...duplicateStartedEvents, ...replayedInWatch].map((s) => s.split(/[ :]/)[0]!));
+  const bad = new Set([...notRunning, ...duplicatePhaseTimestamps, ...duplicateStartedEvents, ...launcherPods, ...replayedInWatch].map((s) => s.split(/[ :]/)[0]!));
   const rows = p.faults.map(({ row, inFlight }) => {
     const ran = inFlight.vmis.map((k) => rec.vmis.get(k)?.runningAt);
     const recoverMs = ran.every((x) => x !== undefined) ? Math.max(0, ...ran.map((x) => x! - inFlight.at)) : undefined;
@@ -304,7 +309,7 @@ async function collect(p: {
   const apiRow = rows.find((r) => r.fault.startsWith('API faults'));
   if (apiRow) apiRow.affected = Object.entries(apiFaults).map(([k, n]) => `${n} ${k}`).join(', ') || 'none injected';
   const lost = bad.size + staleAtEnd.length + leaseViolations.length;
-  return { rows, vmisCreated: created.length, notRunning, duplicatePhaseTimestamps, duplicateStartedEvents, replayedInWatch, staleLeases: staleAtEnd, leaseViolations, rss, rssOver: rss.over, apiFaults, lost, stateDir: p.stateDir, durationMs: Date.now() - p.started };
+  return { rows, vmisCreated: created.length, notRunning, duplicatePhaseTimestamps, duplicateStartedEvents, launcherPods, replayedInWatch, staleLeases: staleAtEnd, leaseViolations, rss, rssOver: rss.over, apiFaults, lost, stateDir: p.stateDir, durationMs: Date.now() - p.started };
 }
 
 /** Faults the API server logged, by kind (its log under the state dir). */
@@ -339,10 +344,10 @@ export function formatResult(r: ChaosResult): string {
   const lines = ['| fault | when | objects affected | time to recover | lost |', '| --- | --- | --- | --- | --- |'];
   for (const row of r.rows) lines.push(`| ${row.fault} | ${s(row.atMs)} | ${row.affected} | ${row.recoverMs === undefined ? 'not recovered' : s(row.recoverMs)} | ${row.lost} |`);
   lines.push('');
-  lines.push(`VMIs created ${r.vmisCreated}, not Running at the end ${r.notRunning.length}, transitions applied twice: ${r.duplicatePhaseTimestamps.length} duplicate phaseTransitionTimestamps, ${r.duplicateStartedEvents.length} second Started events, ${r.replayedInWatch.length} VMIs seen entering Running twice`);
+  lines.push(`VMIs created ${r.vmisCreated}, not Running at the end ${r.notRunning.length}, transitions applied twice: ${r.duplicatePhaseTimestamps.length} duplicate phaseTransitionTimestamps, ${r.duplicateStartedEvents.length} second Started events, ${r.replayedInWatch.length} VMIs seen entering Running twice, ${r.launcherPods.length} Running VMIs without exactly one Running launcher pod on their node`);
   lines.push(`node Leases stale at the end ${r.staleLeases.length}, Lease taken from a live holder ${r.leaseViolations.length}`);
   lines.push(formatRss(r.rss));
-  for (const [what, list] of [['RSS over', r.rssOver], ['not Running', r.notRunning], ['duplicate phase timestamps', r.duplicatePhaseTimestamps], ['second Started event', r.duplicateStartedEvents], ['replayed', r.replayedInWatch], ['stale Lease', r.staleLeases], ['Lease violation', r.leaseViolations]] as const) {
+  for (const [what, list] of [['RSS over', r.rssOver], ['not Running', r.notRunning], ['duplicate phase timestamps', r.duplicatePhaseTimestamps], ['second Started event', r.duplicateStartedEvents], ['launcher pod', r.launcherPods], ['replayed', r.replayedInWatch], ['stale Lease', r.staleLeases], ['Lease violation', r.leaseViolations]] as const) {
     for (const x of list.slice(0, 10)) lines.push(`  ${what}: ${x}`);
   }
   lines.push(`lost: ${r.lost}, RSS over its expectation: ${r.rssOver.length}   (run took ${s(r.durationMs)}; logs in ${r.stateDir}/logs)`);
