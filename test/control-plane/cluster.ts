@@ -56,4 +56,11 @@ export async function startCluster(opts: FleetOptions): Promise<Cluster> {
   return cluster;
 }
 
+/** `virtsim control-plane --only COMPONENTS` against a test API server, logging into its directory. */
+export function startStandIns(api: { kubeconfigPath: string; dir: string }, only: string): Promise<ServiceProcess> {
+  return startVirtsim('control-plane', ['control-plane', '--kubeconfig', api.kubeconfigPath, '--only', only], (r) => (r.msg === 'control-plane started' ? r.metrics : undefined), {
+    logFile: join(api.dir, 'control-plane.log'),
+  });
+}
+
 export const condition = (obj: any, type: string) => (obj?.status?.conditions ?? []).find((c: { type: string }) => c.type === type);

@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { KubeClient, PODS, VMIMS, VMIS, Writer, collectionPath, objectPath, type KubeObject, type WriteRequest } from '@virtsim/kube';
 import { startApiServerForTest, type ApiServerHarness } from '@virtsim/testkit/apiserver';
-import { startVirtsim, type ServiceProcess } from '@virtsim/testkit/service-process';
+import type { ServiceProcess } from '@virtsim/testkit/service-process';
 import { waitFor } from '@virtsim/testkit/wait';
+import { startStandIns } from './cluster.ts';
 import { createLogger } from '@virtsim/telemetry';
 import { CRDS } from '../fleet/harness.ts';
 
@@ -91,9 +92,7 @@ beforeAll(async () => {
     }
   }
   await waitFor('KubeVirt CRDs served', async () => Array.isArray(await list(collectionPath(VMIMS, 'default'))));
-  cp = await startVirtsim('control-plane', ['control-plane', '--kubeconfig', api.kubeconfigPath, '--only', 'virt-api,virt-controller'], (r) => (r.msg === 'control-plane started' ? r.metrics : undefined), {
-    logFile: join(api.dir, 'control-plane.log'),
-  });
+  cp = await startStandIns(api, 'virt-api,virt-controller');
 }, 60_000);
 
 afterAll(async () => {

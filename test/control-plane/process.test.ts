@@ -5,6 +5,7 @@ import { KubeClient, NODES, PODS, collectionPath, objectPath, type KubeObject } 
 import { startApiServerForTest, type ApiServerHarness } from '@virtsim/testkit/apiserver';
 import { startVirtsim, type ServiceProcess } from '@virtsim/testkit/service-process';
 import { waitFor } from '@virtsim/testkit/wait';
+import { startStandIns } from './cluster.ts';
 
 const CLI = join(import.meta.dirname, '../../packages/cli/bin/virtsim.ts');
 
@@ -26,9 +27,7 @@ describe('virtsim control-plane as a process (scheduler only, no KubeVirt CRDs n
       await client.request({ method: 'POST', path: collectionPath(NODES), body: node(n) });
       await client.request({ method: 'PATCH', path: objectPath(NODES, undefined, n, 'status'), contentType: 'application/merge-patch+json', body: { status: node(n).status } });
     }
-    cp = await startVirtsim('control-plane', ['control-plane', '--kubeconfig', api.kubeconfigPath, '--only', 'scheduler'], (r) => (r.msg === 'control-plane started' ? r.metrics : undefined), {
-      logFile: join(api.dir, 'control-plane.log'),
-    });
+    cp = await startStandIns(api, 'scheduler');
   }, 60_000);
   afterAll(async () => {
     await cp?.stop();
