@@ -36,6 +36,21 @@ describe('WorkQueue (client-go semantics)', () => {
     await q.stop();
   });
 
+  it('held, queues keys but runs none until released', async () => {
+    const runs: string[] = [];
+    const q = new WorkQueue({ name: 't', concurrency: 4, log, held: true, reconcile: async (k) => void runs.push(k) });
+    q.add('a');
+    q.add('b');
+    q.add('a');
+    await new Promise<void>((r) => setImmediate(r));
+    expect(runs).toEqual([]);
+    expect(q.depth).toBe(2);
+    q.release();
+    await q.idle();
+    expect(runs).toEqual(['a', 'b']);
+    await q.stop();
+  });
+
   it('retries a failing key until it succeeds', async () => {
     let attempts = 0;
     let done!: () => void;

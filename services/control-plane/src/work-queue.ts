@@ -13,6 +13,11 @@ export interface WorkQueueOptions {
    * every object created after it, so latency tracks the load instead of the backlog.
    */
   rank?: (key: string) => number;
+  /**
+   * Keys are queued but none runs until release(): a controller's queue fills from its informers
+   * from the first event, and must not reconcile before its caches are synced and it leads.
+   */
+  held?: boolean;
 }
 
 interface Item {
@@ -40,10 +45,18 @@ export class WorkQueue {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private active = 0;
   private stopped = false;
+  private held: boolean;
   private idleWaiters: Array<() => void> = [];
 
   constructor(opts: WorkQueueOptions) {
     this.opts = opts;
+    this.held = opts.held ?? false;
+  }
+
+  /** Lets a held queue run what it has queued and everything added after. */
+  release(): void {
+    this.held = false;
+    this.pump();
   }
 
   get depth(): number {
@@ -78,7 +91,7 @@ export class WorkQueue {
   }
 
   private pump(): void {
-    while (!this.stopped && this.active < this.opts.concurrency && this.heap.length) {
+    while (!this.stopped && !this.held && this.active < this.opts.concurrency && this.heap.length) {
       const key = this.pop().key;
       this.queued.delete(key);
       this.processing.add(key);

@@ -24,8 +24,8 @@ export class VirtApi {
   constructor(ctx: ControllerContext) {
     this.ctx = ctx;
     this.log = ctx.log.child({ controller: 'virt-api' });
-    this.vmiQueue = new WorkQueue({ name: 'virt-api-vmi', concurrency: 128, log: this.log, reconcile: (k) => this.mutateVmi(k) });
-    this.vmimQueue = new WorkQueue({ name: 'virt-api-vmim', concurrency: 4, log: this.log, reconcile: (k) => this.admitVmim(k) });
+    this.vmiQueue = new WorkQueue({ name: 'virt-api-vmi', concurrency: 128, log: this.log, reconcile: (k) => this.mutateVmi(k), held: true });
+    this.vmimQueue = new WorkQueue({ name: 'virt-api-vmim', concurrency: 4, log: this.log, reconcile: (k) => this.admitVmim(k), held: true });
     this.mutated = new Counter({ name: 'virtsim_virt_api_mutations_total', help: 'Objects given virt-api create defaults', labelNames: ['kind'], registers: [ctx.registry] });
     this.rejected = new Counter({ name: 'virtsim_virt_api_migrations_rejected_total', help: 'Migrations the admitter would have refused, marked Failed', labelNames: ['reason'], registers: [ctx.registry] });
     ctx.caches.vmis.onChange((t, vmi) => {
@@ -43,6 +43,9 @@ export class VirtApi {
   start(): void {
     for (const vmi of this.ctx.caches.vmis.values()) if (!vmi.status?.phase) this.vmiQueue.add(objectKey(vmi));
     for (const m of this.ctx.caches.vmims.values()) if (this.unadmitted(m)) this.vmimQueue.add(objectKey(m));
+    // The queues were held since construction: nothing is admitted before the caches are synced.
+    this.vmiQueue.release();
+    this.vmimQueue.release();
   }
 
   async stop(): Promise<void> {

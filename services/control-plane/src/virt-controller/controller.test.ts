@@ -63,9 +63,25 @@ describe('Controller (the virt-controller stand-ins\' base)', () => {
     await c.stop();
   });
 
+  it('reconciles nothing before start() (the caches may still be listing), then each changed key once', async () => {
+    const cache = new FakeCache();
+    const c = new RecordingController(cache);
+    cache.put('a', '1');
+    cache.put('a', '2');
+    cache.put('b', '1');
+    // Changes seen while the other caches list are queued, not reconciled: give the queue a chance to run.
+    await new Promise<void>((r) => setImmediate(r));
+    expect(c.synced).toEqual([]);
+    c.start();
+    await waitFor('both synced', () => c.synced.length === 2);
+    expect(c.synced.sort()).toEqual(['a@2', 'b@1']);
+    await c.stop();
+  });
+
   it('tries a key again after a write conflict, from the version the cache has then', async () => {
     const cache = new FakeCache();
     const c = new RecordingController(cache);
+    c.start();
     c.failures.push(new ConflictError('stale'));
     cache.put('a', '1');
     await waitFor('first sync', () => c.synced.length === 1);
@@ -79,6 +95,7 @@ describe('Controller (the virt-controller stand-ins\' base)', () => {
   it('retries a key whose sync failed otherwise (the queue backs off), and skips a key no longer cached', async () => {
     const cache = new FakeCache();
     const c = new RecordingController(cache);
+    c.start();
     c.failures.push(new Error('API down'));
     cache.put('a', '1');
     await waitFor('retried after the failure', () => c.synced.length === 2);

@@ -19,7 +19,8 @@ export interface ControllerOptions {
 
 /**
  * What the virt-controller stand-ins share, as KubeVirt's controllers do: a work queue of primary
- * object keys, each change of a primary object queues its key, start() queues every cached one,
+ * object keys, each change of a primary object queues its key, start() queues every cached one
+ * and only then lets the queue run (nothing is reconciled before the caches are synced),
  * and reconcile reads the object from the cache and syncs it (level-triggered: everything is
  * recomputed from the caches). A write refused for a stale resourceVersion (ConflictError) is
  * tried again 50 ms later from the version the watch brings; other errors back off in the queue.
@@ -37,13 +38,16 @@ export abstract class Controller {
     this.log = ctx.log.child({ controller: opts.name });
     // Oldest object first: a VMI whose pod was just bound is not queued behind every VMI created since.
     const rank = (k: string) => Date.parse(opts.primary.get(k)?.metadata.creationTimestamp ?? '') || 0;
-    this.queue = new WorkQueue({ name: opts.name, concurrency: opts.concurrency, log: this.log, reconcile: (k) => this.reconcile(k), rank });
+    // Held until start(): events arrive while the caches still list, and a VMI reconciled against a
+    // half-listed pod cache would look as if its launcher pod were gone (and be failed).
+    this.queue = new WorkQueue({ name: opts.name, concurrency: opts.concurrency, log: this.log, reconcile: (k) => this.reconcile(k), rank, held: true });
     opts.primary.onChange((_t, obj) => this.queue.add(objectKey(obj)));
   }
 
-  /** Queues every cached primary object (the caches are synced by now). */
+  /** Queues every cached primary object and starts reconciling (the caches are synced by now). */
   start(): void {
     for (const obj of this.primary.values()) this.queue.add(objectKey(obj));
+    this.queue.release();
   }
 
   /** Stops taking keys; resolves when the reconciles in flight are done. */
