@@ -5,7 +5,10 @@ type Step = () => Promise<void> | void;
 /**
  * Runs registered steps in reverse order of registration on SIGTERM, SIGINT or SIGHUP (last
  * started, first stopped), then exits: a closed terminal or a killed launcher stops us cleanly too.
- * A second signal, or a step that hangs past the deadline, forces exit.
+ * A second signal, or a step that hangs past the deadline, forces exit. A second signal within
+ * `echoMs` of the first is the same stop, not an impatient user: Ctrl-C or `kill -- -PGID` reaches
+ * every process of the group directly and once more through its parent (`virtsim up` passes the
+ * stop on to its children), and that echo must not cut a clean stop short.
  */
 export class ShutdownHandler {
   private readonly steps: Array<{ name: string; step: Step }> = [];
@@ -13,10 +16,13 @@ export class ShutdownHandler {
 
   private readonly log: Logger;
   private readonly deadlineMs: number;
+  private readonly echoMs: number;
+  private firstSignalAt = 0;
 
-  constructor(log: Logger, deadlineMs = 10_000) {
+  constructor(log: Logger, deadlineMs = 10_000, echoMs = 1_000) {
     this.log = log;
     this.deadlineMs = deadlineMs;
+    this.echoMs = echoMs;
   }
 
   add(name: string, step: Step): void {
@@ -27,9 +33,14 @@ export class ShutdownHandler {
   installSignalHandlers(): void {
     const onSignal = (signal: NodeJS.Signals) => {
       if (this.stopping) {
+        if (Date.now() - this.firstSignalAt < this.echoMs) {
+          this.log.info({ signal }, 'signal again while stopping (the same stop reaching us twice), carrying on');
+          return;
+        }
         this.log.warn({ signal }, 'second signal, exiting now');
         process.exit(1);
       }
+      this.firstSignalAt = Date.now();
       this.log.info({ signal }, 'shutting down');
       const timer = setTimeout(() => {
         this.log.error({ deadlineMs: this.deadlineMs }, 'shutdown deadline passed, exiting');
