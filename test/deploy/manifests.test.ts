@@ -3,19 +3,13 @@ import { X509Certificate } from 'node:crypto';
 import { posix } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { REPO, render } from './render.ts';
 
 const run = promisify(execFile);
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = `${REPO}packages/cli/bin/virtsim.ts`;
-
-async function render(dir: string): Promise<any[]> {
-  const { stdout } = await run('kubectl', ['kustomize', `${REPO}deploy/${dir}`]);
-  return parseAllDocuments(stdout).map((d) => d.toJS());
-}
 
 async function help(command: string): Promise<string> {
   const { stdout } = await run(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, command, '--help']);

@@ -5,17 +5,13 @@
 // their roles grant was used by some request, or is listed below with the reason it is kept.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { waitFor } from '@virtsim/testkit/wait';
 import { startCluster, type Cluster } from '../control-plane/cluster.ts';
+import { REPO, render } from './render.ts';
 
-const run = promisify(execFile);
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const EXAMPLES = `${REPO}examples`;
 const NAMESPACE = 'virtsim';
 const WATCHER = `system:serviceaccount:${NAMESPACE}:virtsim-watcher`;
@@ -92,12 +88,6 @@ function usedGrants(u: Use): string[] {
   return [grantKey(u.user, u.apiGroup, u.resource, u.verb), ...(u.name ? [grantKey(u.user, u.apiGroup, u.resource, u.verb, u.name)] : [])];
 }
 
-/** The deploy/ base as kustomize renders it. */
-async function renderBase(): Promise<any[]> {
-  const { stdout } = await run('kubectl', ['kustomize', `${REPO}deploy/base`]);
-  return parseAllDocuments(stdout).map((d) => d.toJS());
-}
-
 /** The container's args as deployed, less the wiring flags the test replaces; $(POD_NAMESPACE) resolved. */
 function deployedFlags(docs: any[], deployment: string): string[] {
   const d = docs.find((x) => x.kind === 'Deployment' && x.metadata.name === deployment);
@@ -127,7 +117,7 @@ describe('deploy/ RBAC: each service gets exactly the rights a run uses', () => 
   const tokens = { watcher: `watcher-${process.pid}-token`, agent: `agent-${process.pid}-token` };
 
   beforeAll(async () => {
-    docs = await renderBase();
+    docs = await render('base');
     const rbac = docs.filter((d) => ['Namespace', 'ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].includes(d.kind));
     c = await startCluster({
       agents: 1,

@@ -90,14 +90,13 @@ export class Authenticator {
 
   /** The identity the Impersonate-* headers ask for, when `tokenUser` may take it (403 otherwise); else `tokenUser`. */
   impersonate(tokenUser: UserInfo, headers: IncomingHttpHeaders): UserInfo {
-    const entry = { user: tokenUser };
     const asUser = headers['impersonate-user'];
     const asGroups = headers['impersonate-group'];
     const extraKeys = Object.keys(headers).filter((k) => k.startsWith('impersonate-extra-'));
     if (asUser === undefined) {
       if (asGroups !== undefined || extraKeys.length > 0)
         throw new StatusError(500, 'InternalError', 'requested impersonation of groups or extras without a user');
-      return entry.user;
+      return tokenUser;
     }
     const target = Array.isArray(asUser) ? asUser[0]! : asUser;
     const asked = asGroups === undefined ? [] : (Array.isArray(asGroups) ? asGroups : [asGroups]).flatMap((g) => g.split(',').map((s) => s.trim()));
@@ -106,12 +105,12 @@ export class Authenticator {
       const v = headers[k];
       extra[decodeURIComponent(k.slice('impersonate-extra-'.length))] = (Array.isArray(v) ? v : [String(v)]).flatMap((s) => s.split(','));
     }
-    this.checkImpersonation(entry.user, target, asked, extra);
+    this.checkImpersonation(tokenUser, target, asked, extra);
     const groups = [...asked];
     const sa = serviceAccountOf(target);
     if (sa) groups.push('system:serviceaccounts', `system:serviceaccounts:${sa.ns}`);
     if (!groups.includes('system:authenticated')) groups.push('system:authenticated');
-    return { username: target, groups, extra, impersonatedBy: entry.user.username };
+    return { username: target, groups, extra, impersonatedBy: tokenUser.username };
   }
 
   /** Each identity part asked for must be allowed: `impersonate` on users (or serviceaccounts), groups, userextras. */

@@ -127,9 +127,12 @@ export function createHandler(state: ServerState) {
     try {
       if (await serveOpen(state, res, path)) return;
       user = auth.tokenUser(req.headers);
-      verb = 'impersonate';
-      user = auth.impersonate(user, req.headers);
-      verb = (req.method ?? 'GET').toLowerCase();
+      try {
+        user = auth.impersonate(user, req.headers);
+      } catch (e) {
+        verb = 'impersonate'; // audited as the token's user, who asked for it
+        throw e;
+      }
       if (serveDiscovery(state, req, res, path)) {
         verb = 'discovery';
         return;
