@@ -22,6 +22,7 @@ import { Discovery } from './discovery.ts';
 import { createHandler, type ServerState } from './handlers.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { kubevirtAdmission } from './kubevirt-admission.ts';
+import { RbacEscalationGuard } from './rbac-escalation.ts';
 import { ObjectService, SYSTEM_USER } from './objects.ts';
 import { OpenApi } from './openapi.ts';
 import { Journal, StoreDamagedError, type Durability } from './journal.ts';
@@ -213,7 +214,9 @@ function startAuthorization(mode: AuthorizationMode, store: Store, objects: Obje
   if (created) log.info({ created }, 'created the default RBAC policy objects');
   index.reload();
   const stopAggregation = startClusterRoleAggregation(index, objects, registry, log);
-  return { authz: new Authorizer(mode, index), stopAggregation };
+  const authz = new Authorizer(mode, index);
+  objects.hooks.push(new RbacEscalationGuard(authz, index));
+  return { authz, stopAggregation };
 }
 
 /**
