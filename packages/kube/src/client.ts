@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
-import { StatusError } from '@virtsim/apimachinery';
+import { StatusError } from '@virtsim/apimachinery/status-error';
 import { dispatchBuffered, type BufferedResponse } from './buffered-response.ts';
 import { staticKubeconfig } from './static-kubeconfig.ts';
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { StatusError } from '@virtsim/apimachinery';
+import { StatusError } from '@virtsim/apimachinery/status-error';
 import { Backoff, sleep } from './backoff.ts';
 import type { KubeClient } from './client.ts';
 import { objectKey, type KubeObject, type WatchEventType } from './object.ts';
