@@ -1,0 +1,10 @@
+import { describe, expect, it } from 'vitest';
+import { heapFlags } from './heap-flags.ts';
+
+describe('heapFlags', () => {
+  it('gives the API server a larger young generation than the other children', () => {
+    expect(heapFlags('apiserver')).toEqual(['--max-semi-space-size=16']);
+    for (const child of ['agent', 'watcher', 'control-plane', 'coordinator']) expect(heapFlags(child)).toEqual(['--max-semi-space-size=8']);
+  });
+
+});
