@@ -9,6 +9,7 @@ import type { PlanContext } from '@virtsim/stages';
 import { createLogger, createRegistry, startOpsEndpoint, type Logger, type OpsEndpoint } from '@virtsim/telemetry';
 import { registerAgentMetrics, type AgentMetrics } from './agent-metrics.ts';
 import { eligibleStages } from './handler-role.ts';
+import { trimHeap } from './heap-trim.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
 import { NodePool, type NodePoolConfig } from './node-pool.ts';
 import { PodAddressBook } from './pod-addresses.ts';
@@ -225,7 +226,11 @@ export class Agent implements RunningAgent {
       agentId: this.identity,
       tls: this.config.coordinatorTls,
       log: this.log,
-      onAssignment: async (a) => void (await this.ownership.apply(a)),
+      onAssignment: async (a) => {
+        const { gained, lost } = await this.ownership.apply(a);
+        // The slot move's garbage is given back at once (see trimHeap).
+        if ((gained.length || lost.length) && trimHeap()) this.log.info({ heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 1048576) }, 'heap trimmed after the slot move');
+      },
     });
     await this.coordinator.start();
   }

@@ -15,5 +15,7 @@ const DEFAULT_SEMI_SPACE_MIB = 8;
 
 /** The V8 flags for the child running `virtsim <subcommand>`. */
 export function heapFlags(subcommand: string | undefined): string[] {
-  return [`--max-semi-space-size=${SEMI_SPACE_MIB[subcommand ?? ''] ?? DEFAULT_SEMI_SPACE_MIB}`];
+  const semi = `--max-semi-space-size=${SEMI_SPACE_MIB[subcommand ?? ''] ?? DEFAULT_SEMI_SPACE_MIB}`;
+  // An agent compacts its heap after each slot move (node-agent's trimHeap needs gc exposed).
+  return subcommand === 'agent' ? [semi, '--expose-gc'] : [semi];
 }
