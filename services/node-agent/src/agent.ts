@@ -9,7 +9,7 @@ import type { PlanContext } from '@virtsim/stages';
 import { createLogger, createRegistry, startOpsEndpoint, type Logger, type OpsEndpoint } from '@virtsim/telemetry';
 import { registerAgentMetrics, type AgentMetrics } from './agent-metrics.ts';
 import { eligibleStages } from './handler-role.ts';
-import { trimHeap } from './heap-trim.ts';
+import { HeapTrimmer } from './heap-trim.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
 import { NodePool, type NodePoolConfig } from './node-pool.ts';
 import { PodAddressBook } from './pod-addresses.ts';
@@ -117,6 +117,7 @@ export class Agent implements RunningAgent {
   private coordinator!: CoordinatorClient;
   private opsEndpoint!: OpsEndpoint;
   private outsidePoolLogged = 0;
+  private readonly heapTrimmer = new HeapTrimmer(() => this.log.info({ heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 1048576) }, 'heap trimmed after a slot move'));
 
   constructor(opts: AgentOptions) {
     this.config = agentConfig(opts);
@@ -228,8 +229,8 @@ export class Agent implements RunningAgent {
       log: this.log,
       onAssignment: async (a) => {
         const { gained, lost } = await this.ownership.apply(a);
-        // The slot move's garbage is given back at once (see trimHeap).
-        if ((gained.length || lost.length) && trimHeap()) this.log.info({ heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 1048576) }, 'heap trimmed after the slot move');
+        // The slot move's garbage is given back (see trimHeap).
+        if (gained.length || lost.length) this.heapTrimmer.afterMove();
       },
     });
     await this.coordinator.start();
@@ -342,6 +343,7 @@ export class Agent implements RunningAgent {
     // gives our slots to others only after we no longer touch them.
     this.subscriber.close();
     this.ownership.stop();
+    this.heapTrimmer.stop();
     // Writes still in flight (a lease hand-back to an API server that is gone) get 5 s, not forever.
     const giveUp = setTimeout(() => this.abort.abort(), 5000);
     await this.stageRunner.stop();
