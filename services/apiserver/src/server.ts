@@ -32,7 +32,7 @@ import { ensureBootstrapPolicy } from './rbac-bootstrap.ts';
 import { RbacIndex } from './rbac-index.ts';
 import { ResourceRegistry, type ResourceType } from './resources.ts';
 import { loadOrCreateSigningKey } from './sa-key.ts';
-import { ServiceAccountTokens } from './sa-tokens.ts';
+import { ServiceAccountTokens, type ServiceAccountTokenOptions } from './sa-tokens.ts';
 import { Store } from './store.ts';
 import { loadOrCreatePki } from './tls.ts';
 
@@ -53,6 +53,8 @@ export interface ApiServerOptions {
   tokens?: TokenEntry[];
   /** Fixed admin token (random otherwise). */
   adminToken?: string;
+  /** Issuers, API audiences and the longest token a TokenRequest gets. */
+  serviceAccountTokens?: ServiceAccountTokenOptions;
   /** RBAC (default): the stored policy decides; AlwaysAllow: every authenticated request. */
   authorizationMode?: AuthorizationMode;
   kubeconfigOut?: string;
@@ -128,7 +130,11 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
 
   const faults = FaultInjector.wanted(opts.faults) ? new FaultInjector(opts.faults, log, metricsRegistry) : undefined;
   // The token signing key lives beside the CA, so tokens outlive a restart as the CA's kubeconfigs do.
-  const serviceAccounts = new ServiceAccountTokens(loadOrCreateSigningKey(opts.dataDir ? join(opts.dataDir, 'pki') : undefined), (ns, name) => store.get('/serviceaccounts', ns, name)?.uid);
+  const serviceAccounts = new ServiceAccountTokens(
+    loadOrCreateSigningKey(opts.dataDir ? join(opts.dataDir, 'pki') : undefined),
+    (ns, name) => store.get('/serviceaccounts', ns, name)?.uid,
+    opts.serviceAccountTokens,
+  );
   const auth = new Authenticator({ adminToken: opts.adminToken, tokenFile: opts.tokenFile, tokens: opts.tokens, serviceAccounts });
   auth.checkAccess = (actor, a) => authz.check(actor, a);
   let address = '';
