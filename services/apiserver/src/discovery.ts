@@ -25,7 +25,9 @@ export function aggregatedFormat(accept: string | undefined): 'v2' | 'v2beta1' |
 function subresourcesOf(rt: ResourceType): DiscoverySubresource[] {
   if (rt.discoverySubresources) return rt.discoverySubresources;
   const subs = [...(rt.hasStatus ? ['status'] : []), ...rt.extraSubresources];
-  return subs.map((name) => (name === 'binding' ? { name, kind: 'Binding', verbs: ['create'] } : { name, kind: rt.kind, verbs: ['get', 'patch', 'update'] }));
+  const out: DiscoverySubresource[] = subs.map((name) => (name === 'binding' ? { name, kind: 'Binding', verbs: ['create'] } : { name, kind: rt.kind, verbs: ['get', 'patch', 'update'] }));
+  if (rt.scale) out.push({ name: 'scale', kind: 'Scale', verbs: ['get', 'patch', 'update'], group: 'autoscaling', version: 'v1' });
+  return out;
 }
 
 export class Discovery {

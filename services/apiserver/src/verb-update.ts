@@ -1,9 +1,11 @@
 /** PUT: replace an object or its status. */
 import type { ResourceRequest } from './resource-request.ts';
+import { serveScale } from './scale.ts';
 import { methodNotAllowed } from './status.ts';
 
 export async function serveUpdate(r: ResourceRequest): Promise<string> {
   const { state, rt, name, sub } = r;
+  if (sub === 'scale') return serveScale(r, 'PUT');
   if (name === undefined) throw methodNotAllowed('PUT', rt.resource);
   r.authorize('update');
   const obj = state.objects.update(r.writeType(), r.nsKey, name, r.toStorage(await r.object()), r.user, sub, { dryRun: r.dryRun, fieldManager: r.fieldManager, userAgentManager: r.userAgentManager });
