@@ -279,7 +279,7 @@ describe('aggregated APIs (APIService with spec.service)', () => {
     await stopBackend();
     const cond = await waitFor('Available=False', async () => ((await availability())?.status === 'False' ? availability() : undefined));
     expect(cond).toMatchObject({ reason: 'FailedDiscoveryCheck' });
-    expect(cond!.message).toContain(`failing or missing response from https://127.0.0.1:${port}${GV}`);
+    expect(cond!.message).toBe(`failing or missing response from https://127.0.0.1:${port}${GV}: Get "https://127.0.0.1:${port}${GV}": dial tcp 127.0.0.1:${port}: connect: connection refused`);
     expect(await ok(['get', 'apiservice', `v1.${GROUP}`])).toMatch(/\sFalse \(FailedDiscoveryCheck\)\s/);
     const r = await raw('GET', `${GV}/namespaces/${NS}/widgets/w1`);
     expect(r.status).toBe(503);

@@ -54,6 +54,15 @@ export function backendHeaders(incoming: IncomingHttpHeaders, user: UserInfo, ho
   return out;
 }
 
+/** A connection failure as Go's net/http words it (what kube's answers and conditions carry). */
+export function dialError(err: NodeJS.ErrnoException, host: string, port: number): string {
+  const addr = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (err.code === 'ECONNREFUSED') return `dial tcp ${addr}: connect: connection refused`;
+  if (err.code === 'EHOSTUNREACH') return `dial tcp ${addr}: connect: no route to host`;
+  if (err.code === 'ECONNRESET') return `read tcp ${addr}: read: connection reset by peer`;
+  return err.message;
+}
+
 /** kube-aggregator answers its own proxy failures with Go's http.Error: plain text. */
 export function proxyError(res: ServerResponse, code: number, message: string): void {
   res.statusCode = code;
@@ -119,7 +128,8 @@ export function proxyRequest(deps: ProxyDeps, api: AggregatedApi, req: IncomingM
     });
     out.on('error', (err) => {
       deps.onBackendFailure(api, err);
-      if (!res.headersSent) proxyError(res, 503, `error trying to reach service: ${err.message}`);
+      // kube's proxy responder: the transport's error, 503.
+      if (!res.headersSent) proxyError(res, 503, dialError(err, target.host, target.port));
       else res.destroy();
       resolve();
     });
@@ -167,7 +177,7 @@ export function proxyUpgrade(deps: ProxyDeps, api: AggregatedApi, req: IncomingM
   });
   out.on('error', (err) => {
     deps.onBackendFailure(api, err);
-    writeRaw(socket, 503, `error trying to reach service: ${err.message}\n`);
+    writeRaw(socket, 503, `${dialError(err, target.host, target.port)}\n`);
   });
   out.end();
 }

@@ -4,13 +4,13 @@
  * is always Available (reason Local). One with a backend is checked when it changes, when its
  * Service or endpoints change, when a proxied request could not reach it, and every `intervalMs`:
  * the Service must exist with the port, have an endpoint, and answer discovery on
- * /apis/<group>/<version> (as system:kube-aggregator in system:masters) with a 2xx (401 and 403
- * count as reachable). The resource list it answers is kept for aggregated discovery.
+ * /apis/<group>/<version> (as system:kube-aggregator in system:masters) with a 2xx. The
+ * resource list it answers is kept for aggregated discovery.
  */
 import type { ClientRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Logger } from '@virtsim/telemetry';
-import { backendTls } from './aggregator-proxy.ts';
+import { backendTls, dialError } from './aggregator-proxy.ts';
 import { APISERVICES_KEY, type AggregatedApi, type ApiResourceList, type ApiServiceRegistry } from './apiservice-registry.ts';
 import type { FrontProxyPki } from './front-proxy-pki.ts';
 import { SYSTEM_USER, type ObjectService } from './objects.ts';
@@ -137,7 +137,7 @@ export class AvailabilityController {
     const url = `https://${target.host}:${target.port}/apis/${api.group}/${api.version}`;
     try {
       const { code, body } = await this.get(api, target, url);
-      if (code === 401 || code === 403) return PASSED;
+      // A 401/403 fails too: the backend does not trust the front proxy.
       if (code < 200 || code >= 300) throw new Error(`bad status from ${url}: ${code}`);
       this.deps.apiServices.setResourceList(api.name, parseList(body));
       return PASSED;
@@ -158,8 +158,8 @@ export class AvailabilityController {
         timeout: this.opts.timeoutMs,
       });
       this.running.set(api.name, req);
-      req.on('timeout', () => req.destroy(new Error(`Get "${url}": context deadline exceeded`)));
-      req.on('error', reject);
+      req.on('timeout', () => req.destroy(new Error(`Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`)));
+      req.on('error', (err: NodeJS.ErrnoException) => reject(err.code ? new Error(`Get "${url}": ${dialError(err, target.host, target.port)}`) : err));
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
