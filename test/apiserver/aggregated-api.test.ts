@@ -305,4 +305,34 @@ describe('aggregated APIs (APIService with spec.service)', () => {
     expect(r.text).toBe('404 page not found\n');
     expect((await raw('GET', '/apis')).json().groups.map((g: any) => g.name)).not.toContain(GROUP);
   });
+
+  it('closes open proxied streams and upgraded connections when the server stops', async () => {
+    await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'backend', namespace: NS }, subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ name: 'https', port: backendPort }] }] }));
+    await ok(['apply', '-f', '-'], apiService());
+    await waitFor('Available again', async () => (await availability())?.status === 'True');
+    const u = new URL(s.url);
+    const base = { host: u.hostname, port: u.port, ca: s.caPem };
+    let streamed = '';
+    const streamEnded = new Promise<void>((resolve) => {
+      const req = request({ ...base, path: `${GV}/stream`, headers: { authorization: `Bearer ${s.token}` } }, (res) => {
+        res.on('data', (c: Buffer) => (streamed += c.toString()));
+        res.on('close', () => resolve());
+        res.on('error', () => resolve());
+      });
+      req.on('error', () => resolve());
+      req.end();
+    });
+    const upgraded = await new Promise<Socket>((resolve, reject) => {
+      const req = request({ ...base, path: `${GV}/namespaces/${NS}/widgets/w1/console`, headers: { authorization: `Bearer ${s.token}`, connection: 'Upgrade', upgrade: 'echo' } });
+      req.on('upgrade', (_res, socket) => resolve(socket));
+      req.on('response', (res) => reject(new Error(`no upgrade: ${res.statusCode}`)));
+      req.on('error', reject);
+      req.end();
+    });
+    const upgradedClosed = new Promise<void>((resolve) => upgraded.on('close', () => resolve()));
+    upgraded.on('error', () => {});
+    await waitFor('the stream to start', () => streamed.includes('"line":1'));
+    await s.stop();
+    await Promise.all([streamEnded, upgradedClosed]);
+  });
 });
