@@ -277,9 +277,13 @@ describe('aggregated APIs (APIService with spec.service)', () => {
   it('when the backend stops: Available False (FailedDiscoveryCheck) and 503 service unavailable; back to True when it returns', async () => {
     const port = backendPort;
     await stopBackend();
-    const cond = await waitFor('Available=False', async () => ((await availability())?.status === 'False' ? availability() : undefined));
+    // A check racing the close may see a reset first; the condition settles on the refused connection.
+    const cond = await waitFor('Available=False with connection refused', async () => {
+      const c = await availability();
+      return c?.status === 'False' && c.message.includes('connection refused') ? c : undefined;
+    });
     expect(cond).toMatchObject({ reason: 'FailedDiscoveryCheck' });
-    expect(cond!.message).toBe(`failing or missing response from https://127.0.0.1:${port}${GV}: Get "https://127.0.0.1:${port}${GV}": dial tcp 127.0.0.1:${port}: connect: connection refused`);
+    expect(cond.message).toBe(`failing or missing response from https://127.0.0.1:${port}${GV}: Get "https://127.0.0.1:${port}${GV}": dial tcp 127.0.0.1:${port}: connect: connection refused`);
     expect(await ok(['get', 'apiservice', `v1.${GROUP}`])).toMatch(/\sFalse \(FailedDiscoveryCheck\)\s/);
     const r = await raw('GET', `${GV}/namespaces/${NS}/widgets/w1`);
     expect(r.status).toBe(503);
