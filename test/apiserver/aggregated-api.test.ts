@@ -118,7 +118,7 @@ async function ok(args: string[], input?: string): Promise<string> {
   return r.stdout;
 }
 
-function apiService(): string {
+function apiService(tls: Record<string, unknown> = { caBundle: Buffer.from(backendCaPem).toString('base64') }): string {
   return JSON.stringify({
     apiVersion: 'apiregistration.k8s.io/v1',
     kind: 'APIService',
@@ -129,7 +129,7 @@ function apiService(): string {
       groupPriorityMinimum: 1000,
       versionPriority: 15,
       service: { namespace: NS, name: 'backend', port: 443 },
-      caBundle: Buffer.from(backendCaPem).toString('base64'),
+      ...tls,
     },
   });
 }
@@ -294,6 +294,21 @@ describe('aggregated APIs (APIService with spec.service)', () => {
     await startBackend((await raw('GET', '/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication')).json().data['requestheader-client-ca-file'], port);
     await ok(['apply', '-f', '-'], apiService());
     await waitFor('Available=True again', async () => (await availability())?.status === 'True');
+  });
+
+  it('verifies the backend with caBundle: a CA that did not sign it fails the check; insecureSkipTLSVerify skips it', async () => {
+    const wrongCa = (await raw('GET', '/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication')).json().data['requestheader-client-ca-file'];
+    await ok(['apply', '-f', '-'], apiService({ caBundle: Buffer.from(wrongCa).toString('base64') }));
+    const cond = await waitFor('Available=False for the wrong CA', async () => {
+      const c = await availability();
+      return c?.status === 'False' ? c : undefined;
+    });
+    expect(cond.message).toContain('x509: certificate signed by unknown authority');
+    expect((await raw('GET', `${GV}/namespaces/${NS}/widgets/w1`)).status).toBe(503);
+    await ok(['apply', '-f', '-'], apiService({ insecureSkipTLSVerify: true }));
+    await waitFor('Available=True without verification', async () => (await availability())?.status === 'True');
+    expect(JSON.parse(await ok(['get', '--raw', `${GV}/namespaces/${NS}/widgets/w1`])).user).toBe('kubernetes-admin');
+    await ok(['apply', '-f', '-'], apiService());
   });
 
   it('says MissingEndpoints when the Endpoints go', async () => {

@@ -60,6 +60,10 @@ export function dialError(err: NodeJS.ErrnoException, host: string, port: number
   if (err.code === 'ECONNREFUSED') return `dial tcp ${addr}: connect: connection refused`;
   if (err.code === 'EHOSTUNREACH') return `dial tcp ${addr}: connect: no route to host`;
   if (err.code === 'ECONNRESET') return `read tcp ${addr}: read: connection reset by peer`;
+  // Go 1.19's crypto/x509 wording (kube 1.26): a caBundle that does not sign the backend, or a name it does not carry.
+  if (err.code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || err.code === 'SELF_SIGNED_CERT_IN_CHAIN' || err.code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || err.code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY')
+    return 'x509: certificate signed by unknown authority';
+  if (err.code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `x509: ${err.message}`;
   return err.message;
 }
 
