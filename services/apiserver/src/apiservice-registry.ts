@@ -104,6 +104,8 @@ export function groupVersionOf(path: string): { group: string; version: string }
 
 export class ApiServiceRegistry {
   private readonly apis = new Map<string, AggregatedApi>();
+  /** `group/version` -> the APIService serving it: one lookup per request. */
+  private readonly byGroupVersion = new Map<string, AggregatedApi>();
   private readonly resources = new Map<string, ApiResourceList>();
   /** Bumped on every change discovery shows: a cached document older than this is stale. */
   generation = 0;
@@ -127,6 +129,13 @@ export class ApiServiceRegistry {
     const api = obj ? parseApiService(obj) : null;
     if (api) this.apis.set(name, api);
     else this.apis.delete(name);
+    if (prev) {
+      // kube names an APIService `<version>.<group>`, so one per group/version; nothing checks that here, so another may take over.
+      const key = `${prev.group}/${prev.version}`;
+      this.byGroupVersion.delete(key);
+      for (const a of this.apis.values()) if (`${a.group}/${a.version}` === key) this.byGroupVersion.set(key, a);
+    }
+    if (api) this.byGroupVersion.set(`${api.group}/${api.version}`, api);
     if (!api || prev?.specKey !== api.specKey) this.resources.delete(name);
     if (prev?.available !== api?.available || prev?.group !== api?.group || prev?.version !== api?.version) this.generation++;
     for (const l of this.listeners) l(name, api ?? undefined, prev);
@@ -134,10 +143,9 @@ export class ApiServiceRegistry {
 
   /** The aggregated API serving `path`, if any. */
   forPath(path: string): AggregatedApi | undefined {
+    if (this.apis.size === 0) return undefined;
     const gv = groupVersionOf(path);
-    if (!gv || this.apis.size === 0) return undefined;
-    for (const a of this.apis.values()) if (a.group === gv.group && a.version === gv.version) return a;
-    return undefined;
+    return gv ? this.byGroupVersion.get(`${gv.group}/${gv.version}`) : undefined;
   }
 
   get(name: string): AggregatedApi | undefined {
