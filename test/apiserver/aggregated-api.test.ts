@@ -182,6 +182,14 @@ describe('aggregated APIs (APIService with spec.service)', () => {
     expect(await ok(['get', 'apiservice', `v1.${GROUP}`])).toMatch(new RegExp(`v1\\.${GROUP.replace(/\./g, '\\.')}\\s+${NS}/backend\\s+True`));
   });
 
+  it('marks a local APIService (no spec.service) Available with reason Local and leaves its group alone', async () => {
+    await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1.apps' }, spec: { group: 'apps', version: 'v1', groupPriorityMinimum: 17800, versionPriority: 15 } }));
+    const cond = await waitFor('Local', async () => (await raw('GET', '/apis/apiregistration.k8s.io/v1/apiservices/v1.apps')).json().status?.conditions?.[0]);
+    expect(cond).toMatchObject({ type: 'Available', status: 'True', reason: 'Local', message: 'Local APIServices are always available' });
+    expect(await ok(['get', 'apiservice', 'v1.apps'])).toMatch(/v1\.apps\s+Local\s+True/);
+    expect((await raw('GET', '/apis/apps/v1')).json().groupVersion).toBe('apps/v1');
+  });
+
   it('proxies kubectl get --raw to the backend as the front proxy, with the caller as X-Remote-User and no bearer token', async () => {
     const echo = JSON.parse(await ok(['get', '--raw', `${GV}/namespaces/${NS}/widgets/w1?x=1`]));
     expect(echo).toMatchObject({ method: 'GET', url: `${GV}/namespaces/${NS}/widgets/w1?x=1`, user: 'kubernetes-admin', authorization: null });
