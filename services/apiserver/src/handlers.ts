@@ -134,6 +134,10 @@ export function createHandler(state: ServerState) {
         verb = 'impersonate'; // audited as the token's user, who asked for it
         throw e;
       }
+      if (state.aggregator && (await state.aggregator.serve(req, res, path, user))) {
+        verb = 'proxy';
+        return;
+      }
       if (serveDiscovery(state, req, res, path)) {
         verb = 'discovery';
         return;
