@@ -6,7 +6,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -27,6 +27,8 @@ import { createHandler, type ServerState } from './handlers.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { kubevirtAdmission } from './kubevirt-admission.ts';
 import { RbacEscalationGuard } from './rbac-escalation.ts';
+import { ServiceAllocator } from './service-ips.ts';
+import { ensureKubernetesService } from './kubernetes-service.ts';
 import { ObjectService, SYSTEM_USER } from './objects.ts';
 import { OpenApi } from './openapi.ts';
 import { Journal, StoreDamagedError, type Durability } from './journal.ts';
@@ -105,7 +107,7 @@ function createObjectService(watchCacheSize: number) {
   };
   const objects = new ObjectService(store, resolveType);
   const crds = new CrdManager(registry, store);
-  objects.hooks.push(crds, kubevirtAdmission, { validate: (rt, obj, old) => validateRoleRefUpdate(rt.storeKey, obj, old) }, {
+  objects.hooks.push(crds, kubevirtAdmission, new ServiceAllocator(store), { validate: (rt, obj, old) => validateRoleRefUpdate(rt.storeKey, obj, old) }, {
     // The service account controller: every namespace gets its "default" ServiceAccount.
     afterWrite(rt, obj, name) {
       if (rt.storeKey !== '/namespaces' || !obj || obj.metadata.deletionTimestamp || store.get('/serviceaccounts', name, 'default')) return;
@@ -182,6 +184,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const { server, caPem, port } = await listen(opts, host, onRequest, aggregator);
   // What an aggregated API server (virt-api) reads to trust the requests proxied to it.
   ensureAuthenticationConfigMap(objects, registry, authenticationData(frontProxy.caPem, caPem));
+  ensureKubernetesService(objects, registry, endpointAddress(host), port);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   address = `${urlHost}:${port}`;
   const url = `${opts.insecureHttp ? 'http' : 'https'}://${address}`;
@@ -320,6 +323,11 @@ function registerServerMetrics(metricsRegistry: Registry, store: Store, journal:
   new Gauge({ name: 'apiserver_resource_version', help: 'current global resourceVersion', registers: [metricsRegistry], collect() { this.set(store.resourceVersion); } });
 
   return { requests, watchers };
+}
+
+/** The address the `kubernetes` Endpoints name: the bound one, or loopback for a wildcard or a host name. */
+function endpointAddress(host: string): string {
+  return isIP(host) && host !== '0.0.0.0' && host !== '::' ? host : '127.0.0.1';
 }
 
 /** The HTTPS server (plain HTTP with insecureHttp), its CA kept in dataDir, listening. */
