@@ -47,8 +47,8 @@ function serveResource(state: ServerState, req: IncomingMessage, res: ServerResp
   if (t.rt.namespaced && t.name !== undefined && t.ns === undefined) throw notFoundPath();
   const method = req.method ?? 'GET';
   const serve = VERBS[method];
-  // Reviews and token requests are create-only: nothing is stored to read back.
-  const createOnly = isAccessReview(t.rt.group, t.rt.resource) || isTokenReview(t.rt.group, t.rt.resource) || (t.rt.resource === 'serviceaccounts' && t.sub === 'token');
+  // Reviews, token requests and evictions are create-only: nothing is stored to read back.
+  const createOnly = isAccessReview(t.rt.group, t.rt.resource) || isTokenReview(t.rt.group, t.rt.resource) || (t.rt.resource === 'serviceaccounts' && t.sub === 'token') || (t.rt.storeKey === '/pods' && t.sub === 'eviction');
   if (!serve || (method !== 'POST' && createOnly)) throw methodNotAllowed(method, t.sub ? `${t.rt.resource}/${t.sub}` : t.rt.resource);
   return serve(new ResourceRequest(state, req, res, url, user, t));
 }

@@ -40,7 +40,8 @@ export interface ResourceType {
   scale?: ScaleSpec;
   /**
    * The subresources discovery lists, as kube-apiserver 1.26 lists them (built-ins). Only status,
-   * pods/binding and namespaces/finalize are served; the others answer 404.
+   * scale, pods/binding, pods/eviction, serviceaccounts/token and namespaces/finalize are served;
+   * the others answer 404.
    */
   discoverySubresources?: DiscoverySubresource[];
   /**
@@ -113,7 +114,7 @@ function builtin(
 export const BUILTIN_RESOURCES: ResourceType[] = [
   builtin('', 'v1', 'namespaces', 'Namespace', false, { shortNames: ['ns'], status: true }),
   builtin('', 'v1', 'nodes', 'Node', false, { shortNames: ['no'], status: true }),
-  builtin('', 'v1', 'pods', 'Pod', true, { shortNames: ['po'], categories: ['all'], status: true, extra: ['binding'] }),
+  builtin('', 'v1', 'pods', 'Pod', true, { shortNames: ['po'], categories: ['all'], status: true, extra: ['binding', 'eviction'] }),
   builtin('', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }),
   builtin('', 'v1', 'configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
   builtin('', 'v1', 'secrets', 'Secret', true),

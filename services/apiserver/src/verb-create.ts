@@ -1,6 +1,7 @@
 /** POST: create an object, bind a pod (pods/binding), issue a token (serviceaccounts/token) or answer a review. */
 import { isAccessReview, serveAccessReview } from './access-review.ts';
 import { bindPod } from './binding.ts';
+import { serveEviction } from './eviction.ts';
 import type { ResourceRequest } from './resource-request.ts';
 import { notFoundPath } from './routing.ts';
 import { methodNotAllowed, successStatus } from './status.ts';
@@ -16,6 +17,7 @@ export async function serveCreate(r: ResourceRequest): Promise<string> {
     r.send(201, JSON.stringify(successStatus()));
     return 'create';
   }
+  if (name !== undefined && sub === 'eviction') return serveEviction(r);
   if (name !== undefined && isTokenRequest(r)) {
     r.authorize('create');
     return serveTokenRequest(r, name);
