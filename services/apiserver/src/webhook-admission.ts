@@ -1,0 +1,162 @@
+/**
+ * The MutatingAdmissionWebhook and ValidatingAdmissionWebhook plugins of kube-apiserver 1.26
+ * (admission/plugin/webhook/mutating and validating dispatchers): which webhooks a request goes
+ * to, the AdmissionReview each is sent, JSONPatch responses applied in order with one reinvocation
+ * round for `reinvocationPolicy: IfNeeded`, validating webhooks called concurrently, denials,
+ * failurePolicy, dry-run side effects and warnings, all worded as the real server words them.
+ */
+import { randomUUID } from 'node:crypto';
+import { applyJsonPatch, decodeJsonPatch, deepEqual } from '@virtsim/apimachinery';
+import type { UserInfo } from './auth.ts';
+import { StatusError, badRequest } from './status.ts';
+import type { Store } from './store.ts';
+import { callWebhook, WebhookCallError, type AdmissionResponse } from './webhook-call.ts';
+import { isExempt, webhookMatches, type AdmissionAttributes, type WebhookSpec } from './webhook-match.ts';
+import type { RegisteredWebhook, WebhookRegistry } from './webhook-registry.ts';
+
+type Obj = Record<string, any>;
+
+/** One admission request: its attributes, who asks, its options object, and where warnings go. */
+export interface AdmissionCall {
+  attrs: AdmissionAttributes;
+  user: UserInfo;
+  /** CreateOptions, UpdateOptions or DeleteOptions (meta.k8s.io/v1). */
+  options: Obj;
+  warn(text: string): void;
+}
+
+/** errors.ToStatusErr: a denial keeps the webhook's Status, with a code of at least 400 and the webhook named. */
+export function denial(webhookName: string, result: Obj | undefined): StatusError {
+  const deniedBy = `admission webhook ${JSON.stringify(webhookName)} denied the request`;
+  const code = typeof result?.code === 'number' && result.code >= 400 ? result.code : 400;
+  const message = result?.message ? `${deniedBy}: ${result.message}` : result?.reason ? `${deniedBy}: ${result.reason}` : `${deniedBy} without explanation`;
+  return new StatusError(code, result?.reason ?? '', message, result?.details);
+}
+
+function internalError(message: string): StatusError {
+  return new StatusError(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
+}
+
+/** The AdmissionRequest (admission.k8s.io/v1) for attributes; request and matched kinds are the same (Exact matching). */
+function admissionRequest(c: AdmissionCall): Obj {
+  const a = c.attrs;
+  const kind = { group: a.group, version: a.version, kind: a.kind };
+  const resource = { group: a.group, version: a.version, resource: a.resource };
+  const u = c.user;
+  const userInfo: Obj = { username: u.username };
+  if (u.uid) userInfo.uid = u.uid;
+  if (u.groups?.length) userInfo.groups = u.groups;
+  if (u.extra && Object.keys(u.extra).length) userInfo.extra = u.extra;
+  const req: Obj = { uid: randomUUID(), kind, resource };
+  if (a.subresource) req.subResource = a.subresource;
+  req.requestKind = kind;
+  req.requestResource = resource;
+  if (a.subresource) req.requestSubResource = a.subresource;
+  if (a.name) req.name = a.name;
+  if (a.namespace) req.namespace = a.namespace;
+  Object.assign(req, { operation: a.operation, userInfo, object: a.object, oldObject: a.oldObject, dryRun: a.dryRun, options: c.options });
+  return req;
+}
+
+export class WebhookAdmission {
+  readonly registry: WebhookRegistry;
+  private readonly store: Store;
+
+  constructor(store: Store, registry: WebhookRegistry) {
+    this.store = store;
+    this.registry = registry;
+  }
+
+  /** The single check of the write path: is there any webhook configuration at all? */
+  get active(): boolean {
+    return this.registry.active;
+  }
+
+  private readonly namespaceLabels = (ns: string): Record<string, string> | undefined => this.store.get('/namespaces', '', ns)?.labels;
+
+  private matching(hooks: RegisteredWebhook[], a: AdmissionAttributes): RegisteredWebhook[] {
+    if (hooks.length === 0 || isExempt(a)) return [];
+    return hooks.filter((h) => webhookMatches(h.spec, a, this.namespaceLabels));
+  }
+
+  /** Calls one webhook; null when it failed and its failurePolicy is Ignore. Throws the request's error otherwise. */
+  private async callOne(w: WebhookSpec, c: AdmissionCall, mutating: boolean): Promise<AdmissionResponse | null> {
+    const ignore = w.failurePolicy === 'Ignore';
+    try {
+      if (c.attrs.dryRun) {
+        if (!w.sideEffects) throw new WebhookCallError(w.name, 'Webhook SideEffects is nil');
+        // errors.NewDryRunUnsupportedErr: not a call failure, so failurePolicy does not apply.
+        if (w.sideEffects !== 'None' && w.sideEffects !== 'NoneOnDryRun') throw badRequest(`admission webhook ${JSON.stringify(w.name)} does not support dry run`);
+      }
+      const res = await callWebhook(this.store, w, admissionRequest(c), mutating);
+      for (const text of res.warnings ?? []) c.warn(text);
+      if (!res.allowed) throw denial(w.name, res.status);
+      return res;
+    } catch (e) {
+      if (!(e instanceof WebhookCallError)) throw e;
+      if (ignore) return null;
+      throw internalError(e.message);
+    }
+  }
+
+  /**
+   * Mutating webhooks, configurations by name and webhooks in order; returns the object as they
+   * left it. A webhook with reinvocationPolicy IfNeeded is called once more when a webhook after
+   * it changed the object (the mutating dispatcher's reinvocation context).
+   */
+  async mutate(c: AdmissionCall): Promise<Obj | null> {
+    const candidates = this.registry.mutating;
+    if (this.matching(candidates, c.attrs).length === 0) return c.attrs.object;
+    let attrs = c.attrs;
+    const invokedIfNeeded = new Set<string>();
+    let reinvoke = new Set<string>();
+    let anyChange = false;
+    for (let round = 0; round < 2; round++) {
+      for (const h of candidates) {
+        if (round === 1 && !reinvoke.has(h.id)) continue;
+        // Matched against the object as earlier webhooks left it (an objectSelector sees their labels).
+        if (isExempt(attrs) || !webhookMatches(h.spec, attrs, this.namespaceLabels)) continue;
+        const res = await this.callOne(h.spec, { ...c, attrs }, true);
+        const next = res?.patch && attrs.object ? applyPatch(h.spec.name, attrs.object, res.patch) : attrs.object;
+        if (next !== attrs.object && !deepEqual(next, attrs.object)) {
+          attrs = { ...attrs, object: next };
+          anyChange = true;
+          if (round === 0) reinvoke = new Set([...reinvoke, ...invokedIfNeeded]);
+        }
+        if (h.spec.reinvocationPolicy === 'IfNeeded') invokedIfNeeded.add(h.id);
+      }
+      if (!anyChange || reinvoke.size === 0) break;
+    }
+    return attrs.object;
+  }
+
+  /** Validating webhooks, called concurrently; the first refusal in webhook order is the answer. */
+  async validate(c: AdmissionCall): Promise<void> {
+    const hooks = this.matching(this.registry.validating, c.attrs);
+    if (hooks.length === 0) return;
+    const results = await Promise.allSettled(hooks.map((h) => this.callOne(h.spec, c, false)));
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
+  }
+}
+
+/** A JSONPatch response applied to the object; a bad patch is an internal error (not subject to failurePolicy). */
+function applyPatch(webhookName: string, obj: Obj, patchB64: string): Obj {
+  let ops;
+  try {
+    ops = decodeJsonPatch(JSON.parse(Buffer.from(patchB64, 'base64').toString('utf8')));
+  } catch (e) {
+    throw internalError(`admission webhook ${JSON.stringify(webhookName)} returned an invalid JSON patch: ${(e as Error).message}`);
+  }
+  try {
+    const out = applyJsonPatch(obj, ops);
+    if (out === null || typeof out !== 'object' || Array.isArray(out)) throw new Error('the patch must leave a JSON object');
+    return out;
+  } catch (e) {
+    throw internalError(`admission webhook ${JSON.stringify(webhookName)} returned a patch that cannot be applied: ${(e as Error).message}`);
+  }
+}
+
+/** A Warning header value as kube-apiserver writes it (299, agent "-", the text quoted). */
+export function warningHeader(text: string): string {
+  return `299 - "${text.replace(/[\\"]/g, (ch) => '\\' + ch)}"`;
+}
