@@ -1,0 +1,328 @@
+// Admission webhooks against `virtsim apiserver` (child process): a real HTTPS webhook server in
+// this test, with a serving certificate for `hook.wh.svc` from its own CA, reached through a
+// Service and Endpoints (or a URL). Mutation by JSONPatch, denials as kubectl shows them,
+// failurePolicy, timeouts, selectors, dry run, the AdmissionReview fields and concurrent patches.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startApiServerForTest, type ApiServerHarness } from '@virtsim/testkit/apiserver';
+import { loadOrCreatePki } from '../../services/apiserver/src/tls.ts';
+import { rawClient } from './raw-client.ts';
+
+type Obj = Record<string, any>;
+
+let s: ApiServerHarness;
+let raw: ReturnType<typeof rawClient>;
+let hookServer: Server;
+let hookPort = 0;
+let caBundle = '';
+/** Every AdmissionReview request the webhook server got, by path. */
+const seen = new Map<string, Obj[]>();
+/** Requests held open (the timeout case), answered at the end. */
+const held: ServerResponse[] = [];
+
+const CT = { 'content-type': 'application/json' };
+const MERGE = { 'content-type': 'application/merge-patch+json' };
+const ADM = '/apis/admissionregistration.k8s.io/v1';
+
+async function ok(method: string, path: string, body?: unknown, headers: Record<string, string> = CT) {
+  const r = await raw(method, path, body === undefined ? undefined : JSON.stringify(body), headers);
+  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${r.text}`);
+  return r.json();
+}
+
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64');
+
+/** The webhook backends, by path: each answers an AdmissionRequest with a response (uid added). */
+const BACKENDS: Record<string, (req: Obj) => Obj | null> = {
+  '/allow': () => ({ allowed: true }),
+  '/add-label': (req) => ({
+    allowed: true,
+    patchType: 'JSONPatch',
+    patch: b64(req.object.metadata.labels ? [{ op: 'add', path: '/metadata/labels/mutated', value: 'yes' }] : [{ op: 'add', path: '/metadata/labels', value: { mutated: 'yes' } }]),
+  }),
+  '/count-calls': (req) => ({
+    allowed: true,
+    patchType: 'JSONPatch',
+    patch: b64([{ op: 'add', path: '/metadata/annotations', value: { ...(req.object.metadata.annotations ?? {}), seen: String(Number(req.object.metadata.annotations?.seen ?? 0) + 1) } }]),
+  }),
+  '/deny-bad': (req) =>
+    (req.name ?? req.object?.metadata?.name ?? '').startsWith('bad') ? { allowed: false, status: { code: 403, reason: 'Forbidden', message: 'no objects named bad*' } } : { allowed: true },
+  '/deny-bare': () => ({ allowed: false }),
+  '/warn': () => ({ allowed: true, warnings: ['this is "deprecated"'] }),
+  '/slow': () => null,
+};
+
+function serveHook(req: IncomingMessage, res: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const review = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    seen.set(path, [...(seen.get(path) ?? []), { ...review.request, query: (req.url ?? '').split('?')[1] }]);
+    const answer = BACKENDS[path]?.(review.request);
+    if (answer === null) {
+      held.push(res);
+      return;
+    }
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review.request.uid, ...(answer ?? { allowed: true }) } }));
+  });
+}
+
+interface HookOptions {
+  path?: string;
+  url?: string;
+  rules?: Obj[];
+  failurePolicy?: string;
+  sideEffects?: string;
+  timeoutSeconds?: number;
+  namespaceSelector?: Obj;
+  objectSelector?: Obj;
+  reinvocationPolicy?: string;
+}
+
+const CM_CREATE = [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'] }];
+
+function webhook(name: string, o: HookOptions): Obj {
+  const clientConfig = o.url ? { url: o.url, caBundle } : { service: { namespace: 'wh', name: 'hook', path: o.path ?? '/allow', port: 443 }, caBundle };
+  const w: Obj = {
+    name,
+    clientConfig,
+    rules: o.rules ?? CM_CREATE,
+    failurePolicy: o.failurePolicy ?? 'Fail',
+    sideEffects: o.sideEffects ?? 'None',
+    admissionReviewVersions: ['v1'],
+  };
+  for (const k of ['timeoutSeconds', 'namespaceSelector', 'objectSelector', 'reinvocationPolicy'] as const) if (o[k] !== undefined) w[k] = o[k];
+  return w;
+}
+
+async function mutating(name: string, ...hooks: Array<[string, HookOptions]>) {
+  await ok('POST', `${ADM}/mutatingwebhookconfigurations`, { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name }, webhooks: hooks.map(([n, o]) => webhook(n, o)) });
+}
+
+async function validating(name: string, ...hooks: Array<[string, HookOptions]>) {
+  await ok('POST', `${ADM}/validatingwebhookconfigurations`, { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name }, webhooks: hooks.map(([n, o]) => webhook(n, o)) });
+}
+
+const calls = (path: string) => seen.get(path)?.length ?? 0;
+const cm = (name: string, extra: Obj = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...extra } });
+
+beforeAll(async () => {
+  const pki = loadOrCreatePki(undefined, ['hook.wh.svc']);
+  caBundle = Buffer.from(pki.caPem).toString('base64');
+  hookServer = createServer({ key: pki.keyPem, cert: pki.certPem }, serveHook);
+  await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
+  hookPort = (hookServer.address() as AddressInfo).port;
+  s = await startApiServerForTest({ args: ['--no-audit'] });
+  raw = rawClient(s.url, s.caPem, s.token);
+  for (const ns of ['wh', 'plain']) await ok('POST', '/api/v1/namespaces', { metadata: { name: ns } });
+  await ok('POST', '/api/v1/namespaces', { metadata: { name: 'prod', labels: { env: 'prod' } } });
+  await ok('POST', '/api/v1/namespaces/wh/services', { metadata: { name: 'hook' }, spec: { ports: [{ port: 443, targetPort: hookPort }] } });
+  await ok('POST', '/api/v1/namespaces/wh/endpoints', { metadata: { name: 'hook' }, subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ port: hookPort }] }] });
+});
+
+afterEach(async () => {
+  await ok('DELETE', `${ADM}/mutatingwebhookconfigurations`);
+  await ok('DELETE', `${ADM}/validatingwebhookconfigurations`);
+});
+
+afterAll(async () => {
+  for (const res of held) res.destroy();
+  await s?.stop();
+  hookServer?.closeAllConnections();
+  await new Promise((resolve) => hookServer?.close(resolve));
+});
+
+describe('mutating webhooks', () => {
+  it('apply their JSONPatch through a Service reference: the stored object carries it', async () => {
+    await mutating('labeller', ['label.example.com', { path: '/add-label' }]);
+    const created = await ok('POST', '/api/v1/namespaces/plain/configmaps', cm('m1', { labels: { app: 'x' } }));
+    expect(created.metadata.labels).toEqual({ app: 'x', mutated: 'yes' });
+    const stored = await ok('GET', '/api/v1/namespaces/plain/configmaps/m1');
+    expect(stored.metadata.labels).toEqual({ app: 'x', mutated: 'yes' });
+    const req = seen.get('/add-label')!.at(-1)!;
+    expect(req.query).toBe('timeout=10s');
+  });
+
+  it('run in configuration-name order, and an IfNeeded webhook is called again after a later one changed the object', async () => {
+    const before = calls('/count-calls');
+    await mutating('a-counter', ['count.example.com', { path: '/count-calls', reinvocationPolicy: 'IfNeeded' }]);
+    await mutating('b-labeller', ['label.example.com', { path: '/add-label' }]);
+    const created = await ok('POST', '/api/v1/namespaces/plain/configmaps', cm('m2'));
+    expect(calls('/count-calls') - before).toBe(2);
+    expect(created.metadata.annotations).toEqual({ seen: '2' });
+    expect(created.metadata.labels).toEqual({ mutated: 'yes' });
+  });
+
+  it('keep concurrent patches correct: a patch is recomputed when the object changed while its webhook ran', async () => {
+    await ok('POST', '/api/v1/namespaces/plain/configmaps', cm('race'));
+    await mutating('labeller', ['label.example.com', { path: '/add-label', rules: [{ operations: ['UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'] }] }]);
+    const n = 24;
+    const results = await Promise.all(Array.from({ length: n }, (_, i) => raw('PATCH', '/api/v1/namespaces/plain/configmaps/race', JSON.stringify({ data: { [`k${i}`]: String(i) } }), MERGE)));
+    expect(results.filter((r) => r.status !== 200).map((r) => r.text)).toEqual([]);
+    const final = await ok('GET', '/api/v1/namespaces/plain/configmaps/race');
+    expect(Object.keys(final.data).length).toBe(n);
+    expect(final.metadata.labels).toEqual({ mutated: 'yes' });
+  });
+});
+
+describe('validating webhooks', () => {
+  it('deny with the webhook named and its code, as kubectl shows it', async () => {
+    await validating('denier', ['deny.example.com', { path: '/deny-bad' }]);
+    const r = await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('bad-one')), CT);
+    expect(r.status).toBe(403);
+    expect(r.json()).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Forbidden', code: 403, message: 'admission webhook "deny.example.com" denied the request: no objects named bad*' });
+    const k = await s.kubectl(['create', 'configmap', 'bad-two', '-n', 'plain']);
+    expect(k.code).not.toBe(0);
+    expect(k.stderr).toContain('error: failed to create configmap: admission webhook "deny.example.com" denied the request: no objects named bad*');
+    expect((await s.kubectl(['create', 'configmap', 'good', '-n', 'plain'])).code).toBe(0);
+    expect((await raw('GET', '/api/v1/namespaces/plain/configmaps/bad-one')).status).toBe(404);
+  });
+
+  it('a denial without a status is a 400 "without explanation"', async () => {
+    await validating('bare', ['bare.example.com', { path: '/deny-bare' }]);
+    const r = await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('v2')), CT);
+    expect(r.status).toBe(400);
+    expect(r.json().message).toBe('admission webhook "bare.example.com" denied the request without explanation');
+  });
+
+  it('pass their warnings on as Warning headers, which kubectl prints', async () => {
+    await validating('warner', ['warn.example.com', { path: '/warn' }]);
+    const r = await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('w1')), CT);
+    expect(r.status).toBe(201);
+    expect(r.headers.warning).toBe('299 - "this is \\"deprecated\\""');
+    const k = await s.kubectl(['create', 'configmap', 'w2', '-n', 'plain']);
+    expect(k.stderr).toContain('Warning: this is "deprecated"');
+  });
+});
+
+describe('failures', () => {
+  it('failurePolicy Fail refuses the write when the webhook is down; Ignore lets it through', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const url = `https://127.0.0.1:${port}/check`;
+    await validating('down', ['down.example.com', { url }]);
+    const r = await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('f1')), CT);
+    expect(r.status).toBe(500);
+    expect(r.json().reason).toBe('InternalError');
+    expect(r.json().message).toMatch(new RegExp(`^Internal error occurred: failed calling webhook "down.example.com": failed to call webhook: Post "https://127.0.0.1:${port}/check\\?timeout=10s": .*ECONNREFUSED`));
+    const k = await s.kubectl(['create', 'configmap', 'f2', '-n', 'plain']);
+    expect(k.stderr).toContain('Internal error occurred: failed calling webhook "down.example.com"');
+    await ok('DELETE', `${ADM}/validatingwebhookconfigurations/down`);
+    await validating('down', ['down.example.com', { url, failurePolicy: 'Ignore' }]);
+    expect((await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('f1')), CT)).status).toBe(201);
+  });
+
+  it('honours timeoutSeconds', async () => {
+    await validating('slow', ['slow.example.com', { path: '/slow', timeoutSeconds: 1 }]);
+    const t0 = Date.now();
+    const r = await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('t1')), CT);
+    const took = Date.now() - t0;
+    expect(r.status).toBe(500);
+    expect(r.json().message).toBe('Internal error occurred: failed calling webhook "slow.example.com": failed to call webhook: Post "https://hook.wh.svc:443/slow?timeout=1s": context deadline exceeded');
+    expect(took).toBeGreaterThanOrEqual(900);
+    expect(took).toBeLessThan(5000);
+  });
+
+  it('a certificate that does not name the service is refused (TLS is verified)', async () => {
+    // The same backend behind another Service: its certificate names hook.wh.svc, not other.wh.svc.
+    await ok('POST', '/api/v1/namespaces/wh/services', { metadata: { name: 'other' }, spec: { ports: [{ port: 443, targetPort: hookPort }] } });
+    await ok('POST', '/api/v1/namespaces/wh/endpoints', { metadata: { name: 'other' }, subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ port: hookPort }] }] });
+    const hook = webhook('tls.example.com', { path: '/allow' });
+    hook.clientConfig.service.name = 'other';
+    await ok('POST', `${ADM}/validatingwebhookconfigurations`, { metadata: { name: 'wrongname' }, webhooks: [hook] });
+    const r = await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('tls1')), CT);
+    expect(r.status).toBe(500);
+    expect(r.json().message).toMatch(/^Internal error occurred: failed calling webhook "tls.example.com": failed to call webhook: Post "https:\/\/other.wh.svc:443\/allow\?timeout=10s": Hostname\/IP does not match certificate's altnames: Host: other.wh.svc/);
+  });
+});
+
+describe('matching', () => {
+  it('does not call a webhook whose rules, namespaceSelector or objectSelector do not match', async () => {
+    const before = calls('/deny-bad');
+    await validating(
+      'picky',
+      ['rules.example.com', { path: '/deny-bad', rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['secrets'] }] }],
+      ['ns.example.com', { path: '/deny-bad', namespaceSelector: { matchLabels: { env: 'prod' } } }],
+      ['obj.example.com', { path: '/deny-bad', objectSelector: { matchLabels: { checked: 'true' } } }],
+    );
+    expect((await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('bad-unchecked')), CT)).status).toBe(201);
+    expect(calls('/deny-bad')).toBe(before);
+    const inProd = await raw('POST', '/api/v1/namespaces/prod/configmaps', JSON.stringify(cm('bad-in-prod')), CT);
+    expect(inProd.json().message).toBe('admission webhook "ns.example.com" denied the request: no objects named bad*');
+    const labelled = await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('bad-checked', { labels: { checked: 'true' } })), CT);
+    expect(labelled.json().message).toBe('admission webhook "obj.example.com" denied the request: no objects named bad*');
+  });
+
+  it('never sends the webhook configurations themselves to webhooks', async () => {
+    await validating('all', ['all.example.com', { path: '/deny-bare', rules: [{ operations: ['*'], apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }] }]);
+    await validating('second', ['second.example.com', { path: '/allow' }]);
+    expect((await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('x1')), CT)).status).toBe(400);
+  });
+});
+
+describe('dry run', () => {
+  it('calls a webhook with sideEffects None, and refuses one with side effects', async () => {
+    await validating('pure', ['pure.example.com', { path: '/allow' }]);
+    const before = calls('/allow');
+    const r = await raw('POST', '/api/v1/namespaces/plain/configmaps?dryRun=All', JSON.stringify(cm('d1')), CT);
+    expect(r.status).toBe(201);
+    expect(seen.get('/allow')!.at(-1)).toMatchObject({ dryRun: true, options: { kind: 'CreateOptions', apiVersion: 'meta.k8s.io/v1', dryRun: ['All'] } });
+    expect(calls('/allow')).toBe(before + 1);
+    expect((await raw('GET', '/api/v1/namespaces/plain/configmaps/d1')).status).toBe(404);
+    await validating('effects', ['effects.example.com', { path: '/allow', sideEffects: 'Some' }]);
+    const refused = await raw('POST', '/api/v1/namespaces/plain/configmaps?dryRun=All', JSON.stringify(cm('d2')), CT);
+    expect(refused.status).toBe(400);
+    expect(refused.json()).toMatchObject({ reason: 'BadRequest', message: 'admission webhook "effects.example.com" does not support dry run' });
+    const k = await s.kubectl(['create', 'configmap', 'd3', '-n', 'plain', '--dry-run=server']);
+    expect(k.stderr).toContain('admission webhook "effects.example.com" does not support dry run');
+  });
+});
+
+describe('the AdmissionReview sent', () => {
+  it('carries operation, user, objects, options and subresource as kube-apiserver sends them', async () => {
+    const every = [{ operations: ['*'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps', 'pods', 'pods/status'] }];
+    await validating('recorder', ['record.example.com', { path: '/allow', rules: every }]);
+    await ok('POST', '/api/v1/namespaces/plain/configmaps', cm('r1', { labels: { v: '1' } }));
+    const create = seen.get('/allow')!.at(-1)!;
+    expect(create).toMatchObject({
+      kind: { group: '', version: 'v1', kind: 'ConfigMap' },
+      resource: { group: '', version: 'v1', resource: 'configmaps' },
+      requestKind: { group: '', version: 'v1', kind: 'ConfigMap' },
+      requestResource: { group: '', version: 'v1', resource: 'configmaps' },
+      name: 'r1',
+      namespace: 'plain',
+      operation: 'CREATE',
+      userInfo: { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] },
+      oldObject: null,
+      dryRun: false,
+      options: { kind: 'CreateOptions', apiVersion: 'meta.k8s.io/v1' },
+    });
+    expect(create.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(create.object.metadata).toMatchObject({ name: 'r1', namespace: 'plain', labels: { v: '1' } });
+
+    await ok('PATCH', '/api/v1/namespaces/plain/configmaps/r1', { metadata: { labels: { v: '2' } } }, MERGE);
+    const update = seen.get('/allow')!.at(-1)!;
+    expect(update).toMatchObject({ operation: 'UPDATE', options: { kind: 'UpdateOptions' }, object: { metadata: { labels: { v: '2' } } }, oldObject: { metadata: { labels: { v: '1' } } } });
+
+    await ok('DELETE', '/api/v1/namespaces/plain/configmaps/r1');
+    const del = seen.get('/allow')!.at(-1)!;
+    expect(del).toMatchObject({ operation: 'DELETE', name: 'r1', object: null, oldObject: { metadata: { name: 'r1' } }, options: { kind: 'DeleteOptions', apiVersion: 'meta.k8s.io/v1' } });
+
+    await ok('POST', '/api/v1/namespaces/plain/pods', { metadata: { name: 'p1' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    await ok('PATCH', '/api/v1/namespaces/plain/pods/p1/status', { status: { phase: 'Running' } }, MERGE);
+    const status = seen.get('/allow')!.at(-1)!;
+    expect(status).toMatchObject({ operation: 'UPDATE', kind: { kind: 'Pod' }, resource: { resource: 'pods' }, subResource: 'status', requestSubResource: 'status', object: { status: { phase: 'Running' } } });
+  });
+
+  it('a namespace request carries the namespace name as its namespace', async () => {
+    await validating('ns-recorder', ['ns.example.com', { path: '/allow', rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['namespaces'], scope: 'Cluster' }] }]);
+    await ok('POST', '/api/v1/namespaces', { metadata: { name: 'fresh' } });
+    expect(seen.get('/allow')!.at(-1)).toMatchObject({ name: 'fresh', namespace: 'fresh', kind: { kind: 'Namespace' } });
+  });
+});
