@@ -52,6 +52,8 @@ const BACKENDS: Record<string, (req: Obj) => Obj | null> = {
   '/deny-bare': () => ({ allowed: false }),
   '/warn': () => ({ allowed: true, warnings: ['this is "deprecated"'] }),
   '/slow': () => null,
+  '/wrong-uid': () => ({ uid: 'not-the-request', allowed: true }),
+  '/bad-patch': () => ({ allowed: true, patchType: 'JSONPatch', patch: b64([{ op: 'remove', path: '/nothing/here' }]) }),
 };
 
 function serveHook(req: IncomingMessage, res: ServerResponse): void {
@@ -67,7 +69,7 @@ function serveHook(req: IncomingMessage, res: ServerResponse): void {
       return;
     }
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review.request.uid, ...(answer ?? { allowed: true }) } }));
+    res.end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review.request.uid, ...answer } }));
   });
 }
 
@@ -157,6 +159,23 @@ describe('mutating webhooks', () => {
     expect(created.metadata.labels).toEqual({ mutated: 'yes' });
   });
 
+  it('mutate a server-side apply from kubectl, creating and then updating', async () => {
+    const every = [{ operations: ['CREATE', 'UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'] }];
+    await mutating('labeller', ['label.example.com', { path: '/add-label', rules: every }]);
+    const manifest = (v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: applied, namespace: plain}\ndata: {v: "${v}"}\n`;
+    for (const v of ['1', '2']) {
+      const k = await s.kubectl(['apply', '--server-side', '-f', '-'], { input: manifest(v) });
+      expect(k.code, k.stderr).toBe(0);
+      const stored = await ok('GET', '/api/v1/namespaces/plain/configmaps/applied');
+      expect(stored.data).toEqual({ v });
+      expect(stored.metadata.labels).toEqual({ mutated: 'yes' });
+    }
+    expect(seen.get('/add-label')!.slice(-2).map((r) => [r.operation, r.options.kind])).toEqual([
+      ['CREATE', 'CreateOptions'],
+      ['UPDATE', 'UpdateOptions'],
+    ]);
+  });
+
   it('keep concurrent patches correct: a patch is recomputed when the object changed while its webhook ran', async () => {
     await ok('POST', '/api/v1/namespaces/plain/configmaps', cm('race'));
     await mutating('labeller', ['label.example.com', { path: '/add-label', rules: [{ operations: ['UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'] }] }]);
@@ -210,7 +229,7 @@ describe('failures', () => {
     const r = await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('f1')), CT);
     expect(r.status).toBe(500);
     expect(r.json().reason).toBe('InternalError');
-    expect(r.json().message).toMatch(new RegExp(`^Internal error occurred: failed calling webhook "down.example.com": failed to call webhook: Post "https://127.0.0.1:${port}/check\\?timeout=10s": .*ECONNREFUSED`));
+    expect(r.json().message).toMatch(new RegExp(`^Internal error occurred: failed calling webhook "down.example.com": failed to call webhook: Post "https://127.0.0.1:${port}/check\\?timeout=10s": dial tcp 127.0.0.1:${port}: connect: connection refused$`));
     const k = await s.kubectl(['create', 'configmap', 'f2', '-n', 'plain']);
     expect(k.stderr).toContain('Internal error occurred: failed calling webhook "down.example.com"');
     await ok('DELETE', `${ADM}/validatingwebhookconfigurations/down`);
@@ -238,7 +257,27 @@ describe('failures', () => {
     await ok('POST', `${ADM}/validatingwebhookconfigurations`, { metadata: { name: 'wrongname' }, webhooks: [hook] });
     const r = await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('tls1')), CT);
     expect(r.status).toBe(500);
-    expect(r.json().message).toMatch(/^Internal error occurred: failed calling webhook "tls.example.com": failed to call webhook: Post "https:\/\/other.wh.svc:443\/allow\?timeout=10s": Hostname\/IP does not match certificate's altnames: Host: other.wh.svc/);
+    expect(r.json().message).toMatch(/^Internal error occurred: failed calling webhook "tls.example.com": failed to call webhook: Post "https:\/\/other.wh.svc:443\/allow\?timeout=10s": x509: certificate is valid for localhost, kubernetes, kubernetes.default, kubernetes.default.svc, hook.wh.svc, not other.wh.svc$/);
+  });
+});
+
+describe('bad responses', () => {
+  it('a response for another request is a call failure: refused under Fail, ignored under Ignore', async () => {
+    await validating('liar', ['liar.example.com', { path: '/wrong-uid' }]);
+    const r = await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('u1')), CT);
+    const uid = seen.get('/wrong-uid')!.at(-1)!.uid;
+    expect(r.json()).toMatchObject({ code: 500, reason: 'InternalError', message: `Internal error occurred: failed calling webhook "liar.example.com": received invalid webhook response: expected response.uid="${uid}", got "not-the-request"` });
+    await ok('DELETE', `${ADM}/validatingwebhookconfigurations/liar`);
+    await validating('liar', ['liar.example.com', { path: '/wrong-uid', failurePolicy: 'Ignore' }]);
+    expect((await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('u1')), CT)).status).toBe(201);
+  });
+
+  it('a patch that does not apply is an internal error whatever the failurePolicy', async () => {
+    await mutating('broken', ['broken.example.com', { path: '/bad-patch', failurePolicy: 'Ignore' }]);
+    const r = await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('bp1')), CT);
+    expect(r.status).toBe(500);
+    expect(r.json().reason).toBe('InternalError');
+    expect((await raw('GET', '/api/v1/namespaces/plain/configmaps/bp1')).status).toBe(404);
   });
 });
 

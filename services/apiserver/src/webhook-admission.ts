@@ -81,7 +81,6 @@ export class WebhookAdmission {
 
   /** Calls one webhook; null when it failed and its failurePolicy is Ignore. Throws the request's error otherwise. */
   private async callOne(w: WebhookSpec, c: AdmissionCall, mutating: boolean): Promise<AdmissionResponse | null> {
-    const ignore = w.failurePolicy === 'Ignore';
     try {
       if (c.attrs.dryRun) {
         if (!w.sideEffects) throw new WebhookCallError(w.name, 'Webhook SideEffects is nil');
@@ -93,9 +92,7 @@ export class WebhookAdmission {
       if (!res.allowed) throw denial(w.name, res.status);
       return res;
     } catch (e) {
-      if (!(e instanceof WebhookCallError)) throw e;
-      if (ignore) return null;
-      throw internalError(e.message);
+      return failed(w, e);
     }
   }
 
@@ -117,7 +114,12 @@ export class WebhookAdmission {
         // Matched against the object as earlier webhooks left it (an objectSelector sees their labels).
         if (isExempt(attrs) || !webhookMatches(h.spec, attrs, this.namespaceLabels)) continue;
         const res = await this.callOne(h.spec, { ...c, attrs }, true);
-        const next = res?.patch && attrs.object ? applyPatch(h.spec.name, attrs.object, res.patch) : attrs.object;
+        let next = attrs.object;
+        try {
+          if (res?.patch) next = applyPatch(h.spec.name, attrs.object, res.patch);
+        } catch (e) {
+          failed(h.spec, e);
+        }
         if (next !== attrs.object && !deepEqual(next, attrs.object)) {
           attrs = { ...attrs, object: next };
           anyChange = true;
@@ -139,21 +141,34 @@ export class WebhookAdmission {
   }
 }
 
-/** A JSONPatch response applied to the object; a bad patch is an internal error (not subject to failurePolicy). */
-function applyPatch(webhookName: string, obj: Obj, patchB64: string): Obj {
+/** A call failure is ignored (null) under failurePolicy Ignore, else an internal error; other errors pass. */
+function failed(w: WebhookSpec, e: unknown): null {
+  if (!(e instanceof WebhookCallError)) throw e;
+  if (w.failurePolicy === 'Ignore') return null;
+  throw internalError(e.message);
+}
+
+/**
+ * A JSONPatch response applied to the object. An undecodable patch is a call failure (failurePolicy
+ * applies); one that does not apply, or any patch on a DELETE, is an internal error.
+ */
+function applyPatch(webhookName: string, obj: Obj | null, patchB64: string): Obj | null {
   let ops;
   try {
     ops = decodeJsonPatch(JSON.parse(Buffer.from(patchB64, 'base64').toString('utf8')));
   } catch (e) {
-    throw internalError(`admission webhook ${JSON.stringify(webhookName)} returned an invalid JSON patch: ${(e as Error).message}`);
+    throw new WebhookCallError(webhookName, `received undecodable patch in webhook response: ${(e as Error).message}`);
   }
+  if (ops.length === 0) return obj;
+  if (obj === null) throw internalError(`admission webhook ${JSON.stringify(webhookName)} attempted to modify the object, which is not supported for this operation`);
+  let out: unknown;
   try {
-    const out = applyJsonPatch(obj, ops);
-    if (out === null || typeof out !== 'object' || Array.isArray(out)) throw new Error('the patch must leave a JSON object');
-    return out;
+    out = applyJsonPatch(obj, ops);
   } catch (e) {
-    throw internalError(`admission webhook ${JSON.stringify(webhookName)} returned a patch that cannot be applied: ${(e as Error).message}`);
+    throw internalError((e as Error).message);
   }
+  if (out === null || typeof out !== 'object' || Array.isArray(out)) throw internalError(`admission webhook ${JSON.stringify(webhookName)} patched the object into ${JSON.stringify(out)}`);
+  return out as Obj;
 }
 
 /** A Warning header value as kube-apiserver writes it (299, agent "-", the text quoted). */

@@ -92,28 +92,46 @@ function post(ep: Endpoint, ca: string | undefined, body: string, timeoutMs: num
   });
 }
 
+/** The certificate must name the Service (or URL host); refused in Go's words. */
 function tlsCheck(name: string, cert: PeerCertificate): Error | undefined {
-  return checkServerIdentity(name, cert);
+  if (!checkServerIdentity(name, cert)) return undefined;
+  const names = (cert.subjectaltname ?? '').split(', ').filter((n) => n.startsWith('DNS:')).map((n) => n.slice(4));
+  return new Error(names.length ? `x509: certificate is valid for ${names.join(', ')}, not ${name}` : `x509: certificate is not valid for any names, but wanted to match ${name}`);
 }
 
-/** Checks the AdmissionReview answered (request/admissionreview.go VerifyAdmissionResponse, v1). */
-function verifyResponse(uid: string, mutating: boolean, text: string): AdmissionResponse {
-  let review: Obj;
+/** Checks the AdmissionReview answered, in the order and words of request.VerifyAdmissionResponse (v1). */
+function verifyResponse(uid: string, mutating: boolean, review: Obj): AdmissionResponse {
+  const r = review?.response;
+  if (!r || typeof r !== 'object') throw new Error('webhook response was absent');
+  if (r.uid !== uid) throw new Error(`expected response.uid=${JSON.stringify(uid)}, got ${JSON.stringify(r.uid ?? '')}`);
+  const gvk = `${review.apiVersion ?? ''}, Kind=${review.kind ?? ''}`;
+  if (gvk !== 'admission.k8s.io/v1, Kind=AdmissionReview') throw new Error(`expected webhook response of admission.k8s.io/v1, Kind=AdmissionReview, got ${gvk}`);
+  const patchType: string = r.patchType ?? '';
+  const patch: string = r.patch ?? '';
+  if (patch && !patchType) throw new Error('webhook returned response.patch but not response.patchType');
+  if (patch && !mutating) throw new Error('validating webhook may not return response.patch');
+  if (patchType && !mutating) throw new Error('validating webhook may not return response.patchType');
+  if (patchType && patchType !== 'JSONPatch') throw new Error(`webhook returned invalid response.patchType of ${JSON.stringify(patchType)}`);
+  return { uid: r.uid, allowed: r.allowed === true, status: r.status, patch: patch || undefined, patchType: patchType || undefined, warnings: Array.isArray(r.warnings) ? r.warnings : undefined };
+}
+
+/** Node's network errors in the words of Go's net/http, which kube-apiserver's messages carry. */
+function goError(e: Error & { code?: string }, ep: Endpoint): string {
+  if (e.code === 'ECONNREFUSED') return `dial tcp ${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${ep.port}: connect: connection refused`;
+  if (e.code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || e.code === 'SELF_SIGNED_CERT_IN_CHAIN' || e.code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || e.code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY')
+    return 'x509: certificate signed by unknown authority';
+  return e.message;
+}
+
+/** A non-2xx answer: its Status message when it sent one, else the rest client's generic words. */
+function httpFailure(status: number, text: string): string {
   try {
-    review = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`received invalid webhook response: ${(e as Error).message}`);
+    const s = JSON.parse(text);
+    if (s?.kind === 'Status' && typeof s.message === 'string') return s.message;
+  } catch {
+    // not a Status
   }
-  if (review?.apiVersion !== 'admission.k8s.io/v1' || review?.kind !== 'AdmissionReview')
-    throw new Error(`received invalid webhook response: expected webhook response of admission.k8s.io/v1, Kind=AdmissionReview, got ${review?.apiVersion ?? ''}, Kind=${review?.kind ?? ''}`);
-  const r = review.response;
-  if (!r || typeof r !== 'object') throw new Error('received invalid webhook response: webhook response was absent');
-  if (r.uid !== uid) throw new Error(`received invalid webhook response: expected response.uid=${JSON.stringify(uid)}, got ${JSON.stringify(r.uid ?? '')}`);
-  if (r.patchType !== undefined && r.patchType !== null && r.patchType !== 'JSONPatch')
-    throw new Error(`received invalid webhook response: webhook returned invalid response.patchType of ${JSON.stringify(r.patchType)}`);
-  if (r.patch && !r.patchType) throw new Error('received invalid webhook response: webhook returned response.patch but not response.patchType');
-  if (!mutating && r.patch) throw new Error('received invalid webhook response: validating webhooks may not return patches');
-  return { uid: r.uid, allowed: r.allowed === true, status: r.status, patch: r.patch, patchType: r.patchType, warnings: Array.isArray(r.warnings) ? r.warnings : undefined };
+  return `an error on the server (${JSON.stringify(text.trim().slice(0, 200) || 'unknown')}) has prevented the request from succeeding (post ${status})`;
 }
 
 /** Calls one webhook with `request` (an AdmissionRequest); throws WebhookCallError. */
@@ -130,13 +148,18 @@ export async function callWebhook(store: Store, w: WebhookSpec, admissionRequest
   try {
     res = await post(ep, caOf(w), body, seconds * 1000, `${seconds}s`);
   } catch (e) {
-    throw new WebhookCallError(w.name, `failed to call webhook: Post ${JSON.stringify(`${ep.url}?timeout=${seconds}s`)}: ${(e as Error).message}`);
+    throw new WebhookCallError(w.name, `failed to call webhook: Post ${JSON.stringify(`${ep.url}?timeout=${seconds}s`)}: ${goError(e as Error, ep)}`);
   }
-  if (res.status < 200 || res.status >= 300)
-    throw new WebhookCallError(w.name, `failed to call webhook: an error on the server (${JSON.stringify(res.text.slice(0, 200))}) has prevented the request from succeeding`);
+  if (res.status < 200 || res.status >= 300) throw new WebhookCallError(w.name, `failed to call webhook: ${httpFailure(res.status, res.text)}`);
+  let review: Obj;
   try {
-    return verifyResponse(admissionRequest.uid, mutating, res.text);
+    review = JSON.parse(res.text);
   } catch (e) {
-    throw new WebhookCallError(w.name, (e as Error).message);
+    throw new WebhookCallError(w.name, `failed to call webhook: ${(e as Error).message}`);
+  }
+  try {
+    return verifyResponse(admissionRequest.uid, mutating, review);
+  } catch (e) {
+    throw new WebhookCallError(w.name, `received invalid webhook response: ${(e as Error).message}`);
   }
 }
