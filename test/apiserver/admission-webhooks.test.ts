@@ -62,7 +62,7 @@ function serveHook(req: IncomingMessage, res: ServerResponse): void {
   req.on('end', () => {
     const path = (req.url ?? '/').split('?')[0]!;
     const review = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    seen.set(path, [...(seen.get(path) ?? []), { ...review.request, query: (req.url ?? '').split('?')[1] }]);
+    seen.set(path, [...(seen.get(path) ?? []), { ...review.request, query: (req.url ?? '').split('?')[1], reviewVersion: review.apiVersion }]);
     const answer = BACKENDS[path]?.(review.request);
     if (answer === null) {
       held.push(res);
@@ -83,6 +83,7 @@ interface HookOptions {
   namespaceSelector?: Obj;
   objectSelector?: Obj;
   reinvocationPolicy?: string;
+  admissionReviewVersions?: string[];
 }
 
 const CM_CREATE = [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'] }];
@@ -95,7 +96,7 @@ function webhook(name: string, o: HookOptions): Obj {
     rules: o.rules ?? CM_CREATE,
     failurePolicy: o.failurePolicy ?? 'Fail',
     sideEffects: o.sideEffects ?? 'None',
-    admissionReviewVersions: ['v1'],
+    admissionReviewVersions: o.admissionReviewVersions ?? ['v1'],
   };
   for (const k of ['timeoutSeconds', 'namespaceSelector', 'objectSelector', 'reinvocationPolicy'] as const) if (o[k] !== undefined) w[k] = o[k];
   return w;
@@ -270,6 +271,15 @@ describe('bad responses', () => {
     await ok('DELETE', `${ADM}/validatingwebhookconfigurations/liar`);
     await validating('liar', ['liar.example.com', { path: '/wrong-uid', failurePolicy: 'Ignore' }]);
     expect((await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('u1')), CT)).status).toBe(201);
+  });
+
+  it('speaks the first AdmissionReview version a webhook accepts, and fails one it cannot speak', async () => {
+    await validating('old', ['old.example.com', { path: '/allow', admissionReviewVersions: ['v2', 'v1beta1', 'v1'] }]);
+    expect((await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('av1')), CT)).status).toBe(201);
+    expect(seen.get('/allow')!.at(-1)!.reviewVersion).toBe('admission.k8s.io/v1beta1');
+    await validating('future', ['future.example.com', { path: '/allow', admissionReviewVersions: ['v2'] }]);
+    const r = await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('av2')), CT);
+    expect(r.json().message).toBe('Internal error occurred: failed calling webhook "future.example.com": could not create admission objects: webhook does not accept known AdmissionReview versions (v1, v1beta1)');
   });
 
   it('a patch that does not apply is an internal error whatever the failurePolicy', async () => {

@@ -116,6 +116,8 @@ export class WebhookAdmission {
         const res = await this.callOne(h.spec, { ...c, attrs }, true);
         let next = attrs.object;
         try {
+          // (A v1beta1 answer may leave patchType out; kube refuses that as an unsupported patch type.)
+          if (res?.patch && res.patchType !== 'JSONPatch') throw new WebhookCallError(h.spec.name, `unsupported patch type ${JSON.stringify(res.patchType ?? '')}`);
           if (res?.patch) next = applyPatch(h.spec.name, attrs.object, res.patch);
         } catch (e) {
           failed(h.spec, e);

@@ -100,9 +100,11 @@ function tlsCheck(name: string, cert: PeerCertificate): Error | undefined {
 }
 
 /** Checks the AdmissionReview answered, in the order and words of request.VerifyAdmissionResponse (v1). */
-function verifyResponse(uid: string, mutating: boolean, review: Obj): AdmissionResponse {
+function verifyResponse(uid: string, mutating: boolean, review: Obj, version: string): AdmissionResponse {
   const r = review?.response;
   if (!r || typeof r !== 'object') throw new Error('webhook response was absent');
+  // v1beta1 responses were never checked for uid, kind or patch type.
+  if (version === 'v1beta1') return { uid: r.uid, allowed: r.allowed === true, status: r.status, patch: r.patch || undefined, patchType: r.patchType || undefined, warnings: Array.isArray(r.warnings) ? r.warnings : undefined };
   if (r.uid !== uid) throw new Error(`expected response.uid=${JSON.stringify(uid)}, got ${JSON.stringify(r.uid ?? '')}`);
   const gvk = `${review.apiVersion ?? ''}, Kind=${review.kind ?? ''}`;
   if (gvk !== 'admission.k8s.io/v1, Kind=AdmissionReview') throw new Error(`expected webhook response of admission.k8s.io/v1, Kind=AdmissionReview, got ${gvk}`);
@@ -143,7 +145,10 @@ export async function callWebhook(store: Store, w: WebhookSpec, admissionRequest
   } catch (e) {
     throw new WebhookCallError(w.name, `failed to call webhook: ${(e as Error).message}`);
   }
-  const body = JSON.stringify({ kind: 'AdmissionReview', apiVersion: 'admission.k8s.io/v1', request: admissionRequest });
+  // The first AdmissionReview version the webhook accepts that this server speaks.
+  const version = (w.admissionReviewVersions ?? ['v1']).find((v) => v === 'v1' || v === 'v1beta1');
+  if (!version) throw new WebhookCallError(w.name, 'could not create admission objects: webhook does not accept known AdmissionReview versions (v1, v1beta1)');
+  const body = JSON.stringify({ kind: 'AdmissionReview', apiVersion: `admission.k8s.io/${version}`, request: admissionRequest });
   let res: { status: number; text: string };
   try {
     res = await post(ep, caOf(w), body, seconds * 1000, `${seconds}s`);
@@ -158,7 +163,7 @@ export async function callWebhook(store: Store, w: WebhookSpec, admissionRequest
     throw new WebhookCallError(w.name, `failed to call webhook: ${(e as Error).message}`);
   }
   try {
-    return verifyResponse(admissionRequest.uid, mutating, review);
+    return verifyResponse(admissionRequest.uid, mutating, review, version);
   } catch (e) {
     throw new WebhookCallError(w.name, `received invalid webhook response: ${(e as Error).message}`);
   }
