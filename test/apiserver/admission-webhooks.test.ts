@@ -139,6 +139,17 @@ afterAll(async () => {
   await new Promise((resolve) => hookServer?.close(resolve));
 });
 
+describe('configurations', () => {
+  it('are stored with the v1 defaults', async () => {
+    await ok('POST', `${ADM}/mutatingwebhookconfigurations`, {
+      metadata: { name: 'defaults' },
+      webhooks: [{ name: 'd.example.com', clientConfig: { service: { namespace: 'wh', name: 'hook' }, caBundle }, rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['secrets'] }], sideEffects: 'None', admissionReviewVersions: ['v1'] }],
+    });
+    const w = (await ok('GET', `${ADM}/mutatingwebhookconfigurations/defaults`)).webhooks[0];
+    expect(w).toMatchObject({ failurePolicy: 'Fail', matchPolicy: 'Equivalent', namespaceSelector: {}, objectSelector: {}, timeoutSeconds: 10, reinvocationPolicy: 'Never', rules: [{ scope: '*' }], clientConfig: { service: { port: 443 } } });
+  });
+});
+
 describe('mutating webhooks', () => {
   it('apply their JSONPatch through a Service reference: the stored object carries it', async () => {
     await mutating('labeller', ['label.example.com', { path: '/add-label' }]);

@@ -1,10 +1,11 @@
 /**
- * The admission webhooks in force: every Mutating- and ValidatingWebhookConfiguration in the store,
- * kept current by the object service's afterWrite hook (so a configuration applies to the very next
+ * The admission webhooks in force: every Mutating- and ValidatingWebhookConfiguration in the store
+ * (defaulted as they are written), kept current by the object service's afterWrite hook (so a configuration applies to the very next
  * request, without the informer delay of kube-apiserver). `active` is the single check the write
  * path makes when no configuration exists, which is every virtsim run that does not install one.
  */
 import type { ObjectHooks } from './objects.ts';
+import { defaultWebhookConfiguration } from './webhook-config.ts';
 import type { Store } from './store.ts';
 import type { WebhookSpec } from './webhook-match.ts';
 
@@ -36,6 +37,11 @@ export class WebhookRegistry implements ObjectHooks {
     this.mutating = this.load(MUTATING_KEY);
     this.validating = this.load(VALIDATING_KEY);
     this.active = this.mutating.length > 0 || this.validating.length > 0;
+  }
+
+  /** Written configurations get v1's defaults. */
+  admit(_op: string, rt: { storeKey: string }, obj: Record<string, any>): void {
+    if (rt.storeKey === MUTATING_KEY || rt.storeKey === VALIDATING_KEY) defaultWebhookConfiguration(obj, rt.storeKey === MUTATING_KEY);
   }
 
   afterWrite(rt: { storeKey: string }): void {
