@@ -380,6 +380,18 @@ describe('the AdmissionReview sent', () => {
     expect(status).toMatchObject({ operation: 'UPDATE', kind: { kind: 'Pod' }, resource: { resource: 'pods' }, subResource: 'status', requestSubResource: 'status', object: { status: { phase: 'Running' } } });
   });
 
+  it('sends pods/binding as a CREATE of a Binding, and a denial keeps the pod unscheduled', async () => {
+    await validating('binder', ['bind.example.com', { path: '/deny-bad', rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/binding'] }] }]);
+    for (const name of ['good-pod', 'bad-pod']) await ok('POST', '/api/v1/namespaces/plain/pods', { metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    const binding = (name: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: 'node-1' } });
+    expect((await raw('POST', '/api/v1/namespaces/plain/pods/good-pod/binding', binding('good-pod'), CT)).status).toBe(201);
+    expect(seen.get('/deny-bad')!.at(-1)).toMatchObject({ operation: 'CREATE', kind: { group: '', version: 'v1', kind: 'Binding' }, resource: { resource: 'pods' }, subResource: 'binding', name: 'good-pod', object: { target: { name: 'node-1' } } });
+    const denied = await raw('POST', '/api/v1/namespaces/plain/pods/bad-pod/binding', binding('bad-pod'), CT);
+    expect(denied.json()).toMatchObject({ code: 403, message: 'admission webhook "bind.example.com" denied the request: no objects named bad*' });
+    expect((await ok('GET', '/api/v1/namespaces/plain/pods/bad-pod')).spec.nodeName).toBeUndefined();
+    expect((await ok('GET', '/api/v1/namespaces/plain/pods/good-pod')).spec.nodeName).toBe('node-1');
+  });
+
   it('a namespace request carries the namespace name as its namespace', async () => {
     await validating('ns-recorder', ['ns.example.com', { path: '/allow', rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['namespaces'], scope: 'Cluster' }] }]);
     await ok('POST', '/api/v1/namespaces', { metadata: { name: 'fresh' } });

@@ -6,13 +6,14 @@ import { notFoundPath } from './routing.ts';
 import { methodNotAllowed, successStatus } from './status.ts';
 import { isTokenRequest, serveTokenRequest } from './token-request.ts';
 import { isTokenReview, serveTokenReview } from './token-review.ts';
-import { createAdmitted } from './webhook-writes.ts';
+import { admitSubresourceCreate, createAdmitted } from './webhook-writes.ts';
 
 export async function serveCreate(r: ResourceRequest): Promise<string> {
   const { state, rt, ns, name, sub } = r;
   if (name !== undefined && sub === 'binding') {
     r.authorize('create');
-    bindPod(state.objects, rt, r.nsKey, name, await r.object(), r.user);
+    const body = await r.object();
+    bindPod(state.objects, rt, r.nsKey, name, state.webhooks?.active ? await admitSubresourceCreate(r, name, body, 'Binding') : body, r.user);
     await r.durable();
     r.send(201, JSON.stringify(successStatus()));
     return 'create';

@@ -38,7 +38,7 @@ function deleteOptionsObject(opts: DeleteOptions): Obj {
   return o;
 }
 
-function call(r: ResourceRequest, operation: Operation, name: string, object: Obj | null, oldObject: Obj | null, options: Obj, ns = r.nsKey): AdmissionCall {
+function call(r: ResourceRequest, operation: Operation, name: string, object: Obj | null, oldObject: Obj | null, options: Obj, ns = r.nsKey, kind = r.rt.kind): AdmissionCall {
   const { rt } = r;
   // A namespace's own requests carry its name as their namespace (admission.Attributes).
   const namespace = rt.group === '' && rt.resource === 'namespaces' ? name : ns;
@@ -48,7 +48,7 @@ function call(r: ResourceRequest, operation: Operation, name: string, object: Ob
     version: rt.version,
     resource: rt.resource,
     subresource: r.sub ?? '',
-    kind: rt.kind,
+    kind,
     namespace,
     name,
     object,
@@ -69,6 +69,18 @@ export async function createAdmitted(r: ResourceRequest, body: Obj, opts: WriteO
   await webhooks.validate({ ...c, attrs: { ...c.attrs, object: r.fromStorage(prepared) } });
   if (opts.dryRun) return prepared;
   return state.objects.commitCreate(r.writeType(), r.nsKey, prepared);
+}
+
+/**
+ * CREATE of a subresource that is not stored as itself (pods/binding): `kind` is the posted
+ * object's (Binding); mutating then validating webhooks see it, and the result is what to apply.
+ */
+export async function admitSubresourceCreate(r: ResourceRequest, name: string, body: Obj, kind: string): Promise<Obj> {
+  const webhooks = r.state.webhooks!;
+  const c = call(r, 'CREATE', name, body, null, optionsObject('CreateOptions', r), r.nsKey, kind);
+  const mutated = (await webhooks.mutate(c)) ?? body;
+  await webhooks.validate({ ...c, attrs: { ...c.attrs, object: mutated } });
+  return mutated;
 }
 
 /**
