@@ -17,6 +17,8 @@ let raw: ReturnType<typeof rawClient>;
 let hookServer: Server;
 let hookPort = 0;
 let caBundle = '';
+/** TLS connections the webhook server accepted. */
+let connections = 0;
 /** Every AdmissionReview request the webhook server got, by path. */
 const seen = new Map<string, Obj[]>();
 /** Requests held open (the timeout case), answered at the end. */
@@ -119,6 +121,7 @@ beforeAll(async () => {
   hookServer = createServer({ key: pki.keyPem, cert: pki.certPem }, serveHook);
   await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
   hookPort = (hookServer.address() as AddressInfo).port;
+  hookServer.on('secureConnection', () => connections++);
   s = await startApiServerForTest({ args: ['--no-audit'] });
   raw = rawClient(s.url, s.caPem, s.token);
   for (const ns of ['wh', 'plain']) await ok('POST', '/api/v1/namespaces', { metadata: { name: ns } });
@@ -227,6 +230,18 @@ describe('validating webhooks', () => {
     expect(r.headers.warning).toBe('299 - "this is \\"deprecated\\""');
     const k = await s.kubectl(['create', 'configmap', 'w2', '-n', 'plain']);
     expect(k.stderr).toContain('Warning: this is "deprecated"');
+  });
+});
+
+describe('connections', () => {
+  it('are kept alive between calls, and a connection the webhook closed while idle is replaced', async () => {
+    await validating('pure', ['pure.example.com', { path: '/allow' }]);
+    expect((await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('ka0')), CT)).status).toBe(201);
+    const before = connections;
+    for (const n of ['ka1', 'ka2', 'ka3']) expect((await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm(n)), CT)).status).toBe(201);
+    expect(connections).toBe(before);
+    hookServer.closeIdleConnections();
+    expect((await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('ka4')), CT)).status).toBe(201);
   });
 });
 

@@ -5,8 +5,8 @@
  * kube-apiserver does. A failure is a WebhookCallError ("failed calling webhook ...") that the
  * dispatcher weighs against the failurePolicy.
  */
-import { request } from 'node:https';
-import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { Agent, request } from 'node:https';
+import type { PeerCertificate } from 'node:tls';
 import type { Store } from './store.ts';
 import { resolveService } from './service-resolver.ts';
 import type { WebhookSpec } from './webhook-match.ts';
@@ -58,7 +58,17 @@ function caOf(w: WebhookSpec): string | undefined {
   return b ? Buffer.from(b, 'base64').toString('utf8') : undefined;
 }
 
-function post(ep: Endpoint, ca: string | undefined, body: string, timeoutMs: number, timeoutParam: string): Promise<{ status: number; text: string }> {
+/**
+ * Connections are kept alive and reused, as kube-apiserver's webhook clients do: a TLS handshake per
+ * write would cost more than the webhook. The pool is keyed by address, CA and server name.
+ */
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+/**
+ * POSTs within the deadline. A kept-alive connection the webhook closed meanwhile fails before
+ * anything was answered; the request is then sent once more on a new one (as Go's transport does).
+ */
+function post(ep: Endpoint, ca: string | undefined, body: string, deadline: number, timeoutParam: string, retried = false): Promise<{ status: number; text: string }> {
   const path = ep.path + (ep.path.includes('?') ? '&' : '?') + `timeout=${timeoutParam}`;
   const isIp = /^[\d.]+$|:/.test(ep.servername);
   return new Promise((resolve, reject) => {
@@ -70,10 +80,10 @@ function post(ep: Endpoint, ca: string | undefined, body: string, timeoutMs: num
         path,
         ca,
         // SNI and the certificate check name the Service (or URL host), not the endpoint address.
+        // (No checkServerIdentity of our own: with one, node's agent never reuses a connection.)
         servername: isIp ? undefined : ep.servername,
-        checkServerIdentity: (_host, cert) => tlsCheck(ep.servername, cert),
         headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': Buffer.byteLength(body) },
-        agent: false,
+        agent,
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -82,21 +92,21 @@ function post(ep: Endpoint, ca: string | undefined, body: string, timeoutMs: num
         res.on('error', reject);
       },
     );
-    const timer = setTimeout(() => req.destroy(new Error('context deadline exceeded')), timeoutMs);
+    const timer = setTimeout(() => req.destroy(new Error('context deadline exceeded')), Math.max(0, deadline - Date.now()));
     req.on('close', () => clearTimeout(timer));
-    req.on('error', (e) => {
+    req.on('error', (e: Error & { code?: string }) => {
       clearTimeout(timer);
-      reject(e);
+      if (!retried && req.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) resolve(post(ep, ca, body, deadline, timeoutParam, true));
+      else reject(e);
     });
     req.end(body);
   });
 }
 
-/** The certificate must name the Service (or URL host); refused in Go's words. */
-function tlsCheck(name: string, cert: PeerCertificate): Error | undefined {
-  if (!checkServerIdentity(name, cert)) return undefined;
-  const names = (cert.subjectaltname ?? '').split(', ').filter((n) => n.startsWith('DNS:')).map((n) => n.slice(4));
-  return new Error(names.length ? `x509: certificate is valid for ${names.join(', ')}, not ${name}` : `x509: certificate is not valid for any names, but wanted to match ${name}`);
+/** Go's words for a certificate that does not name the host asked for. */
+function altNameError(name: string, cert: PeerCertificate | undefined): string {
+  const names = (cert?.subjectaltname ?? '').split(', ').filter((n) => n.startsWith('DNS:')).map((n) => n.slice(4));
+  return names.length ? `x509: certificate is valid for ${names.join(', ')}, not ${name}` : `x509: certificate is not valid for any names, but wanted to match ${name}`;
 }
 
 /** Checks the AdmissionReview answered, in the order and words of request.VerifyAdmissionResponse (v1). */
@@ -118,7 +128,8 @@ function verifyResponse(uid: string, mutating: boolean, review: Obj, version: st
 }
 
 /** Node's network errors in the words of Go's net/http, which kube-apiserver's messages carry. */
-function goError(e: Error & { code?: string }, ep: Endpoint): string {
+function goError(e: Error & { code?: string; cert?: PeerCertificate }, ep: Endpoint): string {
+  if (e.code === 'ERR_TLS_CERT_ALTNAME_INVALID') return altNameError(ep.servername, e.cert);
   if (e.code === 'ECONNREFUSED') return `dial tcp ${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${ep.port}: connect: connection refused`;
   if (e.code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || e.code === 'SELF_SIGNED_CERT_IN_CHAIN' || e.code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || e.code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY')
     return 'x509: certificate signed by unknown authority';
@@ -151,7 +162,7 @@ export async function callWebhook(store: Store, w: WebhookSpec, admissionRequest
   const body = JSON.stringify({ kind: 'AdmissionReview', apiVersion: `admission.k8s.io/${version}`, request: admissionRequest });
   let res: { status: number; text: string };
   try {
-    res = await post(ep, caOf(w), body, seconds * 1000, `${seconds}s`);
+    res = await post(ep, caOf(w), body, Date.now() + seconds * 1000, `${seconds}s`);
   } catch (e) {
     throw new WebhookCallError(w.name, `failed to call webhook: Post ${JSON.stringify(`${ep.url}?timeout=${seconds}s`)}: ${goError(e as Error, ep)}`);
   }
