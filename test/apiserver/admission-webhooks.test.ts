@@ -223,8 +223,8 @@ describe('validating webhooks', () => {
     expect(r.json().message).toBe('admission webhook "bare.example.com" denied the request without explanation');
   });
 
-  it('pass their warnings on as Warning headers, which kubectl prints', async () => {
-    await validating('warner', ['warn.example.com', { path: '/warn' }]);
+  it('pass their warnings on as Warning headers (the same text once), which kubectl prints', async () => {
+    await validating('warner', ['warn.example.com', { path: '/warn' }], ['warn2.example.com', { path: '/warn' }]);
     const r = await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('w1')), CT);
     expect(r.status).toBe(201);
     expect(r.headers.warning).toBe('299 - "this is \\"deprecated\\""');

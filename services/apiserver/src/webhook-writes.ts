@@ -55,7 +55,18 @@ function call(r: ResourceRequest, operation: Operation, name: string, object: Ob
     oldObject,
     dryRun: r.dryRun || options.dryRun !== undefined,
   };
-  return { attrs, user: r.user, options, warn: (text) => r.res.appendHeader('Warning', warningHeader(text)) };
+  return { attrs, user: r.user, options, warn: (text) => warn(r, text) };
+}
+
+/** The warnings a response carries so far: the same text once per request, however often it is sent (reinvocation, retries). */
+const warned = new WeakMap<ResourceRequest['res'], Set<string>>();
+
+function warn(r: ResourceRequest, text: string): void {
+  let texts = warned.get(r.res);
+  if (!texts) warned.set(r.res, (texts = new Set()));
+  if (texts.has(text) || r.res.headersSent) return;
+  texts.add(text);
+  r.res.appendHeader('Warning', warningHeader(text));
 }
 
 /** CREATE: mutating webhooks on the request's object, then the object service's checks, then validating webhooks. */
