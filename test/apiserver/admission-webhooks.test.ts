@@ -3,7 +3,10 @@
 // Service and Endpoints (or a URL). Mutation by JSONPatch, denials as kubectl shows them,
 // failurePolicy, timeouts, selectors, dry run, the AdmissionReview fields and concurrent patches.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startApiServerForTest, type ApiServerHarness } from '@virtsim/testkit/apiserver';
@@ -411,5 +414,30 @@ describe('the AdmissionReview sent', () => {
     await validating('ns-recorder', ['ns.example.com', { path: '/allow', rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['namespaces'], scope: 'Cluster' }] }]);
     await ok('POST', '/api/v1/namespaces', { metadata: { name: 'fresh' } });
     expect(seen.get('/allow')!.at(-1)).toMatchObject({ name: 'fresh', namespace: 'fresh', kind: { kind: 'Namespace' } });
+  });
+});
+
+describe('after a restart', () => {
+  it('the configurations kept in the data dir are in force from the first request', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'virtsim-webhooks-data-'));
+    let server: ApiServerHarness | undefined;
+    try {
+      server = await startApiServerForTest({ dataDir, args: ['--no-audit'] });
+      let client = rawClient(server.url, server.caPem, server.token);
+      const post = (path: string, body: unknown) => client('POST', path, JSON.stringify(body), CT);
+      await post('/api/v1/namespaces', { metadata: { name: 'wh' } });
+      await post('/api/v1/namespaces/wh/services', { metadata: { name: 'hook' }, spec: { ports: [{ port: 443 }] } });
+      await post('/api/v1/namespaces/wh/endpoints', { metadata: { name: 'hook' }, subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ port: hookPort }] }] });
+      const created = await post(`${ADM}/validatingwebhookconfigurations`, { metadata: { name: 'kept' }, webhooks: [webhook('kept.example.com', { path: '/deny-bad' })] });
+      expect(created.status).toBe(201);
+      await server.stop();
+      server = await startApiServerForTest({ dataDir, args: ['--no-audit'] });
+      client = rawClient(server.url, server.caPem, server.token);
+      const r = await post('/api/v1/namespaces/default/configmaps', cm('bad-after-restart'));
+      expect(r.json().message).toBe('admission webhook "kept.example.com" denied the request: no objects named bad*');
+    } finally {
+      await server?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
