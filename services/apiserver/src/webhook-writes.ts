@@ -70,11 +70,11 @@ function warn(r: ResourceRequest, text: string): void {
 }
 
 /** CREATE: mutating webhooks on the request's object, then the object service's checks, then validating webhooks. */
-export async function createAdmitted(r: ResourceRequest, body: Obj, opts: WriteOptions, optionsKind: 'CreateOptions' = 'CreateOptions'): Promise<Obj> {
+export async function createAdmitted(r: ResourceRequest, body: Obj, opts: WriteOptions): Promise<Obj> {
   const { state } = r;
   const webhooks = state.webhooks!;
   const name = typeof body.metadata?.name === 'string' ? body.metadata.name : '';
-  const c = call(r, 'CREATE', name, body, null, optionsObject(optionsKind, r));
+  const c = call(r, 'CREATE', name, body, null, optionsObject('CreateOptions', r));
   const mutated = (await webhooks.mutate(c)) ?? body;
   const prepared = state.objects.create(r.writeType(), r.nsKey, r.toStorage(mutated), r.user, { ...opts, dryRun: true });
   await webhooks.validate({ ...c, attrs: { ...c.attrs, object: r.fromStorage(prepared) } });
@@ -96,8 +96,8 @@ export async function admitSubresourceCreate(r: ResourceRequest, name: string, b
 
 /**
  * UPDATE (PUT, every patch, subresources): `next` computes the request's object from the current
- * one (both in the request's version). `patched`: the current object is the base of the write
- * (a patch), so the update is made against it rather than re-read.
+ * one (both in the request's version). `patched`: the write is a patch of the current object, which
+ * (unlike a PUT of a custom resource) need not carry a resourceVersion.
  */
 export async function updateAdmitted(r: ResourceRequest, name: string, next: (current: Obj) => Obj, opts: WriteOptions, patched: boolean): Promise<Obj> {
   const { state } = r;
