@@ -11,7 +11,10 @@ import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startApiServerForTest, type ApiServerHarness } from '@virtsim/testkit/apiserver';
 import { loadOrCreatePki } from '../../services/apiserver/src/tls.ts';
+import { fileURLToPath } from 'node:url';
 import { rawClient } from './raw-client.ts';
+
+const VMI_CRD = fileURLToPath(new URL('../../deploy/crds/virtualmachineinstances.kubevirt.io.yaml', import.meta.url));
 
 type Obj = Record<string, any>;
 
@@ -203,6 +206,28 @@ describe('mutating webhooks', () => {
     const final = await ok('GET', '/api/v1/namespaces/plain/configmaps/race');
     expect(Object.keys(final.data).length).toBe(n);
     expect(final.metadata.labels).toEqual({ mutated: 'yes' });
+  });
+});
+
+describe('custom resources and PUT', () => {
+  it('a KubeVirt VMI (a custom resource) is mutated on create, and a PUT is validated with its old object', async () => {
+    expect((await s.kubectl(['apply', '--server-side', '-f', VMI_CRD])).code).toBe(0);
+    const vmiRules = [{ operations: ['CREATE'], apiGroups: ['kubevirt.io'], apiVersions: ['v1'], resources: ['virtualmachineinstances'] }];
+    await mutating('virt-api-mutator', ['virtualmachineinstances-mutator.kubevirt.io', { path: '/add-label', rules: vmiRules }]);
+    const vmi = 'apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstance\nmetadata: {name: vmi1, namespace: plain}\nspec: {domain: {devices: {}, memory: {guest: 1Gi}}}\n';
+    const created = await s.kubectl(['create', '-f', '-'], { input: vmi });
+    expect(created.code, created.stderr).toBe(0);
+    const stored = await ok('GET', '/apis/kubevirt.io/v1/namespaces/plain/virtualmachineinstances/vmi1');
+    expect(stored.metadata.labels).toEqual({ mutated: 'yes' });
+    expect(seen.get('/add-label')!.at(-1)).toMatchObject({ kind: { group: 'kubevirt.io', version: 'v1', kind: 'VirtualMachineInstance' }, resource: { resource: 'virtualmachineinstances' } });
+
+    const updates = [{ operations: ['UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'] }];
+    await validating('put-checker', ['put.example.com', { path: '/deny-bad', rules: updates }]);
+    const cmObj = await ok('POST', '/api/v1/namespaces/plain/configmaps', cm('bad-put', { labels: { v: '1' } }));
+    const replaced = await s.kubectl(['replace', '-f', '-'], { input: JSON.stringify({ ...cmObj, metadata: { ...cmObj.metadata, labels: { v: '2' } } }) });
+    expect(replaced.stderr).toContain('admission webhook "put.example.com" denied the request: no objects named bad*');
+    expect(seen.get('/deny-bad')!.at(-1)).toMatchObject({ operation: 'UPDATE', oldObject: { metadata: { labels: { v: '1' } } }, object: { metadata: { labels: { v: '2' } } } });
+    expect((await ok('GET', '/api/v1/namespaces/plain/configmaps/bad-put')).metadata.labels).toEqual({ v: '1' });
   });
 });
 
