@@ -159,6 +159,15 @@ describe('configurations', () => {
   });
 });
 
+describe('configurations that cannot be used', () => {
+  it('are refused with 422, as kubectl shows it', async () => {
+    const bad = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'broken' }, webhooks: [{ ...webhook('b.example.com', {}), clientConfig: { url: 'http://127.0.0.1/' }, timeoutSeconds: 60 }] };
+    const k = await s.kubectl(['create', '-f', '-'], { input: JSON.stringify(bad) });
+    expect(k.stderr).toContain(`The ValidatingWebhookConfiguration "broken" is invalid: \n* webhooks[0].clientConfig.url: Invalid value: "http": 'https' is the only allowed URL scheme\n* webhooks[0].timeoutSeconds: Invalid value: 60: the timeout value must be between 1 and 30 seconds`);
+    expect((await raw('GET', `${ADM}/validatingwebhookconfigurations/broken`)).status).toBe(404);
+  });
+});
+
 describe('mutating webhooks', () => {
   it('apply their JSONPatch through a Service reference: the stored object carries it', async () => {
     await mutating('labeller', ['label.example.com', { path: '/add-label' }]);

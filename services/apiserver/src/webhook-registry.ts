@@ -4,8 +4,9 @@
  * request, without the informer delay of kube-apiserver). `active` is the single check the write
  * path makes when no configuration exists, which is every virtsim run that does not install one.
  */
+import type { FieldError } from '@virtsim/apimachinery';
 import type { ObjectHooks } from './objects.ts';
-import { defaultWebhookConfiguration } from './webhook-config.ts';
+import { defaultWebhookConfiguration, validateWebhookConfiguration } from './webhook-config.ts';
 import type { Store } from './store.ts';
 import type { WebhookSpec } from './webhook-match.ts';
 
@@ -42,6 +43,11 @@ export class WebhookRegistry implements ObjectHooks {
   /** Written configurations get v1's defaults. */
   admit(_op: string, rt: { storeKey: string }, obj: Record<string, any>): void {
     if (rt.storeKey === MUTATING_KEY || rt.storeKey === VALIDATING_KEY) defaultWebhookConfiguration(obj, rt.storeKey === MUTATING_KEY);
+  }
+
+  /** Refuses a configuration the dispatcher could not use. */
+  validate(rt: { storeKey: string }, obj: Record<string, any>): FieldError[] {
+    return rt.storeKey === MUTATING_KEY || rt.storeKey === VALIDATING_KEY ? validateWebhookConfiguration(obj, rt.storeKey === MUTATING_KEY) : [];
   }
 
   afterWrite(rt: { storeKey: string }): void {
