@@ -219,7 +219,7 @@ describe('mutating webhooks', () => {
 });
 
 describe('custom resources and PUT', () => {
-  it('a KubeVirt VMI (a custom resource) is mutated on create, and a PUT is validated with its old object', async () => {
+  it('a KubeVirt VMI (a custom resource) is mutated on create, in v1 also when asked for in v1alpha3 unless matchPolicy is Exact; a PUT is validated with its old object', async () => {
     expect((await s.kubectl(['apply', '--server-side', '-f', VMI_CRD])).code).toBe(0);
     const vmiRules = [{ operations: ['CREATE'], apiGroups: ['kubevirt.io'], apiVersions: ['v1'], resources: ['virtualmachineinstances'] }];
     await mutating('virt-api-mutator', ['virtualmachineinstances-mutator.kubevirt.io', { path: '/add-label', rules: vmiRules }]);
@@ -229,6 +229,23 @@ describe('custom resources and PUT', () => {
     const stored = await ok('GET', '/apis/kubevirt.io/v1/namespaces/plain/virtualmachineinstances/vmi1');
     expect(stored.metadata.labels).toEqual({ mutated: 'yes' });
     expect(seen.get('/add-label')!.at(-1)).toMatchObject({ kind: { group: 'kubevirt.io', version: 'v1', kind: 'VirtualMachineInstance' }, resource: { resource: 'virtualmachineinstances' } });
+
+    // matchPolicy Equivalent (the default): a v1alpha3 request goes to a v1-only webhook in v1.
+    const old = await raw('POST', '/apis/kubevirt.io/v1alpha3/namespaces/plain/virtualmachineinstances', JSON.stringify({ apiVersion: 'kubevirt.io/v1alpha3', kind: 'VirtualMachineInstance', metadata: { name: 'vmi2' }, spec: { domain: { devices: {}, memory: { guest: '1Gi' } } } }), CT);
+    expect(old.status, old.text).toBe(201);
+    expect(old.json()).toMatchObject({ apiVersion: 'kubevirt.io/v1alpha3', metadata: { labels: { mutated: 'yes' } } });
+    expect(seen.get('/add-label')!.at(-1)).toMatchObject({
+      kind: { group: 'kubevirt.io', version: 'v1', kind: 'VirtualMachineInstance' },
+      requestKind: { group: 'kubevirt.io', version: 'v1alpha3', kind: 'VirtualMachineInstance' },
+      resource: { version: 'v1' },
+      requestResource: { version: 'v1alpha3' },
+      object: { apiVersion: 'kubevirt.io/v1' },
+    });
+    await ok('DELETE', `${ADM}/mutatingwebhookconfigurations/virt-api-mutator`);
+    await ok('POST', `${ADM}/mutatingwebhookconfigurations`, { metadata: { name: 'exact' }, webhooks: [{ ...webhook('exact.example.com', { path: '/add-label', rules: vmiRules }), matchPolicy: 'Exact' }] });
+    const exact = await raw('POST', '/apis/kubevirt.io/v1alpha3/namespaces/plain/virtualmachineinstances', JSON.stringify({ metadata: { name: 'vmi3' }, spec: { domain: { devices: {}, memory: { guest: '1Gi' } } } }), CT);
+    expect(exact.status, exact.text).toBe(201);
+    expect(exact.json().metadata.labels).toBeUndefined();
 
     const updates = [{ operations: ['UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'] }];
     await validating('put-checker', ['put.example.com', { path: '/deny-bad', rules: updates }]);

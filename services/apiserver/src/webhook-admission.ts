@@ -11,7 +11,7 @@ import type { UserInfo } from './auth.ts';
 import { StatusError, badRequest } from './status.ts';
 import type { Store } from './store.ts';
 import { callWebhook, WebhookCallError, type AdmissionResponse } from './webhook-call.ts';
-import { isExempt, webhookMatches, type AdmissionAttributes, type WebhookSpec } from './webhook-match.ts';
+import { isExempt, webhookInvocation, type AdmissionAttributes, type WebhookSpec } from './webhook-match.ts';
 import type { RegisteredWebhook, WebhookRegistry } from './webhook-registry.ts';
 
 type Obj = Record<string, any>;
@@ -37,11 +37,20 @@ function internalError(message: string): StatusError {
   return new StatusError(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
 }
 
-/** The AdmissionRequest (admission.k8s.io/v1) for attributes; request and matched kinds are the same (Exact matching). */
-function admissionRequest(c: AdmissionCall): Obj {
+/** An object as another version of its group serves it (versions that differ only in apiVersion). */
+function inVersion(o: Obj | null, group: string, version: string): Obj | null {
+  const apiVersion = group ? `${group}/${version}` : version;
+  return o && o.apiVersion !== apiVersion ? { ...o, apiVersion } : o;
+}
+
+/**
+ * The AdmissionRequest for attributes, for a webhook called in `version`: kind and resource name
+ * that version (objects converted to it), requestKind and requestResource what was asked for.
+ */
+function admissionRequest(c: AdmissionCall, version: string): Obj {
   const a = c.attrs;
-  const kind = { group: a.group, version: a.version, kind: a.kind };
-  const resource = { group: a.group, version: a.version, resource: a.resource };
+  const kind = { group: a.group, version, kind: a.kind };
+  const resource = { group: a.group, version, resource: a.resource };
   const u = c.user;
   const userInfo: Obj = { username: u.username };
   if (u.uid) userInfo.uid = u.uid;
@@ -49,13 +58,21 @@ function admissionRequest(c: AdmissionCall): Obj {
   if (u.extra && Object.keys(u.extra).length) userInfo.extra = u.extra;
   const req: Obj = { uid: randomUUID(), kind, resource };
   if (a.subresource) req.subResource = a.subresource;
-  req.requestKind = kind;
-  req.requestResource = resource;
+  req.requestKind = { ...kind, version: a.version };
+  req.requestResource = { ...resource, version: a.version };
   if (a.subresource) req.requestSubResource = a.subresource;
   if (a.name) req.name = a.name;
   if (a.namespace) req.namespace = a.namespace;
-  Object.assign(req, { operation: a.operation, userInfo, object: a.object, oldObject: a.oldObject, dryRun: a.dryRun, options: c.options });
+  const object = version === a.version ? a.object : inVersion(a.object, a.group, version);
+  const oldObject = version === a.version ? a.oldObject : inVersion(a.oldObject, a.group, version);
+  Object.assign(req, { operation: a.operation, userInfo, object, oldObject, dryRun: a.dryRun, options: c.options });
   return req;
+}
+
+interface Invocation {
+  hook: RegisteredWebhook;
+  /** The version the webhook is called in. */
+  version: string;
 }
 
 export class WebhookAdmission {
@@ -74,20 +91,25 @@ export class WebhookAdmission {
 
   private readonly namespaceLabels = (ns: string): Record<string, string> | undefined => this.store.get('/namespaces', '', ns)?.labels;
 
-  private matching(hooks: RegisteredWebhook[], a: AdmissionAttributes): RegisteredWebhook[] {
+  private matching(hooks: RegisteredWebhook[], a: AdmissionAttributes): Invocation[] {
     if (hooks.length === 0 || isExempt(a)) return [];
-    return hooks.filter((h) => webhookMatches(h.spec, a, this.namespaceLabels));
+    const out: Invocation[] = [];
+    for (const hook of hooks) {
+      const version = webhookInvocation(hook.spec, a, this.namespaceLabels);
+      if (version !== undefined) out.push({ hook, version });
+    }
+    return out;
   }
 
   /** Calls one webhook; null when it failed and its failurePolicy is Ignore. Throws the request's error otherwise. */
-  private async callOne(w: WebhookSpec, c: AdmissionCall, mutating: boolean): Promise<AdmissionResponse | null> {
+  private async callOne(w: WebhookSpec, version: string, c: AdmissionCall, mutating: boolean): Promise<AdmissionResponse | null> {
     try {
       if (c.attrs.dryRun) {
         if (!w.sideEffects) throw new WebhookCallError(w.name, 'Webhook SideEffects is nil');
         // errors.NewDryRunUnsupportedErr: not a call failure, so failurePolicy does not apply.
         if (w.sideEffects !== 'None' && w.sideEffects !== 'NoneOnDryRun') throw badRequest(`admission webhook ${JSON.stringify(w.name)} does not support dry run`);
       }
-      const res = await callWebhook(this.store, w, admissionRequest(c), mutating);
+      const res = await callWebhook(this.store, w, admissionRequest(c, version), mutating);
       for (const text of res.warnings ?? []) c.warn(text);
       if (!res.allowed) throw denial(w.name, res.status);
       return res;
@@ -112,13 +134,15 @@ export class WebhookAdmission {
       for (const h of candidates) {
         if (round === 1 && !reinvoke.has(h.id)) continue;
         // Matched against the object as earlier webhooks left it (an objectSelector sees their labels).
-        if (isExempt(attrs) || !webhookMatches(h.spec, attrs, this.namespaceLabels)) continue;
-        const res = await this.callOne(h.spec, { ...c, attrs }, true);
+        const version = isExempt(attrs) ? undefined : webhookInvocation(h.spec, attrs, this.namespaceLabels);
+        if (version === undefined) continue;
+        const res = await this.callOne(h.spec, version, { ...c, attrs }, true);
         let next = attrs.object;
         try {
           // (A v1beta1 answer may leave patchType out; kube refuses that as an unsupported patch type.)
           if (res?.patch && res.patchType !== 'JSONPatch') throw new WebhookCallError(h.spec.name, `unsupported patch type ${JSON.stringify(res.patchType ?? '')}`);
-          if (res?.patch) next = applyPatch(h.spec.name, attrs.object, res.patch);
+          // The patch is against the object in the webhook's version; the result goes back to the request's.
+          if (res?.patch) next = inVersion(applyPatch(h.spec.name, inVersion(attrs.object, attrs.group, version), res.patch), attrs.group, attrs.version);
         } catch (e) {
           failed(h.spec, e);
         }
@@ -138,7 +162,7 @@ export class WebhookAdmission {
   async validate(c: AdmissionCall): Promise<void> {
     const hooks = this.matching(this.registry.validating, c.attrs);
     if (hooks.length === 0) return;
-    const results = await Promise.allSettled(hooks.map((h) => this.callOne(h.spec, c, false)));
+    const results = await Promise.allSettled(hooks.map((i) => this.callOne(i.hook.spec, i.version, c, false)));
     for (const r of results) if (r.status === 'rejected') throw r.reason;
   }
 }

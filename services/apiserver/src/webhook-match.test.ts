@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isExempt, namespaceSelectorMatches, objectSelectorMatches, ruleMatches, webhookMatches, type AdmissionAttributes, type WebhookSpec } from './webhook-match.ts';
+import { isExempt, namespaceSelectorMatches, objectSelectorMatches, ruleMatches, webhookInvocation, webhookMatches, type AdmissionAttributes, type WebhookSpec } from './webhook-match.ts';
 
 function attrs(over: Partial<AdmissionAttributes> = {}): AdmissionAttributes {
   return { operation: 'CREATE', group: '', version: 'v1', resource: 'pods', subresource: '', kind: 'Pod', namespace: 'ns1', name: 'p', object: { metadata: { labels: { app: 'web' } } }, oldObject: null, dryRun: false, ...over };
@@ -77,5 +77,21 @@ describe('webhook selectors', () => {
     expect(webhookMatches(hook(), attrs(), noNs)).toBe(true);
     expect(webhookMatches(hook({ rules: [] }), attrs(), noNs)).toBe(false);
     expect(webhookMatches(hook({ objectSelector: { matchLabels: { app: 'x' } } }), attrs(), noNs)).toBe(false);
+  });
+});
+
+describe('matchPolicy', () => {
+  const vmi = attrs({ group: 'kubevirt.io', version: 'v1alpha3', resource: 'virtualmachineinstances', kind: 'VirtualMachineInstance', equivalentVersions: ['v1'] });
+  const v1Only = { operations: ['CREATE'], apiGroups: ['kubevirt.io'], apiVersions: ['v1'], resources: ['virtualmachineinstances'] };
+
+  it('Equivalent (the default) calls a webhook in an equivalent version a rule names', () => {
+    expect(webhookInvocation(hook({ rules: [v1Only] }), vmi, noNs)).toBe('v1');
+    expect(webhookInvocation(hook({ rules: [v1Only], matchPolicy: 'Equivalent' }), vmi, noNs)).toBe('v1');
+    expect(webhookInvocation(hook({ rules: [{ ...v1Only, apiVersions: ['*'] }] }), vmi, noNs)).toBe('v1alpha3');
+  });
+
+  it('Exact calls only for the version asked for', () => {
+    expect(webhookInvocation(hook({ rules: [v1Only], matchPolicy: 'Exact' }), vmi, noNs)).toBeUndefined();
+    expect(webhookInvocation(hook({ rules: [v1Only] }), { ...vmi, equivalentVersions: [] }, noNs)).toBeUndefined();
   });
 });

@@ -3,8 +3,10 @@
  * (k8s.io/apiserver/pkg/admission/plugin/webhook: predicates/rules, namespace and object
  * matchers). Pure functions of the request's attributes and the webhook's configuration.
  *
- * matchPolicy Equivalent is treated as Exact: every built-in here is served in one version,
- * and a custom resource's other versions are not converted for webhooks.
+ * matchPolicy Equivalent (the default) also matches the other served versions of the same group
+ * and resource whose objects differ only in apiVersion (custom resources, which are served with
+ * `conversion: None`, and the built-ins served in two versions); resources converted between
+ * groups (events) are matched exactly.
  */
 import { LabelSelector, type LabelSelectorObject } from '@virtsim/apimachinery';
 
@@ -28,6 +30,8 @@ export interface AdmissionAttributes {
   object: Obj | null;
   oldObject: Obj | null;
   dryRun: boolean;
+  /** The other served versions of this group/resource an Equivalent webhook may be called in. */
+  equivalentVersions?: readonly string[];
 }
 
 export interface RuleWithOperations {
@@ -127,8 +131,24 @@ export function objectSelectorMatches(w: WebhookSpec, a: AdmissionAttributes): b
   return (a.object !== null && sel.matches(a.object.metadata?.labels ?? {})) || (a.oldObject !== null && sel.matches(a.oldObject.metadata?.labels ?? {}));
 }
 
-/** generic.Webhook.ShouldCallHook, without the exemption (checked once per request). */
+/**
+ * generic.Webhook.ShouldCallHook, without the exemption (checked once per request): the version
+ * the webhook is to be called in (the request's, or under matchPolicy Equivalent the first
+ * equivalent version a rule names, rules in order), or undefined when it is not called.
+ */
+export function webhookInvocation(w: WebhookSpec, a: AdmissionAttributes, namespaceLabels: (ns: string) => Record<string, string> | undefined): string | undefined {
+  const rules = w.rules ?? [];
+  let version: string | undefined = rules.some((r) => ruleMatches(r, a)) ? a.version : undefined;
+  if (version === undefined && w.matchPolicy !== 'Exact' && a.equivalentVersions?.length) {
+    for (const r of rules) {
+      version = a.equivalentVersions.find((v) => v !== a.version && ruleMatches(r, { ...a, version: v }));
+      if (version !== undefined) break;
+    }
+  }
+  if (version === undefined) return undefined;
+  return namespaceSelectorMatches(w, a, namespaceLabels) && objectSelectorMatches(w, a) ? version : undefined;
+}
+
 export function webhookMatches(w: WebhookSpec, a: AdmissionAttributes, namespaceLabels: (ns: string) => Record<string, string> | undefined): boolean {
-  if (!(w.rules ?? []).some((r) => ruleMatches(r, a))) return false;
-  return namespaceSelectorMatches(w, a, namespaceLabels) && objectSelectorMatches(w, a);
+  return webhookInvocation(w, a, namespaceLabels) !== undefined;
 }

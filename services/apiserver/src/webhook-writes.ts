@@ -54,6 +54,7 @@ function call(r: ResourceRequest, operation: Operation, name: string, object: Ob
     object,
     oldObject,
     dryRun: r.dryRun || options.dryRun !== undefined,
+    equivalentVersions: equivalentVersions(r),
   };
   return { attrs, user: r.user, options, warn: (text) => warn(r, text) };
 }
@@ -67,6 +68,19 @@ function warn(r: ResourceRequest, text: string): void {
   if (texts.has(text) || r.res.headersSent) return;
   texts.add(text);
   r.res.appendHeader('Warning', warningHeader(text));
+}
+
+/**
+ * The served versions of the request's group/resource whose objects differ only in apiVersion
+ * (none when the request's own version is converted, as events.k8s.io Events are).
+ */
+function equivalentVersions(r: ResourceRequest): string[] {
+  const { rt } = r;
+  if (rt.convert) return [];
+  return r.state.registry
+    .all()
+    .filter((x) => x.group === rt.group && x.resource === rt.resource && x.version !== rt.version && !x.convert)
+    .map((x) => x.version);
 }
 
 /** CREATE: mutating webhooks on the request's object, then the object service's checks, then validating webhooks. */
