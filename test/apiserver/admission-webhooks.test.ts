@@ -461,6 +461,21 @@ describe('the AdmissionReview sent', () => {
     expect((await ok('GET', '/api/v1/namespaces/plain/pods/good-pod')).spec.nodeName).toBe('node-1');
   });
 
+  it('sends serviceaccounts/token as a CREATE of an authentication.k8s.io/v1 TokenRequest', async () => {
+    await validating('tokens', ['token.example.com', { path: '/allow', rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['serviceaccounts/token'] }] }]);
+    const k = await s.kubectl(['create', 'token', 'default', '-n', 'plain']);
+    expect(k.code, k.stderr).toBe(0);
+    expect(seen.get('/allow')!.at(-1)).toMatchObject({
+      operation: 'CREATE',
+      kind: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' },
+      requestKind: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' },
+      resource: { group: '', version: 'v1', resource: 'serviceaccounts' },
+      subResource: 'token',
+      name: 'default',
+      namespace: 'plain',
+    });
+  });
+
   it('a namespace request carries the namespace name as its namespace', async () => {
     await validating('ns-recorder', ['ns.example.com', { path: '/allow', rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['namespaces'], scope: 'Cluster' }] }]);
     await ok('POST', '/api/v1/namespaces', { metadata: { name: 'fresh' } });

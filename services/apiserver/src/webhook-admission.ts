@@ -49,7 +49,7 @@ function inVersion(o: Obj | null, group: string, version: string): Obj | null {
  */
 function admissionRequest(c: AdmissionCall, version: string): Obj {
   const a = c.attrs;
-  const kind = { group: a.group, version, kind: a.kind };
+  const kind = { group: a.group, version, kind: a.kind, ...a.kindGroupVersion };
   const resource = { group: a.group, version, resource: a.resource };
   const u = c.user;
   const userInfo: Obj = { username: u.username };
@@ -58,7 +58,7 @@ function admissionRequest(c: AdmissionCall, version: string): Obj {
   if (u.extra && Object.keys(u.extra).length) userInfo.extra = u.extra;
   const req: Obj = { uid: randomUUID(), kind, resource };
   if (a.subresource) req.subResource = a.subresource;
-  req.requestKind = { ...kind, version: a.version };
+  req.requestKind = { ...kind, version: a.kindGroupVersion?.version ?? a.version };
   req.requestResource = { ...resource, version: a.version };
   if (a.subresource) req.requestSubResource = a.subresource;
   if (a.name) req.name = a.name;

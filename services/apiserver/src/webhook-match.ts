@@ -24,6 +24,8 @@ export interface AdmissionAttributes {
   /** '' when none, e.g. `status`. */
   subresource: string;
   kind: string;
+  /** The kind's group and version when they are not the resource's (serviceaccounts/token: authentication.k8s.io/v1 TokenRequest). */
+  kindGroupVersion?: { group: string; version: string };
   /** For a namespace object, its own name (as kube-apiserver sets it); '' for other cluster-scoped objects. */
   namespace: string;
   name: string;

@@ -97,12 +97,14 @@ export async function createAdmitted(r: ResourceRequest, body: Obj, opts: WriteO
 }
 
 /**
- * CREATE of a subresource that is not stored as itself (pods/binding): `kind` is the posted
- * object's (Binding); mutating then validating webhooks see it, and the result is what to apply.
+ * CREATE of a subresource that is not stored as itself (pods/binding, serviceaccounts/token):
+ * `kind` is the posted object's (Binding, TokenRequest); mutating then validating webhooks see it,
+ * and the result is what to apply.
  */
-export async function admitSubresourceCreate(r: ResourceRequest, name: string, body: Obj, kind: string): Promise<Obj> {
+export async function admitSubresourceCreate(r: ResourceRequest, name: string, body: Obj, kind: string, kindGroupVersion?: { group: string; version: string }): Promise<Obj> {
   const webhooks = r.state.webhooks!;
   const c = call(r, 'CREATE', name, body, null, optionsObject('CreateOptions', r), r.nsKey, kind);
+  if (kindGroupVersion) c.attrs.kindGroupVersion = kindGroupVersion;
   const mutated = (await webhooks.mutate(c)) ?? body;
   await webhooks.validate({ ...c, attrs: { ...c.attrs, object: mutated } });
   return mutated;
