@@ -481,6 +481,14 @@ describe('the AdmissionReview sent', () => {
     await ok('POST', '/api/v1/namespaces', { metadata: { name: 'fresh' } });
     expect(seen.get('/allow')!.at(-1)).toMatchObject({ name: 'fresh', namespace: 'fresh', kind: { kind: 'Namespace' } });
   });
+
+  it('namespaces/finalize is an UPDATE of the finalize subresource', async () => {
+    await validating('finalize', ['finalize.example.com', { path: '/allow', rules: [{ operations: ['UPDATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['namespaces/finalize'] }] }]);
+    await ok('POST', '/api/v1/namespaces', { metadata: { name: 'to-finalize' } });
+    const ns = await ok('GET', '/api/v1/namespaces/to-finalize');
+    await ok('PUT', '/api/v1/namespaces/to-finalize/finalize', { ...ns, spec: { finalizers: [] } });
+    expect(seen.get('/allow')!.at(-1)).toMatchObject({ operation: 'UPDATE', name: 'to-finalize', namespace: 'to-finalize', subResource: 'finalize', kind: { kind: 'Namespace' } });
+  });
 });
 
 describe('after a restart', () => {
