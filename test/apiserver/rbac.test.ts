@@ -183,6 +183,35 @@ rules:
     expect(r.stderr).toContain('cannot change roleRef');
   });
 
+  it("has Kubernetes' default roles: the scheduler's and controller manager's identities, auth-delegator, and admin/edit/view filled by aggregation", async () => {
+    const scheduler = ['--as', 'system:kube-scheduler'];
+    expect(await canI(null, [...scheduler, 'create', 'pods', '--subresource=binding', '-n', 'dev'])).toBe('yes');
+    expect(await canI(null, [...scheduler, 'update', 'leases/kube-scheduler', '-n', 'kube-system'])).toBe('yes');
+    expect(await canI(null, [...scheduler, 'update', 'leases/other', '-n', 'kube-system'])).toBe('no');
+    expect(await canI(null, [...scheduler, 'list', 'persistentvolumes'])).toBe('yes');
+    expect(await canI(null, [...scheduler, 'get', 'configmaps/extension-apiserver-authentication', '-n', 'kube-system'])).toBe('yes');
+    expect(await canI(null, [...scheduler, 'delete', 'nodes'])).toBe('no');
+    expect(await canI(null, ['--as', 'system:kube-controller-manager', 'watch', 'deployments.apps', '--all-namespaces'])).toBe('yes');
+    expect(await canI(null, ['--as', 'system:kube-controller-manager', 'delete', 'pods', '-n', 'dev'])).toBe('no');
+
+    await ok(['create', 'clusterrolebinding', 'virt-api-delegator', '--clusterrole=system:auth-delegator', '--serviceaccount=kubevirt:kubevirt-apiserver']);
+    await waitFor('virt-api may create TokenReviews', async () => (await canI(null, ['--as', 'system:serviceaccount:kubevirt:kubevirt-apiserver', 'create', 'tokenreviews.authentication.k8s.io'])) === 'yes');
+
+    // view is filled from system:aggregate-to-view, and from a role a user labels for it (as KubeVirt's kubevirt.io:view is).
+    await ok(['create', 'rolebinding', 'frank-views', '-n', 'dev', '--clusterrole=view', '--user=frank']);
+    await waitFor('frank may list pods in dev', async () => (await canI(null, ['--as', 'frank', 'list', 'pods', '-n', 'dev'])) === 'yes');
+    expect(await canI(null, ['--as', 'frank', 'get', 'secrets', '-n', 'dev'])).toBe('no');
+    expect(await canI(null, ['--as', 'frank', 'list', 'podtemplates', '-n', 'dev'])).toBe('no');
+    await ok(['create', 'clusterrole', 'podtemplate-view', '--verb=get,list,watch', '--resource=podtemplates']);
+    await ok(['label', 'clusterrole', 'podtemplate-view', 'rbac.authorization.k8s.io/aggregate-to-view=true']);
+    await waitFor('view gains the labelled role', async () => (await canI(null, ['--as', 'frank', 'list', 'podtemplates', '-n', 'dev'])) === 'yes');
+    // ...and so do edit and admin, which aggregate view.
+    await ok(['create', 'rolebinding', 'gina-admin', '-n', 'dev', '--clusterrole=admin', '--user=gina']);
+    await waitFor('admin holds view and edit rights', async () => (await canI(null, ['--as', 'gina', 'list', 'podtemplates', '-n', 'dev'])) === 'yes');
+    expect(await canI(null, ['--as', 'gina', 'delete', 'deployments.apps', '-n', 'dev'])).toBe('yes');
+    expect(await canI(null, ['--as', 'gina', 'create', 'rolebindings', '-n', 'dev'])).toBe('yes');
+  });
+
   it("keeps the fleet's identities working: KubeVirt's service accounts, impersonated by the admin", async () => {
     const controller = 'system:serviceaccount:kubevirt:kubevirt-controller';
     expect(await canI(null, ['--as', controller, 'patch', 'pods', '--subresource=status', '-n', 'dev'])).toBe('yes');

@@ -8,6 +8,7 @@ import { isAccessReview } from './access-review.ts';
 import type { UserInfo } from './auth.ts';
 import { serveDiscovery } from './discovery-routes.ts';
 import { send, sendError } from './http-io.ts';
+import { serveOidcDiscovery } from './oidc-discovery.ts';
 import { ResourceRequest } from './resource-request.ts';
 import { notFoundPath, PathNotServed, resolveTarget, sendPathNotServed, splitPath, type Target } from './routing.ts';
 import type { ServerState } from './server-state.ts';
@@ -133,10 +134,15 @@ export function createHandler(state: ServerState) {
         verb = 'impersonate'; // audited as the token's user, who asked for it
         throw e;
       }
+      if (state.aggregator && (await state.aggregator.serve(req, res, path, user))) {
+        verb = 'proxy';
+        return;
+      }
       if (serveDiscovery(state, req, res, path)) {
         verb = 'discovery';
         return;
       }
+      if (serveOidcDiscovery(auth.serviceAccounts, req, res, path)) return;
       const parts = splitPath(path);
       if (!parts || parts.rest.length === 0) throw notFoundPath();
       // The deprecated /watch/ prefix (…/v1/watch/namespaces/x/pods) is a watch request.

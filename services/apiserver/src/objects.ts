@@ -163,6 +163,7 @@ export class ObjectService {
     if (md.managedFields !== undefined && !Array.isArray(md.managedFields)) delete md.managedFields;
     let obj: Obj = ordered({ ...body, apiVersion: apiVersionOf({ group: rt.group, version: rt.storageVersion }), kind: rt.kind, metadata: md });
     if (rt.crd && rt.hasStatus) delete obj.status;
+    behaviourOf(rt.storeKey)?.defaults?.(obj);
     behaviourOf(rt.storeKey)?.prepareForCreate?.(obj);
     for (const h of this.hooks) h.admit?.('CREATE', rt, obj, null, user);
     this.validateCommon(rt, obj, null);
@@ -223,6 +224,7 @@ export class ObjectService {
         else obj.status = old.status;
       }
       obj.metadata = updatedMetadata(old, next);
+      behaviourOf(rt.storeKey)?.defaults?.(obj);
     }
     for (const h of this.hooks) h.admit?.('UPDATE', rt, obj, old, user);
     if (old.metadata.deletionTimestamp) {

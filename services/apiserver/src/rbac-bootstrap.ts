@@ -1,13 +1,15 @@
 /**
  * The default policy, created at start when missing (as kube-apiserver's bootstrap policy):
  * cluster-admin bound to `system:masters`, what every authenticated user may ask (discovery, its
- * own access reviews), and what the fleet's identities need today: KubeVirt's service accounts,
+ * own access reviews), Kubernetes' own component and user-facing roles (rbac-bootstrap-kube.ts),
+ * and what the fleet's identities need today: KubeVirt's service accounts,
  * which the agents and control-plane stand-ins impersonate, get the rights a KubeVirt install
  * grants them (pkg/virt-operator/resource/generate/rbac), trimmed to the kinds served here.
  * Delete a `virtsim:kubevirt-*` binding to test KubeVirt's own RBAC in its place.
  */
 import type { ObjectService } from './objects.ts';
 import { SYSTEM_USER } from './objects.ts';
+import { KUBE_CLUSTER_ROLE_BINDINGS, KUBE_CLUSTER_ROLES, KUBE_ROLES } from './rbac-bootstrap-kube.ts';
 import { RBAC_GROUP, STORE_KEYS } from './rbac-index.ts';
 import type { PolicyRule } from './rbac-rules.ts';
 import type { ResourceRegistry } from './resources.ts';
@@ -51,8 +53,8 @@ export const KUBEVIRT_RULES: Record<string, PolicyRule[]> = {
 
 type Obj = Record<string, any>;
 
-const meta = (name: string) => ({ name, labels: BOOTSTRAP_LABELS, annotations: AUTOUPDATE });
-const clusterRole = (name: string, rules: PolicyRule[]): Obj => ({ metadata: meta(name), rules });
+const meta = (name: string, labels: Record<string, string> = {}) => ({ name, labels: { ...BOOTSTRAP_LABELS, ...labels }, annotations: AUTOUPDATE });
+const clusterRole = (name: string, rules: PolicyRule[], labels?: Record<string, string>): Obj => ({ metadata: meta(name, labels), rules });
 const clusterRoleBinding = (name: string, role: string, subjects: Obj[]): Obj => ({
   metadata: meta(name),
   roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: role },
@@ -60,7 +62,7 @@ const clusterRoleBinding = (name: string, role: string, subjects: Obj[]): Obj =>
 });
 const group = (name: string) => ({ kind: 'Group', apiGroup: RBAC_GROUP, name });
 
-export function bootstrapPolicy(): { clusterRoles: Obj[]; clusterRoleBindings: Obj[] } {
+export function bootstrapPolicy(): { clusterRoles: Obj[]; clusterRoleBindings: Obj[]; roles: Obj[]; roleBindings: Obj[] } {
   const clusterRoles = [
     clusterRole('cluster-admin', [{ apiGroups: ALL, resources: ALL, verbs: ALL }, { nonResourceURLs: ALL, verbs: ALL }]),
     clusterRole('system:discovery', [{ nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/readyz', '/version', '/version/', '/openapi', '/openapi/*'], verbs: ['get'] }]),
@@ -73,23 +75,41 @@ export function bootstrapPolicy(): { clusterRoles: Obj[]; clusterRoleBindings: O
     clusterRoleBinding('system:basic-user', 'system:basic-user', [group('system:authenticated')]),
     clusterRoleBinding('system:public-info-viewer', 'system:public-info-viewer', [group('system:authenticated'), group('system:unauthenticated')]),
   ];
+  for (const r of KUBE_CLUSTER_ROLES) {
+    const role = clusterRole(r.name, r.rules, r.labels);
+    if (r.aggregateFrom) role.aggregationRule = { clusterRoleSelectors: [{ matchLabels: { [`rbac.authorization.k8s.io/aggregate-to-${r.aggregateFrom}`]: 'true' } }] };
+    clusterRoles.push(role);
+  }
+  for (const b of KUBE_CLUSTER_ROLE_BINDINGS) clusterRoleBindings.push(clusterRoleBinding(b.role, b.role, b.subjects));
   for (const [sa, rules] of Object.entries(KUBEVIRT_RULES)) {
     clusterRoles.push(clusterRole(`virtsim:${sa}`, rules));
     clusterRoleBindings.push(clusterRoleBinding(`virtsim:${sa}`, `virtsim:${sa}`, [{ kind: 'ServiceAccount', name: sa, namespace: KUBEVIRT_NS }]));
   }
-  return { clusterRoles, clusterRoleBindings };
+  const roles = KUBE_ROLES.map((r) => ({ metadata: { ...meta(r.name), namespace: r.namespace }, rules: r.rules }));
+  const roleBindings = KUBE_ROLES.map((r) => ({
+    metadata: { ...meta(r.binding), namespace: r.namespace },
+    roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: r.name },
+    subjects: r.subjects,
+  }));
+  return { clusterRoles, clusterRoleBindings, roles, roleBindings };
 }
 
-/** Creates every default ClusterRole and ClusterRoleBinding the store lacks; leaves existing ones as they are. */
+/** Creates every default role and binding the store lacks; leaves existing ones as they are. */
 export function ensureBootstrapPolicy(objects: ObjectService, registry: ResourceRegistry): number {
   const policy = bootstrapPolicy();
-  const crRt = registry.get(RBAC_GROUP, 'v1', 'clusterroles')!;
-  const crbRt = registry.get(RBAC_GROUP, 'v1', 'clusterrolebindings')!;
+  const rtOf = (resource: string) => registry.get(RBAC_GROUP, 'v1', resource)!;
+  const kinds = [
+    [rtOf('clusterroles'), STORE_KEYS.clusterRoles, policy.clusterRoles],
+    [rtOf('clusterrolebindings'), STORE_KEYS.clusterRoleBindings, policy.clusterRoleBindings],
+    [rtOf('roles'), STORE_KEYS.roles, policy.roles],
+    [rtOf('rolebindings'), STORE_KEYS.roleBindings, policy.roleBindings],
+  ] as const;
   let created = 0;
-  for (const [rt, key, list] of [[crRt, STORE_KEYS.clusterRoles, policy.clusterRoles], [crbRt, STORE_KEYS.clusterRoleBindings, policy.clusterRoleBindings]] as const) {
+  for (const [rt, key, list] of kinds) {
     for (const o of list) {
-      if (objects.store.get(key, '', o.metadata.name)) continue;
-      objects.create(rt, '', o, SYSTEM_USER);
+      const ns: string = o.metadata.namespace ?? '';
+      if (objects.store.get(key, ns, o.metadata.name)) continue;
+      objects.create(rt, ns, o, SYSTEM_USER);
       created++;
     }
   }

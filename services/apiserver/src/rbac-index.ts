@@ -124,6 +124,11 @@ export class RbacIndex {
     return [];
   }
 
+  /** A Role's rules; null when there is no such Role. */
+  role(ns: string, name: string): PolicyRule[] | null {
+    return this.roles.get(`${ns}/${name}`) ?? null;
+  }
+
   /** Every rule granted to this user or its groups in `namespace` ('' : cluster-wide bindings only), as SelfSubjectRulesReview lists them. */
   rulesFor(username: string, groups: readonly string[], namespace: string): PolicyRule[] {
     const out: PolicyRule[] = [];

@@ -1,5 +1,6 @@
 import type { FieldError, PatchSchema } from '@virtsim/apimachinery';
 import { BUILTIN_CATALOG } from './builtin-catalog.ts';
+import { BUILTIN_SCALE } from './builtin-scale.ts';
 import { eventFieldToCore, eventFromCore, eventToCore } from './event-conversion.ts';
 
 /** What the server serves: one ResourceType per group/version/resource, built-in or from a CRD. */
@@ -35,6 +36,8 @@ export interface ResourceType {
   extraSubresources: string[];
   /** Set for custom resources. */
   crd?: CustomResourceInfo;
+  /** Set when the kind has a scale subresource. */
+  scale?: ScaleSpec;
   /**
    * The subresources discovery lists, as kube-apiserver 1.26 lists them (built-ins). Only status,
    * pods/binding and namespaces/finalize are served; the others answer 404.
@@ -45,6 +48,14 @@ export interface ResourceType {
    * convert bodies with `toStored` and answers with `fromStored`, and write through `storedAs`.
    */
   convert?: { /** `group/version/resource` of the storage kind. */ storedAs: string; toStored(o: Record<string, any>): Record<string, any>; fromStored(o: Record<string, any>): Record<string, any>; field(f: string): string };
+}
+
+/** Where a scalable kind keeps its replica counts and selector (a CRD's subresources.scale, or a built-in's). */
+export interface ScaleSpec {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  /** apps kinds: spec.selector (a LabelSelector); an RC: spec.selector (a label map); a CRD: a string at labelSelectorPath, if it names one. */
+  selector?: { from: 'spec.selector' } | { from: 'spec.selector map' } | { from: 'path'; path: string };
 }
 
 export interface DiscoverySubresource {
@@ -147,6 +158,7 @@ function catalogResources(special: ResourceType[]): ResourceType[] {
     rt.verbs = verbs;
     rt.storageVersion = sortVersions(versionsOf.get(`${group}/${resource}`)!)[0]!;
     rt.discoverySubresources = discoverySubresources;
+    if (subs.some(([n]) => n === 'scale')) rt.scale = BUILTIN_SCALE[rt.storeKey];
     out.push(rt);
   }
   return out;

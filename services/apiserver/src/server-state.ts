@@ -1,5 +1,6 @@
 /** What every request handler reads: the server's parts, wired once by startApiServer. */
 import type { Logger } from '@virtsim/telemetry';
+import type { Aggregator } from './aggregator.ts';
 import type { Authenticator } from './auth.ts';
 import type { Authorizer } from './authz.ts';
 import type { Discovery } from './discovery.ts';
@@ -34,6 +35,8 @@ export interface ServerState extends ListWatchConfig {
   durable?: () => Promise<void> | null;
   /** Admission webhooks (unset, or inactive without configurations: writes skip them). */
   webhooks?: WebhookAdmission;
+  /** APIServices with a backend: their paths are proxied (unset: nothing is). */
+  aggregator?: Aggregator;
   /** The API fault mode (unset: off, the default). */
   faults?: FaultInjector;
 }

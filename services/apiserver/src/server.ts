@@ -7,9 +7,11 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { createLogger, createRegistry, type Logger } from '@virtsim/telemetry';
+import { Aggregator } from './aggregator.ts';
 import { openAuditLog, type AuditLogOptions } from './audit-log.ts';
 import { Authenticator, type TokenEntry } from './auth.ts';
 import { Authorizer, type AuthorizationMode } from './authz.ts';
@@ -19,9 +21,12 @@ import { FaultInjector, type FaultOptions } from './faults.ts';
 import { indexFields, validateRoleRefUpdate } from './builtins.ts';
 import { CrdManager } from './crd.ts';
 import { Discovery } from './discovery.ts';
+import { authenticationData, ensureAuthenticationConfigMap } from './extension-apiserver-authentication.ts';
+import { loadOrCreateFrontProxyPki } from './front-proxy-pki.ts';
 import { createHandler, type ServerState } from './handlers.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { kubevirtAdmission } from './kubevirt-admission.ts';
+import { RbacEscalationGuard } from './rbac-escalation.ts';
 import { ObjectService, SYSTEM_USER } from './objects.ts';
 import { OpenApi } from './openapi.ts';
 import { Journal, StoreDamagedError, type Durability } from './journal.ts';
@@ -31,7 +36,7 @@ import { ensureBootstrapPolicy } from './rbac-bootstrap.ts';
 import { RbacIndex } from './rbac-index.ts';
 import { ResourceRegistry, type ResourceType } from './resources.ts';
 import { loadOrCreateSigningKey } from './sa-key.ts';
-import { ServiceAccountTokens } from './sa-tokens.ts';
+import { ServiceAccountTokens, type ServiceAccountTokenOptions } from './sa-tokens.ts';
 import { Store } from './store.ts';
 import { loadOrCreatePki } from './tls.ts';
 import { WebhookAdmission } from './webhook-admission.ts';
@@ -54,6 +59,8 @@ export interface ApiServerOptions {
   tokens?: TokenEntry[];
   /** Fixed admin token (random otherwise). */
   adminToken?: string;
+  /** Issuers, API audiences and the longest token a TokenRequest gets. */
+  serviceAccountTokens?: ServiceAccountTokenOptions;
   /** RBAC (default): the stored policy decides; AlwaysAllow: every authenticated request. */
   authorizationMode?: AuthorizationMode;
   kubeconfigOut?: string;
@@ -69,6 +76,8 @@ export interface ApiServerOptions {
   audit?: AuditLogOptions;
   /** The API fault mode: failed writes and cut watches inside a window (off when unset). */
   faults?: FaultOptions;
+  /** How often every APIService's backend is checked for availability (default 30 s, as kube-aggregator). */
+  apiServiceCheckIntervalMs?: number;
   log?: Logger;
   metricsRegistry?: Registry;
 }
@@ -132,9 +141,16 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
 
   const faults = FaultInjector.wanted(opts.faults) ? new FaultInjector(opts.faults, log, metricsRegistry) : undefined;
   // The token signing key lives beside the CA, so tokens outlive a restart as the CA's kubeconfigs do.
-  const serviceAccounts = new ServiceAccountTokens(loadOrCreateSigningKey(opts.dataDir ? join(opts.dataDir, 'pki') : undefined), (ns, name) => store.get('/serviceaccounts', ns, name)?.uid);
+  const serviceAccounts = new ServiceAccountTokens(
+    loadOrCreateSigningKey(opts.dataDir ? join(opts.dataDir, 'pki') : undefined),
+    (ns, name) => store.get('/serviceaccounts', ns, name)?.uid,
+    opts.serviceAccountTokens,
+  );
   const auth = new Authenticator({ adminToken: opts.adminToken, tokenFile: opts.tokenFile, tokens: opts.tokens, serviceAccounts });
   auth.checkAccess = (actor, a) => authz.check(actor, a);
+  // The front-proxy CA and client certificate live beside the serving CA (DIR/pki) when kept.
+  const frontProxy = loadOrCreateFrontProxyPki(opts.dataDir ? join(opts.dataDir, 'pki') : undefined);
+  const aggregator = new Aggregator({ objects, registry, auth, authz, pki: frontProxy, log }, { intervalMs: opts.apiServiceCheckIntervalMs ?? 30_000, timeoutMs: 5_000 });
   let address = '';
   const state: ServerState = {
     store,
@@ -143,7 +159,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     onWatchChange: (d) => watchers.inc(d),
     registry,
     objects,
-    discovery: new Discovery(registry),
+    discovery: new Discovery(registry, aggregator.apiServices),
     openapi: new OpenApi(registry),
     auth,
     authz,
@@ -157,6 +173,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     ready: () => true,
     durable: journal ? () => journal.waitDurable() : undefined,
     faults,
+    aggregator,
     webhooks: new WebhookAdmission(store, webhooks),
   };
   const handler = createHandler(state);
@@ -168,7 +185,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     });
   };
 
-  const { server, caPem, port } = await listen(opts, host, onRequest);
+  const { server, caPem, port } = await listen(opts, host, onRequest, aggregator);
+  // What an aggregated API server (virt-api) reads to trust the requests proxied to it.
+  ensureAuthenticationConfigMap(objects, registry, authenticationData(frontProxy.caPem, caPem));
   const urlHost = host.includes(':') ? `[${host}]` : host;
   address = `${urlHost}:${port}`;
   const url = `${opts.insecureHttp ? 'http' : 'https'}://${address}`;
@@ -192,6 +211,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     close: () =>
       (closing ??= (async () => {
         stopEventTtl();
+        aggregator.close();
         stopAggregation();
         faults?.close();
         auditLog.close();
@@ -219,7 +239,9 @@ function startAuthorization(mode: AuthorizationMode, store: Store, objects: Obje
   if (created) log.info({ created }, 'created the default RBAC policy objects');
   index.reload();
   const stopAggregation = startClusterRoleAggregation(index, objects, registry, log);
-  return { authz: new Authorizer(mode, index), stopAggregation };
+  const authz = new Authorizer(mode, index);
+  objects.hooks.push(new RbacEscalationGuard(authz, index));
+  return { authz, stopAggregation };
 }
 
 /**
@@ -307,15 +329,23 @@ function registerServerMetrics(metricsRegistry: Registry, store: Store, journal:
 }
 
 /** The HTTPS server (plain HTTP with insecureHttp), its CA kept in dataDir, listening. */
-async function listen(opts: ApiServerOptions, host: string, onRequest: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; caPem: string; port: number }> {
+async function listen(
+  opts: ApiServerOptions,
+  host: string,
+  onRequest: (req: IncomingMessage, res: ServerResponse) => void,
+  upgrades: { handles(url: string | undefined): boolean; serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void },
+): Promise<{ server: Server; caPem: string; port: number }> {
   let caPem = '';
   let server: Server;
-  if (opts.insecureHttp) server = createHttpServer(onRequest);
+  // Only an upgrade to an aggregated API is taken as one; any other is an ordinary request, as before.
+  const shouldUpgradeCallback = (req: IncomingMessage) => upgrades.handles(req.url);
+  if (opts.insecureHttp) server = createHttpServer({ shouldUpgradeCallback }, onRequest);
   else {
     const pki = loadOrCreatePki(opts.dataDir ? join(opts.dataDir, 'pki') : undefined, host === '127.0.0.1' || host === 'localhost' ? [] : [host]);
     caPem = pki.caPem;
-    server = createHttpsServer({ key: pki.keyPem, cert: pki.certPem }, onRequest);
+    server = createHttpsServer({ key: pki.keyPem, cert: pki.certPem, shouldUpgradeCallback }, onRequest);
   }
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => upgrades.serveUpgrade(req, socket, head));
   server.keepAliveTimeout = 65_000;
   // Watches are long requests; the request timeout only bounds receiving a request.
   server.requestTimeout = 0;

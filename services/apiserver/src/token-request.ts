@@ -1,7 +1,8 @@
 /**
  * POST serviceaccounts/NAME/token: an authentication.k8s.io/v1 TokenRequest, answered with a signed
  * service-account token (`kubectl create token`). Never stored. As kube-apiserver 1.26:
- * expirationSeconds defaults to 3600 and may not be under 10 minutes, audiences default to the
+ * expirationSeconds defaults to 3600 and may not be under 10 minutes (longer than
+ * --service-account-max-token-expiration is shortened to it, with a warning), audiences default to the
  * server's. spec.boundObjectRef is embedded in the claims but not checked (the object need not
  * exist, and deleting it does not revoke the token).
  */
@@ -53,6 +54,11 @@ export async function serveTokenRequest(r: ResourceRequest, name: string): Promi
   if (!sa) throw notFound('', 'serviceaccounts', name);
   const errs = validate(md, spec, name, ns);
   if (errs.length) throw invalid(KIND, GROUP, '', errs);
+  const max = issuer.maxExpirationSeconds;
+  if (max > 0 && spec.expirationSeconds > max) {
+    r.res.setHeader('warning', `299 - ${JSON.stringify(`requested expiration of ${spec.expirationSeconds} seconds shortened to ${max} seconds`)}`);
+    spec.expirationSeconds = max;
+  }
   const now = Date.now();
   const { token, exp } = issuer.issue({ namespace: ns, name, uid: sa.uid, audiences: spec.audiences, expirationSeconds: spec.expirationSeconds, boundObjectRef: spec.boundObjectRef ?? undefined }, now);
   const metadata = { ...md, name, namespace: ns, creationTimestamp: isoSeconds(now) };

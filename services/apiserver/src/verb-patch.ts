@@ -4,11 +4,13 @@ import { decodeObject } from './body.ts';
 import { applyPatchBody, patchTypeOf } from './patches.ts';
 import type { ResourceRequest } from './resource-request.ts';
 import { boolParam } from './routing.ts';
+import { serveScale } from './scale.ts';
 import { badRequest, methodNotAllowed } from './status.ts';
 import { createAdmitted, updateAdmitted } from './webhook-writes.ts';
 
 export async function servePatch(r: ResourceRequest): Promise<string> {
   const { state, rt, name, sub } = r;
+  if (sub === 'scale') return serveScale(r, 'PATCH');
   if (name === undefined) throw methodNotAllowed('PATCH', rt.resource);
   r.authorize('patch');
   const type = patchTypeOf(r.req.headers['content-type'], rt);

@@ -1,10 +1,12 @@
 /** PUT: replace an object or its status. */
 import type { ResourceRequest } from './resource-request.ts';
+import { serveScale } from './scale.ts';
 import { methodNotAllowed } from './status.ts';
 import { updateAdmitted } from './webhook-writes.ts';
 
 export async function serveUpdate(r: ResourceRequest): Promise<string> {
   const { state, rt, name, sub } = r;
+  if (sub === 'scale') return serveScale(r, 'PUT');
   if (name === undefined) throw methodNotAllowed('PUT', rt.resource);
   r.authorize('update');
   const body = await r.object();
