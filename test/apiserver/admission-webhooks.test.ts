@@ -61,6 +61,7 @@ const BACKENDS: Record<string, (req: Obj) => Obj | null> = {
   '/warn': () => ({ allowed: true, warnings: ['this is "deprecated"'] }),
   '/slow': () => null,
   '/wrong-uid': () => ({ uid: 'not-the-request', allowed: true }),
+  '/at-most-5': (req) => (req.object.spec.replicas > 5 ? { allowed: true, patchType: 'JSONPatch', patch: b64([{ op: 'replace', path: '/spec/replicas', value: 5 }]) } : { allowed: true }),
   '/bad-patch': () => ({ allowed: true, patchType: 'JSONPatch', patch: b64([{ op: 'remove', path: '/nothing/here' }]) }),
 };
 
@@ -459,6 +460,24 @@ describe('the AdmissionReview sent', () => {
     expect(denied.json()).toMatchObject({ code: 403, message: 'admission webhook "bind.example.com" denied the request: no objects named bad*' });
     expect((await ok('GET', '/api/v1/namespaces/plain/pods/bad-pod')).spec.nodeName).toBeUndefined();
     expect((await ok('GET', '/api/v1/namespaces/plain/pods/good-pod')).spec.nodeName).toBe('node-1');
+  });
+
+  it('sends NAME/scale as an UPDATE of an autoscaling/v1 Scale, whose patch is what is stored', async () => {
+    const scaleRule = [{ operations: ['UPDATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments/scale'] }];
+    await mutating('capper', ['cap.example.com', { path: '/at-most-5', rules: scaleRule }]);
+    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'plain' }, spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } } };
+    expect((await s.kubectl(['apply', '-f', '-'], { input: JSON.stringify(deployment) })).code).toBe(0);
+    const k = await s.kubectl(['scale', 'deployment', 'web', '-n', 'plain', '--replicas', '9']);
+    expect(k.code, k.stderr).toBe(0);
+    expect((await ok('GET', '/apis/apps/v1/namespaces/plain/deployments/web')).spec.replicas).toBe(5);
+    expect(seen.get('/at-most-5')!.at(-1)).toMatchObject({
+      operation: 'UPDATE',
+      kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+      resource: { group: 'apps', version: 'v1', resource: 'deployments' },
+      subResource: 'scale',
+      object: { kind: 'Scale', spec: { replicas: 9 } },
+      oldObject: { kind: 'Scale', spec: { replicas: 1 } },
+    });
   });
 
   it('sends serviceaccounts/token as a CREATE of an authentication.k8s.io/v1 TokenRequest', async () => {

@@ -7,6 +7,7 @@
  * configuration exists: the verbs keep their direct path otherwise.
  */
 import type { DeleteOptions, WriteOptions } from './objects.ts';
+import type { Entry } from './store.ts';
 import type { ResourceRequest } from './resource-request.ts';
 import { conflict } from './status.ts';
 import { warningHeader, type AdmissionCall } from './webhook-admission.ts';
@@ -134,6 +135,35 @@ export async function updateAdmitted(r: ResourceRequest, name: string, next: (cu
     if (opts.dryRun) return prepared;
     const done = state.objects.commitUpdate(rt, r.nsKey, name, prepared);
     if (done) return done;
+  }
+  throw conflict(rt.group, rt.resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
+}
+
+/**
+ * UPDATE of a subresource served as another kind (`NAME/scale`: an autoscaling/v1 Scale): the
+ * webhooks see `ask(current)` and `view(current)` as object and oldObject, both of `kind`. Returns
+ * what they left, with the stored object it was computed from, still current when this returns.
+ */
+export async function admitSubresourceUpdate(
+  r: ResourceRequest,
+  name: string,
+  kind: string,
+  kindGroupVersion: { group: string; version: string },
+  ask: (current: Obj) => Obj,
+  view: (current: Obj) => Obj,
+): Promise<{ entry: Entry; current: Obj; asked: Obj }> {
+  const { state, rt } = r;
+  const webhooks = state.webhooks!;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const entry = state.objects.getEntry(rt, r.nsKey, name);
+    const readRv = entry.rv;
+    const current = state.objects.parse(entry);
+    const c = call(r, 'UPDATE', name, ask(current), view(current), optionsObject('UpdateOptions', r), r.nsKey, kind);
+    c.attrs.kindGroupVersion = kindGroupVersion;
+    const mutated = (await webhooks.mutate(c)) ?? c.attrs.object!;
+    await webhooks.validate({ ...c, attrs: { ...c.attrs, object: mutated } });
+    const now = state.objects.getEntry(rt, r.nsKey, name);
+    if (now.rv === readRv) return { entry: now, current: state.objects.parse(now), asked: mutated };
   }
   throw conflict(rt.group, rt.resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
 }
