@@ -13,6 +13,9 @@ import type { WebhookSpec } from './webhook-match.ts';
 export const MUTATING_KEY = 'admissionregistration.k8s.io/mutatingwebhookconfigurations';
 export const VALIDATING_KEY = 'admissionregistration.k8s.io/validatingwebhookconfigurations';
 
+/** Shared by every write of another kind; the object service only spreads it. */
+const NO_ERRORS: FieldError[] = [];
+
 export interface RegisteredWebhook {
   /** The configuration's name (webhooks are called sorted by it, then in their order). */
   configName: string;
@@ -45,9 +48,9 @@ export class WebhookRegistry implements ObjectHooks {
     if (rt.storeKey === MUTATING_KEY || rt.storeKey === VALIDATING_KEY) defaultWebhookConfiguration(obj, rt.storeKey === MUTATING_KEY);
   }
 
-  /** Refuses a configuration the dispatcher could not use. */
+  /** Refuses a configuration the dispatcher could not use. (Called for every write: nothing allocated for other kinds.) */
   validate(rt: { storeKey: string }, obj: Record<string, any>): FieldError[] {
-    return rt.storeKey === MUTATING_KEY || rt.storeKey === VALIDATING_KEY ? validateWebhookConfiguration(obj, rt.storeKey === MUTATING_KEY) : [];
+    return rt.storeKey === MUTATING_KEY || rt.storeKey === VALIDATING_KEY ? validateWebhookConfiguration(obj, rt.storeKey === MUTATING_KEY) : NO_ERRORS;
   }
 
   afterWrite(rt: { storeKey: string }): void {
