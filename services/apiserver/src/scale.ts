@@ -11,6 +11,7 @@ import { applyPatchBody, patchTypeOf } from './patches.ts';
 import type { ResourceRequest } from './resource-request.ts';
 import type { ResourceType, ScaleSpec } from './resources.ts';
 import { badRequest, invalid, methodNotAllowed, StatusError } from './status.ts';
+import { admitSubresourceUpdate } from './webhook-writes.ts';
 
 type Obj = Record<string, any>;
 
@@ -72,14 +73,18 @@ export async function serveScale(r: ResourceRequest, method: 'GET' | 'PUT' | 'PA
   if (name === undefined) throw methodNotAllowed(method, `${rt.resource}/scale`);
   const verb = method === 'GET' ? 'get' : method === 'PUT' ? 'update' : 'patch';
   r.authorize(verb);
-  const entry = state.objects.getEntry(rt, r.nsKey, name);
-  const current = state.objects.parse(entry);
+  let entry = state.objects.getEntry(rt, r.nsKey, name);
+  let current = state.objects.parse(entry);
   if (method === 'GET') {
     r.send(200, JSON.stringify(scaleOf(rt, current)));
     return verb;
   }
   const scaleType = { ...rt, group: 'autoscaling', version: 'v1', kind: 'Scale', crd: undefined };
-  const asked = method === 'PUT' ? await r.object() : applyPatchBody(patchTypeOf(r.req.headers['content-type'], scaleType), scaleType, scaleOf(rt, current), await r.body());
+  const body = method === 'PUT' ? await r.object() : await r.body();
+  const ask = (cur: Obj): Obj => (Buffer.isBuffer(body) ? applyPatchBody(patchTypeOf(r.req.headers['content-type'], scaleType), scaleType, scaleOf(rt, cur), body) : body);
+  let asked = ask(current);
+  // Admission webhooks see the Scale, as for any `*/scale` request to kube-apiserver.
+  if (state.webhooks?.active) ({ entry, current, asked } = await admitSubresourceUpdate(r, name, 'Scale', { group: 'autoscaling', version: 'v1' }, ask, (cur) => scaleOf(rt, cur)));
   const { replicas, resourceVersion } = validated(name, asked);
   if (resourceVersion !== undefined && resourceVersion !== current.metadata.resourceVersion)
     throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${rt.group ? `${rt.resource}.${rt.group}` : rt.resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`, {

@@ -9,6 +9,7 @@ import type { ListWatchConfig } from './list-watch.ts';
 import type { ObjectService } from './objects.ts';
 import type { OpenApi } from './openapi.ts';
 import type { ResourceRegistry } from './resources.ts';
+import type { WebhookAdmission } from './webhook-admission.ts';
 
 export interface RequestMetrics {
   observe(verb: string, resource: string, code: number): void;
@@ -32,6 +33,8 @@ export interface ServerState extends ListWatchConfig {
   ready: () => boolean;
   /** With a durable store: settles once every write so far is on disk (null: already is); rejects with a 500/507 StatusError. */
   durable?: () => Promise<void> | null;
+  /** Admission webhooks (unset, or inactive without configurations: writes skip them). */
+  webhooks?: WebhookAdmission;
   /** APIServices with a backend: their paths are proxied (unset: nothing is). */
   aggregator?: Aggregator;
   /** The API fault mode (unset: off, the default). */

@@ -41,6 +41,8 @@ import { loadOrCreateSigningKey } from './sa-key.ts';
 import { ServiceAccountTokens, type ServiceAccountTokenOptions } from './sa-tokens.ts';
 import { Store } from './store.ts';
 import { loadOrCreatePki } from './tls.ts';
+import { WebhookAdmission } from './webhook-admission.ts';
+import { WebhookRegistry } from './webhook-registry.ts';
 
 export interface ApiServerOptions {
   host?: string;
@@ -107,7 +109,8 @@ function createObjectService(watchCacheSize: number) {
   };
   const objects = new ObjectService(store, resolveType);
   const crds = new CrdManager(registry, store);
-  objects.hooks.push(crds, kubevirtAdmission, new ServiceAllocator(store), { validate: (rt, obj, old) => validateRoleRefUpdate(rt.storeKey, obj, old) }, {
+  const webhooks = new WebhookRegistry(store);
+  objects.hooks.push(crds, kubevirtAdmission, new ServiceAllocator(store), webhooks, { validate: (rt, obj, old) => validateRoleRefUpdate(rt.storeKey, obj, old) }, {
     // The service account controller: every namespace gets its "default" ServiceAccount.
     afterWrite(rt, obj, name) {
       if (rt.storeKey !== '/namespaces' || !obj || obj.metadata.deletionTimestamp || store.get('/serviceaccounts', name, 'default')) return;
@@ -115,16 +118,18 @@ function createObjectService(watchCacheSize: number) {
       objects.create(saRt, name, { metadata: { name: 'default' } }, SYSTEM_USER);
     },
   });
-  return { store, registry, objects, crds };
+  return { store, registry, objects, crds, webhooks };
 }
 
 export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
   const log = opts.log ?? createLogger('apiserver');
   const host = opts.host ?? '127.0.0.1';
   const metricsRegistry = opts.metricsRegistry ?? createRegistry('apiserver');
-  const { store, registry, objects, crds } = createObjectService(opts.watchCacheSize ?? 20_000);
+  const { store, registry, objects, crds, webhooks } = createObjectService(opts.watchCacheSize ?? 20_000);
 
   const { journal, restored } = opts.dataDir ? await openDurableStore(opts.dataDir, opts, store, crds, log) : { journal: null, restored: 0 };
+  // Configurations restored from disk bypass the write hooks.
+  webhooks.refresh();
   const nsRt = registry.get('', 'v1', 'namespaces')!;
   for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
     if (!store.get('/namespaces', '', ns)) objects.create(nsRt, '', { metadata: { name: ns } }, SYSTEM_USER);
@@ -171,6 +176,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     durable: journal ? () => journal.waitDurable() : undefined,
     faults,
     aggregator,
+    webhooks: new WebhookAdmission(store, webhooks),
   };
   const handler = createHandler(state);
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {

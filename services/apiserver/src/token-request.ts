@@ -9,6 +9,7 @@
 import { fieldErrors, type FieldError } from '@virtsim/apimachinery';
 import type { ResourceRequest } from './resource-request.ts';
 import { badRequest, invalid, notFound, StatusError } from './status.ts';
+import { admitSubresourceCreate } from './webhook-writes.ts';
 
 type Obj = Record<string, any>;
 const GROUP = 'authentication.k8s.io';
@@ -45,7 +46,8 @@ export async function serveTokenRequest(r: ResourceRequest, name: string): Promi
   const issuer = r.state.auth.serviceAccounts;
   if (!issuer) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
   const ns = r.nsKey;
-  const body = await r.object();
+  let body = await r.object();
+  if (r.state.webhooks?.active) body = await admitSubresourceCreate(r, name, body, KIND, { group: GROUP, version: 'v1' });
   const spec = specOf(body, issuer.apiAudiences);
   const md: Obj = { ...(body.metadata ?? {}) };
   const sa = r.state.store.get(r.rt.storeKey, ns, name);
