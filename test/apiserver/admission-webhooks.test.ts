@@ -462,6 +462,17 @@ describe('the AdmissionReview sent', () => {
     expect((await ok('GET', '/api/v1/namespaces/plain/pods/good-pod')).spec.nodeName).toBe('node-1');
   });
 
+  it('sends pods/eviction as a CREATE of a policy/v1 Eviction, and a denial keeps the pod (as virt-api intercepts launcher evictions)', async () => {
+    await validating('evictions', ['evict.example.com', { path: '/deny-bad', rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/eviction'] }] }]);
+    for (const name of ['good-ev', 'bad-ev']) await ok('POST', '/api/v1/namespaces/plain/pods', { metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    const eviction = (name: string) => JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: 'plain' } });
+    expect((await raw('POST', '/api/v1/namespaces/plain/pods/good-ev/eviction', eviction('good-ev'), CT)).status).toBe(201);
+    expect(seen.get('/deny-bad')!.at(-1)).toMatchObject({ operation: 'CREATE', kind: { group: 'policy', version: 'v1', kind: 'Eviction' }, resource: { resource: 'pods' }, subResource: 'eviction', name: 'good-ev' });
+    const denied = await raw('POST', '/api/v1/namespaces/plain/pods/bad-ev/eviction', eviction('bad-ev'), CT);
+    expect(denied.json()).toMatchObject({ code: 403, message: 'admission webhook "evict.example.com" denied the request: no objects named bad*' });
+    expect((await raw('GET', '/api/v1/namespaces/plain/pods/bad-ev', undefined, {})).status).toBe(200);
+  });
+
   it('sends NAME/scale as an UPDATE of an autoscaling/v1 Scale, whose patch is what is stored', async () => {
     const scaleRule = [{ operations: ['UPDATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments/scale'] }];
     await mutating('capper', ['cap.example.com', { path: '/at-most-5', rules: scaleRule }]);

@@ -12,6 +12,7 @@ import { SYSTEM_USER, nowTimestamp } from './objects.ts';
 import { canIgnorePdb, checkAndDecrement, pdbsForPod, shouldEnforceResourceVersion, stillProcessing, unreadyPodMayGo } from './pdb.ts';
 import type { ResourceRequest } from './resource-request.ts';
 import { StatusError, badRequest, conflict, successStatus } from './status.ts';
+import { admitSubresourceCreate } from './webhook-writes.ts';
 
 type Obj = Record<string, any>;
 
@@ -105,7 +106,10 @@ export async function serveEviction(r: ResourceRequest): Promise<string> {
   const { state, rt } = r;
   const name = r.name!;
   r.authorize('create');
-  const eviction = checkedEviction(await r.object(), name, r.ns);
+  const asked = checkedEviction(await r.object(), name, r.ns);
+  // KubeVirt's virt-api intercepts virt-launcher evictions with a validating webhook on pods/eviction.
+  const version = String(asked.apiVersion ?? 'policy/v1').split('/')[1] ?? 'v1';
+  const eviction = state.webhooks?.active ? await admitSubresourceCreate(r, name, asked, 'Eviction', { group: 'policy', version }) : asked;
   const opts = evictionDeleteOptions(eviction.deleteOptions, r.q.getAll('dryRun'));
   const created = () => r.send(201, JSON.stringify({ ...successStatus(), code: 201 }));
 
