@@ -134,7 +134,8 @@ export function createHandler(state: ServerState) {
         verb = 'impersonate'; // audited as the token's user, who asked for it
         throw e;
       }
-      if (state.aggregator && (await state.aggregator.serve(req, res, path, user))) {
+      // Checked without an await first: every request asks.
+      if (state.aggregator?.handles(req.url) && (await state.aggregator.serve(req, res, path, user))) {
         verb = 'proxy';
         return;
       }
