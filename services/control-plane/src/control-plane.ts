@@ -8,6 +8,7 @@ import { ObjectCache } from './object-cache.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { EvictionInterceptor } from './virt-api/eviction-interceptor.ts';
 import { VirtApi } from './virt-api/virt-api.ts';
+import { EvacuationController } from './virt-controller/evacuation-controller.ts';
 import { MigrationController } from './virt-controller/migration-controller.ts';
 import { PerfscaleMetrics } from './virt-controller/perfscale-metrics.ts';
 import { VmController } from './virt-controller/vm-controller.ts';
@@ -90,7 +91,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   if (components.has('scheduler')) controllers.push(new Scheduler({ pods: caches.pods, nodes: caches.nodes, writer, log, registry }));
   if (components.has('virt-api')) controllers.push(new VirtApi(ctx));
   if (components.has('virt-api') && opts.evictionWebhook) controllers.push(new EvictionInterceptor(ctx));
-  if (components.has('virt-controller')) controllers.push(new VmiController(ctx), new VmController(ctx), new MigrationController(ctx), new PerfscaleMetrics(ctx));
+  if (components.has('virt-controller')) controllers.push(new VmiController(ctx), new VmController(ctx), new MigrationController(ctx), new EvacuationController(ctx), new PerfscaleMetrics(ctx));
 
   // Only the caches the chosen components read: the scheduler alone needs no KubeVirt CRDs.
   const needed = new Set<keyof Caches>();
