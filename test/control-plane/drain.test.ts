@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@virtsim/testkit/wait';
+import { PODS, StatusError, objectPath } from '@virtsim/kube';
 import { nodeName } from '../fleet/harness.ts';
 import { startCluster, type Cluster } from './cluster.ts';
 
@@ -76,5 +77,57 @@ describe('kubectl drain live-migrates the VMIs of a fake node (eviction webhook 
     for (const name of MIGRATABLE) {
       await waitFor(`VMI ${name} unmarked`, async () => !(await c.kubectlJson(['get', 'vmi', name])).status?.evacuationNodeName, { timeoutMs: 30_000 });
     }
+  });
+
+  it('drains the node a VMI was evacuated to: it moves again', async () => {
+    const before = await c.kubectlJson(['get', 'vmi', 'evac-a']);
+    const node = before.status.nodeName;
+    const drain = await c.fleet.api.kubectl(['drain', node, '--ignore-daemonsets', '--delete-emptydir-data', '--force', '--timeout=60s'], { timeoutMs: 70_000 });
+    expect(drain.code, drain.stderr).toBe(0);
+    const after = await c.kubectlJson(['get', 'vmi', 'evac-a']);
+    expect(after.status.phase).toBe('Running');
+    expect([SOURCE, node]).not.toContain(after.status.nodeName);
+    const mine = ((await c.kubectlJson(['get', 'vmim'])).items as any[]).filter((m) => m.spec.vmiName === 'evac-a');
+    expect(mine.map((m) => [m.metadata.annotations['kubevirt.io/evacuationMigration'], m.status.phase])).toEqual(expect.arrayContaining([[SOURCE, 'Succeeded'], [node, 'Succeeded']]));
+    await c.kubectl(['uncordon', node]);
+  }, 90_000);
+
+  /** POST pods/NAME/eviction as kubectl drain does; the refusal it gets, if any. */
+  async function evict(vmi: string, dryRun = false): Promise<StatusError | undefined> {
+    const [pod] = (await c.kubectlJson(['get', 'pods', '-l', `vm.kubevirt.io/name=${vmi}`])).items as any[];
+    try {
+      await c.fleet.client.request({
+        method: 'POST',
+        path: objectPath(PODS, 'default', pod.metadata.name, 'eviction'),
+        query: dryRun ? { dryRun: 'All' } : undefined,
+        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod.metadata.name, namespace: 'default' } },
+      });
+      return undefined;
+    } catch (err) {
+      if (err instanceof StatusError) return err;
+      throw err;
+    }
+  }
+
+  it('refuses to evict a VMI with evictionStrategy LiveMigrate that cannot migrate, and marks nothing', async () => {
+    // The bridge binding on the pod network: the handler stages report LiveMigratable=False.
+    await c.kubectl(['apply', '-f', '-'], vmiYaml('evac-bridge', 'LiveMigrate').replace('masquerade: {}', 'bridge: {}'));
+    await waitFor('VMI evac-bridge Running, not live-migratable', async () => {
+      const v = await c.kubectlJson(['get', 'vmi', 'evac-bridge']);
+      return v.status?.phase === 'Running' && v.status.conditions?.some((x: any) => x.type === 'LiveMigratable' && x.status === 'False');
+    }, { timeoutMs: 30_000 });
+    const refused = await evict('evac-bridge');
+    expect(refused?.code).toBe(429);
+    expect(refused?.message).toBe('admission webhook "virt-launcher-eviction-interceptor.kubevirt.io" denied the request: VMI evac-bridge is configured with an eviction strategy but is not live-migratable');
+    expect((await c.kubectlJson(['get', 'vmi', 'evac-bridge'])).status.evacuationNodeName).toBeUndefined();
+  });
+
+  it('answers a dry-run eviction as a real one but leaves the VMI unmarked', async () => {
+    const refused = await evict('evac-a', true);
+    expect(refused?.code).toBe(429);
+    expect(refused?.message).toBe('admission webhook "virt-launcher-eviction-interceptor.kubevirt.io" denied the request: Eviction triggered evacuation of VMI "default/evac-a"');
+    const v = await c.kubectlJson(['get', 'vmi', 'evac-a']);
+    expect(v.status.evacuationNodeName).toBeUndefined();
+    expect((await c.kubectlJson(['get', 'vmim'])).items.filter((m: any) => m.spec.vmiName === 'evac-a')).toHaveLength(2);
   });
 });
