@@ -130,4 +130,15 @@ describe('kubectl drain live-migrates the VMIs of a fake node (eviction webhook 
     expect(v.status.evacuationNodeName).toBeUndefined();
     expect((await c.kubectlJson(['get', 'vmim'])).items.filter((m: any) => m.spec.vmiName === 'evac-a')).toHaveLength(2);
   });
+
+  it('re-registers after a restart of the control plane (new port and CA): evictions are intercepted again', async () => {
+    await c.controlPlane.stop();
+    await c.startControlPlane();
+    // failurePolicy Ignore: a stale registration would let this eviction through instead.
+    const refused = await waitFor('eviction intercepted by the new webhook', async () => {
+      const r = await evict('evac-b', true);
+      return r?.code === 429 ? r : undefined;
+    }, { timeoutMs: 30_000 });
+    expect(refused.message).toBe('admission webhook "virt-launcher-eviction-interceptor.kubevirt.io" denied the request: Eviction triggered evacuation of VMI "default/evac-b"');
+  });
 });
