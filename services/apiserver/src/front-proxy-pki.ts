@@ -19,12 +19,11 @@ export interface FrontProxyPki {
 }
 
 export function loadOrCreateFrontProxyPki(dir: string | undefined): FrontProxyPki {
-  // clientAuth only: the certificate is good for nothing but proxying to backends.
+  // No hosts: a clientAuth-only certificate, good for nothing but proxying to backends.
   const made = loadOrCreateSignedCert(dir, {
     files: ['front-proxy-ca.crt', 'front-proxy-client.crt', 'front-proxy-client.key'],
     caCn: 'front-proxy-ca',
     cn: FRONT_PROXY_CLIENT_CN,
-    usage: 'clientAuth',
   });
   return { caPem: made.caPem, clientCertPem: made.certPem, clientKeyPem: made.keyPem };
 }

@@ -1,13 +1,12 @@
 /**
- * A CA and one certificate it signs, made with the openssl CLI (node:crypto cannot sign
- * certificates): EC P-256 keys (milliseconds to make), ten years, the key in PKCS#8 (the form
- * every TLS stack reads). With a directory, the three PEM files are kept there and reused, so a
- * restarted server keeps its CAs and what trusts them stays valid.
+ * A CA and one certificate it signs (the fleet's PKI helper, @virtsim/telemetry's createPki, in a
+ * scratch directory), kept as three PEM files under the server's own names. With a directory the
+ * files are reused, so a restarted server keeps its CAs and what trusts them stays valid.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createPki } from '@virtsim/telemetry';
 
 export interface SignedCert {
   caPem: string;
@@ -20,10 +19,8 @@ export interface CertSpec {
   files: readonly [string, string, string];
   caCn: string;
   cn: string;
-  /** What the certificate is good for: serving, or only client authentication (the front proxy). */
-  usage: 'serverAuth' | 'clientAuth';
-  /** subjectAltName entries (`IP:…`, `DNS:…`). */
-  sans?: string[];
+  /** DNS names and IPs for a serving certificate; none makes a client-only one (the front proxy's). */
+  hosts?: string[];
 }
 
 export function loadOrCreateSignedCert(dir: string | undefined, spec: CertSpec): SignedCert {
@@ -34,16 +31,9 @@ export function loadOrCreateSignedCert(dir: string | undefined, spec: CertSpec):
   }
   const work = mkdtempSync(join(tmpdir(), 'virtsim-pki-'));
   try {
-    const run = (...args: string[]) => execFileSync('openssl', args, { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
-    run('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key');
-    run('req', '-x509', '-new', '-key', 'ca.key', '-sha256', '-days', '3650', '-subj', `/CN=${spec.caCn}`, '-out', 'ca.crt');
-    run('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'cert.key.ec');
-    run('pkcs8', '-topk8', '-nocrypt', '-in', 'cert.key.ec', '-out', 'cert.key');
-    run('req', '-new', '-key', 'cert.key', '-subj', `/CN=${spec.cn}`, '-out', 'cert.csr');
-    const sans = spec.sans?.length ? `subjectAltName=${spec.sans.join(',')}\n` : '';
-    writeFileSync(join(work, 'ext.cnf'), `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=${spec.usage}\n${sans}`);
-    run('x509', '-req', '-in', 'cert.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '3650', '-sha256', '-extfile', 'ext.cnf', '-out', 'cert.crt');
-    const made = { caPem: readFileSync(join(work, 'ca.crt'), 'utf8'), certPem: readFileSync(join(work, 'cert.crt'), 'utf8'), keyPem: readFileSync(join(work, 'cert.key'), 'utf8') };
+    const pki = createPki(join(work, 'pki'), spec.caCn);
+    const leaf = pki.issue(spec.cn, { hosts: spec.hosts, days: 3650 });
+    const made = { caPem: readFileSync(pki.ca, 'utf8'), certPem: readFileSync(leaf.cert, 'utf8'), keyPem: readFileSync(leaf.key, 'utf8') };
     if (dir) {
       mkdirSync(dir, { recursive: true });
       writeFileSync(paths[0]!, made.caPem);

@@ -12,7 +12,6 @@ export interface ServingPki {
  * there and reused, so a restarted server keeps its CA and old kubeconfigs stay valid.
  */
 export function loadOrCreatePki(dir: string | undefined, extraHosts: string[] = []): ServingPki {
-  const sans = ['IP:127.0.0.1', 'IP:0:0:0:0:0:0:0:1', 'DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc'];
-  for (const h of extraHosts) sans.push(/^[\d.]+$|:/.test(h) ? `IP:${h}` : `DNS:${h}`);
-  return loadOrCreateSignedCert(dir, { files: ['ca.crt', 'apiserver.crt', 'apiserver.key'], caCn: 'virtsim-ca', cn: 'kube-apiserver', usage: 'serverAuth', sans });
+  const hosts = ['127.0.0.1', '::1', 'localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', ...extraHosts];
+  return loadOrCreateSignedCert(dir, { files: ['ca.crt', 'apiserver.crt', 'apiserver.key'], caCn: 'virtsim-ca', cn: 'kube-apiserver', hosts });
 }
