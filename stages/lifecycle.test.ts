@@ -126,6 +126,9 @@ describe('virt-launcher pod (pod set)', () => {
     const { plan, after: ready } = step(all, gated, ctx);
     expect(plan.stage.name).toBe('launcher-pod-ready');
     expect(condition(ready, 'Ready')?.status).toBe('True');
+    // The kubelet's patch clears Ready's earlier reason and message (a strategic merge keeps them otherwise).
+    expect(condition(ready, 'Ready')).not.toHaveProperty('reason');
+    expect(condition(ready, 'Ready')).not.toHaveProperty('message');
     expect(condition(ready, 'kubevirt.io/virtual-machine-unpaused')?.status).toBe('True');
     expect(all.plan(ready, ctx)).toBeNull();
   });

@@ -3,7 +3,7 @@
 // creation->Running P99 passes --p99 (default 2 s). Prints, per step, the rate asked and achieved,
 // P50/P95/P99, the oldest node Lease age, and CPU (% of one core) and peak RSS per process, and
 // names the process that saturated first (the busiest one at the first failing step).
-//   node_modules/.bin/node bench/scale/run.ts [--nodes 10000] [--rates 20,40,60,80,100,150,200] [--step-seconds 60] [--p99 2s]
+//   node_modules/.bin/node bench/scale/run.ts [--nodes 10000] [--rates 20,40,60,80,100,150,200] [--step-seconds 60] [--p99 2s] [--durability fsync|batch|none]
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,15 +18,19 @@ function quietLogger() {
   return log;
 }
 
-const { values } = parseArgs({ options: { nodes: { type: 'string' }, agents: { type: 'string' }, rates: { type: 'string' }, 'step-seconds': { type: 'string' }, p99: { type: 'string' } } });
+const { values } = parseArgs({ options: { nodes: { type: 'string' }, agents: { type: 'string' }, rates: { type: 'string' }, 'step-seconds': { type: 'string' }, p99: { type: 'string' }, durability: { type: 'string' } } });
 const nodes = Number(values.nodes ?? 10_000);
 const rates = (values.rates ?? '20,40,60,80,100,150,200').split(',').map(Number);
 const stepSeconds = Number(values['step-seconds'] ?? 60);
 const p99LimitMs = Number.parseFloat(values.p99 ?? '2') * 1000;
+function durabilityOf(v: string | undefined): 'fsync' | 'batch' | 'none' | undefined {
+  if (v === undefined || v === 'fsync' || v === 'batch' || v === 'none') return v;
+  throw new Error(`--durability must be fsync, batch or none, got ${v}`);
+}
 const dir = mkdtempSync(join(tmpdir(), 'virtsim-scale-'));
 
 console.log(`scale: starting the embedded cluster with ${nodes} nodes...`);
-const cluster = await startEmbeddedCluster({ nodes, agents: Number(values.agents ?? 2), stateDir: join(dir, 'state'), apiPort: await freePort(), natsPort: await freePort() }, (l) => console.log(l), quietLogger());
+const cluster = await startEmbeddedCluster({ nodes, agents: Number(values.agents ?? 2), stateDir: join(dir, 'state'), apiPort: await freePort(), natsPort: await freePort(), durability: durabilityOf(values.durability) }, (l) => console.log(l), quietLogger());
 const rows: Array<{ rate: number; report: Report }> = [];
 try {
   for (const rate of rates) {

@@ -14,6 +14,8 @@ export interface EmbeddedClusterOptions {
   stages?: string[];
   /** The agents' node Lease duration (default: the kubelet's 40 s). */
   leaseDurationSeconds?: number;
+  /** The embedded API server's --durability (default fsync). */
+  durability?: 'fsync' | 'batch' | 'none';
 }
 
 export interface EmbeddedCluster {
@@ -58,7 +60,7 @@ export async function waitForNodesReady(kubeconfig: string, count: number, log: 
 /** Starts the embedded cluster as `virtsim up` does, for the length of one run, and waits for its nodes. */
 export async function startEmbeddedCluster(opts: EmbeddedClusterOptions, print: (line: string) => void, log: Logger): Promise<EmbeddedCluster> {
   const fleet: RunningFleet = await up(
-    { nodes: opts.nodes, agents: opts.agents, stages: opts.stages ?? [DEFAULT_STAGES], stateDir: opts.stateDir, apiPort: opts.apiPort, natsPort: opts.natsPort, leaseDurationSeconds: opts.leaseDurationSeconds, statusIntervalMs: 3_600_000 },
+    { nodes: opts.nodes, agents: opts.agents, stages: opts.stages ?? [DEFAULT_STAGES], stateDir: opts.stateDir, apiPort: opts.apiPort, natsPort: opts.natsPort, leaseDurationSeconds: opts.leaseDurationSeconds, durability: opts.durability, statusIntervalMs: 3_600_000 },
     (line) => {
       // up's banner is for interactive use; the load test's own view says what matters.
       if (line.startsWith('virtsim is up') || line.startsWith('virtsim:')) print(line);

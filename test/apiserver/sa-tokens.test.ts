@@ -2,6 +2,7 @@
 // under RBAC, TokenReview of it (and of a tampered one), and revocation by deleting the account,
 // against `virtsim apiserver` started as a child process.
 import { execFile } from 'node:child_process';
+import { createPublicKey, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,5 +140,62 @@ describe('service-account tokens across a restart', () => {
       await a?.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('service-account issuer, audiences and maximum expiration', () => {
+  it('issues as the first --service-account-issuer, serves its discovery and JWKS (which verify the token), and caps a long TokenRequest with a warning', async () => {
+    const a = await startApiServerForTest({
+      args: ['--service-account-issuer', 'https://issuer.example', '--api-audiences', 'virtsim-api,https://issuer.example', '--service-account-max-token-expiration', '2h'],
+    });
+    try {
+      expect((await a.kubectl(['create', 'serviceaccount', 'bot', '-n', 'default'])).code).toBe(0);
+      const long = await a.kubectl(['create', 'token', 'bot', '-n', 'default', '--duration', '5h']);
+      expect(long.code, long.stderr).toBe(0);
+      expect(long.stderr).toContain('requested expiration of 18000 seconds shortened to 7200 seconds');
+      const t = long.stdout.trim();
+      const claims = JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString());
+      expect(claims.iss).toBe('https://issuer.example');
+      expect(claims.aud).toEqual(['virtsim-api', 'https://issuer.example']);
+      expect(claims.exp - claims.iat).toBe(7200);
+
+      const raw = rawClient(a.url, a.caPem, t);
+      const config = (await raw('GET', '/.well-known/openid-configuration')).json();
+      expect(config).toMatchObject({ issuer: 'https://issuer.example', id_token_signing_alg_values_supported: ['ES256'] });
+      expect(config.jwks_uri).toBe(`${a.url}/openid/v1/jwks`);
+      const { keys } = (await raw('GET', '/openid/v1/jwks')).json();
+      const [h, p, sig] = t.split('.') as [string, string, string];
+      const key = keys.find((k: Record<string, string>) => k.kid === JSON.parse(Buffer.from(h, 'base64url').toString()).kid);
+      expect(key, 'the token header names a key in the JWKS').toBeDefined();
+      const verified = verify('sha256', Buffer.from(`${h}.${p}`), { key: createPublicKey({ key, format: 'jwk' }), dsaEncoding: 'ieee-p1363' }, Buffer.from(sig, 'base64url'));
+      expect(verified).toBe(true);
+
+      // A token for an audience this server does not accept does not authenticate.
+      const other = (await a.kubectl(['create', 'token', 'bot', '-n', 'default', '--audience', 'elsewhere'])).stdout.trim();
+      expect((await rawClient(a.url, a.caPem, other)('GET', '/api/v1/namespaces')).status).toBe(401);
+      expect((await raw('GET', '/api/v1/namespaces')).status).toBe(403);
+    } finally {
+      await a.stop();
+    }
+  });
+
+  it('keeps accepting tokens of an older issuer listed after the new one (rotation), and refuses a cap under an hour', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'virtsim-sa-issuer-'));
+    let a: ApiServerHarness | undefined;
+    try {
+      a = await startApiServerForTest({ dataDir, args: ['--service-account-issuer', 'https://old.example'] });
+      expect((await a.kubectl(['create', 'serviceaccount', 'keeper', '-n', 'default'])).code).toBe(0);
+      const old = (await a.kubectl(['create', 'token', 'keeper', '-n', 'default'])).stdout.trim();
+      await a.stop();
+      a = await startApiServerForTest({ dataDir, args: ['--service-account-issuer', 'https://new.example', '--service-account-issuer', 'https://old.example', '--api-audiences', 'https://old.example'] });
+      expect((await rawClient(a.url, a.caPem, old)('GET', '/api/v1/namespaces')).status).toBe(403);
+      await a.stop();
+      a = await startApiServerForTest({ dataDir, args: ['--service-account-issuer', 'https://new.example', '--api-audiences', 'https://old.example'] });
+      expect((await rawClient(a.url, a.caPem, old)('GET', '/api/v1/namespaces')).status, 'an issuer no longer listed is not trusted').toBe(401);
+    } finally {
+      await a?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    await expect(startApiServerForTest({ args: ['--service-account-max-token-expiration', '30m'] })).rejects.toThrow(/must be between 1 hour and 2\^32 seconds/);
   });
 });

@@ -15,14 +15,19 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+export interface ClusterOptions extends FleetOptions {
+  /** Extra `virtsim control-plane` flags. */
+  controlPlaneArgs?: string[];
+}
+
 /** The fleet of test/fleet/harness.ts plus `virtsim control-plane`, with every node Ready. */
-export async function startCluster(opts: FleetOptions): Promise<Cluster> {
+export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const fleet = await startFleet(opts);
   let n = 0;
   const start = () =>
     startVirtsim(
       'control-plane',
-      ['control-plane', '--kubeconfig', fleet.api.kubeconfigPath, '--identity', `control-plane-${n}`],
+      ['control-plane', '--kubeconfig', fleet.api.kubeconfigPath, '--identity', `control-plane-${n}`, ...(opts.controlPlaneArgs ?? [])],
       (r) => (r.msg === 'control-plane started' ? r.metrics : undefined),
       { logFile: join(fleet.dir, `control-plane-${n++}.log`) },
     );

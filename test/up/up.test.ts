@@ -79,6 +79,11 @@ describe('virtsim up', () => {
       const nodes = (await client.request<{ items: KubeObject[] }>({ method: 'GET', path: collectionPath(NODES) })).items;
       return nodes.filter((n) => n.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True')).length === 12;
     }, { timeoutMs: 30_000 });
+    // The embedded cluster drains by live migration: up runs the stand-ins with the eviction webhook.
+    await waitFor('eviction webhook registered', async () => {
+      const r = await client.request<{ items: KubeObject[] }>({ method: 'GET', path: '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations' });
+      return r.items.some((w) => w.metadata.name === 'virtsim-virt-api-validator');
+    }, { timeoutMs: 30_000 });
     client.close();
     const pids = childPids(stateDir);
     expect(pids.length).toBeGreaterThanOrEqual(6); // apiserver, nats, coordinator, watcher, 2 agents

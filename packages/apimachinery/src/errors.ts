@@ -59,9 +59,18 @@ export function goFloat(n: number): string {
   return String(n);
 }
 
+/** A bad value that is a typed Go []string (Service clusterIPs), printed `[]string{"a"}` rather than as decoded JSON. */
+export class GoStringSlice {
+  readonly values: readonly string[];
+  constructor(values: readonly string[]) {
+    this.values = values;
+  }
+}
+
 /** Go's %#v of a decoded JSON value (what k8s prints for non-scalar bad values). */
 function goSyntax(v: unknown): string {
   if (v === null || v === undefined) return '<nil>';
+  if (v instanceof GoStringSlice) return `[]string{${v.values.map(goQuote).join(', ')}}`;
   if (typeof v === 'string') return goQuote(v);
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : goFloat(v);
   if (typeof v === 'boolean') return String(v);

@@ -3,6 +3,7 @@
  * users meet, and which fields a field selector may use (indexed on every write).
  */
 import { fieldErrors, validateDnsLabel, validatePathSegmentName, type FieldError, type NameValidator } from '@virtsim/apimachinery';
+import { defaultPodSpec, WORKLOAD_BEHAVIOUR } from './builtin-workloads.ts';
 
 type Obj = Record<string, any>;
 
@@ -10,6 +11,8 @@ export interface KindBehaviour {
   /** Fields (besides metadata.name/namespace) a field selector may name, and how to read them. */
   fields?: Record<string, (o: Obj) => string | undefined>;
   validateName?: NameValidator;
+  /** Defaults set on every write (kube defaults each object it decodes), before admission and validation. */
+  defaults?(o: Obj): void;
   /** Defaults on create; `status` reset as the real strategy does. */
   prepareForCreate?(o: Obj): void;
   validate?(o: Obj): FieldError[];
@@ -74,23 +77,11 @@ export const KIND_BEHAVIOUR: Record<string, KindBehaviour> = {
     },
     prepareForCreate(o) {
       const spec = (o.spec ??= {});
-      spec.restartPolicy ??= 'Always';
-      spec.terminationGracePeriodSeconds ??= 30;
-      spec.dnsPolicy ??= 'ClusterFirst';
-      spec.schedulerName ??= 'default-scheduler';
-      spec.securityContext ??= {};
+      defaultPodSpec(spec);
+      // Admission (ServiceAccount, Priority) adds these to pods, not to templates.
       spec.serviceAccountName ??= 'default';
-      spec.enableServiceLinks ??= true;
       spec.priority ??= 0;
       spec.preemptionPolicy ??= 'PreemptLowerPriority';
-      for (const c of spec.containers ?? []) {
-        if (c && typeof c === 'object') {
-          c.terminationMessagePath ??= '/dev/termination-log';
-          c.terminationMessagePolicy ??= 'File';
-          c.imagePullPolicy ??= typeof c.image === 'string' && (c.image.endsWith(':latest') || !c.image.includes(':')) ? 'Always' : 'IfNotPresent';
-          c.resources ??= {};
-        }
-      }
       o.status = { phase: 'Pending', qosClass: qosClass(o) };
     },
     encodeAsTyped(o) {
@@ -185,6 +176,8 @@ KIND_BEHAVIOUR[`${RBAC}/roles`] = { validateName: validatePathSegmentName, valid
 KIND_BEHAVIOUR[`${RBAC}/clusterroles`] = { validateName: validatePathSegmentName, validate: validateRules };
 KIND_BEHAVIOUR[`${RBAC}/rolebindings`] = { validateName: validatePathSegmentName, validate: validateBinding(false) };
 KIND_BEHAVIOUR[`${RBAC}/clusterrolebindings`] = { validateName: validatePathSegmentName, validate: validateBinding(true) };
+
+Object.assign(KIND_BEHAVIOUR, WORKLOAD_BEHAVIOUR);
 
 export function behaviourOf(storeKey: string): KindBehaviour | undefined {
   return KIND_BEHAVIOUR[storeKey];

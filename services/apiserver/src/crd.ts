@@ -6,7 +6,7 @@
 import { fieldErrors, type FieldError } from '@virtsim/apimachinery';
 import { compileCrdSchema, checkCrdSchema } from './crd-schema.ts';
 import type { ObjectHooks } from './objects.ts';
-import { ALL_VERBS, BUILTIN_RESOURCES, type PrinterColumn, type ResourceRegistry, type ResourceType } from './resources.ts';
+import { ALL_VERBS, BUILTIN_RESOURCES, type PrinterColumn, type ResourceRegistry, type ResourceType, type ScaleSpec } from './resources.ts';
 import type { Store } from './store.ts';
 
 type Obj = Record<string, any>;
@@ -68,10 +68,20 @@ export function resourceTypesOf(crd: Obj): ResourceType[] {
       hasStatus: !!v.subresources?.status,
       columns,
       extraSubresources: [],
+      ...(v.subresources?.scale ? { scale: crdScale(v.subresources.scale) } : {}),
       crd: crdInfo(crd.metadata.name, schema),
     });
   }
   return out;
+}
+
+/** A CRD version's subresources.scale; without labelSelectorPath the Scale has no selector. */
+function crdScale(s: Record<string, any>): ScaleSpec {
+  return {
+    specReplicasPath: s.specReplicasPath,
+    statusReplicasPath: s.statusReplicasPath,
+    ...(s.labelSelectorPath ? { selector: { from: 'path' as const, path: s.labelSelectorPath } } : {}),
+  };
 }
 
 function crdInfo(crdName: string, schema: unknown): ResourceType['crd'] {

@@ -1,8 +1,11 @@
 /**
  * API discovery, in both forms kubectl 1.32 uses: the legacy documents (/api, /apis, /apis/<g>,
  * /apis/<g>/<v>, /api/v1) and aggregated discovery (apidiscovery.k8s.io/v2 APIGroupDiscoveryList
- * on /api and /apis when the Accept header asks for it). Rebuilt only when the registry changes.
+ * on /api and /apis when the Accept header asks for it). Rebuilt only when the registry or the
+ * aggregated APIServices change. Aggregated groups (APIServices with a backend) follow the local
+ * ones, in kube-aggregator's priority order; /apis/<g>/<v> of those is proxied, not answered here.
  */
+import { orderGroups, type ApiResourceList, type ApiServiceRegistry } from './apiservice-registry.ts';
 import { apiVersionOf, sortVersions, type DiscoverySubresource, type ResourceRegistry, type ResourceType } from './resources.ts';
 
 type Obj = Record<string, unknown>;
@@ -25,22 +28,61 @@ export function aggregatedFormat(accept: string | undefined): 'v2' | 'v2beta1' |
 function subresourcesOf(rt: ResourceType): DiscoverySubresource[] {
   if (rt.discoverySubresources) return rt.discoverySubresources;
   const subs = [...(rt.hasStatus ? ['status'] : []), ...rt.extraSubresources];
-  return subs.map((name) => (name === 'binding' ? { name, kind: 'Binding', verbs: ['create'] } : { name, kind: rt.kind, verbs: ['get', 'patch', 'update'] }));
+  const out: DiscoverySubresource[] = subs.map((name) => (name === 'binding' ? { name, kind: 'Binding', verbs: ['create'] } : { name, kind: rt.kind, verbs: ['get', 'patch', 'update'] }));
+  if (rt.scale) out.push({ name: 'scale', kind: 'Scale', verbs: ['get', 'patch', 'update'], group: 'autoscaling', version: 'v1' });
+  return out;
+}
+
+/**
+ * A backend's APIResourceList as aggregated discovery resources: `a/b` entries become
+ * subresources of `a`; a subresource whose parent is not listed (KubeVirt's
+ * subresources.kubevirt.io lists only those) gets a parent with no verbs, as kube's converter does.
+ */
+export function remoteDiscoveryResources(list: ApiResourceList, group: string, version: string): Obj[] {
+  const parents = new Map<string, Obj>();
+  const subs: Array<[string, Obj]> = [];
+  for (const r of list.resources ?? []) {
+    const name = String(r.name ?? '');
+    const kind = { group: r.group ?? group, version: r.version ?? version, kind: r.kind ?? '' };
+    const scope = r.namespaced ? 'Namespaced' : 'Cluster';
+    const slash = name.indexOf('/');
+    if (slash >= 0) {
+      subs.push([name.slice(0, slash), { subresource: name.slice(slash + 1), responseKind: kind, verbs: r.verbs ?? [], _scope: scope }]);
+      continue;
+    }
+    const d: Obj = { resource: name, responseKind: kind, scope, singularResource: r.singularName ?? '', verbs: r.verbs ?? [] };
+    if (Array.isArray(r.shortNames) && r.shortNames.length) d.shortNames = r.shortNames;
+    if (Array.isArray(r.categories) && r.categories.length) d.categories = r.categories;
+    parents.set(name, d);
+  }
+  for (const [parent, sub] of subs) {
+    let p = parents.get(parent);
+    if (!p) {
+      p = { resource: parent, responseKind: { group: '', version: '', kind: '' }, scope: sub._scope, singularResource: '', verbs: [] };
+      parents.set(parent, p);
+    }
+    delete sub._scope;
+    ((p.subresources as Obj[] | undefined) ?? (p.subresources = [])).push(sub);
+  }
+  return [...parents.values()];
 }
 
 export class Discovery {
   private readonly registry: ResourceRegistry;
-  private cachedAt = -1;
+  private readonly apiServices: ApiServiceRegistry | undefined;
+  private cachedAt = '';
   private cache = new Map<string, string>();
 
-  constructor(registry: ResourceRegistry) {
+  constructor(registry: ResourceRegistry, apiServices?: ApiServiceRegistry) {
     this.registry = registry;
+    this.apiServices = apiServices;
   }
 
   private cached(key: string, build: () => Obj): string {
-    if (this.cachedAt !== this.registry.generation) {
+    const generation = `${this.registry.generation}/${this.apiServices?.generation ?? 0}`;
+    if (this.cachedAt !== generation) {
       this.cache.clear();
-      this.cachedAt = this.registry.generation;
+      this.cachedAt = generation;
     }
     let s = this.cache.get(key);
     if (s === undefined) {
@@ -58,8 +100,9 @@ export class Discovery {
     }));
   }
 
-  private groupDoc(group: string, versions: string[]): Obj {
-    const sorted = sortVersions(versions);
+  /** A group's document; a backend's versions (already in priority order) come first, as their APIServices' priority puts them. */
+  private groupDoc(group: string, versions: string[], remote: string[] = []): Obj {
+    const sorted = [...remote, ...sortVersions(versions.filter((v) => !remote.includes(v)))];
     const gv = (v: string) => ({ groupVersion: `${group}/${v}`, version: v });
     return { name: group, versions: sorted.map(gv), preferredVersion: gv(sorted[0]) };
   }
@@ -67,15 +110,25 @@ export class Discovery {
   apiGroupList(): string {
     return this.cached('apis', () => {
       const groups: Obj[] = [];
-      for (const [g, versions] of this.registry.groups()) if (g) groups.push(this.groupDoc(g, [...versions.keys()]));
+      const remote = this.remoteGroups();
+      for (const [g, versions] of this.registry.groups()) if (g) groups.push(this.groupDoc(g, [...versions.keys()], remote.get(g)));
+      for (const [g, versions] of remote) if (!this.registry.groups().has(g)) groups.push(this.groupDoc(g, [], versions));
       return { kind: 'APIGroupList', apiVersion: 'v1', groups };
     });
   }
 
+  /** Aggregated groups and their versions, in priority order (Map keeps it). */
+  private remoteGroups(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    if (this.apiServices) for (const { group, versions } of orderGroups(this.apiServices.all())) if (group) out.set(group, versions);
+    return out;
+  }
+
   apiGroup(group: string): string | undefined {
     const versions = this.registry.groups().get(group);
-    if (!group || !versions) return undefined;
-    return this.cached(`g:${group}`, () => ({ kind: 'APIGroup', apiVersion: 'v1', ...this.groupDoc(group, [...versions.keys()]) }));
+    const remote = this.remoteGroups().get(group);
+    if (!group || (!versions && !remote)) return undefined;
+    return this.cached(`g:${group}`, () => ({ kind: 'APIGroup', apiVersion: 'v1', ...this.groupDoc(group, [...(versions?.keys() ?? [])], remote) }));
   }
 
   resourceList(group: string, version: string): string | undefined {
@@ -118,6 +171,27 @@ export class Discovery {
     return r;
   }
 
+  /**
+   * Aggregated groups in the aggregated document: each version with the resources its backend
+   * listed at the last availability check; an unavailable one is Stale (kubectl then reports the
+   * group as failing, as it reports a 503 from a 1.26 server's /apis/<g>/<v>).
+   */
+  private remoteItems(): Obj[] {
+    const items: Obj[] = [];
+    const reg = this.apiServices;
+    if (!reg) return items;
+    for (const { group, versions } of orderGroups(reg.all())) {
+      if (!group || this.registry.groups().has(group)) continue;
+      const entries = versions.map((v) => {
+        const api = reg.all().find((a) => a.group === group && a.version === v)!;
+        const list = reg.resourceList(api.name);
+        return { version: v, resources: list ? remoteDiscoveryResources(list, group, v) : [], freshness: api.available && list ? 'Current' : 'Stale' };
+      });
+      items.push({ metadata: { name: group, creationTimestamp: null }, versions: entries });
+    }
+    return items;
+  }
+
   /** The aggregated document for the core group (/api) or all named groups (/apis). */
   aggregated(core: boolean, format: 'v2' | 'v2beta1'): string {
     return this.cached(`agg:${core}:${format}`, () => {
@@ -133,6 +207,7 @@ export class Discovery {
           })),
         });
       }
+      if (!core) items.push(...this.remoteItems());
       return { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${format}`, metadata: {}, items };
     });
   }

@@ -8,6 +8,7 @@ import { isAccessReview } from './access-review.ts';
 import type { UserInfo } from './auth.ts';
 import { serveDiscovery } from './discovery-routes.ts';
 import { send, sendError } from './http-io.ts';
+import { serveOidcDiscovery } from './oidc-discovery.ts';
 import { ResourceRequest } from './resource-request.ts';
 import { notFoundPath, PathNotServed, resolveTarget, sendPathNotServed, splitPath, type Target } from './routing.ts';
 import type { ServerState } from './server-state.ts';
@@ -46,8 +47,8 @@ function serveResource(state: ServerState, req: IncomingMessage, res: ServerResp
   if (t.rt.namespaced && t.name !== undefined && t.ns === undefined) throw notFoundPath();
   const method = req.method ?? 'GET';
   const serve = VERBS[method];
-  // Reviews and token requests are create-only: nothing is stored to read back.
-  const createOnly = isAccessReview(t.rt.group, t.rt.resource) || isTokenReview(t.rt.group, t.rt.resource) || (t.rt.resource === 'serviceaccounts' && t.sub === 'token');
+  // Reviews, token requests and evictions are create-only: nothing is stored to read back.
+  const createOnly = isAccessReview(t.rt.group, t.rt.resource) || isTokenReview(t.rt.group, t.rt.resource) || (t.rt.resource === 'serviceaccounts' && t.sub === 'token') || (t.rt.storeKey === '/pods' && t.sub === 'eviction');
   if (!serve || (method !== 'POST' && createOnly)) throw methodNotAllowed(method, t.sub ? `${t.rt.resource}/${t.sub}` : t.rt.resource);
   return serve(new ResourceRequest(state, req, res, url, user, t));
 }
@@ -133,10 +134,16 @@ export function createHandler(state: ServerState) {
         verb = 'impersonate'; // audited as the token's user, who asked for it
         throw e;
       }
+      // Checked without an await first: every request asks.
+      if (state.aggregator?.handles(req.url) && (await state.aggregator.serve(req, res, path, user))) {
+        verb = 'proxy';
+        return;
+      }
       if (serveDiscovery(state, req, res, path)) {
         verb = 'discovery';
         return;
       }
+      if (serveOidcDiscovery(auth.serviceAccounts, req, res, path)) return;
       const parts = splitPath(path);
       if (!parts || parts.rest.length === 0) throw notFoundPath();
       // The deprecated /watch/ prefix (…/v1/watch/namespaces/x/pods) is a watch request.

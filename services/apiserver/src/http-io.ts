@@ -14,5 +14,8 @@ export function sendError(res: ServerResponse, e: StatusError): void {
     res.end();
     return;
   }
+  // As kube's ErrorNegotiated: a Status that asks for a delay says so in Retry-After too (client-go waits on it).
+  const after = e.details?.retryAfterSeconds;
+  if (after && after > 0) res.setHeader('retry-after', String(after));
   send(res, e.code, JSON.stringify(e.toStatus()));
 }

@@ -19,6 +19,14 @@ const HELP = `usage: virtsim apiserver [flags]
                         Service-account tokens (TokenRequest: kubectl create token SA) are also
                         accepted while their SA exists, and TokenReview answers; their signing
                         key is kept in --data-dir (pki/sa.key), so they outlive a restart
+  --service-account-issuer URL  the iss of service-account tokens (repeatable: the first issues,
+                        every one is accepted, for rotating it; default
+                        https://kubernetes.default.svc.cluster.local). Its discovery is served at
+                        /.well-known/openid-configuration and /openid/v1/jwks
+  --api-audiences LIST  audiences a token must carry to authenticate here (comma-separated;
+                        default: the first issuer)
+  --service-account-max-token-expiration DURATION  a TokenRequest asking for longer gets this
+                        long, with a warning (e.g. 24h; default: no cap)
   --authorization-mode MODE  RBAC (default: Roles, ClusterRoles and bindings decide; a default
                         policy is created at start when missing) or AlwaysAllow (every
                         authenticated request, impersonation included)
@@ -56,6 +64,9 @@ const FLAGS = {
   durability: { type: 'choice', choices: DURABILITIES },
   'token-file': { type: 'string' },
   'admin-token': { type: 'string' },
+  'service-account-issuer': { type: 'strings' },
+  'api-audiences': { type: 'string' },
+  'service-account-max-token-expiration': { type: 'duration', unit: 's', default: 0 },
   'authorization-mode': { type: 'choice', choices: AUTHORIZATION_MODES, default: 'RBAC' },
   'insecure-http': { type: 'boolean' },
   'watch-cache-size': { type: 'int', min: 1 },
@@ -87,6 +98,11 @@ export async function runApiServer(argv: string[]): Promise<number | void> {
     process.stderr.write('virtsim apiserver: --durability needs --data-dir (without one nothing is kept)\n');
     return 2;
   }
+  const maxExpiration = values['service-account-max-token-expiration'];
+  if (maxExpiration !== 0 && (maxExpiration < 3_600_000 || maxExpiration > 2 ** 32 * 1000)) {
+    process.stderr.write('virtsim apiserver: --service-account-max-token-expiration must be between 1 hour and 2^32 seconds\n');
+    return 2;
+  }
   const log = createLogger('apiserver');
   const shutdown = new ShutdownHandler(log);
   const server = await startApiServer({
@@ -97,6 +113,11 @@ export async function runApiServer(argv: string[]): Promise<number | void> {
     durability: values.durability,
     tokenFile: values['token-file'],
     adminToken: values['admin-token'],
+    serviceAccountTokens: {
+      issuers: values['service-account-issuer'],
+      apiAudiences: values['api-audiences']?.split(',').map((a) => a.trim()).filter(Boolean),
+      maxExpirationSeconds: Math.floor(values['service-account-max-token-expiration'] / 1000),
+    },
     authorizationMode: values['authorization-mode'],
     insecureHttp: values['insecure-http'],
     watchCacheSize: values['watch-cache-size'],

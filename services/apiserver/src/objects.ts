@@ -163,6 +163,7 @@ export class ObjectService {
     if (md.managedFields !== undefined && !Array.isArray(md.managedFields)) delete md.managedFields;
     let obj: Obj = ordered({ ...body, apiVersion: apiVersionOf({ group: rt.group, version: rt.storageVersion }), kind: rt.kind, metadata: md });
     if (rt.crd && rt.hasStatus) delete obj.status;
+    behaviourOf(rt.storeKey)?.defaults?.(obj);
     behaviourOf(rt.storeKey)?.prepareForCreate?.(obj);
     for (const h of this.hooks) h.admit?.('CREATE', rt, obj, null, user);
     this.validateCommon(rt, obj, null);
@@ -173,6 +174,30 @@ export class ObjectService {
     this.store.put(rt.storeKey, { obj, fields: indexFields(rt.storeKey, obj) });
     this.afterWrite(rt, obj);
     return obj;
+  }
+
+  /**
+   * Stores an object a dry-run create prepared, once admission webhooks (async) accepted it: the
+   * checks that may have changed while they ran are made again.
+   */
+  commitCreate(rt: ResourceType, ns: string, obj: Obj): Obj {
+    const name = obj.metadata.name;
+    this.checkNamespace(rt, ns, name);
+    if (this.store.get(rt.storeKey, ns, name)) throw alreadyExists(rt.group, rt.resource, name);
+    this.store.put(rt.storeKey, { obj, fields: indexFields(rt.storeKey, obj) });
+    this.afterWrite(rt, obj);
+    return obj;
+  }
+
+  /**
+   * Stores an object a dry-run update prepared from the version `obj.metadata.resourceVersion`
+   * names, once admission webhooks accepted it; undefined when the object changed meanwhile (the
+   * caller computes it again, as GuaranteedUpdate does).
+   */
+  commitUpdate(rt: ResourceType, ns: string, name: string, obj: Obj): Obj | undefined {
+    const entry = this.store.get(rt.storeKey, ns, name);
+    if (!entry || String(entry.rv) !== obj.metadata.resourceVersion) return undefined;
+    return this.writeUpdate(rt, ns, name, obj, entry, JSON.stringify(obj));
   }
 
   /**
@@ -199,6 +224,7 @@ export class ObjectService {
         else obj.status = old.status;
       }
       obj.metadata = updatedMetadata(old, next);
+      behaviourOf(rt.storeKey)?.defaults?.(obj);
     }
     for (const h of this.hooks) h.admit?.('UPDATE', rt, obj, old, user);
     if (old.metadata.deletionTimestamp) {
@@ -218,6 +244,11 @@ export class ObjectService {
     const serialized = JSON.stringify(obj);
     if (serialized === entry.json) return obj;
     if (opts.dryRun) return obj;
+    return this.writeUpdate(rt, ns, name, obj, entry, serialized);
+  }
+
+  private writeUpdate(rt: ResourceType, ns: string, name: string, obj: Obj, entry: Entry, serialized: string): Obj {
+    if (serialized === entry.json) return obj;
     this.store.put(rt.storeKey, { obj, fields: indexFields(rt.storeKey, obj), serialized, serializedRv: String(entry.rv) });
     if (obj.metadata.deletionTimestamp && !(obj.metadata.finalizers?.length) && !this.awaitsGrace(rt, obj)) {
       this.removeNow(rt, this.store.get(rt.storeKey, ns, name)!, obj);

@@ -37,6 +37,21 @@ class Reader {
     }
   }
 
+  /** A signed int64 (two's complement over ten bytes when negative: a grace period of -1). */
+  int64(): number {
+    let v = 0n;
+    let shift = 0n;
+    for (;;) {
+      if (this.pos >= this.end) throw new Error('truncated varint');
+      const byte = this.b[this.pos++]!;
+      v |= BigInt(byte & 0x7f) << shift;
+      if ((byte & 0x80) === 0) break;
+      shift += 7n;
+      if (shift > 63n) throw new Error('varint too long');
+    }
+    return Number(BigInt.asIntN(64, v));
+  }
+
   bytes(): Buffer {
     const n = this.varint();
     if (this.pos + n > this.end) throw new Error('truncated field');
@@ -215,6 +230,28 @@ function tokenRequest(r: Reader, o: Obj): void {
   });
 }
 
+/** meta/v1 DeleteOptions: gracePeriodSeconds = 1, preconditions = 2 {uid, resourceVersion}, orphanDependents = 3, propagationPolicy = 4, dryRun = 5. */
+function deleteOptions(r: Reader): Obj {
+  const m = sub(r);
+  const out: Obj = {};
+  m.fields((f, w) => {
+    if (f === 1 && w === 0) out.gracePeriodSeconds = m.int64();
+    else if (f === 2) out.preconditions = strings(m, { 1: 'uid', 2: 'resourceVersion' });
+    else if (f === 3 && w === 0) out.orphanDependents = m.varint() !== 0;
+    else if (f === 4) out.propagationPolicy = str(m);
+    else if (f === 5) (out.dryRun ??= []).push(str(m));
+  });
+  return out;
+}
+
+/** policy Eviction: metadata = 1, deleteOptions = 2 (kubectl drain posts JSON; controllers on client-go's protobuf config evict with this). */
+function eviction(r: Reader, o: Obj): void {
+  r.fields((f) => {
+    if (f === 1) o.metadata = objectMeta(r);
+    else if (f === 2) o.deleteOptions = deleteOptions(r);
+  });
+}
+
 const RBAC_V1 = 'rbac.authorization.k8s.io/v1';
 const AUTHZ_V1 = 'authorization.k8s.io/v1';
 
@@ -232,6 +269,8 @@ const DECODERS: Record<string, (r: Reader, o: Obj) => void> = {
       else if (f === 2) o.spec = strings(r, { 1: 'namespace' });
     }),
   'authentication.k8s.io/v1/TokenRequest': tokenRequest,
+  'policy/v1/Eviction': eviction,
+  'policy/v1beta1/Eviction': eviction,
   'authentication.k8s.io/v1/TokenReview': (r, o) =>
     r.fields((f) => {
       if (f === 1) o.metadata = objectMeta(r);

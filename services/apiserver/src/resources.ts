@@ -1,5 +1,6 @@
 import type { FieldError, PatchSchema } from '@virtsim/apimachinery';
 import { BUILTIN_CATALOG } from './builtin-catalog.ts';
+import { BUILTIN_SCALE } from './builtin-scale.ts';
 import { eventFieldToCore, eventFromCore, eventToCore } from './event-conversion.ts';
 
 /** What the server serves: one ResourceType per group/version/resource, built-in or from a CRD. */
@@ -35,9 +36,12 @@ export interface ResourceType {
   extraSubresources: string[];
   /** Set for custom resources. */
   crd?: CustomResourceInfo;
+  /** Set when the kind has a scale subresource. */
+  scale?: ScaleSpec;
   /**
    * The subresources discovery lists, as kube-apiserver 1.26 lists them (built-ins). Only status,
-   * pods/binding and namespaces/finalize are served; the others answer 404.
+   * scale, pods/binding, pods/eviction, serviceaccounts/token and namespaces/finalize are served;
+   * the others answer 404.
    */
   discoverySubresources?: DiscoverySubresource[];
   /**
@@ -45,6 +49,14 @@ export interface ResourceType {
    * convert bodies with `toStored` and answers with `fromStored`, and write through `storedAs`.
    */
   convert?: { /** `group/version/resource` of the storage kind. */ storedAs: string; toStored(o: Record<string, any>): Record<string, any>; fromStored(o: Record<string, any>): Record<string, any>; field(f: string): string };
+}
+
+/** Where a scalable kind keeps its replica counts and selector (a CRD's subresources.scale, or a built-in's). */
+export interface ScaleSpec {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  /** apps kinds: spec.selector (a LabelSelector); an RC: spec.selector (a label map); a CRD: a string at labelSelectorPath, if it names one. */
+  selector?: { from: 'spec.selector' } | { from: 'spec.selector map' } | { from: 'path'; path: string };
 }
 
 export interface DiscoverySubresource {
@@ -102,7 +114,7 @@ function builtin(
 export const BUILTIN_RESOURCES: ResourceType[] = [
   builtin('', 'v1', 'namespaces', 'Namespace', false, { shortNames: ['ns'], status: true }),
   builtin('', 'v1', 'nodes', 'Node', false, { shortNames: ['no'], status: true }),
-  builtin('', 'v1', 'pods', 'Pod', true, { shortNames: ['po'], categories: ['all'], status: true, extra: ['binding'] }),
+  builtin('', 'v1', 'pods', 'Pod', true, { shortNames: ['po'], categories: ['all'], status: true, extra: ['binding', 'eviction'] }),
   builtin('', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }),
   builtin('', 'v1', 'configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
   builtin('', 'v1', 'secrets', 'Secret', true),
@@ -147,6 +159,7 @@ function catalogResources(special: ResourceType[]): ResourceType[] {
     rt.verbs = verbs;
     rt.storageVersion = sortVersions(versionsOf.get(`${group}/${resource}`)!)[0]!;
     rt.discoverySubresources = discoverySubresources;
+    if (subs.some(([n]) => n === 'scale')) rt.scale = BUILTIN_SCALE[rt.storeKey];
     out.push(rt);
   }
   return out;

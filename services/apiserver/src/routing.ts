@@ -52,7 +52,7 @@ export function resolveTarget(registry: ResourceRegistry, group: string, version
   if (ns !== undefined && !rt.namespaced) throw notFoundPath();
   const name = r[1];
   const sub = r[2];
-  if (sub !== undefined && !(sub === 'status' && rt.hasStatus) && !rt.extraSubresources.includes(sub) && !(sub === 'finalize' && rt.storeKey === '/namespaces'))
+  if (sub !== undefined && !(sub === 'status' && rt.hasStatus) && !(sub === 'scale' && rt.scale) && !rt.extraSubresources.includes(sub) && !(sub === 'finalize' && rt.storeKey === '/namespaces'))
     throw notFoundPath();
   return { rt, ns, name, sub };
 }

@@ -29,20 +29,39 @@ const CACHE_MAX = 4096;
 /** Clock skew allowed on nbf, as kube's validator (go-jose's default leeway). */
 const LEEWAY_S = 60;
 
+/** kube-apiserver's --service-account-issuer (repeatable), --api-audiences and --service-account-max-token-expiration. */
+export interface ServiceAccountTokenOptions {
+  /** The first issues tokens; every one is accepted (how kube rotates an issuer). Default: DEFAULT_ISSUER. */
+  issuers?: string[];
+  /** Default: the first issuer. */
+  apiAudiences?: string[];
+  /** A TokenRequest asking for longer gets this long (with a warning); 0 or unset: no cap. */
+  maxExpirationSeconds?: number;
+}
+
 export class ServiceAccountTokens {
+  /** The issuer of new tokens. */
   readonly issuer: string;
+  readonly acceptedIssuers: ReadonlySet<string>;
   /** What a token must be meant for to authenticate requests to this server. */
   readonly apiAudiences: string[];
+  readonly maxExpirationSeconds: number;
+  /** The JWKS key of the signing key (OIDC discovery). */
+  readonly jwk: Record<string, string>;
   private readonly key: SigningKey;
   private readonly lookup: ServiceAccountLookup;
   /** token -> claims whose signature was checked: verifying ES256 costs far more than a request. */
   private readonly verified = new Map<string, Claims>();
 
-  constructor(key: SigningKey, lookup: ServiceAccountLookup, issuer = DEFAULT_ISSUER) {
+  constructor(key: SigningKey, lookup: ServiceAccountLookup, opts: ServiceAccountTokenOptions = {}) {
     this.key = key;
     this.lookup = lookup;
-    this.issuer = issuer;
-    this.apiAudiences = [issuer];
+    const issuers = opts.issuers?.length ? opts.issuers : [DEFAULT_ISSUER];
+    this.issuer = issuers[0]!;
+    this.acceptedIssuers = new Set(issuers);
+    this.apiAudiences = opts.apiAudiences?.length ? opts.apiAudiences : [this.issuer];
+    this.maxExpirationSeconds = opts.maxExpirationSeconds ?? 0;
+    this.jwk = { use: 'sig', alg: 'ES256', kid: key.kid, ...(key.publicKey.export({ format: 'jwk' }) as Record<string, string>) };
   }
 
   /** A signed token for the grant, and its expiry (unix seconds). */
@@ -81,7 +100,7 @@ export class ServiceAccountTokens {
     const hit = this.verified.get(token);
     if (hit) return hit;
     const claims = verifyJwt(this.key.publicKey, token);
-    if (!claims || claims.iss !== this.issuer) return null;
+    if (!claims || !this.acceptedIssuers.has(claims.iss)) return null;
     // Oldest first out: a Map keeps insertion order.
     if (this.verified.size >= CACHE_MAX) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(token, claims);

@@ -1,5 +1,6 @@
 /** What every request handler reads: the server's parts, wired once by startApiServer. */
 import type { Logger } from '@virtsim/telemetry';
+import type { Aggregator } from './aggregator.ts';
 import type { Authenticator } from './auth.ts';
 import type { Authorizer } from './authz.ts';
 import type { Discovery } from './discovery.ts';
@@ -8,6 +9,7 @@ import type { ListWatchConfig } from './list-watch.ts';
 import type { ObjectService } from './objects.ts';
 import type { OpenApi } from './openapi.ts';
 import type { ResourceRegistry } from './resources.ts';
+import type { WebhookAdmission } from './webhook-admission.ts';
 
 export interface RequestMetrics {
   observe(verb: string, resource: string, code: number): void;
@@ -31,6 +33,10 @@ export interface ServerState extends ListWatchConfig {
   ready: () => boolean;
   /** With a durable store: settles once every write so far is on disk (null: already is); rejects with a 500/507 StatusError. */
   durable?: () => Promise<void> | null;
+  /** Admission webhooks (unset, or inactive without configurations: writes skip them). */
+  webhooks?: WebhookAdmission;
+  /** APIServices with a backend: their paths are proxied (unset: nothing is). */
+  aggregator?: Aggregator;
   /** The API fault mode (unset: off, the default). */
   faults?: FaultInjector;
 }

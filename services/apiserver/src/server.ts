@@ -6,10 +6,12 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { createLogger, createRegistry, type Logger } from '@virtsim/telemetry';
+import { Aggregator } from './aggregator.ts';
 import { openAuditLog, type AuditLogOptions } from './audit-log.ts';
 import { Authenticator, type TokenEntry } from './auth.ts';
 import { Authorizer, type AuthorizationMode } from './authz.ts';
@@ -19,10 +21,14 @@ import { FaultInjector, type FaultOptions } from './faults.ts';
 import { indexFields, validateRoleRefUpdate } from './builtins.ts';
 import { CrdManager } from './crd.ts';
 import { Discovery } from './discovery.ts';
+import { authenticationData, ensureAuthenticationConfigMap } from './extension-apiserver-authentication.ts';
+import { loadOrCreateFrontProxyPki } from './front-proxy-pki.ts';
 import { createHandler, type ServerState } from './handlers.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { kubevirtAdmission } from './kubevirt-admission.ts';
 import { RbacEscalationGuard } from './rbac-escalation.ts';
+import { ServiceAllocator } from './service-ips.ts';
+import { ensureKubernetesService } from './kubernetes-service.ts';
 import { ObjectService, SYSTEM_USER } from './objects.ts';
 import { OpenApi } from './openapi.ts';
 import { Journal, StoreDamagedError, type Durability } from './journal.ts';
@@ -32,9 +38,11 @@ import { ensureBootstrapPolicy } from './rbac-bootstrap.ts';
 import { RbacIndex } from './rbac-index.ts';
 import { ResourceRegistry, type ResourceType } from './resources.ts';
 import { loadOrCreateSigningKey } from './sa-key.ts';
-import { ServiceAccountTokens } from './sa-tokens.ts';
+import { ServiceAccountTokens, type ServiceAccountTokenOptions } from './sa-tokens.ts';
 import { Store } from './store.ts';
 import { loadOrCreatePki } from './tls.ts';
+import { WebhookAdmission } from './webhook-admission.ts';
+import { WebhookRegistry } from './webhook-registry.ts';
 
 export interface ApiServerOptions {
   host?: string;
@@ -53,6 +61,8 @@ export interface ApiServerOptions {
   tokens?: TokenEntry[];
   /** Fixed admin token (random otherwise). */
   adminToken?: string;
+  /** Issuers, API audiences and the longest token a TokenRequest gets. */
+  serviceAccountTokens?: ServiceAccountTokenOptions;
   /** RBAC (default): the stored policy decides; AlwaysAllow: every authenticated request. */
   authorizationMode?: AuthorizationMode;
   kubeconfigOut?: string;
@@ -68,6 +78,8 @@ export interface ApiServerOptions {
   audit?: AuditLogOptions;
   /** The API fault mode: failed writes and cut watches inside a window (off when unset). */
   faults?: FaultOptions;
+  /** How often every APIService's backend is checked for availability (default 30 s, as kube-aggregator). */
+  apiServiceCheckIntervalMs?: number;
   log?: Logger;
   metricsRegistry?: Registry;
 }
@@ -97,7 +109,8 @@ function createObjectService(watchCacheSize: number) {
   };
   const objects = new ObjectService(store, resolveType);
   const crds = new CrdManager(registry, store);
-  objects.hooks.push(crds, kubevirtAdmission, { validate: (rt, obj, old) => validateRoleRefUpdate(rt.storeKey, obj, old) }, {
+  const webhooks = new WebhookRegistry(store);
+  objects.hooks.push(crds, kubevirtAdmission, new ServiceAllocator(store), webhooks, { validate: (rt, obj, old) => validateRoleRefUpdate(rt.storeKey, obj, old) }, {
     // The service account controller: every namespace gets its "default" ServiceAccount.
     afterWrite(rt, obj, name) {
       if (rt.storeKey !== '/namespaces' || !obj || obj.metadata.deletionTimestamp || store.get('/serviceaccounts', name, 'default')) return;
@@ -105,16 +118,18 @@ function createObjectService(watchCacheSize: number) {
       objects.create(saRt, name, { metadata: { name: 'default' } }, SYSTEM_USER);
     },
   });
-  return { store, registry, objects, crds };
+  return { store, registry, objects, crds, webhooks };
 }
 
 export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServer> {
   const log = opts.log ?? createLogger('apiserver');
   const host = opts.host ?? '127.0.0.1';
   const metricsRegistry = opts.metricsRegistry ?? createRegistry('apiserver');
-  const { store, registry, objects, crds } = createObjectService(opts.watchCacheSize ?? 20_000);
+  const { store, registry, objects, crds, webhooks } = createObjectService(opts.watchCacheSize ?? 20_000);
 
   const { journal, restored } = opts.dataDir ? await openDurableStore(opts.dataDir, opts, store, crds, log) : { journal: null, restored: 0 };
+  // Configurations restored from disk bypass the write hooks.
+  webhooks.refresh();
   const nsRt = registry.get('', 'v1', 'namespaces')!;
   for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
     if (!store.get('/namespaces', '', ns)) objects.create(nsRt, '', { metadata: { name: ns } }, SYSTEM_USER);
@@ -128,9 +143,16 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
 
   const faults = FaultInjector.wanted(opts.faults) ? new FaultInjector(opts.faults, log, metricsRegistry) : undefined;
   // The token signing key lives beside the CA, so tokens outlive a restart as the CA's kubeconfigs do.
-  const serviceAccounts = new ServiceAccountTokens(loadOrCreateSigningKey(opts.dataDir ? join(opts.dataDir, 'pki') : undefined), (ns, name) => store.get('/serviceaccounts', ns, name)?.uid);
+  const serviceAccounts = new ServiceAccountTokens(
+    loadOrCreateSigningKey(opts.dataDir ? join(opts.dataDir, 'pki') : undefined),
+    (ns, name) => store.get('/serviceaccounts', ns, name)?.uid,
+    opts.serviceAccountTokens,
+  );
   const auth = new Authenticator({ adminToken: opts.adminToken, tokenFile: opts.tokenFile, tokens: opts.tokens, serviceAccounts });
   auth.checkAccess = (actor, a) => authz.check(actor, a);
+  // The front-proxy CA and client certificate live beside the serving CA (DIR/pki) when kept.
+  const frontProxy = loadOrCreateFrontProxyPki(opts.dataDir ? join(opts.dataDir, 'pki') : undefined);
+  const aggregator = new Aggregator({ objects, registry, auth, authz, pki: frontProxy, log }, { intervalMs: opts.apiServiceCheckIntervalMs ?? 30_000, timeoutMs: 5_000 });
   let address = '';
   const state: ServerState = {
     store,
@@ -139,7 +161,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     onWatchChange: (d) => watchers.inc(d),
     registry,
     objects,
-    discovery: new Discovery(registry),
+    discovery: new Discovery(registry, aggregator.apiServices),
     openapi: new OpenApi(registry),
     auth,
     authz,
@@ -153,6 +175,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     ready: () => true,
     durable: journal ? () => journal.waitDurable() : undefined,
     faults,
+    aggregator,
+    webhooks: new WebhookAdmission(store, webhooks),
   };
   const handler = createHandler(state);
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
@@ -163,7 +187,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     });
   };
 
-  const { server, caPem, port } = await listen(opts, host, onRequest);
+  const { server, caPem, port } = await listen(opts, host, onRequest, aggregator);
+  // What an aggregated API server (virt-api) reads to trust the requests proxied to it.
+  ensureAuthenticationConfigMap(objects, registry, authenticationData(frontProxy.caPem, caPem));
+  ensureKubernetesService(objects, registry, endpointAddress(host), port);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   address = `${urlHost}:${port}`;
   const url = `${opts.insecureHttp ? 'http' : 'https'}://${address}`;
@@ -187,6 +214,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     close: () =>
       (closing ??= (async () => {
         stopEventTtl();
+        aggregator.close();
         stopAggregation();
         faults?.close();
         auditLog.close();
@@ -303,16 +331,29 @@ function registerServerMetrics(metricsRegistry: Registry, store: Store, journal:
   return { requests, watchers };
 }
 
+/** The address the `kubernetes` Endpoints name: the bound one, or loopback for a wildcard or a host name. */
+function endpointAddress(host: string): string {
+  return isIP(host) && host !== '0.0.0.0' && host !== '::' ? host : '127.0.0.1';
+}
+
 /** The HTTPS server (plain HTTP with insecureHttp), its CA kept in dataDir, listening. */
-async function listen(opts: ApiServerOptions, host: string, onRequest: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; caPem: string; port: number }> {
+async function listen(
+  opts: ApiServerOptions,
+  host: string,
+  onRequest: (req: IncomingMessage, res: ServerResponse) => void,
+  upgrades: { handles(url: string | undefined): boolean; serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void },
+): Promise<{ server: Server; caPem: string; port: number }> {
   let caPem = '';
   let server: Server;
-  if (opts.insecureHttp) server = createHttpServer(onRequest);
+  // Only an upgrade to an aggregated API is taken as one; any other is an ordinary request, as before.
+  const shouldUpgradeCallback = (req: IncomingMessage) => upgrades.handles(req.url);
+  if (opts.insecureHttp) server = createHttpServer({ shouldUpgradeCallback }, onRequest);
   else {
     const pki = loadOrCreatePki(opts.dataDir ? join(opts.dataDir, 'pki') : undefined, host === '127.0.0.1' || host === 'localhost' ? [] : [host]);
     caPem = pki.caPem;
-    server = createHttpsServer({ key: pki.keyPem, cert: pki.certPem }, onRequest);
+    server = createHttpsServer({ key: pki.keyPem, cert: pki.certPem, shouldUpgradeCallback }, onRequest);
   }
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => upgrades.serveUpgrade(req, socket, head));
   server.keepAliveTimeout = 65_000;
   // Watches are long requests; the request timeout only bounds receiving a request.
   server.requestTimeout = 0;

@@ -152,6 +152,16 @@ const BUILTIN: Record<string, BuiltinColumns> = {
     columns: [NAME, col('Holder'), AGE],
     cells: (o, now) => [o.metadata.name, o.spec?.holderIdentity ?? '', age(o.metadata.creationTimestamp, now)],
   },
+  // kube-aggregator's columns: the backend Service or Local; Available as True, or `False (Reason)`.
+  'apiregistration.k8s.io/apiservices': {
+    columns: [NAME, col('Service'), col('Available'), AGE],
+    cells: (o, now) => {
+      const svc = o.spec?.service;
+      const c = ((o.status?.conditions ?? []) as Obj[]).find((x) => x.type === 'Available');
+      const available = !c ? 'Unknown' : c.status === 'True' ? 'True' : `${c.status} (${c.reason ?? ''})`;
+      return [o.metadata.name, svc ? `${svc.namespace}/${svc.name}` : 'Local', available, age(o.metadata.creationTimestamp, now)];
+    },
+  },
   'apiextensions.k8s.io/customresourcedefinitions': {
     columns: [NAME, col('Created At', 'date')],
     cells: (o) => [o.metadata.name, o.metadata.creationTimestamp ?? ''],

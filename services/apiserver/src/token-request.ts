@@ -1,13 +1,15 @@
 /**
  * POST serviceaccounts/NAME/token: an authentication.k8s.io/v1 TokenRequest, answered with a signed
  * service-account token (`kubectl create token`). Never stored. As kube-apiserver 1.26:
- * expirationSeconds defaults to 3600 and may not be under 10 minutes, audiences default to the
+ * expirationSeconds defaults to 3600 and may not be under 10 minutes (longer than
+ * --service-account-max-token-expiration is shortened to it, with a warning), audiences default to the
  * server's. spec.boundObjectRef is embedded in the claims but not checked (the object need not
  * exist, and deleting it does not revoke the token).
  */
 import { fieldErrors, type FieldError } from '@virtsim/apimachinery';
 import type { ResourceRequest } from './resource-request.ts';
 import { badRequest, invalid, notFound, StatusError } from './status.ts';
+import { admitSubresourceCreate } from './webhook-writes.ts';
 
 type Obj = Record<string, any>;
 const GROUP = 'authentication.k8s.io';
@@ -44,13 +46,19 @@ export async function serveTokenRequest(r: ResourceRequest, name: string): Promi
   const issuer = r.state.auth.serviceAccounts;
   if (!issuer) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
   const ns = r.nsKey;
-  const body = await r.object();
+  let body = await r.object();
+  if (r.state.webhooks?.active) body = await admitSubresourceCreate(r, name, body, KIND, { group: GROUP, version: 'v1' });
   const spec = specOf(body, issuer.apiAudiences);
   const md: Obj = { ...(body.metadata ?? {}) };
   const sa = r.state.store.get(r.rt.storeKey, ns, name);
   if (!sa) throw notFound('', 'serviceaccounts', name);
   const errs = validate(md, spec, name, ns);
   if (errs.length) throw invalid(KIND, GROUP, '', errs);
+  const max = issuer.maxExpirationSeconds;
+  if (max > 0 && spec.expirationSeconds > max) {
+    r.res.setHeader('warning', `299 - ${JSON.stringify(`requested expiration of ${spec.expirationSeconds} seconds shortened to ${max} seconds`)}`);
+    spec.expirationSeconds = max;
+  }
   const now = Date.now();
   const { token, exp } = issuer.issue({ namespace: ns, name, uid: sa.uid, audiences: spec.audiences, expirationSeconds: spec.expirationSeconds, boundObjectRef: spec.boundObjectRef ?? undefined }, now);
   const metadata = { ...md, name, namespace: ns, creationTimestamp: isoSeconds(now) };

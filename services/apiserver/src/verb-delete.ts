@@ -5,6 +5,7 @@ import { apiVersionOf } from './resources.ts';
 import type { ResourceRequest } from './resource-request.ts';
 import { parseSelection } from './selectors.ts';
 import { StatusError, badRequest, methodNotAllowed } from './status.ts';
+import { deleteAdmitted } from './webhook-writes.ts';
 
 type Obj = Record<string, any>;
 
@@ -31,7 +32,7 @@ export async function serveDelete(r: ResourceRequest): Promise<string> {
   if (name === undefined) return deleteCollection(r, opts);
   r.authorize('delete');
   if (sub) throw methodNotAllowed('DELETE', `${rt.resource}/${sub}`);
-  const { obj } = state.objects.delete(rt, r.nsKey, name, r.user, opts);
+  const { obj } = state.webhooks?.active ? await deleteAdmitted(r, r.nsKey, name, opts) : state.objects.delete(rt, r.nsKey, name, r.user, opts);
   await r.durable();
   r.respond(200, obj);
   return 'delete';
@@ -45,7 +46,8 @@ async function deleteCollection(r: ResourceRequest, opts: DeleteOptions): Promis
   for (const e of [...state.objects.store.scan(rt.storeKey, ns)]) {
     if (!sel.everything && !sel.matches(e)) continue;
     try {
-      items.push(r.fromStorage(state.objects.delete(rt, e.ns, e.name, r.user, opts).obj));
+      const { obj } = state.webhooks?.active ? await deleteAdmitted(r, e.ns, e.name, opts) : state.objects.delete(rt, e.ns, e.name, r.user, opts);
+      items.push(r.fromStorage(obj));
     } catch (err) {
       // Gone meanwhile (a dependent removed by an earlier delete's garbage collection).
       if (!(err instanceof StatusError && err.code === 404)) throw err;

@@ -4,15 +4,25 @@ import { decodeObject } from './body.ts';
 import { applyPatchBody, patchTypeOf } from './patches.ts';
 import type { ResourceRequest } from './resource-request.ts';
 import { boolParam } from './routing.ts';
+import { serveScale } from './scale.ts';
 import { badRequest, methodNotAllowed } from './status.ts';
+import { createAdmitted, updateAdmitted } from './webhook-writes.ts';
 
 export async function servePatch(r: ResourceRequest): Promise<string> {
   const { state, rt, name, sub } = r;
+  if (sub === 'scale') return serveScale(r, 'PATCH');
   if (name === undefined) throw methodNotAllowed('PATCH', rt.resource);
   r.authorize('patch');
   const type = patchTypeOf(r.req.headers['content-type'], rt);
   const body = await r.body();
   if (type === 'application/apply-patch+yaml') return serveApply(r, name, body);
+  if (state.webhooks?.active) {
+    const opts = { dryRun: r.dryRun, fieldManager: r.fieldManager, userAgentManager: r.userAgentManager };
+    const obj = await updateAdmitted(r, name, (current) => applyPatchBody(type, rt, current, body), opts, true);
+    await r.durable();
+    r.respond(200, obj);
+    return 'patch';
+  }
   const entry = state.objects.getEntry(rt, r.nsKey, name);
   const old = state.objects.parse(entry);
   const next = r.toStorage(applyPatchBody(type, rt, r.fromStorage(old), body));
@@ -34,9 +44,17 @@ async function serveApply(r: ResourceRequest, name: string, body: Buffer): Promi
     if (patch.metadata?.name !== undefined && patch.metadata.name !== name)
       throw badRequest(`the name of the object (${patch.metadata.name}) does not match the name on the URL (${name})`);
     const applied = applyConfiguration(rt, null, { ...patch, metadata: { ...(patch.metadata ?? {}), name } }, manager, force, sub);
-    const obj = state.objects.create(r.writeType(), r.nsKey, r.toStorage(applied), r.user, { dryRun: r.dryRun, applied: true });
+    const opts = { dryRun: r.dryRun, applied: true };
+    const obj = state.webhooks?.active ? await createAdmitted(r, applied, opts) : state.objects.create(r.writeType(), r.nsKey, r.toStorage(applied), r.user, opts);
     await r.durable();
     r.respond(201, obj);
+    return 'patch';
+  }
+  if (state.webhooks?.active) {
+    const withoutRv = (o: Record<string, any>) => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
+    const obj = await updateAdmitted(r, name, (current) => withoutRv(applyConfiguration(rt, current, patch, manager, force, sub)), { dryRun: r.dryRun, applied: true }, true);
+    await r.durable();
+    r.respond(200, obj);
     return 'patch';
   }
   const old = state.objects.parse(existing);

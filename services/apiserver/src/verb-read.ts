@@ -2,11 +2,13 @@
 import { converter, list, watch } from './list-watch.ts';
 import type { ResourceRequest } from './resource-request.ts';
 import { boolParam } from './routing.ts';
+import { serveScale } from './scale.ts';
 import { methodNotAllowed } from './status.ts';
 import { wantsTable } from './table.ts';
 
-export function serveRead(r: ResourceRequest): string {
+export function serveRead(r: ResourceRequest): string | Promise<string> {
   const { state, rt, ns, name, sub } = r;
+  if (sub === 'scale') return serveScale(r, 'GET');
   if (name === undefined) {
     const verb = boolParam(r.q, 'watch') ? 'watch' : 'list';
     r.authorize(verb);

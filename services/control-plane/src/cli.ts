@@ -9,6 +9,9 @@ Stand-ins for kube-scheduler, virt-api (admission) and virt-controller, for a cl
   --lease-namespace NS    namespace of the leader Lease (default: kube-system)
   --concurrency N         parallel API writes (default 512)
   --launcher-image IMG    virt-launcher image (default quay.io/kubevirt/virt-launcher:v1.9.0)
+  --eviction-webhook      serve virt-api's pods/eviction webhook on 127.0.0.1 and register it, so
+                          kubectl drain live-migrates VMIs (for an API server on this host: on
+                          under \`virtsim up\` without --kubeconfig; default off)
   --metrics-host HOST     /metrics and /healthz address (default 127.0.0.1)
   --metrics-port N        (default 0: any free port, logged)`;
 
@@ -20,6 +23,7 @@ const FLAGS = {
   'lease-namespace': { type: 'string' },
   concurrency: { type: 'int', min: 1, default: 512 },
   'launcher-image': { type: 'string' },
+  'eviction-webhook': { type: 'boolean' },
   ...metricsFlags(),
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -50,6 +54,7 @@ export async function runControlPlaneCli(argv: string[]): Promise<number | void>
     leaseNamespace: values['lease-namespace'],
     concurrency: values.concurrency,
     launcherImage: values['launcher-image'],
+    evictionWebhook: values['eviction-webhook'] ?? false,
     metricsHost: values['metrics-host'],
     metricsPort: values['metrics-port'],
     log,

@@ -7,7 +7,9 @@ import type { Caches, ControllerContext } from './context.ts';
 import { nodeFacts } from './node-facts.ts';
 import { ObjectCache } from './object-cache.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
+import { EvictionInterceptor } from './virt-api/eviction-interceptor.ts';
 import { VirtApi } from './virt-api/virt-api.ts';
+import { EvacuationController } from './virt-controller/evacuation-controller.ts';
 import { MigrationController } from './virt-controller/migration-controller.ts';
 import { PerfscaleMetrics } from './virt-controller/perfscale-metrics.ts';
 import { VmController } from './virt-controller/vm-controller.ts';
@@ -27,6 +29,12 @@ export interface ControlPlaneOptions {
   leaseNamespace?: string;
   concurrency?: number;
   launcherImage?: string;
+  /**
+   * Serve virt-api's pods/eviction webhook on loopback and register it (Service, Endpoints,
+   * ValidatingWebhookConfiguration). Only useful where the API server can reach 127.0.0.1: the
+   * embedded one (`virtsim up` turns it on there).
+   */
+  evictionWebhook?: boolean;
   metricsHost?: string;
   metricsPort?: number;
   log?: Logger;
@@ -83,7 +91,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   const controllers: Controller[] = [];
   if (components.has('scheduler')) controllers.push(new Scheduler({ pods: caches.pods, nodes: caches.nodes, writer, log, registry }));
   if (components.has('virt-api')) controllers.push(new VirtApi(ctx));
-  if (components.has('virt-controller')) controllers.push(new VmiController(ctx), new VmController(ctx), new MigrationController(ctx), new PerfscaleMetrics(ctx));
+  if (components.has('virt-api') && opts.evictionWebhook) controllers.push(new EvictionInterceptor(ctx));
+  if (components.has('virt-controller')) controllers.push(new VmiController(ctx), new VmController(ctx), new MigrationController(ctx), new EvacuationController(ctx), new PerfscaleMetrics(ctx));
 
   // Only the caches the chosen components read: the scheduler alone needs no KubeVirt CRDs.
   const needed = new Set<keyof Caches>();

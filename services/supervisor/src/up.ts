@@ -194,7 +194,7 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
       ),
       wantControlPlane
         ? sup
-            .start(spec('control-plane', ['control-plane', '--kubeconfig', kubeconfig], (_l, r) => (r?.msg === 'control-plane started' ? (r.metrics ?? true) : undefined)))
+            .start(spec('control-plane', ['control-plane', '--kubeconfig', kubeconfig, ...(embedded ? ['--eviction-webhook'] : [])], (_l, r) => (r?.msg === 'control-plane started' ? (r.metrics ?? true) : undefined)))
             .catch((err) => {
               // The fleet is still useful without the stand-ins (VMIs created already scheduled play through).
               print(`virtsim: control-plane stand-ins did not start (${(err as Error).message}); running without them, see ${join(logs, 'control-plane.log')}`);

@@ -9,9 +9,10 @@ import { MIGRATION_FINALIZER, VMI_NAME_LABEL, admitMigration } from './migration
 import { vmiCreateMutation } from './vmi-defaults.ts';
 
 /**
- * virt-api's admission as a controller that reacts to creates (the embedded server calls no
- * webhooks): a new VMI gets its defaults, finalizer and Pending status; a new migration gets its
- * finalizer and label, or is marked Failed where the admitter would have refused it.
+ * virt-api's create admission as a controller that reacts to creates (only the eviction
+ * interceptor is served as a real webhook, `eviction-webhook.ts`): a new VMI gets its defaults,
+ * finalizer and Pending status; a new migration gets its finalizer and label, or is marked Failed
+ * where the admitter would have refused it.
  */
 export class VirtApi {
   private readonly ctx: ControllerContext;

@@ -174,7 +174,10 @@ export class MigrationController extends Controller {
       targetMemoryOverhead: String(memoryOverheadBytes(vmi)),
       migrationNetworkType: 'Pod',
     };
-    await patch(this.ctx, this.ctx.caches.vmis, vmi, { metadata: { labels: { [TARGET_NODE_LABEL]: pod.spec.nodeName } }, status: { migrationState } }, { guard: true });
+    // The state replaces a previous migration's whole (virt-controller updates it): a merge patch
+    // would keep its completed/endTimestamp, and this migration would look finished at once.
+    const stale = Object.fromEntries(Object.keys(vmi.status.migrationState ?? {}).map((k) => [k, null]));
+    await patch(this.ctx, this.ctx.caches.vmis, vmi, { metadata: { labels: { [TARGET_NODE_LABEL]: pod.spec.nodeName } }, status: { migrationState: { ...stale, ...migrationState } } }, { guard: true });
     this.log.info({ migration: objectKey(m), source: vmi.status.nodeName, target: pod.spec.nodeName }, 'handed the VMI to the target node');
   }
 
