@@ -9,7 +9,6 @@ import type { PlanContext } from '@virtsim/stages';
 import { createLogger, createRegistry, startOpsEndpoint, type Logger, type OpsEndpoint } from '@virtsim/telemetry';
 import { registerAgentMetrics, type AgentMetrics } from './agent-metrics.ts';
 import { eligibleStages } from './handler-role.ts';
-import { HeapTrimmer } from './heap-trim.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
 import { NodePool, type NodePoolConfig } from './node-pool.ts';
 import { PodAddressBook } from './pod-addresses.ts';
@@ -117,7 +116,6 @@ export class Agent implements RunningAgent {
   private coordinator!: CoordinatorClient;
   private opsEndpoint!: OpsEndpoint;
   private outsidePoolLogged = 0;
-  private readonly heapTrimmer = new HeapTrimmer(() => this.log.info({ heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 1048576) }, 'heap trimmed after a slot move'));
 
   constructor(opts: AgentOptions) {
     this.config = agentConfig(opts);
@@ -227,11 +225,7 @@ export class Agent implements RunningAgent {
       agentId: this.identity,
       tls: this.config.coordinatorTls,
       log: this.log,
-      onAssignment: async (a) => {
-        const { gained, lost } = await this.ownership.apply(a);
-        // The slot move's garbage is given back (see trimHeap).
-        if (gained.length || lost.length) this.heapTrimmer.afterMove();
-      },
+      onAssignment: async (a) => void (await this.ownership.apply(a)),
     });
     await this.coordinator.start();
   }
@@ -343,7 +337,6 @@ export class Agent implements RunningAgent {
     // gives our slots to others only after we no longer touch them.
     this.subscriber.close();
     this.ownership.stop();
-    this.heapTrimmer.stop();
     // Writes still in flight (a lease hand-back to an API server that is gone) get 5 s, not forever.
     const giveUp = setTimeout(() => this.abort.abort(), 5000);
     await this.stageRunner.stop();

@@ -6,7 +6,6 @@ import { createLogger, PkiError } from '@virtsim/telemetry';
 import { installCrds, publishStages } from './cluster-setup.ts';
 import { createFleetSecrets, type FleetSecrets } from './fleet-secrets.ts';
 import { FleetSupervisor } from './fleet-supervisor.ts';
-import { heapFlags } from './heap-flags.ts';
 import { ChildStartError } from './managed-child.ts';
 import { writePrometheusConfig, type ScrapeTarget } from './prometheus-config.ts';
 import { StatusLine } from './status-line.ts';
@@ -112,7 +111,7 @@ function onPath(bin: string): string | undefined {
   return undefined;
 }
 
-const virtsim = (args: string[]) => ({ command: process.execPath, args: ['--disable-warning=ExperimentalWarning', ...heapFlags(args[0]), CLI, ...args] });
+const virtsim = (args: string[]) => ({ command: process.execPath, args: ['--disable-warning=ExperimentalWarning', CLI, ...args] });
 
 /** host:port of each child's /metrics, from what it logged when ready. */
 function scrapeTargets(sup: FleetSupervisor): ScrapeTarget[] {
