@@ -127,6 +127,17 @@ describe('bus over a real nats-server', () => {
     served.unsubscribe();
   });
 
+  it('sends an item held as JSON text as is', async () => {
+    const [node] = nodesInDistinctSlots(1);
+    const whole = pod('held-as-text', node!, 7);
+    const served = watcher.serveSnapshots(() => [{ kind: 'Pod', node: node!, object: { metadata: whole.metadata }, json: JSON.stringify(whole) }]);
+    await watcher.flush();
+    const items = await agent.requestSnapshot([slotOf(node!)], { timeoutMs: 5_000 });
+    expect(items).toEqual([{ kind: 'Pod', node, object: whole }]);
+    served.unsubscribe();
+    await watcher.flush();
+  });
+
   it("carries the publisher's trace context through the server to the subscriber", async () => {
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     try {

@@ -13,6 +13,11 @@ export interface SnapshotItem {
   kind: string;
   node: string;
   object: KubeObject;
+  /**
+   * Serving side only: the object as JSON without managedFields, when the provider holds it as
+   * text; sent as is in place of `object` (which then needs only its metadata, for onSkip).
+   */
+  json?: string;
 }
 
 const PART = 'virtsim-snapshot-part';
@@ -72,7 +77,10 @@ export function serveSnapshots(nc: NatsConnection, provider: SnapshotProvider, o
       let chunk: string[] = [];
       let size = 2;
       for await (const item of items) {
-        const json = JSON.stringify({ kind: item.kind, node: item.node, object: stripManagedFields(item.object) });
+        const json =
+          item.json === undefined
+            ? JSON.stringify({ kind: item.kind, node: item.node, object: stripManagedFields(item.object) })
+            : `{"kind":${JSON.stringify(item.kind)},"node":${JSON.stringify(item.node)},"object":${item.json}}`;
         // Bytes, not string length: max_payload counts bytes, and a label may be all multi-byte.
         const bytes = Buffer.byteLength(json);
         if (bytes + 2 > budget) {

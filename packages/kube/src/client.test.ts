@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -128,6 +131,23 @@ describe('KubeClient', () => {
     refused.close();
     expect(err).toMatchObject({ code: 'ECONNREFUSED' });
     expect(isRetryable(err)).toBe(true);
+  });
+
+  it('reads a plain kubeconfig file (server and token) without client-node, to the same requests', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeconfig-'));
+    try {
+      const file = join(dir, 'kubeconfig');
+      const server = client.server.href;
+      writeFileSync(file, `apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: ${server}\n  name: c\ncontexts:\n- context:\n    cluster: c\n    user: u\n  name: ctx\ncurrent-context: ctx\nusers:\n- name: u\n  user:\n    token: file-token\n`);
+      const fromFile = await KubeClient.fromFile(file);
+      const body = await fromFile.request({ method: 'GET', path: '/api/v1/namespaces/ns/pods/p' });
+      fromFile.close();
+      expect(body).toEqual({ metadata: { name: 'p', resourceVersion: '7' } });
+      expect(seen.at(-1)!.url).toBe('/api/v1/namespaces/ns/pods/p');
+      expect(seen.at(-1)!.headers.authorization).toEqual(['Bearer file-token']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('streams newline-delimited lines, joining lines split across chunks', async () => {

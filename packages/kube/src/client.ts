@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import type https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
-import { StatusError } from '@virtsim/apimachinery';
+import { StatusError } from '@virtsim/apimachinery/status-error';
 import { dispatchBuffered, type BufferedResponse } from './buffered-response.ts';
+import { staticKubeconfig } from './static-kubeconfig.ts';
 
 export interface Impersonation {
   user: string;
@@ -56,7 +58,8 @@ function timeoutError(err: unknown, timeoutMs: number): unknown {
 
 /**
  * A small HTTP client for the Kubernetes API on an undici connection pool (keep-alive).
- * client-node supplies the kubeconfig handling (TLS material, tokens, exec plugins); the requests
+ * client-node supplies the kubeconfig handling (TLS material, tokens, exec plugins) unless the
+ * kubeconfig is a plain one (staticKubeconfig: it is then never loaded); the requests
  * themselves are ours, because the fleet needs raw streaming watches, per-request impersonation
  * and full control over retries. undici rather than node:http because a node agent makes thousands
  * of small writes a second and node:http's per-request machinery (ClientRequest, agent bookkeeping,
@@ -64,7 +67,8 @@ function timeoutError(err: unknown, timeoutMs: number): unknown {
  */
 export class KubeClient {
   readonly server: URL;
-  private readonly kc: KubeConfig;
+  /** Reads the credentials again (tokens that rotate); null for a static kubeconfig. */
+  private readonly kc: KubeConfig | null;
   private readonly pool: Pool;
   private readonly basePath: string;
   private readonly timeoutMs: number;
@@ -72,11 +76,9 @@ export class KubeClient {
   private authHeaders: Record<string, string> = {};
   private authRefreshedAt = 0;
 
-  private constructor(kc: KubeConfig, tls: https.AgentOptions, opts: ClientOptions) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
+  private constructor(server: string, kc: KubeConfig | null, tls: https.AgentOptions, opts: ClientOptions) {
     this.kc = kc;
-    this.server = new URL(cluster.server);
+    this.server = new URL(server);
     this.basePath = this.server.pathname.replace(/\/$/, '');
     this.pool = new Pool(this.server.origin, {
       connections: opts.maxSockets ?? 64,
@@ -99,13 +101,21 @@ export class KubeClient {
       rejectUnauthorized: httpsOpts.rejectUnauthorized,
       servername: httpsOpts.servername,
     };
-    const client = new KubeClient(kc, tls, opts);
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    const client = new KubeClient(cluster.server, kc, tls, opts);
     client.setAuth(httpsOpts);
     return client;
   }
 
   static async fromFile(path: string, opts: ClientOptions = {}): Promise<KubeClient> {
-    const kc = new KubeConfig();
+    const plain = staticKubeconfig(readFileSync(path, 'utf8'));
+    if (plain) {
+      const client = new KubeClient(plain.server, null, plain.tls, opts);
+      client.setAuth({ headers: plain.headers });
+      return client;
+    }
+    const kc = new (await import('@kubernetes/client-node')).KubeConfig();
     kc.loadFromFile(path);
     return KubeClient.fromKubeConfig(kc, opts);
   }
@@ -113,7 +123,7 @@ export class KubeClient {
   /** A kubeconfig file when given; else $KUBECONFIG, ~/.kube/config or the pod's service account. */
   static async fromFileOrDefault(path: string | undefined, opts: ClientOptions = {}): Promise<KubeClient> {
     if (path) return KubeClient.fromFile(path, opts);
-    const kc = new KubeConfig();
+    const kc = new (await import('@kubernetes/client-node')).KubeConfig();
     kc.loadFromDefault();
     return KubeClient.fromKubeConfig(kc, opts);
   }
@@ -128,7 +138,7 @@ export class KubeClient {
 
   /** Tokens can rotate (projected service-account tokens, exec plugins): re-read them each minute. */
   private async headers(opts: RequestOptions): Promise<Headers> {
-    if (Date.now() - this.authRefreshedAt > 60_000) {
+    if (this.kc && Date.now() - this.authRefreshedAt > 60_000) {
       const o: https.RequestOptions = {};
       await this.kc.applyToHTTPSOptions(o);
       this.setAuth(o);

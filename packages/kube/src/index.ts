@@ -1,4 +1,4 @@
-export { StatusError } from '@virtsim/apimachinery';
+export { StatusError } from '@virtsim/apimachinery/status-error';
 export { isRetryable } from './retryable.ts';
 export { Backoff, sleep } from './backoff.ts';
 export { KubeClient, type ClientOptions, type Impersonation, type RequestOptions } from './client.ts';

@@ -35,4 +35,21 @@ describe('Informer', () => {
       await inf.stop();
     }
   });
+
+  it('keeps what retain projects in its store, while onEvent gets the whole object', async () => {
+    const seen: Array<{ type: string; obj: KubeObject }> = [];
+    const retain = (o: KubeObject): KubeObject => ({ metadata: { name: o.metadata.name, resourceVersion: o.metadata.resourceVersion } });
+    const inf = new Informer(client, { resource: NODES, retain, log: (await import('pino')).pino({ enabled: false }), onEvent: (type, obj) => seen.push({ type, obj }) });
+    inf.start();
+    try {
+      await waitFor('informer synced', () => inf.hasSynced);
+      await client.request({ method: 'POST', path: '/api/v1/nodes', body: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n-2', labels: { a: 'b' } } } });
+      await waitFor('ADDED seen', () => seen.some((e) => e.type === 'ADDED' && e.obj.metadata.name === 'n-2'));
+      expect(seen.find((e) => e.obj.metadata.name === 'n-2')!.obj.metadata.labels).toEqual({ a: 'b' });
+      const kept = inf.store.get('n-2')!;
+      expect(kept).toEqual({ metadata: { name: 'n-2', resourceVersion: kept.metadata.resourceVersion } });
+    } finally {
+      await inf.stop();
+    }
+  });
 });

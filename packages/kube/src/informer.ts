@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { StatusError } from '@virtsim/apimachinery';
+import { StatusError } from '@virtsim/apimachinery/status-error';
 import { Backoff, sleep } from './backoff.ts';
 import type { KubeClient } from './client.ts';
 import { objectKey, type KubeObject, type WatchEventType } from './object.ts';
@@ -15,6 +15,11 @@ export interface InformerOptions {
   watchTimeoutSeconds?: number;
   /** Applied to every object before it is stored (e.g. drop managedFields). */
   transform?: (obj: KubeObject) => KubeObject;
+  /**
+   * What the store keeps of each (transformed) object, when its reader needs less than onEvent
+   * does (default: all of it). A relist's DELETED events carry what the store kept.
+   */
+  retain?: (obj: KubeObject) => KubeObject;
   log: Logger;
   /**
    * `text`: the object's JSON exactly as the watch line carried it (before `transform`), when the
@@ -87,6 +92,10 @@ export class Informer {
     }
   }
 
+  private retained(obj: KubeObject): KubeObject {
+    return this.opts.retain ? this.opts.retain(obj) : obj;
+  }
+
   private async relist(): Promise<void> {
     const { resource, pageSize = 500 } = this.opts;
     const seen = new Map<string, KubeObject>();
@@ -122,7 +131,7 @@ export class Informer {
     }
     for (const [key, obj] of seen) {
       const old = this.store.get(key);
-      this.store.set(key, obj);
+      this.store.set(key, this.retained(obj));
       if (!old) this.opts.onEvent('ADDED', obj);
       else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.opts.onEvent('MODIFIED', obj);
     }
@@ -175,7 +184,7 @@ export class Informer {
     const obj = this.opts.transform ? this.opts.transform(ev.object) : ev.object;
     const key = objectKey(obj);
     if (ev.type === 'DELETED') this.store.delete(key);
-    else this.store.set(key, obj);
+    else this.store.set(key, this.retained(obj));
     if (rv) this.rv = rv;
     this.opts.onEvent(ev.type, obj, objectText(line, ev.type));
   }

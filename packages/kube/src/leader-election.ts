@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { StatusError } from '@virtsim/apimachinery';
+import { StatusError } from '@virtsim/apimachinery/status-error';
 import { sleep } from './backoff.ts';
 import type { KubeClient } from './client.ts';
 import { LEASES, collectionPath, objectPath } from './resources.ts';

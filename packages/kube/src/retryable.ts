@@ -1,4 +1,4 @@
-import { StatusError } from '@virtsim/apimachinery';
+import { StatusError } from '@virtsim/apimachinery/status-error';
 
 /** Transient answers a write retries with backoff: throttling, server errors, timeouts. */
 export function isRetryable(err: unknown): boolean {

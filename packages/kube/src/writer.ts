@@ -1,7 +1,7 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { StatusError } from '@virtsim/apimachinery';
+import { StatusError } from '@virtsim/apimachinery/status-error';
 import { isRetryable } from './retryable.ts';
 import { Backoff, sleep } from './backoff.ts';
 import type { Impersonation, KubeClient } from './client.ts';

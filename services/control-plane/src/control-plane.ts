@@ -4,6 +4,7 @@ import { KubeClient, LeaderElector, NODES, PODS, VMIMS, VMIS, VMS, Writer } from
 import { createLogger, createRegistry, startOpsEndpoint, type Logger, type OpsEndpoint } from '@virtsim/telemetry';
 import { Gauge } from 'prom-client';
 import type { Caches, ControllerContext } from './context.ts';
+import { nodeFacts } from './node-facts.ts';
 import { ObjectCache } from './object-cache.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { EvictionInterceptor } from './virt-api/eviction-interceptor.ts';
@@ -69,7 +70,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
   const writer = new Writer(client, { concurrency, log, registry, signal: abort.signal });
 
   const caches: Caches = {
-    nodes: new ObjectCache(client, NODES, log),
+    nodes: new ObjectCache(client, NODES, log, nodeFacts),
     pods: new ObjectCache(client, PODS, log),
     vmis: new ObjectCache(client, VMIS, log),
     vms: new ObjectCache(client, VMS, log),

@@ -15,11 +15,13 @@ export class ObjectCache {
   private readonly written = new Map<string, KubeObject>();
   private readonly listeners: Listener[] = [];
 
-  constructor(client: KubeClient, ref: ResourceRef, log: Logger) {
+  /** `retain`: what the cache keeps of each object when its readers need less (listeners still get the whole object). */
+  constructor(client: KubeClient, ref: ResourceRef, log: Logger, retain?: (obj: KubeObject) => KubeObject) {
     this.ref = ref;
     this.informer = new Informer(client, {
       resource: ref,
       log,
+      retain,
       transform: (o) => {
         if (o.metadata.managedFields) delete o.metadata.managedFields;
         return o;

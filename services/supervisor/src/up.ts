@@ -205,7 +205,11 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
     const agentMetrics = () => sup.list().filter((c) => c.spec.name.startsWith('agent-') && typeof c.readyValue === 'string').map((c) => c.readyValue as string);
     printBanner(print, { opts, sup, kubeconfig, stateDir, logs, traces, traceSample, secrets, embedded, readyMs });
 
-    const status = new StatusLine(client, log, agentMetrics);
+    const watcherMetrics = () => {
+      const v = sup.get('watcher')?.readyValue;
+      return typeof v === 'string' ? v : undefined;
+    };
+    const status = new StatusLine({ watcher: watcherMetrics, agents: agentMetrics });
     const timer = refreshStatus(status, print, opts.statusIntervalMs);
 
     return {
@@ -215,7 +219,6 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
       async stop() {
         clearInterval(timer);
         if (process.stdout.isTTY) process.stdout.write('\n');
-        await status.stop();
         client.close();
         await sup.stop();
       },

@@ -79,4 +79,25 @@ describe('Fanout', () => {
     ]);
     expect([...f.snapshot([slotOf('dst')])].map((i) => i.node)).toEqual(['dst']);
   });
+
+  it('serves snapshots from the JSON text of the whole object, and keeps only its metadata parsed', () => {
+    const { f } = setup();
+    const obj = vmi('j', 'node-3', '1');
+    f.onEvent('VirtualMachineInstance', 'ADDED', obj, 0, '{"text":"as the watch line carried it"}');
+    f.onEvent('VirtualMachineInstance', 'ADDED', vmi('k', 'node-3', '1'), 0);
+    const snap = [...f.snapshot([slotOf('node-3')])];
+    expect(snap.find((i) => i.object.metadata.name === 'j')?.json).toBe('{"text":"as the watch line carried it"}');
+    expect(JSON.parse(snap.find((i) => i.object.metadata.name === 'k')!.json!)).toEqual(vmi('k', 'node-3', '1'));
+    expect(snap.find((i) => i.object.metadata.name === 'j')?.object.metadata).toMatchObject({ name: 'j', namespace: 'default', resourceVersion: '1' });
+  });
+
+  it('sends the last whole version with a DELETED that carries only what the caches kept (found by a relist)', () => {
+    const { f, sent } = setup();
+    const whole = vmi('r', 'node-4', '5');
+    f.onEvent('VirtualMachineInstance', 'ADDED', whole, 0);
+    f.onEvent('VirtualMachineInstance', 'DELETED', { metadata: { name: 'r', namespace: 'default', resourceVersion: '5' } }, 0);
+    expect(sent.at(-1)).toMatchObject({ type: 'DELETED', node: 'node-4' });
+    expect(JSON.parse(sent.at(-1)!.json!)).toEqual(whole);
+    expect(f.size).toBe(0);
+  });
 });

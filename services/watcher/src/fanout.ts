@@ -1,12 +1,16 @@
 import { slotOf, type ObjectEvent, type SnapshotItem } from '@virtsim/bus';
 import { objectKey, type KubeObject, type WatchEventType } from '@virtsim/kube';
 import { partitionNodes } from './partition.ts';
+import { retained } from './retained.ts';
 
 interface Route {
   kind: string;
   /** The nodes the object is published to (a migrating VMI: source and target). */
   nodes: string[];
+  /** What the watcher's caches keep of the object (see retained): its metadata, for logs. */
   object: KubeObject;
+  /** The whole object as JSON without managedFields: what snapshots send. Text takes a third of the memory of the parsed object. */
+  json: string;
 }
 
 export interface FanoutCounters {
@@ -36,20 +40,24 @@ export class Fanout {
     return this.routes.size;
   }
 
-  /** `json`: the object's JSON without managedFields, if at hand (published as is). */
+  /**
+   * `json`: the object's JSON without managedFields, if at hand (published as is). A DELETED found
+   * by a relist carries only what the caches kept: its slots get the last whole version routed.
+   */
   onEvent(kind: string, type: WatchEventType, object: KubeObject, receivedAt: number, json?: string): void {
     const key = `${kind}/${objectKey(object)}`;
     const prev = this.routes.get(key);
     const before = prev?.nodes ?? [];
     const nodes = type === 'DELETED' ? [] : partitionNodes(kind, object, this.vmis);
+    const leaving = type === 'DELETED' && json === undefined ? prev?.json : json;
     // Slots the object leaves are told to let go (deletion, a VMI that moved node).
-    for (const node of before) if (!nodes.includes(node)) this.emit({ type: 'DELETED', kind, node, object, receivedAt, json });
+    for (const node of before) if (!nodes.includes(node)) this.emit({ type: 'DELETED', kind, node, object, receivedAt, json: leaving });
     if (prev) this.unindex(key, prev);
     if (!nodes.length) {
       if (type !== 'DELETED') this.counters.unrouted(kind);
       return;
     }
-    const route: Route = { kind, nodes, object };
+    const route: Route = { kind, nodes, object: retained(object), json: json === undefined ? JSON.stringify(object) : ownCopy(json) };
     this.routes.set(key, route);
     for (const node of nodes) {
       const slot = slotOf(node);
@@ -57,7 +65,7 @@ export class Fanout {
       if (!keys) this.bySlot.set(slot, (keys = new Set()));
       keys.add(key);
     }
-    for (const node of nodes) this.emit({ type: before.includes(node) ? 'MODIFIED' : 'ADDED', kind, node, object, receivedAt, json });
+    for (const node of nodes) this.emit({ type: before.includes(node) ? 'MODIFIED' : 'ADDED', kind, node, object, receivedAt, json: json ?? route.json });
   }
 
   /** The current objects of the given slots. */
@@ -65,7 +73,7 @@ export class Fanout {
     for (const slot of slots) {
       for (const key of this.bySlot.get(slot) ?? []) {
         const r = this.routes.get(key)!;
-        for (const node of r.nodes) if (slotOf(node) === slot) yield { kind: r.kind, node, object: r.object };
+        for (const node of r.nodes) if (slotOf(node) === slot) yield { kind: r.kind, node, object: r.object, json: r.json };
       }
     }
   }
@@ -80,4 +88,13 @@ export class Fanout {
     this.publish(event);
     this.counters.published(event.kind, event.type);
   }
+}
+
+/**
+ * A watch line's object text is a slice of the stream's read buffer, and V8 keeps the whole
+ * buffer (many events) alive for as long as the slice is. Flattening `' ' + text` copies it into
+ * a string of its own; the slice of that copy pins one extra character.
+ */
+function ownCopy(text: string): string {
+  return (' ' + text).slice(1);
 }

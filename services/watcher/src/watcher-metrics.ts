@@ -1,6 +1,6 @@
 /** The watcher's Prometheus metrics: counters it bumps, and gauges read from its caches at scrape time. */
 import type { Informer } from '@virtsim/kube';
-import { VMIS } from '@virtsim/kube';
+import { NODES, VMIS, type KubeObject } from '@virtsim/kube';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Fanout } from './fanout.ts';
 import type { LifecycleTracer } from './lifecycle-tracer.ts';
@@ -47,6 +47,20 @@ export function registerCacheGauges(registry: Registry, fanout: Fanout, lifecycl
       this.set(lifecycles.size);
     },
   });
+  // The fleet's nodes by readiness (what `virtsim up`'s status line shows, without its own watch).
+  new Gauge({
+    name: 'virtsim_watcher_nodes',
+    help: "The fleet's Nodes in the watch cache, by Ready condition",
+    labelNames: ['ready'],
+    registers: [registry],
+    collect() {
+      const store = informers.get(NODES.kind)?.store;
+      let ready = 0;
+      for (const n of store?.values() ?? []) if (isReady(n)) ready++;
+      this.set({ ready: 'true' }, ready);
+      this.set({ ready: 'false' }, (store?.size ?? 0) - ready);
+    },
+  });
   // VMIs by phase as the fleet sees them (a real KubeVirt's kubevirt_vmi_phase_count needs its metrics scraped).
   new Gauge({
     name: 'virtsim_watcher_vmis',
@@ -65,4 +79,9 @@ export function registerCacheGauges(registry: Registry, fanout: Fanout, lifecycl
       for (const [phase, n] of counts) this.set({ phase }, n);
     },
   });
+}
+
+function isReady(node: KubeObject): boolean {
+  const conditions = node.status?.conditions as Array<{ type: string; status: string }> | undefined;
+  return conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }

@@ -19,6 +19,7 @@ import {
 } from '@virtsim/kube';
 import { createLogger, createRegistry, startOpsEndpoint, traceSampleRatio, type Logger, type OpsEndpoint } from '@virtsim/telemetry';
 import { Fanout } from './fanout.ts';
+import { retained } from './retained.ts';
 import { LeaderDuties } from './leader-duties.ts';
 import { LifecycleTracer, lastWriter } from './lifecycle-tracer.ts';
 import { registerCacheGauges, registerWatcherCounters, type WatcherCounters } from './watcher-metrics.ts';
@@ -117,6 +118,8 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
       resource: ref,
       ...selectors,
       transform: strip,
+      // The whole object is kept once, by the fanout, as JSON text.
+      retain: retained,
       log,
       onEvent: (type, obj, text) => {
         counters.received.inc({ kind: ref.kind, type });
