@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient, NODES, VMIMS, VMIS, collectionPath, type KubeObject } from '@virtsim/kube';
-import { startUp, virtsim, type CliRun } from './harness.ts';
+import { renderInChromium, startUp, virtsim, type CliRun } from './harness.ts';
 
 const RUN_LABEL = 'virtsim.io/loadtest-run';
 const EVACUATION = 'kubevirt.io/evacuationMigration';
@@ -108,7 +108,10 @@ describe('virtsim loadtest drain phase against a running virtsim up', () => {
     ]);
     expect(run.out()).toMatch(/drain: 2 of 2 nodes drained; \d+ VMIs: \d+ migrated, 0 evicted, 0 failed, 0 timed out/);
     expect(run.out()).toMatch(/DrainNode +P50 /);
-    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('VMIEvacuated');
+    // The page, as a browser draws it: both drain latencies in the table and as CDFs.
+    const dom = await renderInChromium(join(out, 'report.html'));
+    expect(dom).toMatch(/<td>DrainNode<\/td><td>2<\/td>/);
+    for (const name of ['DrainNode', 'VMIEvacuated']) expect(dom).toMatch(new RegExp(`data-series="${name}" data-points="[1-9]`));
 
     for (const n of await list(client, collectionPath(NODES))) expect(n.spec?.unschedulable ?? false, n.metadata.name).toBe(false);
   }, 300_000);
