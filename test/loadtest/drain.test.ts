@@ -115,6 +115,43 @@ describe('virtsim loadtest drain phase against a running virtsim up', () => {
 
     for (const n of await list(client, collectionPath(NODES))) expect(n.spec?.unschedulable ?? false, n.metadata.name).toBe(false);
   }, 300_000);
+
+  it('evicts VMIs with evictionStrategy None outright: counted as evicted, not waited for afterwards', async () => {
+    const template = join(dir, 'vmi-no-migration.yaml');
+    writeFileSync(
+      template,
+      [
+        'apiVersion: kubevirt.io/v1',
+        'kind: VirtualMachineInstance',
+        'metadata: {name: x}',
+        'spec:',
+        '  evictionStrategy: None',
+        '  terminationGracePeriodSeconds: 0',
+        '  domain: {resources: {requests: {cpu: 100m, memory: 90Mi}}, devices: {interfaces: [{name: default, masquerade: {}}]}}',
+        '  networks: [{name: default, pod: {}}]',
+        '',
+      ].join('\n'),
+    );
+    const out = join(dir, 'evict-report');
+    const run = virtsim(['loadtest', '--kubeconfig', cluster.kubeconfig, '--template', template, '--count', '12', '--rate', '12', '--phases', 'create,wait,drain,wait', '--keep', '--seed', '4', '--out', out]);
+    const code = await finish(run);
+    expect(code, run.out()).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
+    const d = report.phases.find((p) => p.kind === 'drain')!.summary as DrainSummary;
+    expect(d.nodesDrained).toBe(1);
+    expect([d.migrated, d.failed, d.timedOut, d.evacuationMigrations]).toEqual([0, 0, 0, 0]);
+    expect(d.evictedDirectly).toBe(d.vmisAffected);
+    expect(d.vmisAffected).toBeGreaterThan(0);
+    // The wait after the drain does not wait for the evicted ones: it passed.
+    expect(report.phases.map((p) => [p.kind, p.ok])).toEqual([['create', true], ['wait', true], ['drain', true], ['wait', true]]);
+    const vmis = await list(client, collectionPath(VMIS), `${RUN_LABEL}=${report.runId}`);
+    const gone = vmis.filter((v) => v.status?.nodeName === d.nodes[0]);
+    expect(gone).toHaveLength(d.vmisAffected);
+    for (const v of gone) expect(['Failed', 'Succeeded'], v.metadata.name).toContain(v.status?.phase);
+    expect(report.quantiles.DrainNode.count).toBe(1);
+    expect(report.quantiles.VMIEvacuated).toBeUndefined();
+    for (const n of await list(client, collectionPath(NODES))) expect(n.spec?.unschedulable ?? false, n.metadata.name).toBe(false);
+  }, 300_000);
 });
 
 describe('virtsim loadtest drain phase, bad input', () => {
