@@ -56,7 +56,7 @@ export class DrainWatch {
     return Promise.all(this.informers.map((i) => i.stop()));
   }
 
-  /** Called when the node is cordoned; an already empty node counts as drained at once. */
+  /** Called when the node is cordoned: its drain time starts here. */
   cordoned(node: string): void {
     this.cordonedAt.set(node, Date.now());
   }

@@ -1,6 +1,5 @@
 import { NODES, PODS, POOL_LABEL, StatusError, collectionPath, objectPath, sleep, type KubeObject } from '@virtsim/kube';
-import type { VmiRecord } from '../records.ts';
-import { vmiKey } from '../records.ts';
+import { vmiKey, type VmiRecord } from '../records.ts';
 import { forEachLimited, writeWithRetry, type PhaseResult, type RunContext, type WriteCounters } from '../run-context.ts';
 import { chooseDrainNodes, type DrainSize } from './drain-nodes.ts';
 import { DrainWatch } from './drain-watch.ts';
@@ -57,7 +56,8 @@ export async function runDrain(ctx: RunContext, spec: DrainSpec): Promise<PhaseR
   Object.assign(ctx.progress, { phase: 'drain', done: 0, total: evacuees.size, startedAt, qps: 0, burst: 0 });
   if (chosen.length === 0) {
     problems.push(refusedRealNodes.length ? `no node to drain: the ${refusedRealNodes.length} hosting this run's VMIs were not made by virtsim (set allowRealNodes: true to drain them)` : 'no node to drain: none hosts a VMI of this run');
-    return { kind: 'drain', startedAt, endedAt: Date.now(), ok: false, summary: { nodesDrained: 0, refusedRealNodes }, problems };
+    const none = { nodesDrained: 0, nodesChosen: 0, vmisAffected: 0, migrated: 0, evictedDirectly: 0, failed: 0, timedOut: 0, evacuationMigrations: 0, nodes: [] };
+    return { kind: 'drain', startedAt, endedAt: Date.now(), ok: false, summary: { ...none, refusedRealNodes: refusedRealNodes.slice(0, 50) }, problems };
   }
 
   const watch = new DrainWatch(ctx.client, ctx.runId, ctx.log, chosenSet, (ns, vmi) => evacuees.has(vmiKey(ns, vmi)));
