@@ -8,7 +8,7 @@ import { runLoadtest, type LoadtestOutcome } from './run.ts';
 
 const HELP = `usage: virtsim loadtest [--config FILE] (--kubeconfig FILE | --up [cluster flags]) [flags]
 Creates VMIs (or VMs) at a rate, plays the configured phases (create, wait, churn, migrate,
-node-failure, delete/stop, cleanup), measures kube-burner's latencies from watch events and writes
+node-failure, drain, delete/stop, cleanup), measures kube-burner's latencies from watch events and writes
 report.json, kube-burner's documents and a self-contained report.html.
   --config FILE          run description (YAML); the flags below override it
   --kubeconfig FILE      the cluster to load (default: $KUBECONFIG or ~/.kube/config)
@@ -95,9 +95,13 @@ function printSummary(outcome: LoadtestOutcome): void {
   const { report } = outcome;
   const out = (s: string) => process.stdout.write(s + '\n');
   out(`\n${report.passed ? 'PASSED' : 'FAILED'}: ${report.counts.created} created, ${report.counts.reachedRunning} reached Running, ${report.counts.notReachedRunning} did not, in ${report.durationSeconds} s`);
-  for (const name of ['VMIScheduled', 'VMIRunning', 'VMReady', 'PodReady', 'VMIMSucceeded', 'VMIDeleted', 'VMStopped']) {
+  for (const name of ['VMIScheduled', 'VMIRunning', 'VMReady', 'PodReady', 'VMIMSucceeded', 'VMIDeleted', 'VMStopped', 'DrainNode', 'VMIEvacuated']) {
     const q = report.quantiles[name];
     if (q) out(`  ${name.padEnd(14)} P50 ${formatMs(q.P50)}  P95 ${formatMs(q.P95)}  P99 ${formatMs(q.P99)}  max ${formatMs(q.max)}  (${q.count})`);
+  }
+  for (const p of report.phases.filter((x) => x.kind === 'drain')) {
+    const d = p.summary as { nodesDrained: number; nodesChosen: number; vmisAffected: number; migrated: number; evictedDirectly: number; failed: number; timedOut: number };
+    out(`  drain: ${d.nodesDrained} of ${d.nodesChosen} nodes drained; ${d.vmisAffected} VMIs: ${d.migrated} migrated, ${d.evictedDirectly} evicted, ${d.failed} failed, ${d.timedOut} timed out`);
   }
   for (const t of report.thresholds) out(`  ${describeThreshold(t)}`);
   for (const r of report.notRunning.slice(0, 20)) out(`  never Running: ${r.namespace}/${r.name} (last phase ${r.lastPhase}${r.reason ? `, ${r.reason}` : ''})`);

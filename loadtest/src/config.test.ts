@@ -31,6 +31,28 @@ describe('resolveConfig', () => {
     expect(c.thresholds.map((t) => t.text)).toEqual(['VMIRunning:P99<2s', 'VMIScheduled:P50<1s']);
   });
 
+  it('reads the drain phase: a node count (default 1) or a percent, parallel, timeout, allowRealNodes', () => {
+    const c = resolveConfig({ phases: ['create', 'drain', { drain: { nodes: 3, parallel: 2, timeout: '2m' } }, { drain: { percent: 25, allowRealNodes: true } }] }, {});
+    expect(c.phases.slice(1)).toEqual([
+      { kind: 'drain', size: { nodes: 1 }, parallel: 1, timeoutMs: 600_000, allowRealNodes: false },
+      { kind: 'drain', size: { nodes: 3 }, parallel: 2, timeoutMs: 120_000, allowRealNodes: false },
+      { kind: 'drain', size: { percent: 25 }, parallel: 1, timeoutMs: 600_000, allowRealNodes: true },
+    ]);
+  });
+
+  it.each([
+    [{ phases: ['create', { drain: { nodes: 0 } }] }, {}, 'phases[1].drain.nodes: must be >= 1, got 0'],
+    [{ phases: ['create', { drain: { nodes: 2.5 } }] }, {}, 'phases[1].drain.nodes: expected an integer, got 2.5'],
+    [{ phases: ['create', { drain: { percent: 0 } }] }, {}, 'phases[1].drain.percent: must be > 0, got 0'],
+    [{ phases: ['create', { drain: { nodes: 2, percent: 10 } }] }, {}, 'phases[1].drain: give nodes or percent, not both'],
+    [{ phases: ['create', { drain: { parallel: 0 } }] }, {}, 'phases[1].drain.parallel: must be >= 1, got 0'],
+    [{ phases: ['create', { drain: { allowRealNodes: 'yes' } }] }, {}, 'phases[1].drain.allowRealNodes: expected true or false, got "yes"'],
+    [{ phases: ['create', { drain: { timeout: 'soon' } }] }, {}, 'phases[1].drain.timeout: expected a duration'],
+    [{ phases: ['create', { drain: { force: true } }] }, {}, 'phases[1].drain.force: unknown field (known: parallel, timeout, nodes, percent, allowRealNodes)'],
+  ])('refuses a bad drain %j: %s', (fileCfg, flags, message) => {
+    expect(() => resolveConfig(fileCfg as Record<string, unknown>, flags)).toThrow(message);
+  });
+
   it.each([
     [{ rate: 0 }, {}, 'rate: must be > 0, got 0'],
     [{}, { rate: -1 }, 'rate: must be > 0, got -1'],

@@ -13,6 +13,7 @@ export type PhaseSpec =
   | { kind: 'churn'; percent: number; qps: number; durationMs: number; timeoutMs: number }
   | { kind: 'migrate'; percent: number; qps: number; timeoutMs: number }
   | { kind: 'node-failure'; percent: number; durationMs: number; timeoutMs: number }
+  | { kind: 'drain'; size: { nodes: number } | { percent: number }; parallel: number; timeoutMs: number; allowRealNodes: boolean }
   | { kind: 'delete'; qps: number; timeoutMs: number }
   | { kind: 'stop'; qps: number; timeoutMs: number }
   | { kind: 'cleanup'; timeoutMs: number };
@@ -53,6 +54,8 @@ const PHASE_DEFAULTS: Record<PhaseKind, Record<string, string | number>> = {
   churn: { percent: 10, rate: 10, duration: '1m', timeout: '5m' },
   migrate: { percent: 10, rate: 10, timeout: '5m' },
   'node-failure': { percent: 5, duration: '30s', timeout: '5m' },
+  // nodes (default 1) or percent, and allowRealNodes: read below, they have no plain default.
+  drain: { parallel: 1, timeout: '10m' },
   delete: { rate: 50, timeout: '10m' },
   stop: { rate: 50, timeout: '10m' },
   cleanup: { timeout: '10m' },
@@ -85,6 +88,14 @@ class Fields {
     if (ms === undefined) this.fail(key, `expected a duration such as 30s, 5m or 500ms, got ${JSON.stringify(v)}`);
     return ms;
   }
+  boolean(key: string, dflt: boolean): boolean {
+    const v = this.obj[key] ?? dflt;
+    if (typeof v !== 'boolean') this.fail(key, `expected true or false, got ${JSON.stringify(v)}`);
+    return v;
+  }
+  has(key: string): boolean {
+    return this.obj[key] !== undefined && this.obj[key] !== null;
+  }
   onlyKeys(allowed: Iterable<string>): void {
     const ok = new Set(allowed);
     for (const k of Object.keys(this.obj)) if (!ok.has(k)) this.fail(k, `unknown field (known: ${[...ok].join(', ') || 'none'})`);
@@ -106,7 +117,7 @@ function phaseFrom(entry: unknown, index: number): PhaseSpec {
   const k = kind as PhaseKind;
   const d = PHASE_DEFAULTS[k];
   const f = new Fields(`${at}.${k}.`, raw);
-  f.onlyKeys(Object.keys(d));
+  f.onlyKeys([...Object.keys(d), ...(k === 'drain' ? ['nodes', 'percent', 'allowRealNodes'] : [])]);
   switch (k) {
     case 'create':
       return { kind: k };
@@ -135,6 +146,11 @@ function phaseFrom(entry: unknown, index: number): PhaseSpec {
         durationMs: f.duration('duration', d.duration),
         timeoutMs: f.duration('timeout', d.timeout),
       };
+    case 'drain': {
+      if (f.has('nodes') && f.has('percent')) throw new LoadtestInputError(`${at}.drain: give nodes or percent, not both`);
+      const size = f.has('percent') ? { percent: f.number('percent', 0, { min: 0, exclusiveMin: true, max: 100 }) } : { nodes: f.number('nodes', 1, { min: 1, integer: true }) };
+      return { kind: k, size, parallel: f.number('parallel', d.parallel as number, { min: 1, integer: true }), timeoutMs: f.duration('timeout', d.timeout), allowRealNodes: f.boolean('allowRealNodes', false) };
+    }
     case 'delete':
     case 'stop':
       return { kind: k, qps: f.number('rate', d.rate as number, { min: 0, exclusiveMin: true }), timeoutMs: f.duration('timeout', d.timeout) };

@@ -1,4 +1,5 @@
 import type { MigrationRecord, VmiRecord } from './records.ts';
+import type { PhaseResult } from './run-context.ts';
 import { cdf, summarize, type QuantileSummary } from './quantiles.ts';
 
 /** kube-burner's vmiLatency names, and when each is reached on a record. */
@@ -96,4 +97,19 @@ export function measure(vmis: Iterable<VmiRecord>, migrations: Iterable<Migratio
   const podQuantiles: Record<string, QuantileSummary> = {};
   for (const [name, s] of podSamples) podQuantiles[name] = summarize(s)!;
   return { quantiles, podQuantiles, perVmi, perPod, perMigration, cdfs };
+}
+
+/**
+ * Latencies phases measure themselves (drain's DrainNode, VMIEvacuated) join the others, so the
+ * report, the plots and the thresholds treat them alike; samples of one name from several phases pool.
+ */
+export function addPhaseLatencies(m: Measurements, results: readonly PhaseResult[]): void {
+  const pooled = new Map<string, number[]>();
+  for (const r of results) for (const [name, s] of Object.entries(r.latencies ?? {})) pooled.set(name, [...(pooled.get(name) ?? []), ...s]);
+  for (const [name, s] of pooled) {
+    const q = summarize(s);
+    if (!q) continue;
+    m.quantiles[name] = q;
+    m.cdfs[name] = cdf(s);
+  }
 }

@@ -73,8 +73,8 @@
   const t = (s) => s.t;
   const cdfNames = Object.keys(data.cdfs).filter((n) => /^VMI(Pending|Scheduling|Scheduled|Running)$|^VMReady$|^PodReady$/.test(n));
   plot('cdf', 'Latency CDF from the create request (ms)', cdfNames.map((n) => ({ name: n, points: data.cdfs[n] })), { xLabel: 'ms', yLabel: 'fraction of VMIs', yMin: 0 });
-  const otherCdfs = Object.keys(data.cdfs).filter((n) => /^VMIM(Running|Succeeded)$|^VMIDeleted$|^VMStopped$/.test(n));
-  plot('cdf-other', 'Migration and deletion latency CDF (ms)', otherCdfs.map((n) => ({ name: n, points: data.cdfs[n] })), { xLabel: 'ms', yLabel: 'fraction', yMin: 0 });
+  const otherCdfs = Object.keys(data.cdfs).filter((n) => /^VMIM(Running|Succeeded)$|^VMIDeleted$|^VMStopped$|^DrainNode$|^VMIEvacuated$/.test(n));
+  plot('cdf-other', 'Migration, drain and deletion latency CDF (ms)', otherCdfs.map((n) => ({ name: n, points: data.cdfs[n] })), { xLabel: 'ms', yLabel: 'fraction', yMin: 0 });
   plot('scatter', 'Creation to Running per VMI, over creation time', [{ name: 'VMIRunning', points: data.scatter }], { xLabel: 'created at (s into the run)', yLabel: 'ms to Running', scatter: true, yMin: 0 });
   const phases = new Set();
   for (const s of series) for (const p in s.vmisByPhase) phases.add(p);

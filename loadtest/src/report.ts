@@ -60,6 +60,9 @@ export function slowestVmis(records: Iterable<VmiRecord>, n = 20): Array<Record<
   return rows.sort((a, b) => b.running - a.running).slice(0, n);
 }
 
+/** The drain phase's own latencies: in report.json and the page, not in kube-burner's vmiLatency documents. */
+const DRAIN_LATENCIES = new Set(['DrainNode', 'VMIEvacuated']);
+
 /** kube-burner's documents: one file per metricName, a JSON array each, as its local indexer writes them. */
 function kubeBurnerDocuments(report: Report, m: Measurements): Record<string, unknown[]> {
   const timestamp = report.endedAt;
@@ -71,7 +74,7 @@ function kubeBurnerDocuments(report: Report, m: Measurements): Record<string, un
   const docs = (list: Array<Record<string, unknown>>) => list.map((d) => ({ ...base, ...d }));
   return {
     vmiLatencyMeasurement: docs(m.perVmi),
-    vmiLatencyQuantilesMeasurement: quantileDocs('vmiLatencyQuantilesMeasurement', m.quantiles, (n) => !n.startsWith('VMIM')),
+    vmiLatencyQuantilesMeasurement: quantileDocs('vmiLatencyQuantilesMeasurement', m.quantiles, (n) => !n.startsWith('VMIM') && !DRAIN_LATENCIES.has(n)),
     podLatencyMeasurement: docs(m.perPod),
     podLatencyQuantilesMeasurement: quantileDocs('podLatencyQuantilesMeasurement', m.podQuantiles, () => true),
     vmimLatencyMeasurement: docs(m.perMigration),

@@ -40,6 +40,8 @@ export interface PhaseResult {
   summary: Record<string, unknown>;
   /** Why it did not reach its goal, one line each. */
   problems: string[];
+  /** Samples (ms) of latencies the phase measures itself (e.g. DrainNode): reported and thresholded like the others. */
+  latencies?: Record<string, number[]>;
 }
 
 /** Counters of retried and failed writes, for the report: a failed create is never silent. */

@@ -9,10 +9,11 @@ import { LoadtestInputError } from './errors.ts';
 import { FleetMetrics } from './fleet-metrics.ts';
 import { LiveView, type LiveMode } from './live-view.ts';
 import { discoverLocalFleet } from './local-fleet.ts';
-import { measure } from './measurements.ts';
+import { addPhaseLatencies, measure } from './measurements.ts';
 import { runChurn } from './phases/churn.ts';
 import { runCleanup } from './phases/cleanup.ts';
 import { runCreate } from './phases/create.ts';
+import { runDrain } from './phases/drain.ts';
 import { runMigrate } from './phases/migrate.ts';
 import { runNodeFailure } from './phases/node-failure.ts';
 import { ObjectCreator } from './phases/object-creator.ts';
@@ -94,6 +95,8 @@ async function playPhase(ctx: RunContext, creator: ObjectCreator, p: PhaseSpec):
       return runMigrate(ctx, p);
     case 'node-failure':
       return runNodeFailure(ctx, p);
+    case 'drain':
+      return runDrain(ctx, p);
     case 'delete':
     case 'stop':
       return runRemove(ctx, p.kind, p.qps, p.timeoutMs);
@@ -211,6 +214,7 @@ function finishReport(r: {
 }): { report: Report; files: string[] } {
   const { config, runId, started, environment, results, interrupted, tracker, sampler, creator, outDir } = r;
   const m = measure(tracker.vmis.values(), tracker.migrations.values());
+  addPhaseLatencies(m, results);
   const thresholds = evaluateThresholds(config.thresholds, { ...m.podQuantiles, ...m.quantiles });
   const measured = [...tracker.vmis.values()].filter((r) => r.createAckAt !== undefined);
   // Those the run meant to remove are judged by their removal, not by where they ended.
@@ -227,7 +231,7 @@ function finishReport(r: {
     interrupted,
     config: describeConfig(config),
     environment,
-    phases: results.map((r) => ({ ...r, startedAt: new Date(r.startedAt).toISOString(), endedAt: new Date(r.endedAt).toISOString(), seconds: Math.round((r.endedAt - r.startedAt) / 100) / 10 })),
+    phases: results.map(({ latencies, ...r }) => ({ ...r, startedAt: new Date(r.startedAt).toISOString(), endedAt: new Date(r.endedAt).toISOString(), seconds: Math.round((r.endedAt - r.startedAt) / 100) / 10 })),
     counts: {
       created: measured.length,
       measured: m.perVmi.length,

@@ -55,7 +55,7 @@ export const commands: Record<string, Command> = {
     },
   },
   loadtest: {
-    summary: 'create VMIs or VMs at a rate, play churn/migration/node-failure phases, report kube-burner latencies and an HTML report',
+    summary: 'create VMIs or VMs at a rate, play churn/migration/node-failure/drain phases, report kube-burner latencies and an HTML report',
     async run(argv) {
       const { runLoadtestCli } = await import('@virtsim/loadtest');
       return runLoadtestCli(argv);
