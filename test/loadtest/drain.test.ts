@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient, NODES, VMIMS, VMIS, collectionPath, type KubeObject } from '@virtsim/kube';
-import { renderInChromium, startUp, virtsim, type CliRun } from './harness.ts';
+import { finish, renderInChromium, startUp, virtsim } from './harness.ts';
 
 const RUN_LABEL = 'virtsim.io/loadtest-run';
 const EVACUATION = 'kubevirt.io/evacuationMigration';
@@ -26,15 +26,6 @@ const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 
 async function list(client: KubeClient, path: string, labelSelector?: string): Promise<KubeObject[]> {
   return (await client.request<{ items: KubeObject[] }>({ method: 'GET', path, query: { labelSelector } })).items;
-}
-
-async function finish(run: CliRun, timeoutMs = 240_000): Promise<number | null> {
-  const code = await Promise.race([run.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref())]);
-  if (code === 'timeout') {
-    run.child.kill('SIGKILL');
-    throw new Error(`loadtest did not finish in ${timeoutMs} ms; stdout:\n${run.out().slice(-3000)}\nstderr:\n${run.err().slice(-3000)}`);
-  }
-  return code;
 }
 
 describe('virtsim loadtest drain phase against a running virtsim up', () => {

@@ -32,6 +32,16 @@ export async function startUp(stateDir: string, nodes: number): Promise<CliRun &
 }
 
 /** Every process a `virtsim up` started, from the pids its children logged. */
+/** The run's exit code; a run past `timeoutMs` is killed and its output thrown. */
+export async function finish(run: CliRun, timeoutMs = 240_000): Promise<number | null> {
+  const code = await Promise.race([run.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref())]);
+  if (code === 'timeout') {
+    run.child.kill('SIGKILL');
+    throw new Error(`loadtest did not finish in ${timeoutMs} ms; stdout:\n${run.out().slice(-3000)}\nstderr:\n${run.err().slice(-3000)}`);
+  }
+  return code;
+}
+
 export function clusterPids(stateDir: string): number[] {
   const pids = new Set<number>();
   const logs = join(stateDir, 'logs');

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient, NODES, VMIMS, VMIS, collectionPath, type KubeObject } from '@virtsim/kube';
 import { startApiServerForTest, type ApiServerHarness } from '@virtsim/testkit/apiserver';
 import { waitFor } from '@virtsim/testkit/wait';
-import { alive, clusterPids, freePort, renderInChromium, startUp, virtsim, type CliRun } from './harness.ts';
+import { alive, clusterPids, finish, freePort, renderInChromium, startUp, virtsim } from './harness.ts';
 
 const RUN_LABEL = 'virtsim.io/loadtest-run';
 type Quantile = { count: number; P50: number; P95: number; P99: number; max: number; avg: number };
@@ -38,15 +38,6 @@ function expectOrderedQuantiles(q: Record<string, Quantile>): void {
     expect(s.P99, name).toBeLessThanOrEqual(s.max);
     expect(s.avg, name).toBeLessThanOrEqual(s.max);
   }
-}
-
-async function finish(run: CliRun, timeoutMs = 240_000): Promise<number | null> {
-  const code = await Promise.race([run.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref())]);
-  if (code === 'timeout') {
-    run.child.kill('SIGKILL');
-    throw new Error(`loadtest did not finish in ${timeoutMs} ms; stdout:\n${run.out().slice(-3000)}\nstderr:\n${run.err().slice(-3000)}`);
-  }
-  return code;
 }
 
 describe('virtsim loadtest against a running virtsim up', () => {

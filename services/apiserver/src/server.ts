@@ -130,10 +130,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const { journal, restored } = opts.dataDir ? await openDurableStore(opts.dataDir, opts, store, crds, log) : { journal: null, restored: 0 };
   // Configurations restored from disk bypass the write hooks.
   webhooks.refresh();
-  const nsRt = registry.get('', 'v1', 'namespaces')!;
-  for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
-    if (!store.get('/namespaces', '', ns)) objects.create(nsRt, '', { metadata: { name: ns } }, SYSTEM_USER);
-  }
+  ensureSystemNamespaces(objects, registry);
 
   const { authz, stopAggregation } = startAuthorization(opts.authorizationMode ?? 'RBAC', store, objects, registry, log);
   const auditLog = openAuditLog(opts.audit, log);
@@ -142,14 +139,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const { requests, watchers } = registerServerMetrics(metricsRegistry, store, journal);
 
   const faults = FaultInjector.wanted(opts.faults) ? new FaultInjector(opts.faults, log, metricsRegistry) : undefined;
-  // The token signing key lives beside the CA, so tokens outlive a restart as the CA's kubeconfigs do.
-  const serviceAccounts = new ServiceAccountTokens(
-    loadOrCreateSigningKey(opts.dataDir ? join(opts.dataDir, 'pki') : undefined),
-    (ns, name) => store.get('/serviceaccounts', ns, name)?.uid,
-    opts.serviceAccountTokens,
-  );
-  const auth = new Authenticator({ adminToken: opts.adminToken, tokenFile: opts.tokenFile, tokens: opts.tokens, serviceAccounts });
-  auth.checkAccess = (actor, a) => authz.check(actor, a);
+  const auth = startAuthentication(opts, store, authz);
   // The front-proxy CA and client certificate live beside the serving CA (DIR/pki) when kept.
   const frontProxy = loadOrCreateFrontProxyPki(opts.dataDir ? join(opts.dataDir, 'pki') : undefined);
   const aggregator = new Aggregator({ objects, registry, auth, authz, pki: frontProxy, log }, { intervalMs: opts.apiServiceCheckIntervalMs ?? 30_000, timeoutMs: 5_000 });
@@ -229,6 +219,27 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
         log.info('apiserver stopped');
       })()),
   };
+}
+
+/** The namespaces every cluster has, created when missing. */
+function ensureSystemNamespaces(objects: ObjectService, registry: ResourceRegistry): void {
+  const nsRt = registry.get('', 'v1', 'namespaces')!;
+  for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+    if (!objects.store.get('/namespaces', '', ns)) objects.create(nsRt, '', { metadata: { name: ns } }, SYSTEM_USER);
+  }
+}
+
+/** Static and service-account tokens, and impersonation asked of the authorizer. */
+function startAuthentication(opts: ApiServerOptions, store: Store, authz: Authorizer): Authenticator {
+  // The token signing key lives beside the CA, so tokens outlive a restart as the CA's kubeconfigs do.
+  const serviceAccounts = new ServiceAccountTokens(
+    loadOrCreateSigningKey(opts.dataDir ? join(opts.dataDir, 'pki') : undefined),
+    (ns, name) => store.get('/serviceaccounts', ns, name)?.uid,
+    opts.serviceAccountTokens,
+  );
+  const auth = new Authenticator({ adminToken: opts.adminToken, tokenFile: opts.tokenFile, tokens: opts.tokens, serviceAccounts });
+  auth.checkAccess = (actor, a) => authz.check(actor, a);
+  return auth;
 }
 
 /**

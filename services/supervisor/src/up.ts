@@ -155,25 +155,7 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
     const natsUrl = `nats://127.0.0.1:${opts.natsPort}`;
 
     // The API server (then its CRDs and stages) and NATS (then the coordinator) start side by side.
-    const apiReady = (async () => {
-      if (embedded) {
-        try {
-          await sup.start(
-            spec('apiserver', apiServerArgs(opts, kubeconfig, stateDir), (_l, r) =>
-              r?.msg === 'apiserver listening' ? r.url : undefined,
-            ),
-          );
-        } catch (err) {
-          throw portBusy(err, 'API server', opts.apiPort, '--port');
-        }
-      }
-      const client = await KubeClient.fromFile(kubeconfig);
-      if (embedded) {
-        await installCrds(client, DEFAULT_CRDS);
-        await publishStages(client, opts.stages);
-      }
-      return client;
-    })();
+    const apiReady = startApiServerAndStages({ sup, spec, opts, kubeconfig, stateDir, embedded });
     const coordinatorReady = startNatsAndCoordinator({ sup, spec, opts, natsServer, secrets, logs });
     const [client, coordinatorAddress] = await Promise.all([apiReady, coordinatorReady]);
 
@@ -227,6 +209,24 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
     await sup.stop();
     throw err;
   }
+}
+
+/** Embedded: the API server, then KubeVirt's CRDs and the stages as Stage objects; a client of the cluster either way. */
+async function startApiServerAndStages(p: { sup: FleetSupervisor; spec: ChildSpec; opts: UpOptions; kubeconfig: string; stateDir: string; embedded: boolean }): Promise<KubeClient> {
+  const { sup, spec, opts, kubeconfig, stateDir, embedded } = p;
+  if (embedded) {
+    try {
+      await sup.start(spec('apiserver', apiServerArgs(opts, kubeconfig, stateDir), (_l, r) => (r?.msg === 'apiserver listening' ? r.url : undefined)));
+    } catch (err) {
+      throw portBusy(err, 'API server', opts.apiPort, '--port');
+    }
+  }
+  const client = await KubeClient.fromFile(kubeconfig);
+  if (embedded) {
+    await installCrds(client, DEFAULT_CRDS);
+    await publishStages(client, opts.stages);
+  }
+  return client;
 }
 
 type ChildSpec = (name: string, args: string[], ready: (line: string, r: Record<string, unknown> | undefined) => unknown) => Parameters<FleetSupervisor['start']>[0];
