@@ -2,12 +2,11 @@
 // their pods through the Eviction API (virt-api's webhook turns each launcher eviction into an
 // evacuation), waits until every VMI runs elsewhere and uncordons; the report must agree with the
 // objects left behind (--keep).
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeClient, NODES, VMIMS, VMIS, collectionPath, type KubeObject } from '@virtsim/kube';
-import { finish, renderInChromium, startUp, virtsim } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { NODES, VMIMS, VMIS, collectionPath } from '@virtsim/kube';
+import { finish, list, renderInChromium, tmp, upForSuite, virtsim } from './harness.ts';
 
 const RUN_LABEL = 'virtsim.io/loadtest-run';
 const EVACUATION = 'kubevirt.io/evacuationMigration';
@@ -22,33 +21,16 @@ type Report = {
   counts: Record<string, number>;
 };
 
-const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
-
-async function list(client: KubeClient, path: string, labelSelector?: string): Promise<KubeObject[]> {
-  return (await client.request<{ items: KubeObject[] }>({ method: 'GET', path, query: { labelSelector } })).items;
-}
 
 describe('virtsim loadtest drain phase against a running virtsim up', () => {
-  let cluster: Awaited<ReturnType<typeof startUp>>;
-  let client: KubeClient;
   const dir = tmp('virtsim-loadtest-drain-');
-
-  beforeAll(async () => {
-    cluster = await startUp(join(dir, 'state'), 6);
-    client = await KubeClient.fromFile(cluster.kubeconfig);
-  }, 90_000);
-
-  afterAll(async () => {
-    client?.close();
-    cluster?.child.kill('SIGTERM');
-    await cluster?.exited;
-  });
+  const up = upForSuite(dir, 6);
 
   it('drains two nodes: every VMI on them runs elsewhere after a Succeeded evacuation migration, and the nodes are schedulable again', async () => {
     const config = join(dir, 'drain.yaml');
     writeFileSync(config, ['name: drain', 'count: 24', 'rate: 24', 'namespaces: {prefix: lt-drain, objectsPerNamespace: 24}', 'phases:', '  - create', '  - wait: {timeout: 2m}', '  - drain: {nodes: 2, parallel: 2, timeout: 3m}', ''].join('\n'));
     const out = join(dir, 'drain-report');
-    const run = virtsim(['loadtest', '--kubeconfig', cluster.kubeconfig, '--config', config, '--keep', '--seed', '3', '--out', out, '--threshold', 'DrainNode:max<3m', '--threshold', 'VMIEvacuated:P99<3m']);
+    const run = virtsim(['loadtest', '--kubeconfig', up.cluster.kubeconfig, '--config', config, '--keep', '--seed', '3', '--out', out, '--threshold', 'DrainNode:max<3m', '--threshold', 'VMIEvacuated:P99<3m']);
     const code = await finish(run);
     expect(run.err()).toBe('');
     expect(code, run.out()).toBe(0);
@@ -66,7 +48,7 @@ describe('virtsim loadtest drain phase against a running virtsim up', () => {
 
     // The objects: no VMI of the run is left on a drained node; those that were there moved with a
     // Succeeded evacuation migration from that node; the report counts exactly them.
-    const vmis = await list(client, collectionPath(VMIS), `${RUN_LABEL}=${report.runId}`);
+    const vmis = await list(up.client, collectionPath(VMIS), `${RUN_LABEL}=${report.runId}`);
     expect(vmis).toHaveLength(24);
     for (const v of vmis) {
       expect(v.status?.phase, v.metadata.name).toBe('Running');
@@ -74,7 +56,7 @@ describe('virtsim loadtest drain phase against a running virtsim up', () => {
     }
     const moved = vmis.filter((v) => d.nodes.includes(v.status?.migrationState?.sourceNode));
     expect(moved).toHaveLength(d.vmisAffected);
-    const evacuations = (await list(client, collectionPath(VMIMS))).filter((m) => d.nodes.includes(m.metadata.annotations?.[EVACUATION] ?? ''));
+    const evacuations = (await list(up.client, collectionPath(VMIMS))).filter((m) => d.nodes.includes(m.metadata.annotations?.[EVACUATION] ?? ''));
     for (const v of moved) {
       const mine = evacuations.filter((m) => m.metadata.namespace === v.metadata.namespace && m.spec.vmiName === v.metadata.name);
       expect(mine.map((m) => [m.metadata.annotations?.[EVACUATION], m.status?.phase]), v.metadata.name).toContainEqual([v.status.migrationState.sourceNode, 'Succeeded']);
@@ -104,7 +86,7 @@ describe('virtsim loadtest drain phase against a running virtsim up', () => {
     expect(dom).toMatch(/<td>DrainNode<\/td><td>2<\/td>/);
     for (const name of ['DrainNode', 'VMIEvacuated']) expect(dom).toMatch(new RegExp(`data-series="${name}" data-points="[1-9]`));
 
-    for (const n of await list(client, collectionPath(NODES))) expect(n.spec?.unschedulable ?? false, n.metadata.name).toBe(false);
+    for (const n of await list(up.client, collectionPath(NODES))) expect(n.spec?.unschedulable ?? false, n.metadata.name).toBe(false);
   }, 300_000);
 
   it('evicts VMIs with evictionStrategy None outright: counted as evicted, not waited for afterwards', async () => {
@@ -124,7 +106,7 @@ describe('virtsim loadtest drain phase against a running virtsim up', () => {
       ].join('\n'),
     );
     const out = join(dir, 'evict-report');
-    const run = virtsim(['loadtest', '--kubeconfig', cluster.kubeconfig, '--template', template, '--count', '12', '--rate', '12', '--phases', 'create,wait,drain,wait', '--keep', '--seed', '4', '--out', out]);
+    const run = virtsim(['loadtest', '--kubeconfig', up.cluster.kubeconfig, '--template', template, '--count', '12', '--rate', '12', '--phases', 'create,wait,drain,wait', '--keep', '--seed', '4', '--out', out]);
     const code = await finish(run);
     expect(code, run.out()).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
@@ -135,13 +117,13 @@ describe('virtsim loadtest drain phase against a running virtsim up', () => {
     expect(d.vmisAffected).toBeGreaterThan(0);
     // The wait after the drain does not wait for the evicted ones: it passed.
     expect(report.phases.map((p) => [p.kind, p.ok])).toEqual([['create', true], ['wait', true], ['drain', true], ['wait', true]]);
-    const vmis = await list(client, collectionPath(VMIS), `${RUN_LABEL}=${report.runId}`);
+    const vmis = await list(up.client, collectionPath(VMIS), `${RUN_LABEL}=${report.runId}`);
     const gone = vmis.filter((v) => v.status?.nodeName === d.nodes[0]);
     expect(gone).toHaveLength(d.vmisAffected);
     for (const v of gone) expect(['Failed', 'Succeeded'], v.metadata.name).toContain(v.status?.phase);
     expect(report.quantiles.DrainNode.count).toBe(1);
     expect(report.quantiles.VMIEvacuated).toBeUndefined();
-    for (const n of await list(client, collectionPath(NODES))) expect(n.spec?.unschedulable ?? false, n.metadata.name).toBe(false);
+    for (const n of await list(up.client, collectionPath(NODES))) expect(n.spec?.unschedulable ?? false, n.metadata.name).toBe(false);
   }, 300_000);
 });
 

@@ -1,12 +1,36 @@
 import { execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
+import { KubeClient, type KubeObject } from '@virtsim/kube';
 import { freePort } from '@virtsim/testkit/ports';
 import { waitFor } from '@virtsim/testkit/wait';
 import { runVirtsim } from '../up/run-up.ts';
 
 export { freePort };
+
+export const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+
+export async function list(client: KubeClient, path: string, labelSelector?: string): Promise<KubeObject[]> {
+  return (await client.request<{ items: KubeObject[] }>({ method: 'GET', path, query: { labelSelector } })).items;
+}
+
+/** A `virtsim up` of `nodes` nodes in `dir` for the enclosing describe block, and a client of it; stopped after the block. */
+export function upForSuite(dir: string, nodes: number): { cluster: CliRun & { kubeconfig: string }; client: KubeClient } {
+  const up = {} as { cluster: CliRun & { kubeconfig: string }; client: KubeClient };
+  beforeAll(async () => {
+    up.cluster = await startUp(join(dir, 'state'), nodes);
+    up.client = await KubeClient.fromFile(up.cluster.kubeconfig);
+  }, 90_000);
+  afterAll(async () => {
+    up.client?.close();
+    up.cluster?.child.kill('SIGTERM');
+    await up.cluster?.exited;
+  });
+  return up;
+}
 
 export const CLI = fileURLToPath(new URL('../../packages/cli/bin/virtsim.ts', import.meta.url));
 

@@ -1,11 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeClient, NODES, VMIMS, VMIS, collectionPath, type KubeObject } from '@virtsim/kube';
+import { afterAll, describe, expect, it } from 'vitest';
+import { NODES, VMIMS, VMIS, collectionPath } from '@virtsim/kube';
 import { startApiServerForTest, type ApiServerHarness } from '@virtsim/testkit/apiserver';
 import { waitFor } from '@virtsim/testkit/wait';
-import { alive, clusterPids, finish, freePort, renderInChromium, startUp, virtsim } from './harness.ts';
+import { alive, clusterPids, finish, freePort, list, renderInChromium, tmp, upForSuite, virtsim } from './harness.ts';
 
 const RUN_LABEL = 'virtsim.io/loadtest-run';
 type Quantile = { count: number; P50: number; P95: number; P99: number; max: number; avg: number };
@@ -23,12 +22,8 @@ type Report = {
   series: Array<{ fleet?: { transitionsPerSecond: number }; processes?: Record<string, unknown> }>;
 };
 
-const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 
-async function list(client: KubeClient, path: string, labelSelector?: string): Promise<KubeObject[]> {
-  return (await client.request<{ items: KubeObject[] }>({ method: 'GET', path, query: { labelSelector } })).items;
-}
 
 function expectOrderedQuantiles(q: Record<string, Quantile>): void {
   for (const [name, s] of Object.entries(q)) {
@@ -41,20 +36,8 @@ function expectOrderedQuantiles(q: Record<string, Quantile>): void {
 }
 
 describe('virtsim loadtest against a running virtsim up', () => {
-  let cluster: Awaited<ReturnType<typeof startUp>>;
-  let client: KubeClient;
   const dir = tmp('virtsim-loadtest-');
-
-  beforeAll(async () => {
-    cluster = await startUp(join(dir, 'state'), 50);
-    client = await KubeClient.fromFile(cluster.kubeconfig);
-  }, 90_000);
-
-  afterAll(async () => {
-    client?.close();
-    cluster?.child.kill('SIGTERM');
-    await cluster?.exited;
-  });
+  const up = upForSuite(dir, 50);
 
   it('plays every phase kind on 200 VMIs and reports each VMI once, as the objects show it', async () => {
     const config = join(dir, 'every-phase.yaml');
@@ -78,7 +61,7 @@ describe('virtsim loadtest against a running virtsim up', () => {
     );
     const out = join(dir, 'every-phase-report');
     // --keep: the objects stay, so the report can be checked against them.
-    const run = virtsim(['loadtest', '--kubeconfig', cluster.kubeconfig, '--config', config, '--keep', '--seed', '7', '--out', out, '--threshold', 'VMIRunning:P50<1ms']);
+    const run = virtsim(['loadtest', '--kubeconfig', up.cluster.kubeconfig, '--config', config, '--keep', '--seed', '7', '--out', out, '--threshold', 'VMIRunning:P50<1ms']);
     const code = await finish(run);
     expect(run.err()).toBe('');
     // The 1 ms threshold cannot hold: exit 1, and it says which one failed.
@@ -104,7 +87,7 @@ describe('virtsim loadtest against a running virtsim up', () => {
     const docs = readJson<Array<Record<string, unknown>>>(join(out, 'vmiLatencyMeasurement.json'));
     const docNames = docs.map((d) => `${d.namespace}/${d.name}`);
     expect(new Set(docNames).size).toBe(docNames.length);
-    const vmis = await list(client, collectionPath(VMIS), `${RUN_LABEL}=${report.runId}`);
+    const vmis = await list(up.client, collectionPath(VMIS), `${RUN_LABEL}=${report.runId}`);
     const churn = report.phases.find((p) => p.kind === 'churn')!.summary as { deleted: number; created: number };
     expect(churn.deleted).toBeGreaterThan(0);
     expect(churn.created).toBe(churn.deleted);
@@ -143,7 +126,7 @@ describe('virtsim loadtest against a running virtsim up', () => {
     expect(report.series.some((s) => (s.fleet?.transitionsPerSecond ?? 0) > 0)).toBe(true);
 
     // Migrations: 10% of the Running VMIs, each Succeeded in the cluster and measured once.
-    const migrations = await list(client, collectionPath(VMIMS), `${RUN_LABEL}=${report.runId}`);
+    const migrations = await list(up.client, collectionPath(VMIMS), `${RUN_LABEL}=${report.runId}`);
     expect(migrations.length).toBe(20);
     for (const m of migrations) expect(m.status?.phase, m.metadata.name).toBe('Succeeded');
     expect(report.quantiles.VMIMSucceeded.count).toBe(20);
@@ -152,7 +135,7 @@ describe('virtsim loadtest against a running virtsim up', () => {
     const nf = report.phases.find((p) => p.kind === 'node-failure')!.summary as { nodesFailed: number; timeToRecoverMaxMs: number };
     expect(nf.nodesFailed).toBe(2);
     expect(nf.timeToRecoverMaxMs).toBeGreaterThanOrEqual(0);
-    const nodes = await list(client, collectionPath(NODES));
+    const nodes = await list(up.client, collectionPath(NODES));
     for (const n of nodes) {
       expect(n.metadata.labels?.['node-not-ready.stage.kwok.x-k8s.io'], n.metadata.name).toBeUndefined();
       expect((n.status.conditions as Array<{ type: string; status: string }>).find((c) => c.type === 'Ready')?.status, n.metadata.name).toBe('True');
@@ -175,7 +158,7 @@ describe('virtsim loadtest against a running virtsim up', () => {
 
   it('deletes VMIs at a rate, times each deletion and removes its namespaces', async () => {
     const out = join(dir, 'delete-report');
-    const run = virtsim(['loadtest', '--kubeconfig', cluster.kubeconfig, '--count', '30', '--rate', '30', '--objects-per-namespace', '10', '--phases', 'create,wait,delete,cleanup', '--out', out, '--json']);
+    const run = virtsim(['loadtest', '--kubeconfig', up.cluster.kubeconfig, '--count', '30', '--rate', '30', '--objects-per-namespace', '10', '--phases', 'create,wait,delete,cleanup', '--out', out, '--json']);
     expect(await finish(run)).toBe(0);
     // --json: stdout is the report, nothing else.
     const report = JSON.parse(run.out()) as Report;
@@ -183,13 +166,13 @@ describe('virtsim loadtest against a running virtsim up', () => {
     expect(report.quantiles.VMIDeleted.count).toBe(30);
     expect(report.quantiles.VMIRunning.count).toBe(30);
     expect(report.phases.find((p) => p.kind === 'cleanup')!.summary).toEqual({ namespaces: 3, left: 0 });
-    expect(await list(client, '/api/v1/namespaces', `${RUN_LABEL}=${report.runId}`)).toEqual([]);
-    expect(await list(client, collectionPath(VMIS), `${RUN_LABEL}=${report.runId}`)).toEqual([]);
+    expect(await list(up.client, '/api/v1/namespaces', `${RUN_LABEL}=${report.runId}`)).toEqual([]);
+    expect(await list(up.client, collectionPath(VMIS), `${RUN_LABEL}=${report.runId}`)).toEqual([]);
   });
 
   it('starts and stops VMs, timing VMReady and the stop', async () => {
     const out = join(dir, 'vm-report');
-    const run = virtsim(['loadtest', '--kubeconfig', cluster.kubeconfig, '--template', 'vm', '--count', '20', '--rate', '20', '--phases', 'create,wait,stop,cleanup', '--out', out, '--threshold', 'VMReady:P99<1m']);
+    const run = virtsim(['loadtest', '--kubeconfig', up.cluster.kubeconfig, '--template', 'vm', '--count', '20', '--rate', '20', '--phases', 'create,wait,stop,cleanup', '--out', out, '--threshold', 'VMReady:P99<1m']);
     expect(await finish(run), run.out()).toBe(0);
     const report = readJson<Report>(join(out, 'report.json'));
     expect(report.quantiles.VMReady.count).toBe(20);
@@ -200,11 +183,11 @@ describe('virtsim loadtest against a running virtsim up', () => {
   it('refuses a template the cluster refuses before creating anything', async () => {
     const template = join(dir, 'bad-vmi.yaml');
     writeFileSync(template, 'apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstance\nmetadata: {name: x}\nspec: {domain: 5}\n');
-    const before = (await list(client, collectionPath(VMIS))).length;
-    const run = virtsim(['loadtest', '--kubeconfig', cluster.kubeconfig, '--template', template, '--count', '5']);
+    const before = (await list(up.client, collectionPath(VMIS))).length;
+    const run = virtsim(['loadtest', '--kubeconfig', up.cluster.kubeconfig, '--template', template, '--count', '5']);
     expect(await finish(run)).toBe(2);
     expect(run.err()).toMatch(/^virtsim loadtest: the cluster refuses the VirtualMachineInstance template \(.*bad-vmi\.yaml\): .*domain/);
-    expect((await list(client, collectionPath(VMIS))).length).toBe(before);
+    expect((await list(up.client, collectionPath(VMIS))).length).toBe(before);
   });
 });
 
