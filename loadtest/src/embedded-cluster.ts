@@ -1,4 +1,4 @@
-import { Informer, KubeClient, NODES, sleep } from '@virtsim/kube';
+import { Informer, KubeClient, NODES, sleep, type KubeObject } from '@virtsim/kube';
 import { up, type RunningFleet } from '@virtsim/supervisor';
 import type { Logger } from '@virtsim/telemetry';
 import type { WatchedProcess } from './process-stats.ts';
@@ -26,29 +26,37 @@ export interface EmbeddedCluster {
   stop(): Promise<void>;
 }
 
+const SCHEDULABLE = 'kubevirt.io/schedulable';
+
 /**
- * Waits until `count` nodes are Ready. `virtsim up` is ready for kubectl before the agents have
- * registered every node; a load test that starts then measures the fleet's boot (10,000 node
- * registrations queued ahead of the first VMIs), not its steady state.
+ * Waits until `count` nodes are Ready and schedulable for VMIs (virt-handler's
+ * `kubevirt.io/schedulable=true` label, which every launcher pod selects). `virtsim up` is ready
+ * for kubectl before the agents have registered and labelled every node; a load test that starts
+ * then measures the fleet's boot (10,000 node registrations queued ahead of the first VMIs, and
+ * pods that no node may take yet), not its steady state.
  */
 export async function waitForNodesReady(kubeconfig: string, count: number, log: Logger, timeoutMs = 300_000): Promise<number> {
   const started = Date.now();
   const client = await KubeClient.fromFile(kubeconfig);
   const quiet = log.child({ component: 'nodes-ready' });
-  const ready = (n: { status?: { conditions?: Array<{ type: string; status: string }> } }) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+  const usable = (n: KubeObject) => n.metadata.labels?.[SCHEDULABLE] === 'true' && n.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
   const nodes = new Informer(client, {
     resource: NODES,
     log: quiet,
-    transform: (n) => ({ metadata: { name: n.metadata.name, resourceVersion: n.metadata.resourceVersion }, status: { conditions: ready(n) ? [{ type: 'Ready', status: 'True' }] : [] } }),
+    // Only the verdict is kept: 10,000 whole nodes would cost the load test ~100 MiB.
+    transform: (n) => {
+      const ok = usable(n);
+      return { metadata: { name: n.metadata.name, resourceVersion: n.metadata.resourceVersion, labels: ok ? { [SCHEDULABLE]: 'true' } : undefined }, status: { conditions: ok ? [{ type: 'Ready', status: 'True' }] : [] } };
+    },
     onEvent: () => {},
   });
   nodes.start();
   try {
     for (;;) {
       let n = 0;
-      for (const node of nodes.store.values()) if (ready(node)) n++;
+      for (const node of nodes.store.values()) if (usable(node)) n++;
       if (n >= count) return Date.now() - started;
-      if (Date.now() - started > timeoutMs) throw new Error(`only ${n} of ${count} nodes Ready after ${Math.round(timeoutMs / 1000)} s`);
+      if (Date.now() - started > timeoutMs) throw new Error(`only ${n} of ${count} nodes Ready and schedulable after ${Math.round(timeoutMs / 1000)} s`);
       await sleep(200);
     }
   } finally {
@@ -69,7 +77,7 @@ export async function startEmbeddedCluster(opts: EmbeddedClusterOptions, print: 
   const sup = fleet.supervisor;
   try {
     const ms = await waitForNodesReady(fleet.kubeconfig, opts.nodes, log);
-    print(`virtsim: ${opts.nodes} nodes Ready ${(ms / 1000).toFixed(1)} s later; creating starts now`);
+    print(`virtsim: ${opts.nodes} nodes Ready and schedulable ${(ms / 1000).toFixed(1)} s later; creating starts now`);
   } catch (err) {
     await fleet.stop();
     throw err;

@@ -34,6 +34,6 @@ export function recordEvent(ctx: ControllerContext, component: string, obj: Kube
     count: 1,
   };
   ctx.writer
-    .write({ key: objectKey(obj), resource: 'events', method: 'POST', path: collectionPath(EVENTS, ns), body })
+    .write({ key: objectKey(obj), resource: 'events', method: 'POST', path: collectionPath(EVENTS, ns), body, ignoreResponseBody: true })
     .catch((err) => ctx.log.debug({ object: objectKey(obj), reason, err }, 'event not recorded'));
 }

@@ -62,6 +62,7 @@ export async function remove(ctx: ControllerContext, ref: ResourceRef, obj: Kube
     path: objectPath(ref, obj.metadata.namespace, obj.metadata.name),
     query,
     impersonate: KUBEVIRT_CONTROLLER,
+    ignoreResponseBody: true,
   });
 }
 

@@ -33,6 +33,14 @@ export interface FleetOptions {
    * owner that has not re-joined yet. Defaults to ttlMs.
    */
   settleMs?: number;
+  /**
+   * A fresh fleet of this many agents: nothing is assigned until they have all joined (or
+   * initialWaitMs passed), as Kafka's group.initial.rebalance.delay.ms. Otherwise the first agent
+   * to join takes every slot, registers every node, and hands half of them over a moment later.
+   */
+  initialMembers?: number;
+  /** The longest wait for initialMembers (default 30 s). */
+  initialWaitMs?: number;
   now?: () => number;
 }
 
@@ -47,6 +55,9 @@ export class FleetState {
   readonly ttlMs: number;
   private readonly now: () => number;
   private settleUntil: number;
+  /** Waiting for the initial members until then (0: not waiting). */
+  private initialUntil: number;
+  private readonly initialMembers: number;
   private epochValue = 0;
   private readonly listeners: Array<(change: EpochChange) => void> = [];
 
@@ -56,6 +67,8 @@ export class FleetState {
     this.table = new SlotTable(opts.slotCount ?? 1024);
     this.membership = new Membership(opts.ttlMs, this.now);
     this.settleUntil = this.now() + (opts.settleMs ?? opts.ttlMs);
+    this.initialMembers = opts.initialMembers ?? 0;
+    this.initialUntil = this.initialMembers > 1 ? this.now() + (opts.initialWaitMs ?? 30_000) : 0;
   }
 
   get epoch(): number {
@@ -63,7 +76,14 @@ export class FleetState {
   }
 
   get settling(): boolean {
-    return this.now() < this.settleUntil;
+    return this.now() < this.settleUntil || this.awaitingInitialMembers();
+  }
+
+  private awaitingInitialMembers(): boolean {
+    if (!this.initialUntil) return false;
+    if (this.membership.ids().length < this.initialMembers && this.now() < this.initialUntil) return true;
+    this.initialUntil = 0; // once: later joins rebalance as usual
+    return false;
   }
 
   onEpoch(listener: (change: EpochChange) => void): void {

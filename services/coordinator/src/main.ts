@@ -12,6 +12,10 @@ flags:
   --port N             gRPC port (default 7400; 0 picks a free one)
   --ttl-ms DURATION    agent membership TTL: ms, or 10s, 1m... (default 10000; at least 100)
   --settle-ms DURATION after start, only record re-joining agents' claims for this long (default: the TTL)
+  --initial-members N  a fresh fleet of N agents: assign nothing until N have joined (or
+                       --initial-wait passed), so the first one does not take every slot
+                       and hand half over a moment later (default 1: assign at once)
+  --initial-wait DURATION  the longest wait for --initial-members (default 30s)
   --metrics-port N     port for /metrics and /healthz (default 7401; 0 picks a free one)
   --tls-cert FILE      serve gRPC over TLS with this certificate (PEM) ...
   --tls-key FILE       ... and its private key (PEM)
@@ -26,6 +30,8 @@ const FLAGS = {
   port: { type: 'port', allowZero: true, default: 7400 },
   'ttl-ms': { type: 'duration', unit: 'ms', min: 100, default: 10_000 },
   'settle-ms': { type: 'duration', unit: 'ms' },
+  'initial-members': { type: 'int', min: 1, default: 1 },
+  'initial-wait': { type: 'duration', unit: 'ms', default: 30_000 },
   'metrics-port': metricsFlags(7401)['metrics-port'],
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
@@ -43,7 +49,7 @@ export async function runCoordinator(argv: string[]): Promise<number | void> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const { host, port, 'ttl-ms': ttlMs, 'settle-ms': settleMs, 'metrics-port': metricsPort } = values;
+  const { host, port, 'ttl-ms': ttlMs, 'settle-ms': settleMs, 'initial-members': initialMembers, 'initial-wait': initialWaitMs, 'metrics-port': metricsPort } = values;
   let tls: ServerTls | undefined;
   try {
     tls = serverTls(values['tls-cert'], values['tls-key'], values['tls-ca']);
@@ -57,7 +63,7 @@ export async function runCoordinator(argv: string[]): Promise<number | void> {
   const shutdown = new ShutdownHandler(log);
   shutdown.installSignalHandlers();
 
-  const server = await startCoordinatorServer({ host, port, ttlMs, settleMs, tls, log, registry });
+  const server = await startCoordinatorServer({ host, port, ttlMs, settleMs, initialMembers, initialWaitMs, tls, log, registry });
   shutdown.add('grpc', () => server.close());
   const ops = await startOpsEndpoint({ registry, host, port: metricsPort, health: () => null });
   shutdown.add('ops endpoint', () => ops.close());

@@ -22,6 +22,9 @@ export interface CoordinatorServerOptions {
   heartbeatIntervalMs?: number;
   /** Claims-only period after start (default: the TTL); see FleetOptions.settleMs. */
   settleMs?: number;
+  /** See FleetOptions.initialMembers and initialWaitMs. */
+  initialMembers?: number;
+  initialWaitMs?: number;
   /** TLS; with `ca`, mTLS: an agent without a certificate signed by it cannot connect. Plaintext without. */
   tls?: ServerTls;
   log: Logger;
@@ -41,7 +44,7 @@ export async function startCoordinatorServer(opts: CoordinatorServerOptions): Pr
   const log = opts.log;
   const ttlMs = opts.ttlMs ?? 10_000;
   const heartbeatIntervalMs = opts.heartbeatIntervalMs ?? Math.max(50, Math.floor(ttlMs / 4));
-  const fleet = new FleetState({ ttlMs, settleMs: opts.settleMs });
+  const fleet = new FleetState({ ttlMs, settleMs: opts.settleMs, initialMembers: opts.initialMembers, initialWaitMs: opts.initialWaitMs });
   const metrics = registerCoordinatorMetrics(opts.registry, fleet);
   const streams = new AssignmentStreams(fleet);
   const rebalance = new RebalanceWatch({ fleet, histogram: metrics.rebalance, log });

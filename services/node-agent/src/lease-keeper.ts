@@ -130,6 +130,16 @@ export class LeaseKeeper {
     return Date.now() + interval * (1 - 0.04 + Math.random() * 0.08);
   }
 
+  /**
+   * The renewal after this agent first holds a lease comes at a random point within one interval
+   * (never later than the kubelet's): the nodes of an agent all start at once, and with only the
+   * kubelet's 4 % jitter their thousands of renewals would stay in step, one burst every interval
+   * that stalls the API server. A real fleet's kubelets, started at different times, renew out of phase.
+   */
+  private firstRenewAt(): number {
+    return Date.now() + (this.durationMs / 4) * Math.random();
+  }
+
   private async tick(node: string): Promise<void> {
     const st = this.nodes.get(node);
     if (!st || st.busy || this.stopped) return;
@@ -170,7 +180,7 @@ export class LeaseKeeper {
           },
         });
         if (created.outcome === 'done') this.renewed(st, created.body as Lease, now);
-        return this.nextRenewAt();
+        return this.firstRenewAt();
       }
     }
     const lease = st.lease!;
@@ -208,8 +218,9 @@ export class LeaseKeeper {
       return Date.now();
     }
     if (takeover) this.opts.log.info({ node, from: holder || null }, 'took node lease');
+    const first = !st.held;
     this.renewed(st, res.body as Lease, now);
-    return this.nextRenewAt();
+    return first ? this.firstRenewAt() : this.nextRenewAt();
   }
 
   private renewed(st: NodeLeaseState, lease: Lease, at: number): void {

@@ -90,6 +90,7 @@ export function toWriteRequest(obj: KubeObject, req: PlanRequest, component: str
         method: 'DELETE',
         path: objectPath(ref, ns, name),
         body: { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: req.gracePeriodSeconds },
+        ignoreResponseBody: true,
       };
     case 'apply': {
       const target = req.data as KubeObject;
@@ -127,6 +128,8 @@ export function toWriteRequest(obj: KubeObject, req: PlanRequest, component: str
           lastTimestamp: now,
           count: 1,
         },
+        // Nothing reads the Event back: its answer is not parsed.
+        ignoreResponseBody: true,
       };
     }
   }

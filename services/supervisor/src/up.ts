@@ -257,9 +257,11 @@ async function startNatsAndCoordinator(p: {
   } catch (err) {
     throw portBusy(err, 'NATS', opts.natsPort, '--nats-port');
   }
-  // Fresh fleet: nobody holds slots, so no settling; a restarted coordinator settles (fencing).
+  // Fresh fleet: nobody holds slots, so no settling, but every agent joins before slots are
+  // handed out (each registers its own nodes once); a restarted coordinator settles (fencing).
+  const fresh = ['--settle-ms', '0', '--initial-members', String(opts.agents)];
   const c = await sup.start({
-    ...spec('coordinator', ['coordinator', '--port', '0', '--metrics-port', '0', '--settle-ms', '0', ...(secrets?.coordinatorArgs ?? [])], (_l, r) =>
+    ...spec('coordinator', ['coordinator', '--port', '0', '--metrics-port', '0', ...fresh, ...(secrets?.coordinatorArgs ?? [])], (_l, r) =>
       r?.msg === 'coordinator ready' ? { grpcPort: r.grpcPort, metricsPort: r.metricsPort } : undefined,
     ),
   });
