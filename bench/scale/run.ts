@@ -4,7 +4,7 @@
 // P50/P95/P99, the oldest node Lease age, and CPU (% of one core) and peak RSS per process, and
 // names the process that saturated first (the busiest one at the first failing step).
 //   node_modules/.bin/node bench/scale/run.ts [--nodes 10000] [--rates 20,40,60,80,100,150,200] [--step-seconds 60] [--p99 2s] [--durability fsync|batch|none]
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,17 +29,26 @@ function durabilityOf(v: string | undefined): 'fsync' | 'batch' | 'none' | undef
 }
 const dir = mkdtempSync(join(tmpdir(), 'virtsim-scale-'));
 
+/** CPU seconds the whole machine has been busy (all processes, /proc/stat): to see what ran beside the fleet. */
+function machineBusySeconds(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = f;
+  return (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) / 100;
+}
+
 console.log(`scale: starting the embedded cluster with ${nodes} nodes...`);
 const cluster = await startEmbeddedCluster({ nodes, agents: Number(values.agents ?? 2), stateDir: join(dir, 'state'), apiPort: await freePort(), natsPort: await freePort(), durability: durabilityOf(values.durability) }, (l) => console.log(l), quietLogger());
-const rows: Array<{ rate: number; report: Report }> = [];
+const rows: Array<{ rate: number; report: Report; otherCpuSeconds: number }> = [];
 try {
   for (const rate of rates) {
     const count = Math.max(200, Math.round(rate * stepSeconds));
     // A steady rate: a burst of one second's VMIs at t=0 would double the rate of the step's first second.
     const config = resolveConfig({ name: `scale-${rate}`, count, rate, burst: Math.max(1, Math.ceil(rate / 10)), namespaces: { prefix: `scale-${rate}`, objectsPerNamespace: 5000 }, phases: ['create', { wait: { timeout: '10m' } }, 'cleanup'] }, {});
     console.log(`\nstep: ${count} VMIs at ${rate}/s`);
+    const busyBefore = machineBusySeconds();
     const { report } = await runLoadtest({ config, kubeconfig: cluster.kubeconfig, processes: cluster.processes(), metricsUrls: cluster.agentMetricsUrls(), out: join(dir, `step-${rate}`), live: 'lines' });
-    rows.push({ rate, report });
+    const fleetCpu = Object.values(report.processes).reduce((sum, p) => sum + p.cpuSeconds, 0);
+    rows.push({ rate, report, otherCpuSeconds: Math.max(0, machineBusySeconds() - busyBefore - fleetCpu) });
     const p99 = report.quantiles.VMIRunning?.P99 ?? Infinity;
     if (p99 > p99LimitMs || report.counts.notReachedRunning > 0) break;
   }
@@ -70,6 +79,11 @@ const MILESTONES = ['PodCreated', 'PodPodScheduled', 'PodReady', 'VMIScheduled',
 for (const { rate, report } of rows) {
   const q = (m: string) => report.quantiles[m];
   console.log(`  milestones at ${rate}/s (P50/P99 s): ${MILESTONES.map((m) => `${m} ${sec(q(m)?.P50)}/${sec(q(m)?.P99)}`).join(', ')}`);
+}
+for (const { rate, report, otherCpuSeconds } of rows) {
+  // Measured on a machine that also ran something else, the figures say little about the fleet.
+  const other = (otherCpuSeconds / report.durationSeconds) * 100;
+  console.log(`  outside the fleet at ${rate}/s: ${other.toFixed(0)}% of one core${other > 10 ? '  <- something else was busy: figures not comparable' : ''}`);
 }
 for (const { rate, report } of rows) {
   console.log(`  peak RSS at ${rate}/s: ${Object.entries(report.processes).map(([n, p]) => `${n} ${p.peakRssMiB.toFixed(0)}`).join(', ')} MiB`);
