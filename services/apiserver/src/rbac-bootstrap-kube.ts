@@ -5,14 +5,13 @@
  * server such as KubeVirt's virt-api is bound to), `extension-apiserver-authentication-reader`,
  * monitoring and issuer discovery, and the user-facing admin/edit/view aggregated roles (KubeVirt
  * aggregates its kubevirt.io:admin/edit/view into them). Kube's per-controller roles
- * (`system:controller:*`) are not here: run kube-controller-manager without
- * `--use-service-account-credentials`, as its own user.
+ * (`system:controller:*`) are in rbac-bootstrap-controllers.ts.
  */
 import type { PolicyRule } from './rbac-rules.ts';
 
 type Obj = Record<string, any>;
 
-const rule = (apiGroups: string[], resources: string[], verbs: string[], resourceNames?: string[]): PolicyRule =>
+export const rule = (apiGroups: string[], resources: string[], verbs: string[], resourceNames?: string[]): PolicyRule =>
   resourceNames ? { apiGroups, resources, verbs, resourceNames } : { apiGroups, resources, verbs };
 const urls = (nonResourceURLs: string[], verbs: string[]): PolicyRule => ({ nonResourceURLs, verbs });
 

@@ -2,14 +2,16 @@
  * The default policy, created at start when missing (as kube-apiserver's bootstrap policy):
  * cluster-admin bound to `system:masters`, what every authenticated user may ask (discovery, its
  * own access reviews), Kubernetes' own component and user-facing roles (rbac-bootstrap-kube.ts),
- * and what the fleet's identities need today: KubeVirt's service accounts,
- * which the agents and control-plane stand-ins impersonate, get the rights a KubeVirt install
- * grants them (pkg/virt-operator/resource/generate/rbac), trimmed to the kinds served here.
+ * kube-controller-manager's per-controller roles (rbac-bootstrap-controllers.ts), and what the
+ * fleet's identities need today: KubeVirt's service accounts, which the agents and control-plane
+ * stand-ins impersonate, get the rights a KubeVirt install grants them
+ * (pkg/virt-operator/resource/generate/rbac), trimmed to the kinds served here.
  * Delete a `virtsim:kubevirt-*` binding to test KubeVirt's own RBAC in its place.
  */
 import type { ObjectService } from './objects.ts';
 import { SYSTEM_USER } from './objects.ts';
 import { KUBE_CLUSTER_ROLE_BINDINGS, KUBE_CLUSTER_ROLES, KUBE_ROLES } from './rbac-bootstrap-kube.ts';
+import { KUBE_CONTROLLER_NAMESPACE_ROLES, KUBE_CONTROLLER_ROLES } from './rbac-bootstrap-controllers.ts';
 import { RBAC_GROUP, STORE_KEYS } from './rbac-index.ts';
 import type { PolicyRule } from './rbac-rules.ts';
 import type { ResourceRegistry } from './resources.ts';
@@ -81,12 +83,18 @@ export function bootstrapPolicy(): { clusterRoles: Obj[]; clusterRoleBindings: O
     clusterRoles.push(role);
   }
   for (const b of KUBE_CLUSTER_ROLE_BINDINGS) clusterRoleBindings.push(clusterRoleBinding(b.role, b.role, b.subjects));
+  for (const c of KUBE_CONTROLLER_ROLES) {
+    const name = `system:controller:${c.name}`;
+    clusterRoles.push(clusterRole(name, c.rules));
+    clusterRoleBindings.push(clusterRoleBinding(name, name, [{ kind: 'ServiceAccount', name: c.name, namespace: 'kube-system' }]));
+  }
   for (const [sa, rules] of Object.entries(KUBEVIRT_RULES)) {
     clusterRoles.push(clusterRole(`virtsim:${sa}`, rules));
     clusterRoleBindings.push(clusterRoleBinding(`virtsim:${sa}`, `virtsim:${sa}`, [{ kind: 'ServiceAccount', name: sa, namespace: KUBEVIRT_NS }]));
   }
-  const roles = KUBE_ROLES.map((r) => ({ metadata: { ...meta(r.name), namespace: r.namespace }, rules: r.rules }));
-  const roleBindings = KUBE_ROLES.map((r) => ({
+  const namespaced = [...KUBE_ROLES, ...KUBE_CONTROLLER_NAMESPACE_ROLES];
+  const roles = namespaced.map((r) => ({ metadata: { ...meta(r.name), namespace: r.namespace }, rules: r.rules }));
+  const roleBindings = namespaced.map((r) => ({
     metadata: { ...meta(r.binding), namespace: r.namespace },
     roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: r.name },
     subjects: r.subjects,
