@@ -58,6 +58,13 @@ describe('the typed encoding of built-in kinds', () => {
     expect(node.status.conditions).toEqual([{ type: 'Ready', status: 'True', lastHeartbeatTime: null, lastTransitionTime: null }]);
   });
 
+  it('takes a JSON patch of null as the empty patch (Go decodes null into a nil slice)', async () => {
+    await ok('POST', CMS, { metadata: { name: 'cm-null-patch' }, data: { a: '1' } });
+    const r = await raw('PATCH', `${CMS}/cm-null-patch`, 'null', { 'content-type': 'application/json-patch+json' });
+    expect(r.status).toBe(200);
+    expect(r.json().data).toEqual({ a: '1' });
+  });
+
   it('writes metav1.Time fields in whole seconds, so a JSON patch test with what a Go client read back matches (virt-controller)', async () => {
     await ok('POST', PODS, { metadata: { name: 'p-secs' }, spec: { containers: [{ name: 'c', image: 'i:1' }] } });
     const frac = '2026-01-02T03:04:05.940Z';
