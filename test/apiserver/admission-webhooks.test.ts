@@ -62,6 +62,8 @@ const BACKENDS: Record<string, (req: Obj) => Obj | null> = {
   '/slow': () => null,
   '/wrong-uid': () => ({ uid: 'not-the-request', allowed: true }),
   '/at-most-5': (req) => (req.object.spec.replicas > 5 ? { allowed: true, patchType: 'JSONPatch', patch: b64([{ op: 'replace', path: '/spec/replicas', value: 5 }]) } : { allowed: true }),
+  // virt-api's mutator on an UPDATE with nothing to change: a nil Go slice marshalled, "null".
+  '/null-patch': () => ({ allowed: true, patchType: 'JSONPatch', patch: Buffer.from('null').toString('base64') }),
   '/bad-patch': () => ({ allowed: true, patchType: 'JSONPatch', patch: b64([{ op: 'remove', path: '/nothing/here' }]) }),
 };
 
@@ -361,6 +363,14 @@ describe('bad responses', () => {
     await validating('future', ['future.example.com', { path: '/allow', admissionReviewVersions: ['v2'] }]);
     const r = await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('av2')), CT);
     expect(r.json().message).toBe('Internal error occurred: failed calling webhook "future.example.com": could not create admission objects: webhook does not accept known AdmissionReview versions (v1, v1beta1)');
+  });
+
+  it('a "null" patch (what virt-api answers when it changes nothing) is no change, not a failure', async () => {
+    await mutating('nothing', ['nothing.example.com', { path: '/null-patch' }]);
+    const r = await raw('POST', '/api/v1/namespaces/plain/configmaps', JSON.stringify(cm('np1', { labels: { a: 'b' } })), CT);
+    expect(r.status).toBe(201);
+    expect(r.json().metadata.labels).toEqual({ a: 'b' });
+    expect(calls('/null-patch')).toBeGreaterThan(0);
   });
 
   it('a patch that does not apply is an internal error whatever the failurePolicy', async () => {

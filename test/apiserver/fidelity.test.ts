@@ -57,6 +57,35 @@ describe('the typed encoding of built-in kinds', () => {
     const node = await ok('POST', '/api/v1/nodes', { metadata: { name: 'n-times' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
     expect(node.status.conditions).toEqual([{ type: 'Ready', status: 'True', lastHeartbeatTime: null, lastTransitionTime: null }]);
   });
+
+  it('takes a JSON patch of null as the empty patch (Go decodes null into a nil slice)', async () => {
+    await ok('POST', CMS, { metadata: { name: 'cm-null-patch' }, data: { a: '1' } });
+    const r = await raw('PATCH', `${CMS}/cm-null-patch`, 'null', { 'content-type': 'application/json-patch+json' });
+    expect(r.status).toBe(200);
+    expect(r.json().data).toEqual({ a: '1' });
+  });
+
+  it('writes metav1.Time fields in whole seconds, so a JSON patch test with what a Go client read back matches (virt-controller)', async () => {
+    await ok('POST', PODS, { metadata: { name: 'p-secs' }, spec: { containers: [{ name: 'c', image: 'i:1' }] } });
+    const frac = '2026-01-02T03:04:05.940Z';
+    const pod = await ok('PATCH', `${PODS}/p-secs/status`, {
+      status: {
+        startTime: frac,
+        conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: frac }, { type: 'PodScheduled', status: 'True', lastTransitionTime: '2026-01-02T05:04:05.5+02:00' }],
+        containerStatuses: [{ name: 'c', ready: true, restartCount: 0, image: 'i:1', imageID: '', state: { running: { startedAt: frac } } }],
+      },
+    }, MERGE);
+    const secs = '2026-01-02T03:04:05Z';
+    expect(pod.status.startTime).toBe(secs);
+    expect(pod.status.conditions).toEqual([
+      { type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: secs },
+      { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: secs },
+    ]);
+    expect(pod.status.containerStatuses[0].state.running.startedAt).toBe(secs);
+    const test = [{ op: 'test', path: '/status/conditions', value: pod.status.conditions }, { op: 'add', path: '/status/conditions/-', value: { type: 'kubevirt.io/virtual-machine-unpaused', status: 'True' } }];
+    const r = await raw('PATCH', `${PODS}/p-secs/status`, JSON.stringify(test), { 'content-type': 'application/json-patch+json' });
+    expect(r.status).toBe(200);
+  });
 });
 
 describe('strategic merge patch element order', () => {

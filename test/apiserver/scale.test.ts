@@ -105,4 +105,17 @@ describe('scale subresource', () => {
     expect(resources).toContain('vmireplicasets/scale');
     expect((await raw('GET', '/api/v1/namespaces/default/configmaps/x/scale')).status).toBe(404);
   });
+
+  it('scales a custom resource served in a version other than its storage version (KubeVirt v0.59 stores v1alpha3, kubectl asks v1)', async () => {
+    const version = (name: string, storage: boolean) => ({ ...REPLICA_SET_CRD.spec.versions[0], name, storage });
+    const crd = { ...REPLICA_SET_CRD, metadata: { name: 'oldrs.example.io' }, spec: { ...REPLICA_SET_CRD.spec, names: { plural: 'oldrs', singular: 'oldr', kind: 'OldRS' }, versions: [version('v1', false), version('v1alpha3', true)] } };
+    await ok(['apply', '-f', '-'], JSON.stringify(crd));
+    await waitFor('the CRD is served', async () => (await s.kubectl(['get', 'oldrs'])).code === 0);
+    await ok(['create', '-f', '-'], JSON.stringify({ apiVersion: 'example.io/v1', kind: 'OldRS', metadata: { name: 'old', namespace: 'default' }, spec: { replicas: 3 } }));
+    expect(await ok(['scale', 'oldrs', 'old', '--replicas', '1'])).toContain('oldrs.example.io/old scaled');
+    const put = await raw('PUT', '/apis/example.io/v1/namespaces/default/oldrs/old/scale', JSON.stringify({ apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'old', namespace: 'default' }, spec: { replicas: 2 } }), { 'content-type': 'application/json' });
+    expect(put.status).toBe(200);
+    const got = JSON.parse(await ok(['get', 'oldrs', 'old', '-o', 'json']));
+    expect(got).toMatchObject({ apiVersion: 'example.io/v1', spec: { replicas: 2 } });
+  });
 });

@@ -93,6 +93,10 @@ describe('decodeJsonPatch', () => {
     expect(err(() => decodeJsonPatch({ op: 'add' })).message).toBe('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
     expect(decodeJsonPatch([{ op: 'add', path: '/a', value: 1 }])).toHaveLength(1);
   });
+  it('takes null as the empty patch, as Go decodes null into a nil slice without error', () => {
+    expect(decodeJsonPatch(null)).toEqual([]);
+    expect(applyJsonPatch({ a: 1 }, decodeJsonPatch(null))).toEqual({ a: 1 });
+  });
   it('refuses more than 10000 operations with 413', () => {
     const ops = Array.from({ length: 10001 }, () => ({ op: 'test', path: '/a', value: 1 }));
     expect(err(() => decodeJsonPatch(ops)).code).toBe(413);

@@ -18,8 +18,14 @@ export interface JsonPatchOperation {
 /** kube-apiserver's cap on operations in one JSON patch (answered 413). */
 export const MAX_JSON_PATCH_OPERATIONS = 10000;
 
-/** Checks a decoded request body is a JSON patch (array of objects); 400 otherwise, 413 when too long. */
+/**
+ * Checks a decoded request body is a JSON patch (array of objects); 400 otherwise, 413 when too long.
+ * `null` is the empty patch: Go's json.Unmarshal leaves a slice nil on `null` without an error, so
+ * jsonpatch.DecodePatch accepts it (virt-api's mutating webhook answers `null` when it has nothing
+ * to change, and kube-apiserver takes that as no change).
+ */
 export function decodeJsonPatch(body: unknown): JsonPatchOperation[] {
+  if (body === null) return [];
   if (!Array.isArray(body)) {
     const t = isObject(body) ? 'object' : body === null ? 'null' : typeof body === 'string' ? 'string' : typeof body;
     throw new PatchError(`json: cannot unmarshal ${t} into Go value of type jsonpatch.Patch`, 400);

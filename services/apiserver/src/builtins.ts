@@ -17,20 +17,44 @@ export interface KindBehaviour {
   prepareForCreate?(o: Obj): void;
   validate?(o: Obj): FieldError[];
   /**
-   * What kube-apiserver's typed encoding adds on every write: a metav1.Time field that is a value,
+   * What kube-apiserver's typed encoding does on every write: a metav1.Time field that is a value,
    * not a pointer, is written as `null` when unset (pod and node conditions always carry their
-   * time fields, `"lastProbeTime": null` included). Mutates `o`.
+   * time fields, `"lastProbeTime": null` included), and every metav1.Time is written in whole
+   * seconds (RFC 3339 in UTC: `...:56.94Z` is stored and served as `...:56Z`). Mutates `o`.
    */
   encodeAsTyped?(o: Obj): void;
 }
 
-/** Sets each of `fields` that is absent to null, in every object of `list` (when it is a list). */
+const RFC3339 = /^(\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * A metav1.Time as the typed encoding writes it: `t.UTC().Format(time.RFC3339)`, whole seconds
+ * (the fraction is dropped, not rounded; the protobuf storage keeps no nanoseconds either). A
+ * client that reads a fraction back would write it in seconds, so JSON patch `test` operations on
+ * such fields (virt-controller's pod conditions patch) would never match. Other values are kept.
+ */
+export function typedTime(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const m = RFC3339.exec(v);
+  if (!m || (m[2] === undefined && m[3] === 'Z')) return v;
+  const ms = Date.parse(`${m[1]!.toUpperCase()}${m[3]!.toUpperCase()}`);
+  if (Number.isNaN(ms)) return v;
+  return new Date(ms).toISOString().slice(0, 19) + 'Z';
+}
+
+/** In every object of `list` (when it is a list): each of `fields` absent is set to null, a time is written in seconds. */
 function nullTimes(list: unknown, fields: string[]): void {
   if (!Array.isArray(list)) return;
   for (const el of list) {
     if (!el || typeof el !== 'object' || Array.isArray(el)) continue;
-    for (const f of fields) if ((el as Obj)[f] === undefined) (el as Obj)[f] = null;
+    for (const f of fields) (el as Obj)[f] = (el as Obj)[f] === undefined ? null : typedTime((el as Obj)[f]);
   }
+}
+
+/** Optional (pointer) metav1.Time fields of `o`: written in seconds when present. */
+function secondsTimes(o: unknown, fields: string[]): void {
+  if (!o || typeof o !== 'object' || Array.isArray(o)) return;
+  for (const f of fields) if ((o as Obj)[f] !== undefined) (o as Obj)[f] = typedTime((o as Obj)[f]);
 }
 
 /** A container status's state times (running.startedAt, terminated.startedAt/finishedAt) as the typed encoding writes them. */
@@ -86,8 +110,10 @@ export const KIND_BEHAVIOUR: Record<string, KindBehaviour> = {
     },
     encodeAsTyped(o) {
       nullTimes(o.status?.conditions, ['lastProbeTime', 'lastTransitionTime']);
+      secondsTimes(o.status, ['startTime']);
       nullStateTimes(o.status?.containerStatuses);
       nullStateTimes(o.status?.initContainerStatuses);
+      nullStateTimes(o.status?.ephemeralContainerStatuses);
     },
     validate(o) {
       const errs: FieldError[] = [];

@@ -92,8 +92,10 @@ export async function serveScale(r: ResourceRequest, method: 'GET' | 'PUT' | 'PA
       group: rt.group,
       kind: rt.resource,
     });
-  const next = written(current, rt.scale!.specReplicasPath, replicas);
-  const obj = state.objects.update(rt, r.nsKey, name, next, r.user, undefined, { dryRun: r.dryRun, fieldManager: r.fieldManager, userAgentManager: r.userAgentManager }, { entry, obj: current });
+  // Written as the version asked for, like a PUT of the object: a CRD whose storage version is
+  // another one (KubeVirt v0.59 stores VMI replica sets as v1alpha3, kubectl scales them in v1).
+  const next = r.toStorage(written(r.fromStorage(current), rt.scale!.specReplicasPath, replicas));
+  const obj = state.objects.update(r.writeType(), r.nsKey, name, next, r.user, undefined, { dryRun: r.dryRun, fieldManager: r.fieldManager, userAgentManager: r.userAgentManager }, { entry, obj: current });
   await r.durable();
   r.send(200, JSON.stringify(scaleOf(rt, obj)));
   return verb;
