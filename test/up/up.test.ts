@@ -113,6 +113,41 @@ describe('virtsim up', () => {
     expect(secretsIn(`${allLogs(stateDir)}\n${up.out()}\n${up.err()}`, secrets)).toEqual([]);
   });
 
+  it('runs only the stand-ins --stand-ins names: the scheduler binds pods, and VMIs are left to KubeVirt\'s own virt-api and virt-controller', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'virtsim-up-standins-'));
+    const up = runUp(['--state-dir', stateDir, '--nodes', '2', '--agents', '1', '--stand-ins', 'scheduler', '--port', String(await freePort()), '--nats-port', String(await freePort())]);
+    leftovers.push(up.child);
+    await waitFor('virtsim is up', () => up.out().includes('stop        Ctrl-C'), { timeoutMs: 60_000 });
+    expect(up.out()).toContain('control-plane stand-ins (scheduler)');
+    const client = await KubeClient.fromFile(join(stateDir, 'kubeconfig'));
+    try {
+      const vmi = {
+        apiVersion: 'kubevirt.io/v1',
+        kind: 'VirtualMachineInstance',
+        metadata: { name: 'vmi-alone' },
+        spec: { domain: { devices: {}, resources: { requests: { memory: '64Mi' } } } },
+      };
+      await client.request({ method: 'POST', path: '/apis/kubevirt.io/v1/namespaces/default/virtualmachineinstances', body: vmi });
+      // Created after the VMI: once the scheduler has bound it, virt-api's stand-in would long have set the VMI's phase.
+      await client.request({ method: 'POST', path: '/api/v1/namespaces/default/pods', body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'plain' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } });
+      const bound = await waitFor('the plain pod bound by the scheduler stand-in', async () => (await client.request<KubeObject>({ method: 'GET', path: '/api/v1/namespaces/default/pods/plain' })).spec?.nodeName as string | undefined, { timeoutMs: 30_000 });
+      expect(bound).toMatch(/^virtsim-node-/);
+      const stored = await client.request<KubeObject>({ method: 'GET', path: `/apis/kubevirt.io/v1/namespaces/default/virtualmachineinstances/${vmi.metadata.name}` });
+      expect(stored.status?.phase).toBeUndefined();
+      // No virt-api stand-in, so no eviction webhook of its own in the way of KubeVirt's.
+      const hooks = await client.request<{ items: KubeObject[] }>({ method: 'GET', path: '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations' });
+      expect(hooks.items.map((w) => w.metadata.name)).not.toContain('virtsim-virt-api-validator');
+    } finally {
+      client.close();
+    }
+    up.child.kill('SIGTERM');
+    expect(await up.exited).toBe(0);
+
+    const bad = runUp(['--state-dir', stateDir, '--stand-ins', 'scheduler,kubelet']);
+    expect(await bad.exited).toBe(2);
+    expect(bad.err()).toContain('--stand-ins: unknown stand-in "kubelet"; known: scheduler, virt-api, virt-controller');
+  });
+
   it('leaves no process behind even when it is killed with SIGKILL', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'virtsim-up-'));
     const up = runUp(['--state-dir', stateDir, '--nodes', '4', '--agents', '1', '--port', String(await freePort()), '--nats-port', String(await freePort())]);

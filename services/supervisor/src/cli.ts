@@ -1,6 +1,6 @@
 import { readFlags } from '@virtsim/telemetry';
 import { ChildStartError } from './managed-child.ts';
-import { DEFAULT_STAGES, UpError, up } from './up.ts';
+import { DEFAULT_STAGES, STAND_INS, UpError, up, type StandIn } from './up.ts';
 
 const HELP = `usage: virtsim up [flags]
 Runs the whole simulated cluster on this machine: the embedded API server, nats-server, the
@@ -18,6 +18,9 @@ coordinator, the watcher, N agents and the control-plane stand-ins. Ctrl-C stops
                        stand-ins off unless --control-plane)
   --control-plane      run the control-plane stand-ins (default: on when embedded)
   --no-control-plane   do not
+  --stand-ins LIST     which stand-ins run, comma-separated: scheduler, virt-api, virt-controller
+                       (default all three; e.g. scheduler beside KubeVirt's own virt-api and
+                       virt-controller, see the README)
   --insecure           plaintext NATS and gRPC without credentials (by default up generates a
                        NATS token, a CA and certificates in <state-dir>/secrets: NATS over TLS
                        with the token, mTLS between agents and coordinator)
@@ -42,6 +45,7 @@ const FLAGS = {
   kubeconfig: { type: 'string' },
   'control-plane': { type: 'boolean' },
   'no-control-plane': { type: 'boolean' },
+  'stand-ins': { type: 'string' },
   insecure: { type: 'boolean' },
   'trace-sample': { type: 'string' },
   'no-trace-store': { type: 'boolean' },
@@ -61,13 +65,23 @@ function ratio(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
+function standInList(v: string | undefined): StandIn[] | undefined {
+  if (v === undefined) return undefined;
+  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = list.find((s) => !(STAND_INS as readonly string[]).includes(s));
+  if (unknown !== undefined || !list.length) throw new UpError(`--stand-ins: unknown stand-in ${JSON.stringify(unknown ?? v)}; known: ${STAND_INS.join(', ')}`);
+  return list as StandIn[];
+}
+
 export async function runUpCli(argv: string[]): Promise<number | void> {
   const flags = readFlags('virtsim up', argv, FLAGS);
   if (!flags) return 2;
   const { values } = flags;
   let traceSample: number | undefined;
+  let standIns: StandIn[] | undefined;
   try {
     traceSample = ratio('trace-sample', values['trace-sample']);
+    standIns = standInList(values['stand-ins']);
   } catch (err) {
     process.stderr.write(`virtsim up: ${(err as Error).message}\n`);
     return 2;
@@ -90,7 +104,8 @@ export async function runUpCli(argv: string[]): Promise<number | void> {
         natsPort: values['nats-port'],
         leaseDurationSeconds: values['lease-duration-seconds'],
         kubeconfig: values.kubeconfig,
-        controlPlane: values['no-control-plane'] ? false : values['control-plane'] || undefined,
+        controlPlane: values['no-control-plane'] ? false : values['control-plane'] || (standIns ? true : undefined),
+        standIns,
         insecure: values.insecure,
         traceSample,
         traceStore: !values['no-trace-store'],

@@ -15,6 +15,10 @@ const CLI = join(REPO, 'packages/cli/bin/virtsim.ts');
 export const DEFAULT_CRDS = join(REPO, 'deploy/crds');
 export const DEFAULT_STAGES = join(REPO, 'stages');
 
+/** The control-plane stand-ins, as `virtsim control-plane --only` names them. */
+export const STAND_INS = ['scheduler', 'virt-api', 'virt-controller'] as const;
+export type StandIn = (typeof STAND_INS)[number];
+
 export interface UpOptions {
   nodes: number;
   agents: number;
@@ -23,6 +27,8 @@ export interface UpOptions {
   /** An existing cluster: no embedded API server, stand-ins off unless controlPlane is true. */
   kubeconfig?: string;
   controlPlane?: boolean;
+  /** The stand-ins the control plane runs (default all): fewer beside KubeVirt's own components. */
+  standIns?: StandIn[];
   apiPort: number;
   /** The embedded API server's --durability (its default, fsync, when unset). */
   durability?: 'fsync' | 'batch' | 'none';
@@ -100,6 +106,12 @@ export interface RunningFleet {
   stop(): Promise<void>;
 }
 
+/** The stand-ins' arguments: the eviction webhook only where virt-api's stand-in runs, on this host. */
+function controlPlaneArgs(kubeconfig: string, embedded: boolean, standIns: StandIn[] | undefined): string[] {
+  const only: readonly StandIn[] = standIns ?? STAND_INS;
+  return ['control-plane', '--kubeconfig', kubeconfig, ...(standIns ? ['--only', standIns.join(',')] : []), ...(embedded && only.includes('virt-api') ? ['--eviction-webhook'] : [])];
+}
+
 /** A one-line, actionable error (printed without a stack trace). */
 export class UpError extends Error {}
 
@@ -175,7 +187,7 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
       ),
       wantControlPlane
         ? sup
-            .start(spec('control-plane', ['control-plane', '--kubeconfig', kubeconfig, ...(embedded ? ['--eviction-webhook'] : [])], (_l, r) => (r?.msg === 'control-plane started' ? (r.metrics ?? true) : undefined)))
+            .start(spec('control-plane', controlPlaneArgs(kubeconfig, embedded, opts.standIns), (_l, r) => (r?.msg === 'control-plane started' ? (r.metrics ?? true) : undefined)))
             .catch((err) => {
               // The fleet is still useful without the stand-ins (VMIs created already scheduled play through).
               print(`virtsim: control-plane stand-ins did not start (${(err as Error).message}); running without them, see ${join(logs, 'control-plane.log')}`);
@@ -285,7 +297,7 @@ function printBanner(print: (line: string) => void, p: {
   readyMs: number;
 }): void {
   const { opts, sup, kubeconfig, stateDir, logs, traces, traceSample, secrets, embedded, readyMs } = p;
-  print(`virtsim is up in ${(readyMs / 1000).toFixed(1)} s: ${opts.nodes} fake nodes, ${opts.agents} agents${sup.get('control-plane')?.running ? ', control-plane stand-ins' : ''}`);
+  print(`virtsim is up in ${(readyMs / 1000).toFixed(1)} s: ${opts.nodes} fake nodes, ${opts.agents} agents${sup.get('control-plane')?.running ? `, control-plane stand-ins${opts.standIns ? ` (${opts.standIns.join(', ')})` : ''}` : ''}`);
   print(`  kubeconfig  ${kubeconfig}`);
   print(`  try         export KUBECONFIG=${kubeconfig}; kubectl get nodes`);
   print(`  metrics     ${sup.list().filter((c) => typeof c.readyValue === 'string' && String(c.readyValue).includes('/metrics')).map((c) => `${c.spec.name} ${c.readyValue}`).join(', ')}`);
