@@ -123,9 +123,15 @@ export class CrdManager implements ObjectHooks {
 
   afterWrite(rt: ResourceType, obj: Obj | null, name: string): void {
     if (rt.storeKey !== CRD_STORE_KEY) return;
+    const before = this.servedVersions(name);
     this.registry.removeCrd(name);
     if (obj && !obj.metadata.deletionTimestamp) {
-      for (const t of resourceTypesOf(obj)) this.registry.add(t);
+      const types = resourceTypesOf(obj);
+      for (const t of types) this.registry.add(t);
+      // A watch converts from the storage version it was opened with: when the versions change,
+      // kube-apiserver replaces the CRD's storage and its watches end; clients watch again and
+      // get objects in the version they ask for (not the new storage version, verbatim).
+      if (before && before !== this.servedVersions(name) && types[0]) this.store.closeWatchers(types[0].storeKey);
     } else if (!obj) {
       // The definition is gone: so are its objects, each with a DELETED event for its watchers.
       const [plural, ...group] = name.split('.');
@@ -138,6 +144,13 @@ export class CrdManager implements ObjectHooks {
       }
       this.store.dropResource(key);
     }
+  }
+
+  /** How a CRD is served now ("v1,v1alpha3>v1alpha3": served versions, then storage), or undefined. */
+  private servedVersions(crdName: string): string | undefined {
+    const types = this.registry.all().filter((t) => t.crd?.crdName === crdName);
+    if (!types.length) return undefined;
+    return `${types.map((t) => t.version).sort().join(',')}>${types[0]!.storageVersion}`;
   }
 
   /** Re-serves the definitions found in the store (after a restart). */

@@ -54,6 +54,8 @@ export interface WriteInput {
 export interface WatcherSink {
   /** Receives an event (already filtered by resource); returns false when it must be dropped. */
   deliver(ev: StoredEvent): void;
+  /** Ends the watch (the client watches again from its last resourceVersion). */
+  close?(): void;
 }
 
 class ResourceStore {
@@ -386,6 +388,11 @@ export class Store {
 
   addWatcher(storeKey: string, w: WatcherSink): void {
     this.resource(storeKey).watchers.add(w);
+  }
+
+  /** Ends every watch of a resource: how it is served changed (a CRD's versions). */
+  closeWatchers(storeKey: string): void {
+    for (const w of [...(this.resources.get(storeKey)?.watchers ?? [])]) w.close?.();
   }
 
   removeWatcher(storeKey: string, w: WatcherSink): void {
