@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { applyMergePatch, applyStrategicMergePatch, builtinPatchSchemas } from '@virtsim/apimachinery';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, builtinPatchSchemas, decodeJsonPatch } from '@virtsim/apimachinery';
 import { goYamlToJson } from '@virtsim/goformats';
 import { IPPools, parseStages, StageSet, type KubeObject, type PlanContext, type PlanRequest } from '@virtsim/stages';
 
@@ -91,14 +91,17 @@ function sameTarget(obj: KubeObject, target: KubeObject): boolean {
   );
 }
 
-/** Applies one patch the way the API server would (strategic merge for built-in kinds that have a schema). */
+/**
+ * Applies one patch the way the API server would (strategic merge for built-in kinds that have a
+ * schema; JSON patches with the server's own implementation, so an op that would fail there throws).
+ */
 export function applyPatch(obj: KubeObject, type: 'merge' | 'strategic' | 'json', data: unknown): KubeObject {
   if (type === 'strategic') {
     const schema = builtinPatchSchemas[`${obj.apiVersion ?? 'v1'}/${obj.kind}`];
     return applyStrategicMergePatch(obj, data, schema) as KubeObject;
   }
   if (type === 'merge') return applyMergePatch(obj, data) as KubeObject;
-  throw new Error(`JSON patches are not used by virtsim's default stages`);
+  return applyJsonPatch(obj, decodeJsonPatch(data));
 }
 
 /** The object after the plan's writes to itself; `deleted` when a delete went through. */
