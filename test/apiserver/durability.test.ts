@@ -132,8 +132,9 @@ describe('a full disk', () => {
     dirs.push(dataDir);
     const kubeconfig = join(dataDir, 'kubeconfig');
     const cli = join(import.meta.dirname, '../../packages/cli/bin/virtsim.ts');
-    // 128 KiB per file: the log fills after a dozen 8 KiB ConfigMaps.
-    const child = spawn('bash', ['-c', 'ulimit -f 128; exec "$@"', 'bash', process.execPath, '--disable-warning=ExperimentalWarning', cli, 'apiserver', '--port', '0', '--data-dir', dataDir, '--kubeconfig-out', kubeconfig, '--no-audit', '--exit-with-parent'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // 1 MiB per file: the bootstrap objects (RBAC roles, CRDs) take ~100 KiB of the log, which
+    // then fills after some 28 ConfigMaps of 32 KiB.
+    const child = spawn('bash', ['-c', 'ulimit -f 1024; exec "$@"', 'bash', process.execPath, '--disable-warning=ExperimentalWarning', cli, 'apiserver', '--port', '0', '--data-dir', dataDir, '--kubeconfig-out', kubeconfig, '--no-audit', '--exit-with-parent'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stderr.on('data', (d) => (out += d));
     const url = await new Promise<string>((resolve, reject) => {
@@ -151,7 +152,7 @@ describe('a full disk', () => {
       let refused: { status: number; json: any; name: string } | undefined;
       for (let i = 0; i < 100 && !refused; i++) {
         const name = `big-${i}`;
-        const r = await raw('POST', '/api/v1/namespaces/default/configmaps', JSON.stringify({ metadata: { name }, data: { blob: 'x'.repeat(8192) } }), ct);
+        const r = await raw('POST', '/api/v1/namespaces/default/configmaps', JSON.stringify({ metadata: { name }, data: { blob: 'x'.repeat(32 * 1024) } }), ct);
         if (r.status === 201) acked.push(name);
         else refused = { status: r.status, json: r.json(), name };
       }
