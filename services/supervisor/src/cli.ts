@@ -21,6 +21,11 @@ coordinator, the watcher, N agents and the control-plane stand-ins. Ctrl-C stops
   --stand-ins LIST     which stand-ins run, comma-separated: scheduler, virt-api, virt-controller
                        (default all three; e.g. scheduler beside KubeVirt's own virt-api and
                        virt-controller, see the README)
+  --kubevirt-bin-dir DIR  run KubeVirt's own virt-api and virt-controller from DIR (built from
+                       KubeVirt's sources; DIR also holds virt-operator, asked for what it would
+                       install) in place of their stand-ins, each as its own service account;
+                       the scheduler stand-in stays. VIRT_OPERATOR_IMAGE sets the version
+                       reported (default quay.io/kubevirt/virt-operator:v0.59.0)
   --insecure           plaintext NATS and gRPC without credentials (by default up generates a
                        NATS token, a CA and certificates in <state-dir>/secrets: NATS over TLS
                        with the token, mTLS between agents and coordinator)
@@ -46,6 +51,7 @@ const FLAGS = {
   'control-plane': { type: 'boolean' },
   'no-control-plane': { type: 'boolean' },
   'stand-ins': { type: 'string' },
+  'kubevirt-bin-dir': { type: 'string' },
   insecure: { type: 'boolean' },
   'trace-sample': { type: 'string' },
   'no-trace-store': { type: 'boolean' },
@@ -106,6 +112,7 @@ export async function runUpCli(argv: string[]): Promise<number | void> {
         kubeconfig: values.kubeconfig,
         controlPlane: values['no-control-plane'] ? false : values['control-plane'] || (standIns ? true : undefined),
         standIns,
+        kubevirtBinDir: values['kubevirt-bin-dir'],
         insecure: values.insecure,
         traceSample,
         traceStore: !values['no-trace-store'],

@@ -32,6 +32,12 @@ export async function installCrds(client: KubeClient, dir: string): Promise<stri
       names.push(crd.metadata.name);
     }
   }
+  await waitEstablished(client, names);
+  return names;
+}
+
+/** Waits until each CRD is Established (served), 15 s at most each. */
+export async function waitEstablished(client: KubeClient, names: string[]): Promise<void> {
   for (const name of names) {
     const deadline = Date.now() + 15_000;
     for (;;) {
@@ -41,7 +47,6 @@ export async function installCrds(client: KubeClient, dir: string): Promise<stri
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-  return names;
 }
 
 /**

@@ -46,8 +46,8 @@ export interface SplitOptions {
 
 /** Workloads and platform objects: the binaries run here as processes; no operator, no OpenShift. */
 const NOT_HERE: Record<string, string> = {
-  Deployment: 'runs as a local process',
-  DaemonSet: 'no virt-handler runs',
+  Deployment: 'not run here',
+  DaemonSet: "virt-handler: the fleet's agents play it",
   Route: 'OpenShift only',
   SecurityContextConstraints: 'OpenShift only',
   ServiceMonitor: 'no Prometheus operator',
@@ -55,6 +55,8 @@ const NOT_HERE: Record<string, string> = {
   // Certificates are files here (--tls-cert-file ...), not mounted secrets.
   Secret: 'certificates are files in the state dir',
 };
+/** The Deployments `up` runs as processes of the user's binaries. */
+const LOCAL_PROCESSES = new Set(['virt-api', 'virt-controller']);
 const RBAC_KINDS = new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
 const CA_CONFIGMAPS = new Set(['kubevirt-ca', 'kubevirt-export-ca']);
 
@@ -73,7 +75,7 @@ export function splitInstallStrategy(yamlText: string, opts: SplitOptions): Kube
     seen.add(key);
     delete md.creationTimestamp;
     delete obj.status;
-    const why = NOT_HERE[kind] ?? placeObject(obj, out, opts, caBundle);
+    const why = kind === 'Deployment' && LOCAL_PROCESSES.has(md.name) ? 'runs as a local process' : (NOT_HERE[kind] ?? placeObject(obj, out, opts, caBundle));
     if (why) out.skipped.push(`${kind} ${md.name} (${why})`);
   }
   return out;
@@ -84,7 +86,7 @@ function placeObject(obj: KubeObject, out: KubevirtManifests, opts: SplitOptions
   const { kind, metadata: md } = obj;
   if (kind === 'CustomResourceDefinition') {
     if (md.name !== 'kubevirts.kubevirt.io') out.crds.push(obj);
-  } else if (RBAC_KINDS.has(kind)) {
+  } else if (kind && RBAC_KINDS.has(kind)) {
     out.rbac.push(obj);
   } else if (kind === 'ConfigMap') {
     if (CA_CONFIGMAPS.has(md.name)) obj.data = { 'ca-bundle': opts.caPem };

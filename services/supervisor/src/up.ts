@@ -6,9 +6,12 @@ import { createLogger, PkiError } from '@virtsim/telemetry';
 import { installCrds, publishStages } from './cluster-setup.ts';
 import { createFleetSecrets, type FleetSecrets } from './fleet-secrets.ts';
 import { FleetSupervisor } from './fleet-supervisor.ts';
+import { findKubevirtBinaries, prepareKubevirt, startKubevirtComponents, type KubevirtPlan } from './kubevirt-components.ts';
+import { imageVersion } from './kubevirt-setup.ts';
 import { ChildStartError } from './managed-child.ts';
 import { writePrometheusConfig, type ScrapeTarget } from './prometheus-config.ts';
 import { StatusLine } from './status-line.ts';
+import { UpError } from './up-error.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = join(REPO, 'packages/cli/bin/virtsim.ts');
@@ -29,6 +32,11 @@ export interface UpOptions {
   controlPlane?: boolean;
   /** The stand-ins the control plane runs (default all): fewer beside KubeVirt's own components. */
   standIns?: StandIn[];
+  /**
+   * Embedded only: run the user's own KubeVirt (virt-operator for its install strategy, virt-api,
+   * virt-controller) from this folder in place of those stand-ins; the scheduler stand-in stays.
+   */
+  kubevirtBinDir?: string;
   apiPort: number;
   /** The embedded API server's --durability (its default, fsync, when unset). */
   durability?: 'fsync' | 'batch' | 'none';
@@ -112,8 +120,7 @@ function controlPlaneArgs(kubeconfig: string, embedded: boolean, standIns: Stand
   return ['control-plane', '--kubeconfig', kubeconfig, ...(standIns ? ['--only', standIns.join(',')] : []), ...(embedded && only.includes('virt-api') ? ['--eviction-webhook'] : [])];
 }
 
-/** A one-line, actionable error (printed without a stack trace). */
-export class UpError extends Error {}
+export { UpError };
 
 function onPath(bin: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
@@ -164,12 +171,15 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
     const kubeconfig = opts.kubeconfig ? resolve(opts.kubeconfig) : join(stateDir, 'kubeconfig');
     const embedded = !opts.kubeconfig;
     if (!embedded && !existsSync(kubeconfig)) throw new UpError(`kubeconfig ${kubeconfig} does not exist`);
+    const standIns = standInsBeside(opts, embedded);
+    // Missing binaries are named before anything starts.
+    if (opts.kubevirtBinDir) findKubevirtBinaries(opts.kubevirtBinDir);
     const natsUrl = `nats://127.0.0.1:${opts.natsPort}`;
 
     // The API server (then its CRDs and stages) and NATS (then the coordinator) start side by side.
     const apiReady = startApiServerAndStages({ sup, spec, opts, kubeconfig, stateDir, embedded });
     const coordinatorReady = startNatsAndCoordinator({ sup, spec, opts, natsServer, secrets, logs });
-    const [client, coordinatorAddress] = await Promise.all([apiReady, coordinatorReady]);
+    const [{ client, kubevirt }, coordinatorAddress] = await Promise.all([apiReady, coordinatorReady]);
 
     // Embedded: the stages were published as Stage objects, and agents play those, so
     // `kubectl apply` of a Stage changes the fleet's behaviour live. On a real cluster: the files.
@@ -187,17 +197,18 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
       ),
       wantControlPlane
         ? sup
-            .start(spec('control-plane', controlPlaneArgs(kubeconfig, embedded, opts.standIns), (_l, r) => (r?.msg === 'control-plane started' ? (r.metrics ?? true) : undefined)))
+            .start(spec('control-plane', controlPlaneArgs(kubeconfig, embedded, standIns), (_l, r) => (r?.msg === 'control-plane started' ? (r.metrics ?? true) : undefined)))
             .catch((err) => {
               // The fleet is still useful without the stand-ins (VMIs created already scheduled play through).
               print(`virtsim: control-plane stand-ins did not start (${(err as Error).message}); running without them, see ${join(logs, 'control-plane.log')}`);
             })
         : undefined,
+      kubevirt ? startKubevirtComponents({ sup, client, plan: kubevirt, logs, setpriv: onPath('setpriv') }) : undefined,
     ]);
     const readyMs = Date.now() - started;
 
     const agentMetrics = () => sup.list().filter((c) => c.spec.name.startsWith('agent-') && typeof c.readyValue === 'string').map((c) => c.readyValue as string);
-    printBanner(print, { opts, sup, kubeconfig, stateDir, logs, traces, traceSample, secrets, embedded, readyMs });
+    printBanner(print, { opts, sup, kubeconfig, stateDir, logs, traces, traceSample, secrets, embedded, readyMs, standIns, kubevirt });
 
     const watcherMetrics = () => {
       const v = sup.get('watcher')?.readyValue;
@@ -223,8 +234,23 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
   }
 }
 
-/** Embedded: the API server, then KubeVirt's CRDs and the stages as Stage objects; a client of the cluster either way. */
-async function startApiServerAndStages(p: { sup: FleetSupervisor; spec: ChildSpec; opts: UpOptions; kubeconfig: string; stateDir: string; embedded: boolean }): Promise<KubeClient> {
+/**
+ * The stand-ins that run: beside the user's own KubeVirt only the scheduler (asking for the
+ * virt-api or virt-controller stand-in as well is refused: two of each would fight over VMIs).
+ */
+function standInsBeside(opts: UpOptions, embedded: boolean): StandIn[] | undefined {
+  if (!opts.kubevirtBinDir) return opts.standIns;
+  if (!embedded) throw new UpError('--kubevirt-bin-dir runs KubeVirt on the embedded API server; a cluster given with --kubeconfig has its own');
+  const clash = opts.standIns?.filter((s) => s !== 'scheduler') ?? [];
+  if (clash.length) throw new UpError(`--stand-ins ${clash.join(',')} cannot run beside --kubevirt-bin-dir, which runs KubeVirt's own ${clash.join(' and ')}`);
+  return ['scheduler'];
+}
+
+/**
+ * Embedded: the API server, then KubeVirt's CRDs and the stages as Stage objects, then (with
+ * --kubevirt-bin-dir) what virt-operator installs; a client of the cluster either way.
+ */
+async function startApiServerAndStages(p: { sup: FleetSupervisor; spec: ChildSpec; opts: UpOptions; kubeconfig: string; stateDir: string; embedded: boolean }): Promise<{ client: KubeClient; kubevirt?: KubevirtPlan }> {
   const { sup, spec, opts, kubeconfig, stateDir, embedded } = p;
   if (embedded) {
     try {
@@ -238,7 +264,13 @@ async function startApiServerAndStages(p: { sup: FleetSupervisor; spec: ChildSpe
     await installCrds(client, DEFAULT_CRDS);
     await publishStages(client, opts.stages);
   }
-  return client;
+  if (!opts.kubevirtBinDir) return { client };
+  try {
+    return { client, kubevirt: await prepareKubevirt({ client, kubeconfig, stateDir, binDir: opts.kubevirtBinDir }) };
+  } catch (err) {
+    if (err instanceof UpError) throw err;
+    throw new UpError(`installing KubeVirt from --kubevirt-bin-dir: ${(err as Error).message}`);
+  }
 }
 
 type ChildSpec = (name: string, args: string[], ready: (line: string, r: Record<string, unknown> | undefined) => unknown) => Parameters<FleetSupervisor['start']>[0];
@@ -295,9 +327,12 @@ function printBanner(print: (line: string) => void, p: {
   secrets: FleetSecrets | undefined;
   embedded: boolean;
   readyMs: number;
+  standIns: StandIn[] | undefined;
+  kubevirt: KubevirtPlan | undefined;
 }): void {
-  const { opts, sup, kubeconfig, stateDir, logs, traces, traceSample, secrets, embedded, readyMs } = p;
-  print(`virtsim is up in ${(readyMs / 1000).toFixed(1)} s: ${opts.nodes} fake nodes, ${opts.agents} agents${sup.get('control-plane')?.running ? `, control-plane stand-ins${opts.standIns ? ` (${opts.standIns.join(', ')})` : ''}` : ''}`);
+  const { opts, sup, kubeconfig, stateDir, logs, traces, traceSample, secrets, embedded, readyMs, standIns, kubevirt } = p;
+  print(`virtsim is up in ${(readyMs / 1000).toFixed(1)} s: ${opts.nodes} fake nodes, ${opts.agents} agents${sup.get('control-plane')?.running ? `, control-plane stand-ins${standIns ? ` (${standIns.join(', ')})` : ''}` : ''}`);
+  if (kubevirt) print(`  kubevirt    virt-api and virt-controller from ${opts.kubevirtBinDir} (${imageVersion(kubevirt.operatorImage).version}); installed: ${kubevirt.installSummary}`);
   print(`  kubeconfig  ${kubeconfig}`);
   print(`  try         export KUBECONFIG=${kubeconfig}; kubectl get nodes`);
   print(`  metrics     ${sup.list().filter((c) => typeof c.readyValue === 'string' && String(c.readyValue).includes('/metrics')).map((c) => `${c.spec.name} ${c.readyValue}`).join(', ')}`);
