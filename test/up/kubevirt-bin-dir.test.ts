@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { waitFor } from '@virtsim/testkit/wait';
 import { KubeClient, StatusError, type KubeObject } from '@virtsim/kube';
 import { freePort, runUp } from './run-up.ts';
@@ -77,6 +78,14 @@ describe('virtsim up --kubevirt-bin-dir', () => {
       expect(up.err()).toBe('');
       expect(up.out()).toContain('control-plane stand-ins (scheduler)');
       expect(readFileSync(join(stateDir, 'kubevirt', 'installed.txt'), 'utf8')).toContain('MutatingWebhookConfiguration virt-api-mutator');
+      // virt-controller's own metrics (its client's rate limiter, its work queues), where the banner
+      // and prometheus.yml say, served with a certificate of the CA prometheus.yml names.
+      const prom = parse(readFileSync(join(stateDir, 'prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string; tls_config?: { ca_file: string }; static_configs: { targets: string[] }[] }[] };
+      const controllerJob = prom.scrape_configs.find((j) => j.job_name === 'virt-controller');
+      const controllerMetrics = `https://${controllerJob?.static_configs[0].targets[0]}/metrics`;
+      expect(up.out()).toContain(`virt-controller ${controllerMetrics}`);
+      const metricsText = execFileSync('curl', ['-sS', '--fail', '--cacert', controllerJob?.tls_config?.ca_file ?? '', controllerMetrics], { encoding: 'utf8' });
+      expect(metricsText).toMatch(/^rest_client_rate_limiter_duration_seconds_count\{/m);
       const client = await KubeClient.fromFile(join(stateDir, 'kubeconfig'));
       const vmis = '/apis/kubevirt.io/v1/namespaces/default/virtualmachineinstances';
       try {

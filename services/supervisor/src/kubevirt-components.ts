@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import type { KubeClient } from '@virtsim/kube';
 import { createPki } from '@virtsim/telemetry';
 import type { FleetSupervisor } from './fleet-supervisor.ts';
+import type { TlsScrapeTarget } from './prometheus-config.ts';
 import { splitInstallStrategy, type KubevirtManifests } from './kubevirt-install.ts';
 import {
   DEFAULT_OPERATOR_IMAGE,
@@ -61,6 +62,14 @@ export interface KubevirtPlan {
   certs: { virtApi: { cert: string; key: string }; virtController: { cert: string; key: string }; virtHandler: { cert: string; key: string } };
   kubeconfigs: { virtApi: string; virtController: string };
   installSummary: string;
+}
+
+/** Where virt-api and virt-controller serve their metrics (rest client, work queues, VMI phases). */
+export function kubevirtMetricsTargets(plan: KubevirtPlan): TlsScrapeTarget[] {
+  return [
+    { process: 'virt-api', address: `127.0.0.1:${plan.virtApiPort}`, caFile: plan.ca },
+    { process: 'virt-controller', address: `127.0.0.1:${plan.controllerPort}`, caFile: plan.ca },
+  ];
 }
 
 /** A port free on 127.0.0.1 now (the components' ports must be known before they start: Endpoints). */

@@ -13,7 +13,12 @@ export interface ScrapeTarget {
   address: string;
 }
 
-export function prometheusConfig(targets: ScrapeTarget[], apiServer: string | undefined, scrapeInterval = '5s'): string {
+/** A process serving /metrics over HTTPS with a certificate of `caFile` (KubeVirt's components). */
+export interface TlsScrapeTarget extends ScrapeTarget {
+  caFile: string;
+}
+
+export function prometheusConfig(targets: ScrapeTarget[], apiServer: string | undefined, kubevirt: TlsScrapeTarget[] = [], scrapeInterval = '5s'): string {
   const jobs: Record<string, unknown>[] = [
     {
       job_name: 'virtsim',
@@ -22,9 +27,14 @@ export function prometheusConfig(targets: ScrapeTarget[], apiServer: string | un
   ];
   // The embedded API server serves /metrics without credentials, over its self-signed TLS.
   if (apiServer) jobs.push({ job_name: 'apiserver', scheme: 'https', tls_config: { insecure_skip_verify: true }, static_configs: [{ targets: [apiServer], labels: { process: 'apiserver' } }] });
+  // virt-api and virt-controller serve /metrics without credentials, with certificates of the CA
+  // `up` made for them (valid for 127.0.0.1).
+  for (const t of kubevirt) {
+    jobs.push({ job_name: t.process, scheme: 'https', tls_config: { ca_file: t.caFile }, static_configs: [{ targets: [t.address], labels: { process: t.process } }] });
+  }
   return stringify({ global: { scrape_interval: scrapeInterval, evaluation_interval: scrapeInterval }, scrape_configs: jobs });
 }
 
-export function writePrometheusConfig(file: string, targets: ScrapeTarget[], apiServer: string | undefined): void {
-  writeFileSync(file, prometheusConfig(targets, apiServer));
+export function writePrometheusConfig(file: string, targets: ScrapeTarget[], apiServer: string | undefined, kubevirt: TlsScrapeTarget[] = []): void {
+  writeFileSync(file, prometheusConfig(targets, apiServer, kubevirt));
 }
