@@ -8,6 +8,7 @@ import { createFleetSecrets, type FleetSecrets } from './fleet-secrets.ts';
 import { FleetSupervisor } from './fleet-supervisor.ts';
 import { findKubevirtBinaries, kubevirtMetricsTargets, prepareKubevirt, startKubevirtComponents, type KubevirtPlan } from './kubevirt-components.ts';
 import { imageVersion } from './kubevirt-setup.ts';
+import { childNodeFlags } from './child-node-flags.ts';
 import { ChildStartError } from './managed-child.ts';
 import { writePrometheusConfig, type ScrapeTarget } from './prometheus-config.ts';
 import { StatusLine } from './status-line.ts';
@@ -130,7 +131,7 @@ function onPath(bin: string): string | undefined {
   return undefined;
 }
 
-const virtsim = (args: string[]) => ({ command: process.execPath, args: ['--disable-warning=ExperimentalWarning', CLI, ...args] });
+const virtsim = (args: string[]) => ({ command: process.execPath, args: ['--disable-warning=ExperimentalWarning', ...childNodeFlags(), CLI, ...args] });
 
 /** host:port of each child's /metrics, from what it logged when ready. */
 function scrapeTargets(sup: FleetSupervisor): ScrapeTarget[] {
