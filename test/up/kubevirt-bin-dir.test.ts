@@ -68,7 +68,7 @@ describe('virtsim up --kubevirt-bin-dir', () => {
   });
 
   it.skipIf(!REAL_BIN_DIR)(
-    'runs the real virt-api and virt-controller: a VM started with kubectl is defaulted by virt-api, gets its launcher pod from virt-controller and reaches Running',
+    'runs the real virt-api and virt-controller: a VM started with kubectl is defaulted by virt-api, gets its launcher pod from virt-controller and reaches Running; a VMI migrates',
     async () => {
       const stateDir = mkdtempSync(join(tmpdir(), 'virtsim-up-kv-real-'));
       mkdirSync(stateDir, { recursive: true });
@@ -116,6 +116,29 @@ describe('virtsim up --kubevirt-bin-dir', () => {
         const launcher = pods.items.find((p) => p.metadata.ownerReferences?.some((o) => o.kind === 'VirtualMachineInstance' && o.name === 'vm-real'));
         expect(launcher?.spec?.nodeName).toBe(running.status.nodeName);
         expect(launcher?.spec?.containers?.[0]?.image).toBe('quay.io/kubevirt/virt-launcher:v0.59.0');
+
+        // A live migration through the real virt-controller (v0.59 names the source pod only by UID):
+        // the target pod runs the VMI and the source launcher exits.
+        const migratable = {
+          apiVersion: 'kubevirt.io/v1',
+          kind: 'VirtualMachineInstance',
+          metadata: { name: 'mig' },
+          spec: { domain: { devices: { interfaces: [{ name: 'default', masquerade: {} }] }, resources: { requests: { memory: '64Mi' } } }, networks: [{ name: 'default', pod: {} }] },
+        };
+        await client.request({ method: 'POST', path: vmis, body: migratable });
+        const before = await waitFor('the VMI to migrate Running', async () => {
+          const vmi = await client.request<KubeObject>({ method: 'GET', path: `${vmis}/mig` }).catch(() => undefined);
+          return vmi?.status?.phase === 'Running' ? vmi : undefined;
+        }, { timeoutMs: 60_000 });
+        await client.request({ method: 'POST', path: '/apis/kubevirt.io/v1/namespaces/default/virtualmachineinstancemigrations', body: { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstanceMigration', metadata: { name: 'mig-1' }, spec: { vmiName: 'mig' } } });
+        await waitFor('the migration Succeeded and the source launcher pod Succeeded', async () => {
+          const m = await client.request<KubeObject>({ method: 'GET', path: '/apis/kubevirt.io/v1/namespaces/default/virtualmachineinstancemigrations/mig-1' });
+          const launchers = await client.request<{ items: KubeObject[] }>({ method: 'GET', path: '/api/v1/namespaces/default/pods', query: { labelSelector: 'kubevirt.io=virt-launcher,vm.kubevirt.io/name=mig' } });
+          const source = launchers.items.find((p) => p.spec.nodeName === before.status.nodeName);
+          return m.status?.phase === 'Succeeded' && source?.status?.phase === 'Succeeded';
+        }, { timeoutMs: 60_000 });
+        const after = await client.request<KubeObject>({ method: 'GET', path: `${vmis}/mig` });
+        expect(after.status.nodeName).not.toBe(before.status.nodeName);
 
         // Stopped through virt-api's aggregated subresources, as virtctl stop does (with kubectl:
         // virt-api answers 406 to a client that accepts only application/json).

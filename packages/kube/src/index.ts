@@ -11,3 +11,4 @@ export { Writer, WriteAbortedError, type WriteRequest, type WriteResult, type Wr
 export { LeaderElector, type LeaderElectionOptions } from './leader-election.ts';
 export { POOL_LABEL, FAKE_NODE_ANNOTATION } from './fleet-labels.ts';
 export { vmiMigrationTargetNode, vmiNodeName } from './vmi-nodes.ts';
+export { keepMigrationSourcePod } from './migration-source-pod.ts';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { SpanStatusCode, context, trace, type Context } from '@opentelemetry/api';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { StatusError, rvNewer, WriteAbortedError, type KubeObject, type Writer } from '@virtsim/kube';
+import { StatusError, keepMigrationSourcePod, rvNewer, WriteAbortedError, type KubeObject, type Writer } from '@virtsim/kube';
 import type { CompiledStage, PlanContext, StageSet } from '@virtsim/stages';
 import { TimerQueue } from './timer-queue.ts';
 import { toWriteRequest } from './request-executor.ts';
@@ -231,7 +231,7 @@ export class StageRunner {
         const body = res.body as KubeObject | undefined;
         if (req.kind === 'patch' && body?.metadata?.resourceVersion) rv = body.metadata.resourceVersion;
         if (req.kind === 'patch' && body?.metadata && rvNewer(body.metadata.resourceVersion, e.obj.metadata.resourceVersion)) {
-          e.obj = { ...body, apiVersion: body.apiVersion ?? obj.apiVersion, kind: body.kind ?? obj.kind };
+          e.obj = keepMigrationSourcePod(e.obj, { ...body, apiVersion: body.apiVersion ?? obj.apiVersion, kind: body.kind ?? obj.kind });
         }
       }
       if (wrote) this.transitions?.inc({ stage: stage.name, kind: e.kind });

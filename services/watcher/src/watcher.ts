@@ -21,6 +21,7 @@ import { createLogger, createRegistry, startOpsEndpoint, traceSampleRatio, type 
 import { Fanout } from './fanout.ts';
 import { retained } from './retained.ts';
 import { LeaderDuties } from './leader-duties.ts';
+import { MigrationSourcePods } from './migration-source-pods.ts';
 import { LifecycleTracer, lastWriter } from './lifecycle-tracer.ts';
 import { registerCacheGauges, registerWatcherCounters, type WatcherCounters } from './watcher-metrics.ts';
 
@@ -98,6 +99,7 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
   const bus = await Bus.connect({ servers: opts.natsUrl, name: `watcher-${identity}`, auth: opts.natsAuth, log });
 
   const informers = new Map<string, Informer>();
+  const sourcePods = new MigrationSourcePods();
   const lookupVmi = (ns: string, name: string) => informers.get('VirtualMachineInstance')?.store.get(`${ns}/${name}`);
   const fanout = new Fanout(lookupVmi, {
     published: (kind, type) => counters.published.inc({ kind, type }),
@@ -129,7 +131,12 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
         // The watch line's own text is what NATS carries, unless it had managedFields to strip.
         const json = text !== undefined && !text.includes('"managedFields"') ? text : undefined;
         const span = tracer.startSpan('watch event', { attributes: { 'k8s.kind': ref.kind, 'k8s.object': obj.metadata.name, 'event.type': type } }, parent);
-        routeGuarded(ref.kind, obj, counters, log, () => context.with(trace.setSpan(parent, span), () => fanout.onEvent(ref.kind, type, obj, now, json)));
+        if (ref.kind === PODS.kind) sourcePods.onPod(type, obj);
+        // A VMI of a KubeVirt that does not name its migration's source pod goes out with it named.
+        const filled = ref.kind === VMIS.kind ? sourcePods.fill(obj) : undefined;
+        routeGuarded(ref.kind, obj, counters, log, () =>
+          context.with(trace.setSpan(parent, span), () => (filled ? fanout.onEvent(ref.kind, type, filled, now) : fanout.onEvent(ref.kind, type, obj, now, json))),
+        );
         span.end();
       },
       onSynced: (rv) => log.info({ kind: ref.kind, resourceVersion: rv }, 'listed'),
