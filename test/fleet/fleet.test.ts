@@ -64,7 +64,7 @@ describe('fleet: coordinator + watcher + agents on the embedded API server', () 
     const podPhase = async (name: string) => (await c.request<KubeObject>({ method: 'GET', path: objectPath(PODS, 'default', name) })).status?.phase;
     await waitFor('the VMI Running', async () => (await c.request<KubeObject>({ method: 'GET', path: objectPath(VMI_RESOURCE, 'default', 'mig-v059') })).status?.phase === 'Running', { timeoutMs: 30_000 });
     // virt-controller's target pod, then its handoff: migrationState names the target pod, and the
-    // source pod only by UID in activePods (v1.1 added migrationState.sourcePod).
+    // source pod only by UID in activePods (later KubeVirt added migrationState.sourcePod).
     const targetPod = await c.request<KubeObject>({
       method: 'POST',
       path: collectionPath(PODS, 'default'),

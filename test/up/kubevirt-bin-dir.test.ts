@@ -139,6 +139,10 @@ describe('virtsim up --kubevirt-bin-dir', () => {
         }, { timeoutMs: 60_000 });
         const after = await client.request<KubeObject>({ method: 'GET', path: `${vmis}/mig` });
         expect(after.status.nodeName).not.toBe(before.status.nodeName);
+        // The VMI reports the target launcher pod's address (v0.59's interfaces have no podInterfaceName).
+        const targetPod = (await client.request<{ items: KubeObject[] }>({ method: 'GET', path: '/api/v1/namespaces/default/pods', query: { labelSelector: 'kubevirt.io=virt-launcher,vm.kubevirt.io/name=mig' } })).items.find((p) => p.spec.nodeName === after.status.nodeName);
+        expect(after.status.interfaces?.[0]?.ipAddress).toBe(targetPod?.status?.podIP);
+        expect(after.status.interfaces?.[0]?.ipAddress).not.toBe(before.status.interfaces?.[0]?.ipAddress);
 
         // Stopped through virt-api's aggregated subresources, as virtctl stop does (with kubectl:
         // virt-api answers 406 to a client that accepts only application/json).

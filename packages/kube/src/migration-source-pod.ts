@@ -6,7 +6,7 @@ interface MigrationState {
 }
 
 /**
- * KubeVirt before v1.1 does not name a migration's source pod; the watcher names it on the VMIs it
+ * Older KubeVirt (v0.59) does not name a migration's source pod; the watcher names it on the VMIs it
  * publishes (`status.migrationState.sourcePod`). An agent that continues from its own write's
  * answer gets the API server's version, without that name: this keeps it, for the same migration.
  */

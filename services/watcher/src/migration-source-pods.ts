@@ -1,7 +1,7 @@
 import type { KubeObject, WatchEventType } from '@virtsim/kube';
 
 /**
- * KubeVirt before v1.1 (v0.59 among them) does not write `status.migrationState.sourcePod`: a VMI
+ * Older KubeVirt (v0.59 among them) does not write `status.migrationState.sourcePod`: a VMI
  * names its launcher pods only by UID, in `status.activePods`. The stage that ends a migration
  * (vmi-migration-completed) marks the source pod by name so that its launcher exits, so the
  * watcher fills the field in on the copy it publishes, from the launcher pods it watches: the
