@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { context, trace } from '@opentelemetry/api';
+import { context, trace, type Context } from '@opentelemetry/api';
 import { Bus, type NatsAuth } from '@virtsim/bus';
 import {
   Informer,
@@ -84,6 +84,23 @@ function routeGuarded(kind: string, obj: KubeObject, counters: WatcherCounters, 
   }
 }
 
+/** The trace an event belongs to: its VMI's or migration's lifecycle (a launcher pod serves its VMI's current phase). */
+function traceParentOf(lifecycles: LifecycleTracer, kind: string, type: WatchEventType, obj: KubeObject, now: number): Context {
+  if (kind === VMIS.kind || kind === VMIMS.kind) return lifecycles.observe(kind, type, obj, now, writers.get(obj));
+  if (kind === PODS.kind) return lifecycles.contextOf(obj.metadata.labels?.['kubevirt.io/created-by']) ?? context.active();
+  return context.active();
+}
+
+/**
+ * What the fanout publishes for an event: the watch line's own text, or, for a VMI of a KubeVirt
+ * that does not name its migration's source pod, a copy with it named (serialized anew).
+ */
+function toPublish(kind: string, type: WatchEventType, obj: KubeObject, json: string | undefined, sourcePods: MigrationSourcePods): { object: KubeObject; json?: string } {
+  if (kind === PODS.kind) sourcePods.onPod(type, obj);
+  const filled = kind === VMIS.kind ? sourcePods.fill(obj) : undefined;
+  return filled ? { object: filled } : { object: obj, json };
+}
+
 /**
  * The watcher: one list+watch per resource, each change published to the slot of the object's
  * node; snapshots served from the same index. Of several replicas, the Lease leader publishes and
@@ -108,12 +125,6 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
   // One trace per VMI and migration; the sampling ratio is the process's (OTEL_TRACES_SAMPLER_ARG).
   const lifecycles = new LifecycleTracer(tracer, traceSampleRatio());
   registerCacheGauges(registry, fanout, lifecycles, informers);
-  const parentOf = (kind: string, type: WatchEventType, obj: KubeObject, now: number) => {
-    if (kind === VMIS.kind || kind === VMIMS.kind) return lifecycles.observe(kind, type, obj, now, writers.get(obj));
-    // A launcher pod serves its VMI's current phase.
-    if (kind === PODS.kind) return lifecycles.contextOf(obj.metadata.labels?.['kubevirt.io/created-by']) ?? context.active();
-    return context.active();
-  };
 
   const watch = (ref: ResourceRef, selectors: { labelSelector?: string; fieldSelector?: string } = {}) => {
     const inf = new Informer(client, {
@@ -127,16 +138,12 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
         counters.received.inc({ kind: ref.kind, type });
         if (skipMalformed(ref.kind, type, obj, counters, log)) return;
         const now = Date.now();
-        const parent = parentOf(ref.kind, type, obj, now);
+        const parent = traceParentOf(lifecycles, ref.kind, type, obj, now);
         // The watch line's own text is what NATS carries, unless it had managedFields to strip.
         const json = text !== undefined && !text.includes('"managedFields"') ? text : undefined;
         const span = tracer.startSpan('watch event', { attributes: { 'k8s.kind': ref.kind, 'k8s.object': obj.metadata.name, 'event.type': type } }, parent);
-        if (ref.kind === PODS.kind) sourcePods.onPod(type, obj);
-        // A VMI of a KubeVirt that does not name its migration's source pod goes out with it named.
-        const filled = ref.kind === VMIS.kind ? sourcePods.fill(obj) : undefined;
-        routeGuarded(ref.kind, obj, counters, log, () =>
-          context.with(trace.setSpan(parent, span), () => (filled ? fanout.onEvent(ref.kind, type, filled, now) : fanout.onEvent(ref.kind, type, obj, now, json))),
-        );
+        const out = toPublish(ref.kind, type, obj, json, sourcePods);
+        routeGuarded(ref.kind, obj, counters, log, () => context.with(trace.setSpan(parent, span), () => fanout.onEvent(ref.kind, type, out.object, now, out.json)));
         span.end();
       },
       onSynced: (rv) => log.info({ kind: ref.kind, resourceVersion: rv }, 'listed'),
