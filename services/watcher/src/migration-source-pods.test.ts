@@ -52,3 +52,13 @@ describe('the source pod of a migration, for KubeVirt that does not name it', ()
     expect(pods.fill(migratingVmi({ sourceNode: 'node-a' }))).toBeUndefined();
   });
 });
+
+describe('a watch event, as the watcher hands it over', () => {
+  it('records launcher pods and names the source pod only on VMIs', () => {
+    const pods = new MigrationSourcePods();
+    expect(pods.observe('Pod', 'ADDED', launcher('virt-launcher-vm1-aaaaa', 'uid-src'))).toBeUndefined();
+    const vmi = migratingVmi({ sourceNode: 'node-a', targetPod: 'virt-launcher-vm1-bbbbb' });
+    expect(pods.observe('VirtualMachineInstance', 'MODIFIED', vmi)?.status.migrationState.sourcePod).toBe('virt-launcher-vm1-aaaaa');
+    expect(pods.observe('VirtualMachineInstanceMigration', 'MODIFIED', vmi)).toBeUndefined();
+  });
+});

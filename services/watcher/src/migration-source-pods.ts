@@ -1,4 +1,4 @@
-import type { KubeObject, WatchEventType } from '@virtsim/kube';
+import { PODS, VMIS, type KubeObject, type WatchEventType } from '@virtsim/kube';
 
 /**
  * Older KubeVirt (v0.59 among them) does not write `status.migrationState.sourcePod`: a VMI
@@ -14,6 +14,15 @@ export class MigrationSourcePods {
 
   get size(): number {
     return this.launcherNames.size;
+  }
+
+  /**
+   * One watch event: a launcher pod is recorded (or forgotten); a VMI comes back with its source
+   * pod named when there is one to name (serialized anew by the fanout), else undefined.
+   */
+  observe(kind: string, type: WatchEventType, obj: KubeObject): KubeObject | undefined {
+    if (kind === PODS.kind) this.onPod(type, obj);
+    return kind === VMIS.kind ? this.fill(obj) : undefined;
   }
 
   onPod(type: WatchEventType, pod: KubeObject): void {

@@ -92,16 +92,6 @@ function traceParentOf(lifecycles: LifecycleTracer, kind: string, type: WatchEve
 }
 
 /**
- * What the fanout publishes for an event: the watch line's own text, or, for a VMI of a KubeVirt
- * that does not name its migration's source pod, a copy with it named (serialized anew).
- */
-function toPublish(kind: string, type: WatchEventType, obj: KubeObject, json: string | undefined, sourcePods: MigrationSourcePods): { object: KubeObject; json?: string } {
-  if (kind === PODS.kind) sourcePods.onPod(type, obj);
-  const filled = kind === VMIS.kind ? sourcePods.fill(obj) : undefined;
-  return filled ? { object: filled } : { object: obj, json };
-}
-
-/**
  * The watcher: one list+watch per resource, each change published to the slot of the object's
  * node; snapshots served from the same index. Of several replicas, the Lease leader publishes and
  * serves; standbys keep their informers warm and take over when the lease expires.
@@ -142,8 +132,11 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
         // The watch line's own text is what NATS carries, unless it had managedFields to strip.
         const json = text !== undefined && !text.includes('"managedFields"') ? text : undefined;
         const span = tracer.startSpan('watch event', { attributes: { 'k8s.kind': ref.kind, 'k8s.object': obj.metadata.name, 'event.type': type } }, parent);
-        const out = toPublish(ref.kind, type, obj, json, sourcePods);
-        routeGuarded(ref.kind, obj, counters, log, () => context.with(trace.setSpan(parent, span), () => fanout.onEvent(ref.kind, type, out.object, now, out.json)));
+        routeGuarded(ref.kind, obj, counters, log, () => {
+          // A VMI of a KubeVirt that does not name its migration's source pod goes out with it named.
+          const named = sourcePods.observe(ref.kind, type, obj);
+          context.with(trace.setSpan(parent, span), () => (named ? fanout.onEvent(ref.kind, type, named, now) : fanout.onEvent(ref.kind, type, obj, now, json)));
+        });
         span.end();
       },
       onSynced: (rv) => log.info({ kind: ref.kind, resourceVersion: rv }, 'listed'),
