@@ -88,10 +88,15 @@ describe('virtsim up', () => {
     const pids = childPids(stateDir);
     expect(pids.length).toBeGreaterThanOrEqual(6); // apiserver, nats, coordinator, watcher, 2 agents
     expect(pids.every(alive)).toBe(true);
-    // Every Node child runs with 16 MiB semi-spaces (V8 would size them from the machine's memory).
+    // Every Node child runs with 16 MiB semi-spaces (V8 would size them from the machine's memory),
+    // and all but the API server with the old generation's growth capped.
     const nodeChildren = pids.map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).filter((argv) => argv.some((a) => a.endsWith('virtsim.ts')));
     expect(nodeChildren.length).toBeGreaterThanOrEqual(5); // apiserver, coordinator, watcher, 2 agents
-    for (const argv of nodeChildren) expect(argv).toContain('--max-semi-space-size=16');
+    for (const argv of nodeChildren) {
+      expect(argv).toContain('--max-semi-space-size=16');
+      const subcommand = argv[argv.findIndex((a) => a.endsWith('virtsim.ts')) + 1];
+      expect({ subcommand, capped: argv.includes('--heap-growing-percent=50') }).toEqual({ subcommand, capped: subcommand !== 'apiserver' });
+    }
 
     // The fleet that made those nodes Ready was authenticated: NATS with the token over TLS, mTLS to the coordinator.
     const logs = allLogs(stateDir);

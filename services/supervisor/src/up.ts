@@ -131,7 +131,7 @@ function onPath(bin: string): string | undefined {
   return undefined;
 }
 
-const virtsim = (args: string[]) => ({ command: process.execPath, args: ['--disable-warning=ExperimentalWarning', ...childNodeFlags(), CLI, ...args] });
+const virtsim = (args: string[]) => ({ command: process.execPath, args: ['--disable-warning=ExperimentalWarning', ...childNodeFlags(args[0] ?? ''), CLI, ...args] });
 
 /** host:port of each child's /metrics, from what it logged when ready. */
 function scrapeTargets(sup: FleetSupervisor): ScrapeTarget[] {
