@@ -31,13 +31,15 @@ try {
   const last = stats.sample();
   let cpu = 0;
   let rss = 0;
-  console.log(`\nidle ${nodes} nodes over ${seconds} s (CPU s, share of one core, RSS MiB)`);
+  let pss = 0;
+  console.log(`\nidle ${nodes} nodes over ${seconds} s (CPU s, share of one core, RSS MiB, PSS MiB: shared pages counted once)`);
   for (const [name, s] of Object.entries(last).sort((a, b) => b[1].cpuSeconds - a[1].cpuSeconds)) {
     cpu += s.cpuSeconds;
     rss += s.rssMiB;
-    console.log(`  ${name.padEnd(14)} ${s.cpuSeconds.toFixed(2).padStart(6)} s  ${(s.cpuSeconds / seconds).toFixed(3)} core  ${s.rssMiB.toFixed(0).padStart(5)} MiB`);
+    pss += s.pssMiB ?? s.rssMiB;
+    console.log(`  ${name.padEnd(14)} ${s.cpuSeconds.toFixed(2).padStart(6)} s  ${(s.cpuSeconds / seconds).toFixed(3)} core  ${s.rssMiB.toFixed(0).padStart(5)} MiB  ${(s.pssMiB ?? NaN).toFixed(0).padStart(5)} MiB`);
   }
-  console.log(`  ${'all'.padEnd(14)} ${cpu.toFixed(2).padStart(6)} s  ${(cpu / seconds).toFixed(3)} core  ${rss.toFixed(0).padStart(5)} MiB`);
+  console.log(`  ${'all'.padEnd(14)} ${cpu.toFixed(2).padStart(6)} s  ${(cpu / seconds).toFixed(3)} core  ${rss.toFixed(0).padStart(5)} MiB  ${pss.toFixed(0).padStart(5)} MiB`);
 } finally {
   await cluster.stop();
   rmSync(dir, { recursive: true, force: true });

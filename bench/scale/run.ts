@@ -57,6 +57,22 @@ try {
 }
 
 const sec = (ms: number | undefined) => (ms === undefined ? '-' : (ms / 1000).toFixed(2));
+/**
+ * The fleet's memory (the load test itself left out): the sum of per-process peaks, and RSS and PSS
+ * summed over the last sample before cleanup, once the step's VMIs had run. PSS counts the pages the
+ * Node processes share (their binary) once, so it is what the fleet really takes.
+ */
+function fleetMemory(report: Report): string {
+  const fleet = (name: string) => name !== 'loadtest';
+  const peaks = Object.entries(report.processes).filter(([n]) => fleet(n)).reduce((sum, [, p]) => sum + p.peakRssMiB, 0);
+  const before = report.series.filter((s) => s.phase !== 'cleanup' && s.processes).at(-1)?.processes ?? {};
+  const after = Object.entries(before).filter(([n]) => fleet(n));
+  const rss = after.reduce((sum, [, p]) => sum + p.rssMiB, 0);
+  const pss = after.reduce((sum, [, p]) => sum + (p.pssMiB ?? p.rssMiB), 0);
+  const gib = (mib: number) => `${(mib / 1024).toFixed(2)} GiB`;
+  return `sum of peaks ${gib(peaks)} RSS; with the step's VMIs Running, before cleanup: ${gib(rss)} RSS, ${gib(pss)} PSS`;
+}
+
 console.log(`\nscale on ${nodes} nodes (creation->Running, s; CPU as % of one core over the step; reports under ${dir})`);
 console.log('rate asked  achieved  VMIs    P50     P95     P99   oldest lease s | busiest processes');
 let ceiling: number | undefined;
@@ -87,5 +103,6 @@ for (const { rate, report, otherCpuSeconds } of rows) {
 }
 for (const { rate, report } of rows) {
   console.log(`  peak RSS at ${rate}/s: ${Object.entries(report.processes).map(([n, p]) => `${n} ${p.peakRssMiB.toFixed(0)}`).join(', ')} MiB`);
+  console.log(`  fleet memory at ${rate}/s: ${fleetMemory(report)}`);
 }
 console.log(ceiling === undefined ? `\nno rate held P99 <= ${sec(p99LimitMs)} s` : `\nhighest rate that holds P99 <= ${sec(p99LimitMs)} s: ${ceiling}/s`);

@@ -10,6 +10,12 @@ export interface ProcessSample {
   /** Share of one core since the previous sample (100 = one core busy). */
   cpuPercent: number;
   rssMiB: number;
+  /**
+   * Proportional set size: shared pages (the Node binary's, about 56 MiB in each Node process) are
+   * divided among the processes that map them, so PSS adds up to the memory the fleet really
+   * takes, where a sum of RSS counts them once per process. Absent where the kernel does not say.
+   */
+  pssMiB?: number;
   /** CPU seconds used since the run started watching it. */
   cpuSeconds: number;
 }
@@ -31,6 +37,15 @@ function readCpuTicks(pid: number): number | undefined {
 function readRssMiB(pid: number): number | undefined {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 102.4) / 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readPssMiB(pid: number): number | undefined {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
     return m ? Math.round(Number(m[1]) / 102.4) / 10 : undefined;
   } catch {
     return undefined;
@@ -66,7 +81,8 @@ export class ProcessStats {
       }
       this.last.set(p.name, { pid, ticks, at: now, base: prev?.base ?? ticks });
       this.peakRss.set(p.name, Math.max(this.peakRss.get(p.name) ?? 0, rss));
-      out[p.name] = { cpuPercent, rssMiB: rss, cpuSeconds: Math.round((this.total.get(p.name) ?? 0) * 100) / 100 };
+      const pss = readPssMiB(pid);
+      out[p.name] = { cpuPercent, rssMiB: rss, ...(pss === undefined ? {} : { pssMiB: pss }), cpuSeconds: Math.round((this.total.get(p.name) ?? 0) * 100) / 100 };
     }
     return out;
   }
