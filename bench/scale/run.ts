@@ -1,8 +1,9 @@
 // The ceiling of this machine: one embedded cluster of 10,000 fake nodes, then steps of VMIs created
 // at rising rates (each step: create for --step-seconds, wait until all Running, clean up) until
 // creation->Running P99 passes --p99 (default 2 s). Prints, per step, the rate asked and achieved,
-// P50/P95/P99, the oldest node Lease age, and CPU (% of one core) and peak RSS per process, and
-// names the process that saturated first (the busiest one at the first failing step).
+// P50/P95/P99, the oldest node Lease age, and CPU (% of one core) and peak RSS per process, the
+// fleet's memory once the step's VMIs run (RSS and PSS) and its CPU in ms per VMI, and names the
+// process that saturated first (the busiest one at the first failing step).
 //   node_modules/.bin/node bench/scale/run.ts [--nodes 10000] [--rates 20,40,60,80,100,150,200] [--step-seconds 60] [--p99 2s] [--durability fsync|batch|none]
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -104,5 +105,12 @@ for (const { rate, report, otherCpuSeconds } of rows) {
 for (const { rate, report } of rows) {
   console.log(`  peak RSS at ${rate}/s: ${Object.entries(report.processes).map(([n, p]) => `${n} ${p.peakRssMiB.toFixed(0)}`).join(', ')} MiB`);
   console.log(`  fleet memory at ${rate}/s: ${fleetMemory(report)}`);
+}
+for (const { rate, report } of rows) {
+  // The figure the rate ceiling follows from: 2 cores give 2,000 ms of CPU a second.
+  const fleet = Object.entries(report.processes).filter(([n]) => n !== 'loadtest').sort((a, b) => b[1].cpuSeconds - a[1].cpuSeconds);
+  const perVmi = (cpuSeconds: number) => ((cpuSeconds * 1000) / Math.max(1, report.counts.created)).toFixed(1);
+  const total = fleet.reduce((sum, [, p]) => sum + p.cpuSeconds, 0);
+  console.log(`  fleet CPU at ${rate}/s: ${perVmi(total)} ms per VMI created, over the whole step (heartbeats and cleanup included: ${fleet.map(([n, p]) => `${n} ${perVmi(p.cpuSeconds)}`).join(', ')})`);
 }
 console.log(ceiling === undefined ? `\nno rate held P99 <= ${sec(p99LimitMs)} s` : `\nhighest rate that holds P99 <= ${sec(p99LimitMs)} s: ${ceiling}/s`);
