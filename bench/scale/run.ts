@@ -58,20 +58,31 @@ try {
 }
 
 const sec = (ms: number | undefined) => (ms === undefined ? '-' : (ms / 1000).toFixed(2));
+/** A step's processes but the load test's own. */
+const inFleet = ([name]: [string, unknown]) => name !== 'loadtest';
+const fleetProcesses = (report: Report) => Object.entries(report.processes).filter(inFleet);
+const gib = (mib: number) => `${(mib / 1024).toFixed(2)} GiB`;
+
 /**
- * The fleet's memory (the load test itself left out): the sum of per-process peaks, and RSS and PSS
- * summed over the last sample before cleanup, once the step's VMIs had run. PSS counts the pages the
- * Node processes share (their binary) once, so it is what the fleet really takes.
+ * The fleet's memory: the sum of per-process peaks, and RSS and PSS summed over the last sample
+ * before cleanup, once the step's VMIs had run. PSS counts the pages the Node processes share
+ * (their binary) once, so it is what the fleet really takes.
  */
 function fleetMemory(report: Report): string {
-  const fleet = (name: string) => name !== 'loadtest';
-  const peaks = Object.entries(report.processes).filter(([n]) => fleet(n)).reduce((sum, [, p]) => sum + p.peakRssMiB, 0);
-  const before = report.series.filter((s) => s.phase !== 'cleanup' && s.processes).at(-1)?.processes ?? {};
-  const after = Object.entries(before).filter(([n]) => fleet(n));
-  const rss = after.reduce((sum, [, p]) => sum + p.rssMiB, 0);
-  const pss = after.reduce((sum, [, p]) => sum + (p.pssMiB ?? p.rssMiB), 0);
-  const gib = (mib: number) => `${(mib / 1024).toFixed(2)} GiB`;
+  const peaks = fleetProcesses(report).reduce((sum, [, p]) => sum + p.peakRssMiB, 0);
+  const running = report.series.filter((s) => s.phase !== 'cleanup' && s.processes).at(-1)?.processes ?? {};
+  const fleet = Object.entries(running).filter(inFleet);
+  const rss = fleet.reduce((sum, [, p]) => sum + p.rssMiB, 0);
+  const pss = fleet.reduce((sum, [, p]) => sum + (p.pssMiB ?? p.rssMiB), 0);
   return `sum of peaks ${gib(peaks)} RSS; with the step's VMIs Running, before cleanup: ${gib(rss)} RSS, ${gib(pss)} PSS`;
+}
+
+/** The fleet's CPU per VMI created, the figure the rate ceiling follows from (2 cores: 2,000 ms a second). */
+function fleetCpu(report: Report): string {
+  const fleet = fleetProcesses(report).sort((a, b) => b[1].cpuSeconds - a[1].cpuSeconds);
+  const perVmi = (cpuSeconds: number) => ((cpuSeconds * 1000) / Math.max(1, report.counts.created)).toFixed(1);
+  const total = fleet.reduce((sum, [, p]) => sum + p.cpuSeconds, 0);
+  return `${perVmi(total)} ms per VMI created, over the whole step (heartbeats and cleanup included: ${fleet.map(([n, p]) => `${n} ${perVmi(p.cpuSeconds)}`).join(', ')})`;
 }
 
 console.log(`\nscale on ${nodes} nodes (creation->Running, s; CPU as % of one core over the step; reports under ${dir})`);
@@ -106,11 +117,5 @@ for (const { rate, report } of rows) {
   console.log(`  peak RSS at ${rate}/s: ${Object.entries(report.processes).map(([n, p]) => `${n} ${p.peakRssMiB.toFixed(0)}`).join(', ')} MiB`);
   console.log(`  fleet memory at ${rate}/s: ${fleetMemory(report)}`);
 }
-for (const { rate, report } of rows) {
-  // The figure the rate ceiling follows from: 2 cores give 2,000 ms of CPU a second.
-  const fleet = Object.entries(report.processes).filter(([n]) => n !== 'loadtest').sort((a, b) => b[1].cpuSeconds - a[1].cpuSeconds);
-  const perVmi = (cpuSeconds: number) => ((cpuSeconds * 1000) / Math.max(1, report.counts.created)).toFixed(1);
-  const total = fleet.reduce((sum, [, p]) => sum + p.cpuSeconds, 0);
-  console.log(`  fleet CPU at ${rate}/s: ${perVmi(total)} ms per VMI created, over the whole step (heartbeats and cleanup included: ${fleet.map(([n, p]) => `${n} ${perVmi(p.cpuSeconds)}`).join(', ')})`);
-}
+for (const { rate, report } of rows) console.log(`  fleet CPU at ${rate}/s: ${fleetCpu(report)}`);
 console.log(ceiling === undefined ? `\nno rate held P99 <= ${sec(p99LimitMs)} s` : `\nhighest rate that holds P99 <= ${sec(p99LimitMs)} s: ${ceiling}/s`);

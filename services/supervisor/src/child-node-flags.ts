@@ -8,8 +8,9 @@
  * - `--heap-growing-percent=50` for every child but the API server: V8 lets the old generation
  *   grow to up to 4 times what survived the last full GC. The agents kept about 570 MiB for 77 MiB
  *   of live objects; with the growth capped at 1.5 times, the fleet's RSS after 12,000 VMIs at
- *   60/s fell from 3.91 to 3.09 GiB and creation->Running P99 held. The API server is left out: it is the fleet's
- *   busiest process, and the cap made it slower (P99 over 2 s) without making it smaller.
+ *   60/s fell from 3.91 to 3.09 GiB and creation->Running P99 held. The API server is left out:
+ *   it is the fleet's busiest process, and the cap made it slower (P99 over 2 s) without making
+ *   it smaller.
  * - Then VIRTSIM_NODE_FLAGS, as given: later flags win, so a user can undo either of the above or
  *   profile every child (`--cpu-prof --cpu-prof-dir=DIR`). V8 refuses most of these in NODE_OPTIONS.
  *
