@@ -75,7 +75,10 @@ export async function startApiServerForTest(opts: StartOptions = {}): Promise<Ap
   const kubeconfigPath = join(dir, 'kubeconfig');
   if (opts.inProcess) {
     const { startApiServer } = await import('@virtsim/apiserver');
-    const s = await startApiServer({ port: 0, kubeconfigOut: kubeconfigPath, dataDir: opts.dataDir, ...(opts.serverOptions ?? {}) });
+    const s = await startApiServer({ port: 0, kubeconfigOut: kubeconfigPath, dataDir: opts.dataDir, ...(opts.serverOptions ?? {}) }).catch((err: unknown) => {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    });
     return {
       url: s.url,
       port: s.port,
@@ -129,7 +132,16 @@ export async function startApiServerForTest(opts: StartOptions = {}): Promise<Ap
       reject(new Error(`apiserver exited with ${code} before listening; output:\n${out}`));
     });
   });
-  const { url, port } = await listening;
+  let url: string;
+  let port: number;
+  try {
+    ({ url, port } = await listening);
+  } catch (err) {
+    // A server that never listened (a test of a refused start) leaves neither a process nor its folder behind.
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const { readFileSync } = await import('node:fs');
   const kc = readFileSync(kubeconfigPath, 'utf8');
   const token = /token: (\S+)/.exec(kc)?.[1] ?? '';
