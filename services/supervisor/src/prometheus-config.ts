@@ -18,7 +18,8 @@ export interface TlsScrapeTarget extends ScrapeTarget {
   caFile: string;
 }
 
-export function prometheusConfig(targets: ScrapeTarget[], apiServer: string | undefined, kubevirt: TlsScrapeTarget[] = [], scrapeInterval = '5s'): string {
+export function prometheusConfig(targets: ScrapeTarget[], apiServer: string | undefined, kubevirt: TlsScrapeTarget[] = []): string {
+  const scrapeInterval = '5s';
   const jobs: Record<string, unknown>[] = [
     {
       job_name: 'virtsim',

@@ -17,10 +17,10 @@ function migratingVmi(migrationState: Record<string, unknown>): KubeObject {
 describe('the source pod of a migration, for KubeVirt that does not name it', () => {
   it('is the active launcher pod on the source node that is not the target pod', () => {
     const pods = new MigrationSourcePods();
-    pods.onPod('ADDED', launcher('virt-launcher-vm1-aaaaa', 'uid-src'));
-    pods.onPod('ADDED', launcher('virt-launcher-vm1-bbbbb', 'uid-tgt'));
+    pods.observe('Pod', 'ADDED', launcher('virt-launcher-vm1-aaaaa', 'uid-src'));
+    pods.observe('Pod', 'ADDED', launcher('virt-launcher-vm1-bbbbb', 'uid-tgt'));
     const vmi = migratingVmi({ sourceNode: 'node-a', targetNode: 'node-b', targetPod: 'virt-launcher-vm1-bbbbb', completed: true });
-    const filled = pods.fill(vmi);
+    const filled = pods.observe('VirtualMachineInstance', 'MODIFIED', vmi);
     expect(filled?.status.migrationState).toEqual({ ...vmi.status.migrationState, sourcePod: 'virt-launcher-vm1-aaaaa' });
     // The watcher's own copy is left as it was.
     expect(vmi.status.migrationState.sourcePod).toBeUndefined();
@@ -28,28 +28,28 @@ describe('the source pod of a migration, for KubeVirt that does not name it', ()
 
   it('finds it on a migration within one node too, by leaving out the target pod', () => {
     const pods = new MigrationSourcePods();
-    pods.onPod('ADDED', launcher('virt-launcher-vm1-bbbbb', 'uid-tgt'));
-    pods.onPod('ADDED', launcher('virt-launcher-vm1-aaaaa', 'uid-src'));
+    pods.observe('Pod', 'ADDED', launcher('virt-launcher-vm1-bbbbb', 'uid-tgt'));
+    pods.observe('Pod', 'ADDED', launcher('virt-launcher-vm1-aaaaa', 'uid-src'));
     const vmi = migratingVmi({ sourceNode: 'node-a', targetNode: 'node-a', targetPod: 'virt-launcher-vm1-bbbbb' });
     vmi.status.activePods = { 'uid-tgt': 'node-a', 'uid-src': 'node-a' };
-    expect(pods.fill(vmi)?.status.migrationState.sourcePod).toBe('virt-launcher-vm1-aaaaa');
+    expect(pods.observe('VirtualMachineInstance', 'MODIFIED', vmi)?.status.migrationState.sourcePod).toBe('virt-launcher-vm1-aaaaa');
   });
 
   it('leaves a VMI alone when KubeVirt named the pod, when nothing migrates, and when the pod is gone', () => {
     const pods = new MigrationSourcePods();
-    pods.onPod('ADDED', launcher('virt-launcher-vm1-aaaaa', 'uid-src'));
-    expect(pods.fill(migratingVmi({ sourceNode: 'node-a', sourcePod: 'named-by-kubevirt' }))).toBeUndefined();
-    expect(pods.fill({ ...migratingVmi({}), status: { phase: 'Running', nodeName: 'node-a' } })).toBeUndefined();
-    pods.onPod('DELETED', launcher('virt-launcher-vm1-aaaaa', 'uid-src'));
-    expect(pods.fill(migratingVmi({ sourceNode: 'node-a', targetPod: 'virt-launcher-vm1-bbbbb' }))).toBeUndefined();
+    pods.observe('Pod', 'ADDED', launcher('virt-launcher-vm1-aaaaa', 'uid-src'));
+    expect(pods.observe('VirtualMachineInstance', 'MODIFIED', migratingVmi({ sourceNode: 'node-a', sourcePod: 'named-by-kubevirt' }))).toBeUndefined();
+    expect(pods.observe('VirtualMachineInstance', 'MODIFIED', { ...migratingVmi({}), status: { phase: 'Running', nodeName: 'node-a' } })).toBeUndefined();
+    pods.observe('Pod', 'DELETED', launcher('virt-launcher-vm1-aaaaa', 'uid-src'));
+    expect(pods.observe('VirtualMachineInstance', 'MODIFIED', migratingVmi({ sourceNode: 'node-a', targetPod: 'virt-launcher-vm1-bbbbb' }))).toBeUndefined();
     expect(pods.size).toBe(0);
   });
 
   it('keeps only launcher pods', () => {
     const pods = new MigrationSourcePods();
-    pods.onPod('ADDED', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default', uid: 'uid-src' } });
+    pods.observe('Pod', 'ADDED', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default', uid: 'uid-src' } });
     expect(pods.size).toBe(0);
-    expect(pods.fill(migratingVmi({ sourceNode: 'node-a' }))).toBeUndefined();
+    expect(pods.observe('VirtualMachineInstance', 'MODIFIED', migratingVmi({ sourceNode: 'node-a' }))).toBeUndefined();
   });
 });
 

@@ -12,6 +12,7 @@ export class MigrationSourcePods {
   /** Launcher pod UID -> name (the strings are those the watcher's caches already hold). */
   private readonly launcherNames = new Map<string, string>();
 
+  /** Launcher pods known (what the map costs). */
   get size(): number {
     return this.launcherNames.size;
   }
@@ -25,7 +26,7 @@ export class MigrationSourcePods {
     return kind === VMIS.kind ? this.fill(obj) : undefined;
   }
 
-  onPod(type: WatchEventType, pod: KubeObject): void {
+  private onPod(type: WatchEventType, pod: KubeObject): void {
     const uid = pod.metadata.uid;
     if (!uid) return;
     if (type === 'DELETED') this.launcherNames.delete(uid);
@@ -33,7 +34,7 @@ export class MigrationSourcePods {
   }
 
   /** The VMI with `migrationState.sourcePod` filled in, or undefined when there is nothing to fill. */
-  fill(vmi: KubeObject): KubeObject | undefined {
+  private fill(vmi: KubeObject): KubeObject | undefined {
     const state = vmi.status?.migrationState as { sourceNode?: string; sourcePod?: string; targetPod?: string } | null | undefined;
     if (!state?.sourceNode || state.sourcePod) return undefined;
     const activePods = (vmi.status.activePods ?? {}) as Record<string, string>;
