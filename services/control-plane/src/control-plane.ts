@@ -6,6 +6,7 @@ import { Gauge } from 'prom-client';
 import type { Caches, ControllerContext } from './context.ts';
 import { nodeFacts } from './node-facts.ts';
 import { ObjectCache } from './object-cache.ts';
+import { podCacheFacts } from './pod-cache-facts.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { EvictionInterceptor } from './virt-api/eviction-interceptor.ts';
 import { VirtApi } from './virt-api/virt-api.ts';
@@ -71,7 +72,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Runn
 
   const caches: Caches = {
     nodes: new ObjectCache(client, NODES, log, nodeFacts),
-    pods: new ObjectCache(client, PODS, log),
+    pods: new ObjectCache(client, PODS, log, podCacheFacts),
     vmis: new ObjectCache(client, VMIS, log),
     vms: new ObjectCache(client, VMS, log),
     vmims: new ObjectCache(client, VMIMS, log),

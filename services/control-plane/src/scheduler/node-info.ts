@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { KubeObject } from '@virtsim/kube';
 import { quantityOrZero } from '../quantity.ts';
 
@@ -40,7 +41,10 @@ export function nodeInfoOf(node: KubeObject, prev?: NodeInfo): NodeInfo {
   };
 }
 
-/** The facts filters read: a change of this string may make an unschedulable pod schedulable. */
+/**
+ * The facts filters read, as a digest: a change of it may make an unschedulable pod schedulable.
+ * A digest, not the JSON itself, because a KubeVirt node's labels make that ~2 KB, kept per node.
+ */
 export function schedulingSignature(n: NodeInfo): string {
-  return JSON.stringify([n.labels, n.taints, n.unschedulable, n.ready, [...n.allocatable]]);
+  return createHash('sha1').update(JSON.stringify([n.labels, n.taints, n.unschedulable, n.ready, [...n.allocatable]])).digest('base64');
 }
