@@ -17,7 +17,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@virtsim/telemetry';
 import { StatusError } from './status.ts';
-import { encodeRecord, scanRecords } from './store-records.ts';
+import { encodeRecord, encodeRecordInto, maxRecordBytes, scanRecords } from './store-records.ts';
 
 export type Durability = 'fsync' | 'batch' | 'none';
 export const DURABILITIES: readonly Durability[] = ['fsync', 'batch', 'none'];
@@ -96,6 +96,8 @@ export class Journal {
   private compaction: Promise<void> | null = null;
   private closed = false;
   private snapshotBytes = 0;
+  /** Where append encodes each record: it is written synchronously, so one buffer serves them all. */
+  private readonly scratch = Buffer.allocUnsafe(1 << 20);
   readonly stats: JournalStats = { fsyncs: 0, fsyncSeconds: 0, logBytes: 0, snapshotBytes: 0, writeFailures: 0, compactions: 0 };
 
   private constructor(o: JournalOptions, seq: number, fileBytes: number, snapshotBytes: number) {
@@ -203,7 +205,8 @@ export class Journal {
   /** Appends one record (synchronously, into the OS); throws a 507/500 StatusError when it cannot. */
   append(payload: string): void {
     if (this.broken) throw this.broken;
-    const rec = encodeRecord(payload);
+    // (A rare object too large for it gets a buffer of its own, which is not kept.)
+    const rec = maxRecordBytes(payload) <= this.scratch.length ? encodeRecordInto(this.scratch, payload) : encodeRecord(payload);
     let written = 0;
     try {
       while (written < rec.length) written += writeSync(this.fd, rec, written, rec.length - written);

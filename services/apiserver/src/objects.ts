@@ -85,6 +85,11 @@ export class ObjectService {
   readonly store: Store;
   readonly hooks: ObjectHooks[] = [];
   private readonly resolveType: (storeKey: string) => ResourceType | undefined;
+  /**
+   * The JSON of each object a dry-run update prepared, so committing it (once the validating
+   * webhooks, which only read it, accepted it) does not serialize it a second time.
+   */
+  private readonly preparedJson = new WeakMap<Obj, string>();
 
   constructor(store: Store, resolveType: (storeKey: string) => ResourceType | undefined) {
     this.store = store;
@@ -126,7 +131,10 @@ export class ObjectService {
   private validateCommon(rt: ResourceType, obj: Obj, old: Obj | null): void {
     const errs: FieldError[] = [];
     if (old) {
-      errs.push(...validateLabels(obj.metadata.labels), ...validateAnnotations(obj.metadata.annotations));
+      // What the stored object already had passed these checks: most updates (status, heartbeats)
+      // leave labels and annotations as they were, and comparing is cheaper than validating.
+      if (!deepEqual(obj.metadata.labels, old.metadata.labels)) errs.push(...validateLabels(obj.metadata.labels));
+      if (!deepEqual(obj.metadata.annotations, old.metadata.annotations)) errs.push(...validateAnnotations(obj.metadata.annotations));
     }
     errs.push(...(behaviourOf(rt.storeKey)?.validate?.(obj) ?? []));
     for (const h of this.hooks) if (h.validate) errs.push(...h.validate(rt, obj, old));
@@ -197,7 +205,7 @@ export class ObjectService {
   commitUpdate(rt: ResourceType, ns: string, name: string, obj: Obj): Obj | undefined {
     const entry = this.store.get(rt.storeKey, ns, name);
     if (!entry || String(entry.rv) !== obj.metadata.resourceVersion) return undefined;
-    return this.writeUpdate(rt, ns, name, obj, entry, JSON.stringify(obj));
+    return this.writeUpdate(rt, ns, name, obj, entry, this.preparedJson.get(obj) ?? JSON.stringify(obj));
   }
 
   /**
@@ -242,6 +250,7 @@ export class ObjectService {
     // No-op: nothing changed but the resourceVersion, so nothing is written (no event, same RV).
     obj.metadata.resourceVersion = String(entry.rv);
     const serialized = JSON.stringify(obj);
+    if (opts.dryRun) this.preparedJson.set(obj, serialized);
     if (serialized === entry.json) return obj;
     if (opts.dryRun) return obj;
     return this.writeUpdate(rt, ns, name, obj, entry, serialized);

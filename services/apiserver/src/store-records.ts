@@ -18,12 +18,21 @@ export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 const TAGS = new Set([0x50 /* P */, 0x44 /* D */, 0x48 /* H */, 0x45 /* E */]);
 
 export function encodeRecord(payload: string): Buffer {
-  const len = Buffer.byteLength(payload);
-  const buf = Buffer.allocUnsafe(HEADER_BYTES + len);
-  buf.write(payload, HEADER_BYTES, 'utf8');
+  return encodeRecordInto(Buffer.allocUnsafe(HEADER_BYTES + Buffer.byteLength(payload)), payload);
+}
+
+/** The most bytes a payload's record can take: UTF-8 needs at most 3 bytes per UTF-16 unit. */
+export const maxRecordBytes = (payload: string): number => HEADER_BYTES + payload.length * 3;
+
+/**
+ * Encodes into `buf` (at least maxRecordBytes(payload) long, or exactly the record's size) and
+ * returns the record's bytes, a view of `buf`: one pass over the string instead of measuring it first.
+ */
+export function encodeRecordInto(buf: Buffer, payload: string): Buffer {
+  const len = buf.write(payload, HEADER_BYTES, 'utf8');
   buf.writeUInt32LE(len, 0);
-  buf.writeUInt32LE(crc32(buf.subarray(HEADER_BYTES)), 4);
-  return buf;
+  buf.writeUInt32LE(crc32(buf.subarray(HEADER_BYTES, HEADER_BYTES + len)), 4);
+  return buf.subarray(0, HEADER_BYTES + len);
 }
 
 export interface Damage {

@@ -124,12 +124,15 @@ export async function updateAdmitted(r: ResourceRequest, name: string, next: (cu
     // The store updates an entry in place: its version is what was read.
     const entry = state.objects.getEntry(rt, r.nsKey, name);
     const readRv = entry.rv;
-    const current = r.fromStorage(state.objects.parse(entry));
+    const stored = state.objects.parse(entry);
+    const current = r.fromStorage(stored);
     const c = call(r, 'UPDATE', name, next(current), current, optionsObject('UpdateOptions', r));
     const mutated = (await webhooks.mutate(c)) ?? c.attrs.object!;
     const now = state.objects.getEntry(rt, r.nsKey, name);
     if (now.rv !== readRv) continue; // changed while the mutating webhooks ran
-    const base = patched ? { entry: now, obj: state.objects.parse(now) } : undefined;
+    // A patch leaves the object it applies to as it was (the path without webhooks relies on that too), so what
+    // was read serves again as the base, unless a mutating webhook's JSON patch had its hands on it.
+    const base = patched ? { entry: now, obj: mutated === c.attrs.object ? stored : state.objects.parse(now) } : undefined;
     const prepared = state.objects.update(rt, r.nsKey, name, r.toStorage(mutated), r.user, r.sub, { ...opts, dryRun: true }, base);
     await webhooks.validate({ ...c, attrs: { ...c.attrs, object: r.fromStorage(prepared) } });
     if (opts.dryRun) return prepared;
