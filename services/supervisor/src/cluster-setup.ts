@@ -1,15 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { StatusError, STAGES, collectionPath, type KubeClient, type KubeObject } from '@virtsim/kube';
 import { resolveStageFiles } from '@virtsim/stages';
+import { readYamlObjects } from './yaml-files.ts';
 
 const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 
-function yamlObjects(file: string): KubeObject[] {
-  return parseAllDocuments(readFileSync(file, 'utf8'))
-    .map((d) => d.toJS() as KubeObject | null)
-    .filter((o): o is KubeObject => !!o && typeof o === 'object' && !!o.kind);
+async function yamlObjects(files: string[]): Promise<KubeObject[]> {
+  return (await readYamlObjects(files)).flat() as KubeObject[];
 }
 
 async function createIfMissing(client: KubeClient, path: string, obj: KubeObject): Promise<boolean> {
@@ -25,12 +23,11 @@ async function createIfMissing(client: KubeClient, path: string, obj: KubeObject
 /** Creates the CRDs of a folder (KubeVirt's and KWOK's Stage) and waits until they are served. */
 export async function installCrds(client: KubeClient, dir: string): Promise<string[]> {
   const names: string[] = [];
-  for (const f of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
-    for (const crd of yamlObjects(join(dir, f))) {
-      if (crd.kind !== 'CustomResourceDefinition') continue;
-      await createIfMissing(client, CRD_PATH, crd);
-      names.push(crd.metadata.name);
-    }
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+  for (const crd of await yamlObjects(files.map((f) => join(dir, f)))) {
+    if (crd.kind !== 'CustomResourceDefinition') continue;
+    await createIfMissing(client, CRD_PATH, crd);
+    names.push(crd.metadata.name);
   }
   await waitEstablished(client, names);
   return names;
@@ -56,12 +53,10 @@ export async function waitEstablished(client: KubeClient, names: string[]): Prom
 export async function publishStages(client: KubeClient, paths: string[]): Promise<number> {
   const { files } = await resolveStageFiles(paths);
   let n = 0;
-  for (const f of files) {
-    for (const obj of yamlObjects(f)) {
-      if (obj.kind !== 'Stage') continue;
-      await createIfMissing(client, collectionPath(STAGES), obj);
-      n++;
-    }
+  for (const obj of await yamlObjects(files)) {
+    if (obj.kind !== 'Stage') continue;
+    await createIfMissing(client, collectionPath(STAGES), obj);
+    n++;
   }
   return n;
 }
