@@ -130,8 +130,8 @@ export async function updateAdmitted(r: ResourceRequest, name: string, next: (cu
     const mutated = (await webhooks.mutate(c)) ?? c.attrs.object!;
     const now = state.objects.getEntry(rt, r.nsKey, name);
     if (now.rv !== readRv) continue; // changed while the mutating webhooks ran
-    // A patch leaves the object it applies to as it was (the path without webhooks relies on that too), so what
-    // was read serves again as the base, unless a mutating webhook's JSON patch had its hands on it.
+    // A patch leaves the object it applies to as it was (the path without webhooks relies on that
+    // too), so what was read serves again as the base, unless a mutating webhook changed it.
     const base = patched ? { entry: now, obj: mutated === c.attrs.object ? stored : state.objects.parse(now) } : undefined;
     const prepared = state.objects.update(rt, r.nsKey, name, r.toStorage(mutated), r.user, r.sub, { ...opts, dryRun: true }, base);
     await webhooks.validate({ ...c, attrs: { ...c.attrs, object: r.fromStorage(prepared) } });

@@ -19,8 +19,9 @@ const statuses = (v: unknown): ContainerStatus[] | undefined => (Array.isArray(v
  * What the stand-ins keep of a Pod in their cache. A launcher pod is ~7 KB of JSON, most of it
  * what a kubelet reads and no controller here does: the volumes, each container's env, mounts,
  * command and probes, and the image IDs of its container statuses. Kept: all metadata, every spec
- * field the scheduler filters on (selectors, affinity, tolerations, requests, overhead, nodeName), the containers' names and images, and the status fields readiness is computed from.
- * Watch listeners still get the whole object.
+ * field the scheduler filters on (selectors, affinity, tolerations, requests, overhead, nodeName),
+ * the containers' names and images, and the status fields readiness is computed from. Watch
+ * listeners still get the whole object.
  */
 export function podCacheFacts(pod: KubeObject): KubeObject {
   const { volumes: _volumes, containers: cs, initContainers: ics, ...spec } = (pod.spec ?? {}) as Record<string, unknown>;

@@ -14,16 +14,13 @@ function file(name: string, text: string): string {
 }
 
 describe('readYamlObjects (in a child process)', () => {
-  it('gives every document with a kind, file by file, in order', async () => {
+  it('gives every document with a kind, in order', async () => {
     const a = file('a.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\ndata:\n  k: "1"\n---\n# only a comment\n---\nkind: Stage\nmetadata: {name: two}\nspec: {delay: {durationMilliseconds: 5}}\n');
     const b = file('b.yaml', 'just: a map without kind\n');
-    const got = await readYamlObjects([a, b]);
+    const got = await readYamlObjects([b, a]);
     expect(got).toEqual([
-      [
-        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'one' }, data: { k: '1' } },
-        { kind: 'Stage', metadata: { name: 'two' }, spec: { delay: { durationMilliseconds: 5 } } },
-      ],
-      [],
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'one' }, data: { k: '1' } },
+      { kind: 'Stage', metadata: { name: 'two' }, spec: { delay: { durationMilliseconds: 5 } } },
     ]);
   });
 

@@ -5,8 +5,8 @@
  * heap by ~60 MiB, which V8 keeps committed after the garbage is gone, and `virtsim up` lives as
  * long as the fleet. A child gives all of it back when it exits; the parent only parses JSON.
  *
- * Run as a program (`node yaml-files.ts FILE...`), it prints `[[objects of FILE], ...]` as JSON, or
- * the parse error (which names the line and column) on stderr with exit code 1.
+ * Run as a program (`node yaml-files.ts FILE...`), it prints the objects as a JSON array, or the
+ * parse error (which names the file, line and column) on stderr with exit code 1.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -15,8 +15,8 @@ import { parseAllDocuments } from 'yaml';
 
 const SELF = fileURLToPath(import.meta.url);
 
-/** Every document of each file that is an object with a kind, file by file. */
-export function readYamlObjects(files: string[]): Promise<Array<Array<Record<string, any>>>> {
+/** Every document of the files that is an object with a kind, in order. */
+export function readYamlObjects(files: string[]): Promise<Array<Record<string, any>>> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, ['--disable-warning=ExperimentalWarning', SELF, ...files], { maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) reject(new Error(stderr.trim() || err.message));
@@ -38,7 +38,7 @@ function objectsOf(file: string): Array<Record<string, any>> {
 
 if (process.argv[1] === SELF) {
   try {
-    process.stdout.write(JSON.stringify(process.argv.slice(2).map(objectsOf)));
+    process.stdout.write(JSON.stringify(process.argv.slice(2).flatMap(objectsOf)));
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exitCode = 1;
