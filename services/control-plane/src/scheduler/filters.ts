@@ -42,6 +42,12 @@ export interface AntiAffinityTerm {
 export interface PodFacts {
   namespace: string;
   requests: Map<string, number>;
+  /**
+   * The requests NodeResourcesFit checks (not `pods`, only positive ones), as resource, amount,
+   * resource, ...: filled on first use, read for every node (iterating a Map there cost more
+   * than the checks themselves).
+   */
+  fit?: Array<string | number>;
   nodeSelector: Record<string, string>;
   requiredTerms: NodeSelectorTerm[] | undefined;
   tolerations: Toleration[];
@@ -72,6 +78,12 @@ export function podFacts(pod: KubeObject): Omit<PodFacts, 'requests'> {
     tolerations: spec.tolerations ?? [],
     antiAffinity: spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [],
   };
+}
+
+function fitRequests(requests: Map<string, number>): Array<string | number> {
+  const out: Array<string | number> = [];
+  for (const [r, want] of requests) if (r !== 'pods' && want > 0) out.push(r, want);
+  return out;
 }
 
 /** v1helper.TolerationsTolerateTaint */
@@ -160,8 +172,10 @@ export function filterNode(p: PodFacts, node: NodeInfo, excluded: ExcludedDomain
   let reasons: string[] | undefined;
   const podsAllowed = node.allocatable.get('pods') ?? 0;
   if ((node.requested.get('pods') ?? 0) + 1 > podsAllowed) (reasons ??= []).push(REASON.tooManyPods);
-  for (const [r, want] of p.requests) {
-    if (r === 'pods' || want <= 0) continue;
+  p.fit ??= fitRequests(p.requests);
+  for (let i = 0; i < p.fit.length; i += 2) {
+    const r = p.fit[i] as string;
+    const want = p.fit[i + 1] as number;
     const free = (node.allocatable.get(r) ?? 0) - (node.requested.get(r) ?? 0);
     if (want > free + 1e-9) (reasons ??= []).push(REASON.insufficient(r));
   }
