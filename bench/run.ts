@@ -11,7 +11,10 @@ const benches = readdirSync(here, { withFileTypes: true })
   .map((d) => d.name)
   .sort();
 // A package's own benchmark (packages/kube/bench/writes.ts) is listed too.
-const extra: Record<string, string> = { 'kube-writes': fileURLToPath(new URL('../packages/kube/bench/writes.ts', import.meta.url)) };
+const extra: Record<string, string> = {
+  'kube-writes': fileURLToPath(new URL('../packages/kube/bench/writes.ts', import.meta.url)),
+  'scheduler-filters': fileURLToPath(new URL('control-plane/filters.ts', import.meta.url)),
+};
 const pathOf = (name: string) => extra[name] ?? join(here, name, 'run.ts');
 
 const [name, ...args] = process.argv.slice(2);

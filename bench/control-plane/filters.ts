@@ -1,11 +1,9 @@
-/**
- * The scheduler stand-in's filter and score loop, in process (prints figures; not a test): one
- * launcher pod, as virt-controller's stand-in renders it for the load test's default VMI, tried
- * against as many fake nodes as kube-scheduler's percentageOfNodesToScore asks for out of
- * --nodes, on nodes labelled as a KubeVirt node is (~60 labels). What scheduling costs per VMI
- * without the API around it (bench/control-plane/run.ts measures it with the API).
- *   node_modules/.bin/node bench/control-plane/filters.ts [--nodes 10000] [--pods 3000] [--rounds 3]
- */
+// The scheduler stand-in's filter and score loop, in process: one launcher pod, as virt-controller's
+// stand-in renders it for the load test's default VMI, against as many fake nodes as
+// kube-scheduler's percentageOfNodesToScore asks for out of --nodes, labelled as a KubeVirt node
+// is (~60 labels). What scheduling costs per VMI without the API around it (run.ts beside this
+// measures it with the API). Prints figures; not a test.
+//   node_modules/.bin/node bench/control-plane/filters.ts [--nodes 10000] [--pods 3000] [--rounds 3]
 import { parseArgs } from 'node:util';
 import type { KubeObject } from '@virtsim/kube';
 import { builtinTemplate } from '../../loadtest/src/templates.ts';
