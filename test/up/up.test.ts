@@ -74,6 +74,14 @@ describe('virtsim up', () => {
     // The whole banner, whose last line says how to stop.
     await waitFor('virtsim is up', () => up.out().includes('stop        Ctrl-C'), { timeoutMs: 60_000 });
     expect(up.out()).toContain(`kubeconfig  ${stateDir}/kubeconfig`);
+    // up itself is a long-running process of the fleet: /metrics (its children's state) and /healthz.
+    const upMetrics = /metrics {5}up (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(up.out())?.[1];
+    expect(upMetrics).toBeDefined();
+    const metricsText = await (await fetch(`${upMetrics}/metrics`)).text();
+    for (const child of ['apiserver', 'nats-server', 'coordinator', 'watcher', 'agent-0', 'agent-1']) expect(metricsText).toMatch(new RegExp(`virtsim_up_child_running\\{child="${child}"[^}]*\\} 1\n`));
+    expect(metricsText).toMatch(/process_resident_memory_bytes\{service="up"\} \d+/);
+    expect((await fetch(`${upMetrics}/healthz`)).status).toBe(200);
+    expect(readFileSync(join(stateDir, 'prometheus.yml'), 'utf8')).toContain(new URL(upMetrics!).host);
     const client = await KubeClient.fromFile(join(stateDir, 'kubeconfig'));
     await waitFor('12 nodes Ready', async () => {
       const nodes = (await client.request<{ items: KubeObject[] }>({ method: 'GET', path: collectionPath(NODES) })).items;
@@ -118,6 +126,7 @@ describe('virtsim up', () => {
     expect(await up.exited).toBe(0);
     expect(up.out()).toContain('virtsim: stopped');
     expect(pids.filter(alive)).toEqual([]);
+    await expect(fetch(`${upMetrics}/healthz`)).rejects.toThrow();
     // The whole run's logs and output, start to stop.
     expect(secretsIn(`${allLogs(stateDir)}\n${up.out()}\n${up.err()}`, secrets)).toEqual([]);
   });

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeClient } from '@virtsim/kube';
-import { createLogger, PkiError } from '@virtsim/telemetry';
+import { createLogger, PkiError, type OpsEndpoint } from '@virtsim/telemetry';
 import { installCrds, publishStages } from './cluster-setup.ts';
 import { createFleetSecrets, type FleetSecrets } from './fleet-secrets.ts';
 import { FleetSupervisor } from './fleet-supervisor.ts';
@@ -13,6 +13,7 @@ import { ChildStartError } from './managed-child.ts';
 import { writePrometheusConfig, type ScrapeTarget } from './prometheus-config.ts';
 import { StatusLine } from './status-line.ts';
 import { UpError } from './up-error.ts';
+import { startUpOps } from './up-ops.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = join(REPO, 'packages/cli/bin/virtsim.ts');
@@ -112,6 +113,8 @@ export interface RunningFleet {
   kubeconfig: string;
   readyMs: number;
   supervisor: FleetSupervisor;
+  /** `up`'s own /metrics (and /healthz beside it). */
+  metricsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -168,6 +171,7 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
     ...(opts.traceStore === false ? {} : { VIRTSIM_TRACE_DIR: traces }),
   });
 
+  let ops: OpsEndpoint | undefined;
   try {
     const kubeconfig = opts.kubeconfig ? resolve(opts.kubeconfig) : join(stateDir, 'kubeconfig');
     const embedded = !opts.kubeconfig;
@@ -207,9 +211,10 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
       kubevirt ? startKubevirtComponents({ sup, client, plan: kubevirt, logs, setpriv: onPath('setpriv') }) : undefined,
     ]);
     const readyMs = Date.now() - started;
+    ops = await startUpOps(sup);
 
     const agentMetrics = () => sup.list().filter((c) => c.spec.name.startsWith('agent-') && typeof c.readyValue === 'string').map((c) => c.readyValue as string);
-    printBanner(print, { opts, sup, kubeconfig, stateDir, logs, traces, traceSample, secrets, embedded, readyMs, standIns, kubevirt });
+    printBanner(print, { opts, sup, ops, kubeconfig, stateDir, logs, traces, traceSample, secrets, embedded, readyMs, standIns, kubevirt });
 
     const watcherMetrics = () => {
       const v = sup.get('watcher')?.readyValue;
@@ -218,19 +223,23 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
     const status = new StatusLine({ watcher: watcherMetrics, agents: agentMetrics });
     const timer = refreshStatus(status, print, opts.statusIntervalMs);
 
+    const endpoint = ops;
     return {
       kubeconfig,
       readyMs,
       supervisor: sup,
+      metricsUrl: `${endpoint.url}/metrics`,
       async stop() {
         clearInterval(timer);
         if (process.stdout.isTTY) process.stdout.write('\n');
         client.close();
         await sup.stop();
+        await endpoint.close();
       },
     };
   } catch (err) {
     await sup.stop();
+    await ops?.close();
     throw err;
   }
 }
@@ -320,6 +329,7 @@ async function startNatsAndCoordinator(p: {
 function printBanner(print: (line: string) => void, p: {
   opts: UpOptions;
   sup: FleetSupervisor;
+  ops: OpsEndpoint;
   kubeconfig: string;
   stateDir: string;
   logs: string;
@@ -331,17 +341,17 @@ function printBanner(print: (line: string) => void, p: {
   standIns: StandIn[] | undefined;
   kubevirt: KubevirtPlan | undefined;
 }): void {
-  const { opts, sup, kubeconfig, stateDir, logs, traces, traceSample, secrets, embedded, readyMs, standIns, kubevirt } = p;
+  const { opts, sup, ops, kubeconfig, stateDir, logs, traces, traceSample, secrets, embedded, readyMs, standIns, kubevirt } = p;
   print(`virtsim is up in ${(readyMs / 1000).toFixed(1)} s: ${opts.nodes} fake nodes, ${opts.agents} agents${sup.get('control-plane')?.running ? `, control-plane stand-ins${standIns ? ` (${standIns.join(', ')})` : ''}` : ''}`);
   if (kubevirt) print(`  kubevirt    virt-api and virt-controller from ${opts.kubevirtBinDir} (${imageVersion(kubevirt.operatorImage).version}); installed: ${kubevirt.installSummary}`);
   print(`  kubeconfig  ${kubeconfig}`);
   print(`  try         export KUBECONFIG=${kubeconfig}; kubectl get nodes`);
   const kubevirtMetrics = kubevirt ? kubevirtMetricsTargets(kubevirt) : [];
   const metrics = sup.list().filter((c) => typeof c.readyValue === 'string' && String(c.readyValue).includes('/metrics')).map((c) => `${c.spec.name} ${c.readyValue}`);
-  print(`  metrics     ${[...metrics, ...kubevirtMetrics.map((t) => `${t.process} https://${t.address}/metrics`)].join(', ')}`);
+  print(`  metrics     ${[`up ${ops.url}/metrics`, ...metrics, ...kubevirtMetrics.map((t) => `${t.process} https://${t.address}/metrics`)].join(', ')}`);
   print(`  logs        ${logs}/`);
   const promConfig = join(stateDir, 'prometheus.yml');
-  writePrometheusConfig(promConfig, scrapeTargets(sup), embedded ? String(sup.get('apiserver')?.readyValue ?? '').replace(/^https:\/\//, '') || undefined : undefined, kubevirtMetrics);
+  writePrometheusConfig(promConfig, [{ process: 'up', address: new URL(ops.url).host }, ...scrapeTargets(sup)], embedded ? String(sup.get('apiserver')?.readyValue ?? '').replace(/^https:\/\//, '') || undefined : undefined, kubevirtMetrics);
   print(`  prometheus  prometheus --config.file=${promConfig}   (dashboards: deploy/dashboards/)`);
   if (opts.traceStore !== false) print(`  traces      ${traces}/ (${traceSample * 100}% of VMIs; virtsim trace --state-dir ${stateDir} NAME)`);
   print(secrets ? `  secrets     ${secrets.dir}/ (NATS token, TLS CA and keys; NATS and gRPC are authenticated)` : '  secrets     none: --insecure, NATS and gRPC are open to anyone on this machine');
