@@ -9,7 +9,6 @@ import type { KubeObject } from '@virtsim/kube';
 import { builtinTemplate } from '../../loadtest/src/templates.ts';
 import { feasibleNodesToFind, filterNode, leastAllocatedScore, podFacts } from '../../services/control-plane/src/scheduler/filters.ts';
 import { nodeInfoOf, type NodeInfo } from '../../services/control-plane/src/scheduler/node-info.ts';
-import { podRequests } from '../../services/control-plane/src/scheduler/pod-requests.ts';
 import { renderLauncherPod } from '../../services/control-plane/src/virt-controller/launcher-pod.ts';
 
 const { values } = parseArgs({ options: { nodes: { type: 'string', default: '10000' }, pods: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '3' } } });
@@ -46,7 +45,7 @@ const want = feasibleNodesToFind(NODES);
 
 /** findNode's loop: filter round-robin until `want` nodes fit, score those. */
 function schedule(start: number): number {
-  const p = { ...podFacts(pod), requests: podRequests(pod) };
+  const p = podFacts(pod);
   let best = -1;
   let feasible = 0;
   for (let i = 0; i < NODES && feasible < want; i++) {

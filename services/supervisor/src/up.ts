@@ -113,8 +113,6 @@ export interface RunningFleet {
   kubeconfig: string;
   readyMs: number;
   supervisor: FleetSupervisor;
-  /** `up`'s own /metrics (and /healthz beside it). */
-  metricsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -223,18 +221,16 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
     const status = new StatusLine({ watcher: watcherMetrics, agents: agentMetrics });
     const timer = refreshStatus(status, print, opts.statusIntervalMs);
 
-    const endpoint = ops;
     return {
       kubeconfig,
       readyMs,
       supervisor: sup,
-      metricsUrl: `${endpoint.url}/metrics`,
       async stop() {
         clearInterval(timer);
         if (process.stdout.isTTY) process.stdout.write('\n');
         client.close();
         await sup.stop();
-        await endpoint.close();
+        await ops?.close();
       },
     };
   } catch (err) {

@@ -17,7 +17,7 @@ function node(name: string, opts: { labels?: Record<string, string>; taints?: un
 
 function pod(spec: Record<string, unknown>): PodFacts {
   const p: KubeObject = { metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'compute' }], ...spec } };
-  return { ...podFacts(p), requests: podRequests(p) };
+  return podFacts(p);
 }
 
 const reasons = (p: PodFacts, n: NodeInfo) => filterNode(p, n, []).reasons;

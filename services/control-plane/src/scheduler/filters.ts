@@ -8,6 +8,7 @@
 import type { KubeObject } from '@virtsim/kube';
 import type { NodeInfo, Taint } from './node-info.ts';
 import { NOT_READY_TAINT, UNSCHEDULABLE_TAINT } from './node-info.ts';
+import { podRequests } from './pod-requests.ts';
 
 export interface Toleration {
   key?: string;
@@ -44,10 +45,9 @@ export interface PodFacts {
   requests: Map<string, number>;
   /**
    * The requests NodeResourcesFit checks (not `pods`, only positive ones), as resource, amount,
-   * resource, ...: filled on first use, read for every node (iterating a Map there cost more
-   * than the checks themselves).
+   * resource, ...: read for every node, where iterating the Map cost more than the checks.
    */
-  fit?: Array<string | number>;
+  fit: Array<string | number>;
   nodeSelector: Record<string, string>;
   requiredTerms: NodeSelectorTerm[] | undefined;
   tolerations: Toleration[];
@@ -69,10 +69,14 @@ export interface FilterResult {
   unresolvable: boolean;
 }
 
-export function podFacts(pod: KubeObject): Omit<PodFacts, 'requests'> {
+/** The facts of one scheduling attempt; throws when the pod's resource requests are unreadable. */
+export function podFacts(pod: KubeObject): PodFacts {
   const spec = pod.spec ?? {};
+  const requests = podRequests(pod);
   return {
     namespace: pod.metadata.namespace ?? 'default',
+    requests,
+    fit: fitRequests(requests),
     nodeSelector: spec.nodeSelector ?? {},
     requiredTerms: spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms,
     tolerations: spec.tolerations ?? [],
@@ -133,7 +137,7 @@ export function termMatches(term: NodeSelectorTerm, node: NodeInfo): boolean {
 // A pod's nodeSelector as pairs, made once per pod, not once per node tried (500 of 10,000 each).
 const selectorPairs = new WeakMap<Record<string, string>, Array<[string, string]>>();
 
-export function matchesNodeAffinity(p: Omit<PodFacts, 'requests'>, node: NodeInfo): boolean {
+export function matchesNodeAffinity(p: Pick<PodFacts, 'nodeSelector' | 'requiredTerms'>, node: NodeInfo): boolean {
   let pairs = selectorPairs.get(p.nodeSelector);
   if (!pairs) selectorPairs.set(p.nodeSelector, (pairs = Object.entries(p.nodeSelector)));
   for (let i = 0; i < pairs.length; i++) if (node.labels[pairs[i]![0]] !== pairs[i]![1]) return false;
@@ -172,7 +176,6 @@ export function filterNode(p: PodFacts, node: NodeInfo, excluded: ExcludedDomain
   let reasons: string[] | undefined;
   const podsAllowed = node.allocatable.get('pods') ?? 0;
   if ((node.requested.get('pods') ?? 0) + 1 > podsAllowed) (reasons ??= []).push(REASON.tooManyPods);
-  p.fit ??= fitRequests(p.requests);
   for (let i = 0; i < p.fit.length; i += 2) {
     const r = p.fit[i] as string;
     const want = p.fit[i + 1] as number;

@@ -237,7 +237,7 @@ export class Scheduler {
     if (!pod || !wantsScheduling(pod) || this.assumed.has(key)) return;
     let facts: PodFacts;
     try {
-      facts = { ...podFacts(pod), requests: podRequests(pod) };
+      facts = podFacts(pod);
     } catch (err) {
       this.log.warn({ pod: key, err }, 'pod not schedulable: bad resource requests');
       return;
