@@ -20,7 +20,7 @@ async function createIfMissing(client: KubeClient, path: string, obj: KubeObject
 export async function installCrds(client: KubeClient, dir: string): Promise<string[]> {
   const names: string[] = [];
   const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
-  for (const crd of (await readYamlObjects(files.map((f) => join(dir, f)))) as KubeObject[]) {
+  for (const crd of await readYamlObjects(files.map((f) => join(dir, f)))) {
     if (crd.kind !== 'CustomResourceDefinition') continue;
     await createIfMissing(client, CRD_PATH, crd);
     names.push(crd.metadata.name);
@@ -49,7 +49,7 @@ export async function waitEstablished(client: KubeClient, names: string[]): Prom
 export async function publishStages(client: KubeClient, paths: string[]): Promise<number> {
   const { files } = await resolveStageFiles(paths);
   let n = 0;
-  for (const obj of (await readYamlObjects(files)) as KubeObject[]) {
+  for (const obj of await readYamlObjects(files)) {
     if (obj.kind !== 'Stage') continue;
     await createIfMissing(client, collectionPath(STAGES), obj);
     n++;

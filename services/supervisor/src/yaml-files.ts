@@ -12,11 +12,12 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import type { KubeObject } from '@virtsim/kube';
 
 const SELF = fileURLToPath(import.meta.url);
 
 /** Every document of the files that is an object with a kind, in order. */
-export function readYamlObjects(files: string[]): Promise<Array<Record<string, any>>> {
+export function readYamlObjects(files: string[]): Promise<KubeObject[]> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, ['--disable-warning=ExperimentalWarning', SELF, ...files], { maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) reject(new Error(stderr.trim() || err.message));
@@ -25,13 +26,13 @@ export function readYamlObjects(files: string[]): Promise<Array<Record<string, a
   });
 }
 
-function objectsOf(file: string): Array<Record<string, any>> {
-  const out: Array<Record<string, any>> = [];
+function objectsOf(file: string): KubeObject[] {
+  const out: KubeObject[] = [];
   for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
     const err = doc.errors[0];
     if (err) throw new Error(`${file}:${err.linePos?.[0].line ?? '?'}:${err.linePos?.[0].col ?? '?'}: ${err.message}`);
     const o = doc.toJS() as unknown;
-    if (o && typeof o === 'object' && !Array.isArray(o) && (o as Record<string, unknown>).kind) out.push(o as Record<string, any>);
+    if (o && typeof o === 'object' && !Array.isArray(o) && (o as Record<string, unknown>).kind) out.push(o as KubeObject);
   }
   return out;
 }
