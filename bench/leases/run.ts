@@ -36,11 +36,8 @@ function cpuSecondsOf(pid: number): number {
 const server = await startApiServerForTest();
 try {
   const client = await KubeClient.fromFile(server.kubeconfigPath, { userAgent: 'virtsim-agent' });
-  const admin = async (method: string, path: string, body: unknown) => {
-    await client.request({ method, path, body });
-  };
   // `virtsim up` always has virt-api's eviction webhook registered: every write goes the admission way.
-  await admin('POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', {
+  await client.request({ method: 'POST', path: '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', body: {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingWebhookConfiguration',
     metadata: { name: 'virt-api-eviction-bench' },
@@ -54,7 +51,7 @@ try {
         clientConfig: { url: 'https://127.0.0.1:1/eviction' },
       },
     ],
-  });
+  } });
   const registry = new Registry();
   const writer = new Writer(client, { log, registry, concurrency: 64 });
   const keeper = new LeaseKeeper({ client, writer, identity: 'bench-agent', log, registry, durationSeconds: DURATION });
