@@ -10,6 +10,7 @@ import { serveDiscovery } from './discovery-routes.ts';
 import { send, sendError } from './http-io.ts';
 import { serveOidcDiscovery } from './oidc-discovery.ts';
 import { ResourceRequest } from './resource-request.ts';
+import { parseRequestUrl, type RequestUrl } from './request-url.ts';
 import { notFoundPath, PathNotServed, resolveTarget, sendPathNotServed, splitPath, type Target } from './routing.ts';
 import type { ServerState } from './server-state.ts';
 import { StatusError, badRequest, methodNotAllowed } from './status.ts';
@@ -43,7 +44,7 @@ const VERBS: Record<string, (r: ResourceRequest) => string | Promise<string>> = 
 };
 
 /** Runs the verb of a resource request; returns the verb as audit and metrics name it. */
-function serveResource(state: ServerState, req: IncomingMessage, res: ServerResponse, url: URL, user: UserInfo, t: Target): string | Promise<string> {
+function serveResource(state: ServerState, req: IncomingMessage, res: ServerResponse, url: RequestUrl, user: UserInfo, t: Target): string | Promise<string> {
   if (t.rt.namespaced && t.name !== undefined && t.ns === undefined) throw notFoundPath();
   const method = req.method ?? 'GET';
   const serve = VERBS[method];
@@ -114,9 +115,9 @@ function audit(state: ServerState, req: IncomingMessage, res: ServerResponse, us
 export function createHandler(state: ServerState) {
   const { registry, auth } = state;
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let url: URL;
+    let url: RequestUrl;
     try {
-      url = new URL(req.url ?? '/', 'http://x');
+      url = parseRequestUrl(req.url ?? '/');
     } catch {
       sendError(res, badRequest(`the request URL ${JSON.stringify(req.url)} is not valid`));
       return;

@@ -7,6 +7,7 @@ import type { UserInfo } from './auth.ts';
 import { decodeObject, readBody } from './body.ts';
 import { send } from './http-io.ts';
 import { apiVersionOf, type ResourceType } from './resources.ts';
+import type { RequestUrl } from './request-url.ts';
 import type { Target } from './routing.ts';
 import type { ServerState } from './server-state.ts';
 import { badRequest } from './status.ts';
@@ -33,7 +34,7 @@ export class ResourceRequest {
   /** Kubernetes names a writer without fieldManager after its User-Agent's first part. */
   readonly userAgentManager: string | undefined;
 
-  constructor(state: ServerState, req: IncomingMessage, res: ServerResponse, url: URL, user: UserInfo, t: Target) {
+  constructor(state: ServerState, req: IncomingMessage, res: ServerResponse, url: RequestUrl, user: UserInfo, t: Target) {
     this.state = state;
     this.req = req;
     this.res = res;

@@ -33,7 +33,9 @@ export function sendPathNotServed(res: ServerResponse, registry: ResourceRegistr
 
 /** Splits `/api/v1/...` or `/apis/<g>/<v>/...` into group, version and the rest. */
 export function splitPath(path: string): { group: string; version: string; rest: string[] } | null {
-  const segs = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = path.split('/').filter(Boolean);
+  // (decodeURIComponent per segment only when there is an escape: most paths have none.)
+  const segs = path.includes('%') ? parts.map(decodeURIComponent) : parts;
   if (segs[0] === 'api' && segs.length >= 2) return { group: '', version: segs[1]!, rest: segs.slice(2) };
   if (segs[0] === 'apis' && segs.length >= 3) return { group: segs[1]!, version: segs[2]!, rest: segs.slice(3) };
   return null;
