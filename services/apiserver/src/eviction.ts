@@ -109,7 +109,7 @@ export async function serveEviction(r: ResourceRequest): Promise<string> {
   const asked = checkedEviction(await r.object(), name, r.ns);
   // KubeVirt's virt-api intercepts virt-launcher evictions with a validating webhook on pods/eviction.
   const version = String(asked.apiVersion ?? 'policy/v1').split('/')[1] ?? 'v1';
-  const eviction = state.webhooks?.active ? await admitSubresourceCreate(r, name, asked, 'Eviction', { group: 'policy', version }) : asked;
+  const eviction = r.viaWebhooks('CREATE') ? await admitSubresourceCreate(r, name, asked, 'Eviction', { group: 'policy', version }) : asked;
   const opts = evictionDeleteOptions(eviction.deleteOptions, r.q.getAll('dryRun'));
   const created = () => r.send(201, JSON.stringify({ ...successStatus(), code: 201 }));
 

@@ -9,6 +9,7 @@ import { send } from './http-io.ts';
 import { apiVersionOf, type ResourceType } from './resources.ts';
 import type { RequestUrl } from './request-url.ts';
 import type { Target } from './routing.ts';
+import type { Operation } from './webhook-match.ts';
 import type { ServerState } from './server-state.ts';
 import { badRequest } from './status.ts';
 import { columnDefinitions, tableRow, tableShape, wantsTable } from './table.ts';
@@ -67,6 +68,14 @@ export class ResourceRequest {
   /** Once the write is durable (fsync), when the store is. */
   async durable(): Promise<void> {
     await this.state.durable?.();
+  }
+
+  /**
+   * Whether this write goes through admission webhooks: only when some webhook's rules name its
+   * operation on its resource. Otherwise it keeps the direct path, the same as with no webhooks.
+   */
+  viaWebhooks(operation: Operation): boolean {
+    return this.state.webhooks?.registry.mayCall(operation, this.rt.resource, this.sub ?? '') ?? false;
   }
 
   /** The kind a request writes through: itself, or the storage kind it is converted to. */

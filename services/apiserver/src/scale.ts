@@ -84,7 +84,7 @@ export async function serveScale(r: ResourceRequest, method: 'GET' | 'PUT' | 'PA
   const ask = (cur: Obj): Obj => (Buffer.isBuffer(body) ? applyPatchBody(patchTypeOf(r.req.headers['content-type'], scaleType), scaleType, scaleOf(rt, cur), body) : body);
   let asked = ask(current);
   // Admission webhooks see the Scale, as for any `*/scale` request to kube-apiserver.
-  if (state.webhooks?.active) ({ entry, current, asked } = await admitSubresourceUpdate(r, name, 'Scale', { group: 'autoscaling', version: 'v1' }, ask, (cur) => scaleOf(rt, cur)));
+  if (r.viaWebhooks('UPDATE')) ({ entry, current, asked } = await admitSubresourceUpdate(r, name, 'Scale', { group: 'autoscaling', version: 'v1' }, ask, (cur) => scaleOf(rt, cur)));
   const { replicas, resourceVersion } = validated(name, asked);
   if (resourceVersion !== undefined && resourceVersion !== current.metadata.resourceVersion)
     throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${rt.group ? `${rt.resource}.${rt.group}` : rt.resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`, {

@@ -47,7 +47,7 @@ export async function serveTokenRequest(r: ResourceRequest, name: string): Promi
   if (!issuer) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
   const ns = r.nsKey;
   let body = await r.object();
-  if (r.state.webhooks?.active) body = await admitSubresourceCreate(r, name, body, KIND, { group: GROUP, version: 'v1' });
+  if (r.viaWebhooks('CREATE')) body = await admitSubresourceCreate(r, name, body, KIND, { group: GROUP, version: 'v1' });
   const spec = specOf(body, issuer.apiAudiences);
   const md: Obj = { ...(body.metadata ?? {}) };
   const sa = r.state.store.get(r.rt.storeKey, ns, name);

@@ -14,7 +14,7 @@ export async function serveCreate(r: ResourceRequest): Promise<string> {
   if (name !== undefined && sub === 'binding') {
     r.authorize('create');
     const body = await r.object();
-    bindPod(state.objects, rt, r.nsKey, name, state.webhooks?.active ? await admitSubresourceCreate(r, name, body, 'Binding') : body, r.user);
+    bindPod(state.objects, rt, r.nsKey, name, r.viaWebhooks('CREATE') ? await admitSubresourceCreate(r, name, body, 'Binding') : body, r.user);
     await r.durable();
     r.send(201, JSON.stringify(successStatus()));
     return 'create';
@@ -31,7 +31,7 @@ export async function serveCreate(r: ResourceRequest): Promise<string> {
   if (isTokenReview(rt.group, rt.resource)) return serveTokenReview(r);
   const body = await r.object();
   const opts = { dryRun: r.dryRun, fieldManager: r.fieldManager };
-  const obj = state.webhooks?.active ? await createAdmitted(r, body, opts) : state.objects.create(r.writeType(), r.nsKey, r.toStorage(body), r.user, opts);
+  const obj = r.viaWebhooks('CREATE') ? await createAdmitted(r, body, opts) : state.objects.create(r.writeType(), r.nsKey, r.toStorage(body), r.user, opts);
   await r.durable();
   r.respond(201, obj);
   return 'create';

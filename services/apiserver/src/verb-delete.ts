@@ -32,7 +32,7 @@ export async function serveDelete(r: ResourceRequest): Promise<string> {
   if (name === undefined) return deleteCollection(r, opts);
   r.authorize('delete');
   if (sub) throw methodNotAllowed('DELETE', `${rt.resource}/${sub}`);
-  const { obj } = state.webhooks?.active ? await deleteAdmitted(r, r.nsKey, name, opts) : state.objects.delete(rt, r.nsKey, name, r.user, opts);
+  const { obj } = r.viaWebhooks('DELETE') ? await deleteAdmitted(r, r.nsKey, name, opts) : state.objects.delete(rt, r.nsKey, name, r.user, opts);
   await r.durable();
   r.respond(200, obj);
   return 'delete';
@@ -46,7 +46,7 @@ async function deleteCollection(r: ResourceRequest, opts: DeleteOptions): Promis
   for (const e of [...state.objects.store.scan(rt.storeKey, ns)]) {
     if (!sel.everything && !sel.matches(e)) continue;
     try {
-      const { obj } = state.webhooks?.active ? await deleteAdmitted(r, e.ns, e.name, opts) : state.objects.delete(rt, e.ns, e.name, r.user, opts);
+      const { obj } = r.viaWebhooks('DELETE') ? await deleteAdmitted(r, e.ns, e.name, opts) : state.objects.delete(rt, e.ns, e.name, r.user, opts);
       items.push(r.fromStorage(obj));
     } catch (err) {
       // Gone meanwhile (a dependent removed by an earlier delete's garbage collection).

@@ -16,7 +16,7 @@ export async function servePatch(r: ResourceRequest): Promise<string> {
   const type = patchTypeOf(r.req.headers['content-type'], rt);
   const body = await r.body();
   if (type === 'application/apply-patch+yaml') return serveApply(r, name, body);
-  if (state.webhooks?.active) {
+  if (r.viaWebhooks('UPDATE')) {
     const opts = { dryRun: r.dryRun, fieldManager: r.fieldManager, userAgentManager: r.userAgentManager };
     const obj = await updateAdmitted(r, name, (current) => applyPatchBody(type, rt, current, body), opts, true);
     await r.durable();
@@ -45,12 +45,12 @@ async function serveApply(r: ResourceRequest, name: string, body: Buffer): Promi
       throw badRequest(`the name of the object (${patch.metadata.name}) does not match the name on the URL (${name})`);
     const applied = applyConfiguration(rt, null, { ...patch, metadata: { ...(patch.metadata ?? {}), name } }, manager, force, sub);
     const opts = { dryRun: r.dryRun, applied: true };
-    const obj = state.webhooks?.active ? await createAdmitted(r, applied, opts) : state.objects.create(r.writeType(), r.nsKey, r.toStorage(applied), r.user, opts);
+    const obj = r.viaWebhooks('CREATE') ? await createAdmitted(r, applied, opts) : state.objects.create(r.writeType(), r.nsKey, r.toStorage(applied), r.user, opts);
     await r.durable();
     r.respond(201, obj);
     return 'patch';
   }
-  if (state.webhooks?.active) {
+  if (r.viaWebhooks('UPDATE')) {
     const withoutRv = (o: Record<string, any>) => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
     const obj = await updateAdmitted(r, name, (current) => withoutRv(applyConfiguration(rt, current, patch, manager, force, sub)), { dryRun: r.dryRun, applied: true }, true);
     await r.durable();

@@ -11,7 +11,7 @@ export async function serveUpdate(r: ResourceRequest): Promise<string> {
   r.authorize('update');
   const body = await r.object();
   const opts = { dryRun: r.dryRun, fieldManager: r.fieldManager, userAgentManager: r.userAgentManager };
-  const obj = state.webhooks?.active ? await updateAdmitted(r, name, () => body, opts, false) : state.objects.update(r.writeType(), r.nsKey, name, r.toStorage(body), r.user, sub, opts);
+  const obj = r.viaWebhooks('UPDATE') ? await updateAdmitted(r, name, () => body, opts, false) : state.objects.update(r.writeType(), r.nsKey, name, r.toStorage(body), r.user, sub, opts);
   await r.durable();
   r.respond(200, obj);
   return 'update';

@@ -84,11 +84,6 @@ export class WebhookAdmission {
     this.registry = registry;
   }
 
-  /** The single check of the write path: is there any webhook configuration at all? */
-  get active(): boolean {
-    return this.registry.active;
-  }
-
   private readonly namespaceLabels = (ns: string): Record<string, string> | undefined => this.store.get('/namespaces', '', ns)?.labels;
 
   private matching(hooks: RegisteredWebhook[], a: AdmissionAttributes): Invocation[] {

@@ -84,6 +84,15 @@ function scopeMatches(scope: string | undefined, a: AdmissionAttributes): boolea
   return false;
 }
 
+/**
+ * Whether the rule names this operation on this resource at all, whatever the request's group,
+ * version and scope: with matchPolicy Equivalent a rule also matches the same resource in another
+ * group or version, so only the resource and the operation can rule a request out up front.
+ */
+export function ruleNames(rule: RuleWithOperations, operation: Operation, resource: string, subresource: string): boolean {
+  return has(rule.operations, operation) && resourceMatches(rule.resources, resource, subresource);
+}
+
 export function ruleMatches(rule: RuleWithOperations, a: AdmissionAttributes): boolean {
   return (
     scopeMatches(rule.scope, a) &&

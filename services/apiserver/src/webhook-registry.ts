@@ -1,14 +1,15 @@
 /**
  * The admission webhooks in force: every Mutating- and ValidatingWebhookConfiguration in the store
  * (defaulted as they are written), kept current by the object service's afterWrite hook (so a configuration applies to the very next
- * request, without the informer delay of kube-apiserver). `active` is the single check the write
- * path makes when no configuration exists, which is every virtsim run that does not install one.
+ * request, without the informer delay of kube-apiserver). `mayCall` is the one check the write path
+ * makes: false, by the rules alone, for every write no webhook names (all of them when no
+ * configuration exists, which is every virtsim run that does not install one).
  */
 import type { FieldError } from '@virtsim/apimachinery';
 import type { ObjectHooks } from './objects.ts';
 import { defaultWebhookConfiguration, validateWebhookConfiguration } from './webhook-config.ts';
 import type { Store } from './store.ts';
-import type { WebhookSpec } from './webhook-match.ts';
+import { ruleNames, type Operation, type WebhookSpec } from './webhook-match.ts';
 
 export const MUTATING_KEY = 'admissionregistration.k8s.io/mutatingwebhookconfigurations';
 export const VALIDATING_KEY = 'admissionregistration.k8s.io/validatingwebhookconfigurations';
@@ -30,6 +31,8 @@ export class WebhookRegistry implements ObjectHooks {
   mutating: RegisteredWebhook[] = [];
   validating: RegisteredWebhook[] = [];
   private readonly store: Store;
+  /** mayCall's answers by "OPERATION resource/subresource", until the configurations change. */
+  private readonly named = new Map<string, boolean>();
 
   constructor(store: Store) {
     this.store = store;
@@ -41,6 +44,23 @@ export class WebhookRegistry implements ObjectHooks {
     this.mutating = this.load(MUTATING_KEY);
     this.validating = this.load(VALIDATING_KEY);
     this.active = this.mutating.length > 0 || this.validating.length > 0;
+    this.named.clear();
+  }
+
+  /**
+   * Whether any webhook's rules name this operation on this resource: when none does, the request
+   * keeps the write path it has without webhooks (a node's Lease renewal, where virt-api's
+   * pods/eviction webhook is the only one). Selectors and scope are left to the full match.
+   */
+  mayCall(operation: Operation, resource: string, subresource: string): boolean {
+    if (!this.active) return false;
+    const key = `${operation} ${resource}/${subresource}`;
+    let named = this.named.get(key);
+    if (named === undefined) {
+      named = [...this.mutating, ...this.validating].some((h) => (h.spec.rules ?? []).some((rule) => ruleNames(rule, operation, resource, subresource)));
+      this.named.set(key, named);
+    }
+    return named;
   }
 
   /** Written configurations get v1's defaults. */

@@ -3,8 +3,8 @@
  * not, so a write is prepared as a dry run (defaulting, in-process admission, validation), the
  * webhooks are awaited, and the prepared object is then committed. An update is computed from the
  * current object and committed only if that object is still current; else it is computed and sent
- * to the webhooks again, as kube-apiserver's GuaranteedUpdate does. Used only while a webhook
- * configuration exists: the verbs keep their direct path otherwise.
+ * to the webhooks again, as kube-apiserver's GuaranteedUpdate does. Used only for writes some
+ * webhook's rules name (ResourceRequest.viaWebhooks): the verbs keep their direct path otherwise.
  */
 import type { DeleteOptions, WriteOptions } from './objects.ts';
 import type { Entry } from './store.ts';
