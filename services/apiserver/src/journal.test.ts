@@ -114,6 +114,28 @@ describe('journal', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('snapshot-'))).toHaveLength(1);
   });
 
+  it('snapshots objects that fill several write chunks, one larger than a chunk and non-ASCII text exactly', async () => {
+    const dir = newDir();
+    const h = harness(dir);
+    const { journal } = Journal.open(h.opts, h.target);
+    const big = (name: string, rv: number, bytes: number) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', resourceVersion: String(rv) }, data: { v: 'é✓'.repeat(bytes / 5) } });
+    // ~12 MiB in all (chunks are 4 MiB), one object of ~6 MiB, the rest ~300 KiB each.
+    const objects = [...Array.from({ length: 20 }, (_, i) => big(`cm-${i}`, i + 1, 300 * 1024)), big('huge', 21, 6 * 1024 * 1024)];
+    for (const json of objects) {
+      const o = JSON.parse(json);
+      journal.append('P/configmaps\t' + json);
+      h.state.set(`/configmaps|ns/${o.metadata.name}`, json);
+    }
+    h.setRv(21);
+    await journal.compact();
+    await journal.waitDurable();
+    expect(readdirSync(dir).filter((f) => f.endsWith('.wal')).map((f) => statSync(join(dir, f)).size)).toEqual([0]); // all in the snapshot
+    const again = harness(dir);
+    Journal.open(again.opts, again.target);
+    expect(again.state).toEqual(h.state);
+    expect(again.rv()).toBe(21);
+  });
+
   it('drops a torn last record with a warning naming the file and offset, and appends after it', async () => {
     const dir = newDir();
     await writeLog(dir, 10);

@@ -17,7 +17,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@virtsim/telemetry';
 import { StatusError } from './status.ts';
-import { encodeRecord, encodeRecordInto, maxRecordBytes, scanRecords } from './store-records.ts';
+import { encodeRecord, encodeRecordAt, encodeRecordInto, maxRecordBytes, scanRecords } from './store-records.ts';
 
 export type Durability = 'fsync' | 'batch' | 'none';
 export const DURABILITIES: readonly Durability[] = ['fsync', 'batch', 'none'];
@@ -55,6 +55,8 @@ const pad = (n: number) => String(n).padStart(10, '0');
 const logName = (seq: number) => `log-${pad(seq)}.wal`;
 const snapName = (seq: number) => `snapshot-${pad(seq)}.snap`;
 const SPACE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
+/** A snapshot is written in chunks of this size. */
+const SNAPSHOT_CHUNK_BYTES = 4 * 1024 * 1024;
 
 /** A storage problem as the Status a client gets: 507 when the disk is full, else 500. */
 function storageError(err: NodeJS.ErrnoException, what: string): StatusError {
@@ -347,26 +349,35 @@ export class Journal {
       let bytes = 0;
       let count = 0;
       try {
-        let batch: Buffer[] = [encodeRecord('H' + JSON.stringify({ resourceVersion: rv }))];
-        let batchBytes = batch[0].length;
+        // Records are encoded into one chunk, written whenever the next might not fit: no Buffer
+        // per object, whose tens of MB of garbage made each compaction a full GC of the heap.
+        const chunk = Buffer.allocUnsafe(SNAPSHOT_CHUNK_BYTES);
+        let used = 0;
         const flush = async () => {
-          const b = Buffer.concat(batch, batchBytes);
-          batch = [];
-          batchBytes = 0;
-          await fh.write(b);
-          bytes += b.length;
-        };
-        for (const e of this.o.contents()) {
-          const rec = encodeRecord('P' + e.storeKey + '\t' + e.json);
-          batch.push(rec);
-          batchBytes += rec.length;
-          count++;
           // Writing yields to the event loop: requests go on while the snapshot is written.
-          if (batchBytes >= 4 * 1024 * 1024) await flush();
+          await fh.write(chunk, 0, used);
+          bytes += used;
+          used = 0;
+        };
+        // (Awaited only when the chunk is full: no promise per object.)
+        const put = (head: string, tail = ''): Promise<void> | undefined => {
+          const max = maxRecordBytes(head) + tail.length * 3;
+          if (used > 0 && used + max > chunk.length) return flush().then(() => put(head, tail));
+          if (max > chunk.length) {
+            // An object larger than the chunk: a record of its own.
+            const rec = encodeRecord(head + tail);
+            return fh.write(rec).then(() => void (bytes += rec.length));
+          }
+          used += encodeRecordAt(chunk, used, head, tail);
+          return undefined;
+        };
+        await put('H' + JSON.stringify({ resourceVersion: rv }));
+        for (const e of this.o.contents()) {
+          const pending = put('P' + e.storeKey + '\t', e.json);
+          if (pending) await pending;
+          count++;
         }
-        const end = encodeRecord('E' + count);
-        batch.push(end);
-        batchBytes += end.length;
+        await put('E' + count);
         await flush();
         await fh.sync();
       } finally {

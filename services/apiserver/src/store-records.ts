@@ -29,10 +29,21 @@ export const maxRecordBytes = (payload: string): number => HEADER_BYTES + payloa
  * returns the record's bytes, a view of `buf`: one pass over the string instead of measuring it first.
  */
 export function encodeRecordInto(buf: Buffer, payload: string): Buffer {
-  const len = buf.write(payload, HEADER_BYTES, 'utf8');
-  buf.writeUInt32LE(len, 0);
-  buf.writeUInt32LE(crc32(buf.subarray(HEADER_BYTES, HEADER_BYTES + len)), 4);
-  return buf.subarray(0, HEADER_BYTES + len);
+  return buf.subarray(0, encodeRecordAt(buf, 0, payload));
+}
+
+/**
+ * Encodes the record of the payload `head + tail` at `offset` of `buf` (with room for
+ * maxRecordBytes of it) and returns its length. The two parts are written one after the other, so
+ * a snapshot does not join a short prefix to each object's JSON (a copy of every object).
+ */
+export function encodeRecordAt(buf: Buffer, offset: number, head: string, tail = ''): number {
+  const start = offset + HEADER_BYTES;
+  let len = buf.write(head, start, 'utf8');
+  if (tail) len += buf.write(tail, start + len, 'utf8');
+  buf.writeUInt32LE(len, offset);
+  buf.writeUInt32LE(crc32(buf.subarray(start, start + len)), offset + 4);
+  return HEADER_BYTES + len;
 }
 
 export interface Damage {
