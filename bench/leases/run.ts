@@ -36,8 +36,8 @@ function cpuSecondsOf(pid: number): number {
 const server = await startApiServerForTest();
 try {
   const client = await KubeClient.fromFile(server.kubeconfigPath, { userAgent: 'virtsim-agent' });
-  // `virtsim up` always has virt-api's eviction webhook registered: every write goes the admission way.
-  await client.request({ method: 'POST', path: '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', body: {
+  // `virtsim up` always has virt-api's eviction webhook registered (Lease renewals are not sent to it).
+  const evictionWebhook = {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingWebhookConfiguration',
     metadata: { name: 'virt-api-eviction-bench' },
@@ -51,7 +51,8 @@ try {
         clientConfig: { url: 'https://127.0.0.1:1/eviction' },
       },
     ],
-  } });
+  };
+  await client.request({ method: 'POST', path: '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', body: evictionWebhook });
   const registry = new Registry();
   // Aborted at the end: renewals in flight then stop instead of retrying against a closed client.
   const shutdown = new AbortController();

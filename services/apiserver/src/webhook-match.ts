@@ -94,13 +94,7 @@ export function ruleNames(rule: RuleWithOperations, operation: Operation, resour
 }
 
 export function ruleMatches(rule: RuleWithOperations, a: AdmissionAttributes): boolean {
-  return (
-    scopeMatches(rule.scope, a) &&
-    has(rule.operations, a.operation) &&
-    has(rule.apiGroups, a.group) &&
-    has(rule.apiVersions, a.version) &&
-    resourceMatches(rule.resources, a.resource, a.subresource)
-  );
+  return scopeMatches(rule.scope, a) && has(rule.apiGroups, a.group) && has(rule.apiVersions, a.version) && ruleNames(rule, a.operation, a.resource, a.subresource);
 }
 
 /**
