@@ -13,9 +13,10 @@
  *   it smaller.
  * - `--no-allocation-site-pretenuring`, again for every child but the API server: V8 had marked
  *   the allocation sites of each request's short-lived objects (an agent's Lease renewals) as
- *   long-lived, so they went straight to the old generation and each agent ran a full GC every
- *   few seconds at idle. Without it, an idle agent of 10,000 nodes used about a fifth less CPU.
- * - Then VIRTSIM_NODE_FLAGS, as given: later flags win, so a user can undo either of the above or
+ *   long-lived, so they went straight to the old generation and each agent ran a full GC about
+ *   every 11 s at idle. With the flag, an idle agent of 10,000 nodes used a fifth to a quarter
+ *   less CPU.
+ * - Then VIRTSIM_NODE_FLAGS, as given: later flags win, so a user can undo any of the above or
  *   profile every child (`--cpu-prof --cpu-prof-dir=DIR`). V8 refuses most of these in NODE_OPTIONS.
  *
  * The README has the figures (bench/scale, bench/idle).
