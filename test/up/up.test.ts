@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +112,15 @@ describe('virtsim up', () => {
     expect(logs.match(/"auth":"token","tls":true,"msg":"nats connected"/g)?.length).toBeGreaterThanOrEqual(3); // watcher + 2 agents
     expect(logs).toMatch(/"tls":"mtls","msg":"coordinator listening"/);
     expect(looseSecretFiles(stateDir)).toEqual([]);
+    // The fleet's own processes reach the API server on its Unix socket, which only this user may
+    // open, with a kubeconfig only this user may read; kubectl's kubeconfig stays on the TLS port.
+    expect(lstatSync(join(stateDir, 'apiserver.sock')).mode & 0o777).toBe(0o600);
+    expect(lstatSync(join(stateDir, 'fleet-kubeconfig')).mode & 0o777).toBe(0o600);
+    const kubeconfigOf = (argv: string[]) => argv[argv.indexOf('--kubeconfig') + 1];
+    const fleetClients = nodeChildren.filter((argv) => ['watcher', 'agent', 'control-plane'].includes(argv[argv.findIndex((a) => a.endsWith('virtsim.ts')) + 1]));
+    expect(fleetClients.length).toBeGreaterThanOrEqual(3); // watcher + 2 agents
+    expect(new Set(fleetClients.map(kubeconfigOf))).toEqual(new Set([join(stateDir, 'fleet-kubeconfig')]));
+    expect(readFileSync(join(stateDir, 'kubeconfig'), 'utf8')).toMatch(/server: https:\/\/127\.0\.0\.1:\d+/);
     // Anyone else on the machine: no token, no way in.
     const natsPort = Number(/Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(logs)![1]);
     const ca = readFileSync(join(stateDir, 'secrets/pki/ca.crt'), 'utf8');
@@ -126,6 +135,7 @@ describe('virtsim up', () => {
     expect(await up.exited).toBe(0);
     expect(up.out()).toContain('virtsim: stopped');
     expect(pids.filter(alive)).toEqual([]);
+    expect(existsSync(join(stateDir, 'apiserver.sock'))).toBe(false);
     await expect(fetch(`${upMetrics}/healthz`)).rejects.toThrow();
     // The whole run's logs and output, start to stop.
     expect(secretsIn(`${allLogs(stateDir)}\n${up.out()}\n${up.err()}`, secrets)).toEqual([]);

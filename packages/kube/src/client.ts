@@ -79,8 +79,11 @@ export class KubeClient {
   private constructor(server: string, kc: KubeConfig | null, tls: https.AgentOptions, opts: ClientOptions) {
     this.kc = kc;
     this.server = new URL(server);
-    this.basePath = this.server.pathname.replace(/\/$/, '');
-    this.pool = new Pool(this.server.origin, {
+    // unix:///path/to/socket: the embedded API server's socket for virtsim's own processes (plain HTTP).
+    const socketPath = this.server.protocol === 'unix:' ? decodeURI(this.server.pathname) : undefined;
+    this.basePath = socketPath ? '' : this.server.pathname.replace(/\/$/, '');
+    this.pool = new Pool(socketPath ? 'http://localhost' : this.server.origin, {
+      socketPath,
       connections: opts.maxSockets ?? 64,
       connect: this.server.protocol === 'https:' ? tls : undefined,
       // Per-request timeouts are set on each request; these are only the defaults.

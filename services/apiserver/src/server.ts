@@ -41,6 +41,7 @@ import { loadOrCreateSigningKey } from './sa-key.ts';
 import { ServiceAccountTokens, type ServiceAccountTokenOptions } from './sa-tokens.ts';
 import { Store } from './store.ts';
 import { loadOrCreatePki } from './tls.ts';
+import { listenOnUnixSocket, unixSocketUrl, type UpgradeHandler } from './unix-socket.ts';
 import { WebhookAdmission } from './webhook-admission.ts';
 import { WebhookRegistry } from './webhook-registry.ts';
 
@@ -66,6 +67,13 @@ export interface ApiServerOptions {
   /** RBAC (default): the stored policy decides; AlwaysAllow: every authenticated request. */
   authorizationMode?: AuthorizationMode;
   kubeconfigOut?: string;
+  /**
+   * Also serve plain HTTP on this Unix socket (mode 0600), authenticated as the TCP port is: for
+   * clients of the same user on this machine, without TLS's cost per request.
+   */
+  unixSocket?: string;
+  /** With unixSocket: write a kubeconfig for it (server unix://PATH, admin token) to this file. */
+  unixSocketKubeconfigOut?: string;
   /** Events kept for watch resumption (older resourceVersions answer 410 Expired). */
   watchCacheSize?: number;
   /** Bytes a watcher may have unread before it is disconnected. */
@@ -90,6 +98,8 @@ export interface ApiServer {
   /** PEM of the CA that signed the serving certificate (empty with insecureHttp). */
   caPem: string;
   adminToken: string;
+  /** The Unix socket's path, when one was asked for. */
+  unixSocket?: string;
   /** A kubeconfig for the admin user. */
   kubeconfig(): string;
   /** Writes the kubeconfig to a file and returns its path. */
@@ -190,7 +200,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     return path;
   };
   if (opts.kubeconfigOut) writeKubeconfig(opts.kubeconfigOut);
-  log.info({ url, port, restored, dataDir: opts.dataDir }, 'apiserver listening');
+  const local = await listenLocally(opts, server, onRequest, aggregator, auth.adminToken);
+  log.info({ url, port, unixSocket: opts.unixSocket, restored, dataDir: opts.dataDir }, 'apiserver listening');
 
   let closing: Promise<void> | null = null;
   return {
@@ -198,6 +209,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     port,
     caPem,
     adminToken: auth.adminToken,
+    unixSocket: opts.unixSocket,
     kubeconfig,
     writeKubeconfig,
     store,
@@ -208,10 +220,16 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
         stopAggregation();
         faults?.close();
         auditLog.close();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        await Promise.all(
+          [server, local].map(
+            (s) =>
+              s &&
+              new Promise<void>((resolve) => {
+                s.close(() => resolve());
+                s.closeAllConnections();
+              }),
+          ),
+        );
         if (journal) {
           await journal.close();
           log.info({ objects: store.objectCount(), dataDir: opts.dataDir }, 'apiserver state saved');
@@ -340,6 +358,27 @@ function registerServerMetrics(metricsRegistry: Registry, store: Store, journal:
   new Gauge({ name: 'apiserver_resource_version', help: 'current global resourceVersion', registers: [metricsRegistry], collect() { this.set(store.resourceVersion); } });
 
   return { requests, watchers };
+}
+
+/** With opts.unixSocket: the plain-HTTP server on it, and its kubeconfig written; if it cannot listen, `tcp` is closed too. */
+async function listenLocally(
+  opts: ApiServerOptions,
+  tcp: Server,
+  onRequest: (req: IncomingMessage, res: ServerResponse) => void,
+  upgrades: UpgradeHandler,
+  token: string,
+): Promise<Server | undefined> {
+  if (!opts.unixSocket) return undefined;
+  let local: Server;
+  try {
+    local = await listenOnUnixSocket(opts.unixSocket, onRequest, upgrades);
+  } catch (err) {
+    // Nothing else holds the process: the start fails as a busy port does.
+    await new Promise<void>((resolve) => tcp.close(() => resolve()));
+    throw err;
+  }
+  if (opts.unixSocketKubeconfigOut) writeFileSync(opts.unixSocketKubeconfigOut, renderKubeconfig({ url: unixSocketUrl(opts.unixSocket), token }), { mode: 0o600 });
+  return local;
 }
 
 /** The address the `kubernetes` Endpoints name: the bound one, or loopback for a wildcard or a host name. */

@@ -14,6 +14,7 @@ import { writePrometheusConfig, type ScrapeTarget } from './prometheus-config.ts
 import { StatusLine } from './status-line.ts';
 import { UpError } from './up-error.ts';
 import { startUpOps } from './up-ops.ts';
+import { fleetApiAccess, type FleetApiAccess } from './fleet-api-access.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = join(REPO, 'packages/cli/bin/virtsim.ts');
@@ -88,9 +89,10 @@ export function apiFaultArgs(f: ApiFaults | undefined): string[] {
 }
 
 /** The embedded API server's command line: its port, kubeconfig, durable data dir, durability and fault mode. */
-function apiServerArgs(opts: UpOptions, kubeconfig: string, stateDir: string): string[] {
+function apiServerArgs(opts: UpOptions, kubeconfig: string, stateDir: string, fleetApi: FleetApiAccess): string[] {
   const durability = opts.durability ? ['--durability', opts.durability] : [];
-  return ['apiserver', '--port', String(opts.apiPort), '--kubeconfig-out', kubeconfig, '--data-dir', join(stateDir, 'data'), ...durability, ...apiFaultArgs(opts.apiFaults)];
+  const socket = fleetApi.socket ? ['--unix-socket', fleetApi.socket, '--unix-socket-kubeconfig-out', fleetApi.kubeconfig] : [];
+  return ['apiserver', '--port', String(opts.apiPort), '--kubeconfig-out', kubeconfig, ...socket, '--data-dir', join(stateDir, 'data'), ...durability, ...apiFaultArgs(opts.apiFaults)];
 }
 
 /** The fleet's token and certificates in the state dir; a PKI failure becomes an UpError that says how to run without them. */
@@ -174,13 +176,15 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
     const kubeconfig = opts.kubeconfig ? resolve(opts.kubeconfig) : join(stateDir, 'kubeconfig');
     const embedded = !opts.kubeconfig;
     if (!embedded && !existsSync(kubeconfig)) throw new UpError(`kubeconfig ${kubeconfig} does not exist`);
+    // The fleet's own processes: the embedded API server's Unix socket (see fleetApiAccess).
+    const fleetApi = embedded ? fleetApiAccess(stateDir, kubeconfig) : { kubeconfig };
     const standIns = standInsBeside(opts, embedded);
     // Missing binaries are named before anything starts.
     if (opts.kubevirtBinDir) findKubevirtBinaries(opts.kubevirtBinDir);
     const natsUrl = `nats://127.0.0.1:${opts.natsPort}`;
 
     // The API server (then its CRDs and stages) and NATS (then the coordinator) start side by side.
-    const apiReady = startApiServerAndStages({ sup, spec, opts, kubeconfig, stateDir, embedded });
+    const apiReady = startApiServerAndStages({ sup, spec, opts, kubeconfig, fleetApi, stateDir, embedded });
     const coordinatorReady = startNatsAndCoordinator({ sup, spec, opts, natsServer, secrets, logs });
     const [{ client, kubevirt }, coordinatorAddress] = await Promise.all([apiReady, coordinatorReady]);
 
@@ -190,17 +194,17 @@ export async function up(opts: UpOptions, print: (line: string) => void): Promis
     const leaseArgs = opts.leaseDurationSeconds ? ['--lease-duration-seconds', String(opts.leaseDurationSeconds)] : [];
     const wantControlPlane = opts.controlPlane ?? embedded;
     await Promise.all([
-      sup.start(spec('watcher', ['watcher', '--kubeconfig', kubeconfig, '--nats', natsUrl, ...natsClientArgs, '--identity', 'watcher-0'], (_l, r) => (r?.msg === 'watcher started' ? r.metrics : undefined))),
+      sup.start(spec('watcher', ['watcher', '--kubeconfig', fleetApi.kubeconfig, '--nats', natsUrl, ...natsClientArgs, '--identity', 'watcher-0'], (_l, r) => (r?.msg === 'watcher started' ? r.metrics : undefined))),
       ...Array.from({ length: opts.agents }, (_, i) =>
         sup.start(
-          spec(`agent-${i}`, ['agent', '--kubeconfig', kubeconfig, '--nats', natsUrl, ...natsClientArgs, '--coordinator', coordinatorAddress, ...(secrets?.agentCoordinatorArgs ?? []), '--identity', `agent-${i}`, '--nodes', String(opts.nodes), ...leaseArgs, ...stageArgs], (_l, r) =>
+          spec(`agent-${i}`, ['agent', '--kubeconfig', fleetApi.kubeconfig, '--nats', natsUrl, ...natsClientArgs, '--coordinator', coordinatorAddress, ...(secrets?.agentCoordinatorArgs ?? []), '--identity', `agent-${i}`, '--nodes', String(opts.nodes), ...leaseArgs, ...stageArgs], (_l, r) =>
             r?.msg === 'agent started' ? r.metrics : undefined,
           ),
         ),
       ),
       wantControlPlane
         ? sup
-            .start(spec('control-plane', controlPlaneArgs(kubeconfig, embedded, standIns), (_l, r) => (r?.msg === 'control-plane started' ? (r.metrics ?? true) : undefined)))
+            .start(spec('control-plane', controlPlaneArgs(fleetApi.kubeconfig, embedded, standIns), (_l, r) => (r?.msg === 'control-plane started' ? (r.metrics ?? true) : undefined)))
             .catch((err) => {
               // The fleet is still useful without the stand-ins (VMIs created already scheduled play through).
               print(`virtsim: control-plane stand-ins did not start (${(err as Error).message}); running without them, see ${join(logs, 'control-plane.log')}`);
@@ -256,16 +260,24 @@ function standInsBeside(opts: UpOptions, embedded: boolean): StandIn[] | undefin
  * Embedded: the API server, then KubeVirt's CRDs and the stages as Stage objects, then (with
  * --kubevirt-bin-dir) what virt-operator installs; a client of the cluster either way.
  */
-async function startApiServerAndStages(p: { sup: FleetSupervisor; spec: ChildSpec; opts: UpOptions; kubeconfig: string; stateDir: string; embedded: boolean }): Promise<{ client: KubeClient; kubevirt?: KubevirtPlan }> {
-  const { sup, spec, opts, kubeconfig, stateDir, embedded } = p;
+async function startApiServerAndStages(p: {
+  sup: FleetSupervisor;
+  spec: ChildSpec;
+  opts: UpOptions;
+  kubeconfig: string;
+  fleetApi: FleetApiAccess;
+  stateDir: string;
+  embedded: boolean;
+}): Promise<{ client: KubeClient; kubevirt?: KubevirtPlan }> {
+  const { sup, spec, opts, kubeconfig, fleetApi, stateDir, embedded } = p;
   if (embedded) {
     try {
-      await sup.start(spec('apiserver', apiServerArgs(opts, kubeconfig, stateDir), (_l, r) => (r?.msg === 'apiserver listening' ? r.url : undefined)));
+      await sup.start(spec('apiserver', apiServerArgs(opts, kubeconfig, stateDir, fleetApi), (_l, r) => (r?.msg === 'apiserver listening' ? r.url : undefined)));
     } catch (err) {
       throw portBusy(err, 'API server', opts.apiPort, '--port');
     }
   }
-  const client = await KubeClient.fromFile(kubeconfig);
+  const client = await KubeClient.fromFile(fleetApi.kubeconfig);
   if (embedded) {
     await installCrds(client, DEFAULT_CRDS);
     await publishStages(client, opts.stages);
