@@ -33,7 +33,8 @@ describe('the API server on a Unix socket', () => {
   const start = () => startApiServerForTest({ dataDir: join(dir, 'data'), args: ['--unix-socket', socket, '--unix-socket-kubeconfig-out', socketKubeconfig] });
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'virtsim-unix-socket-'));
+    // A space, '#' and '%' in the path: the kubeconfig's unix:// URL must carry it intact.
+    dir = mkdtempSync(join(tmpdir(), 'virtsim unix #%-'));
     socket = join(dir, 'api.sock');
     socketKubeconfig = join(dir, 'socket-kubeconfig');
     server = await start();

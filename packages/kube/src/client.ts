@@ -80,7 +80,7 @@ export class KubeClient {
     this.kc = kc;
     this.server = new URL(server);
     // unix:///path/to/socket: the embedded API server's socket for virtsim's own processes (plain HTTP).
-    const socketPath = this.server.protocol === 'unix:' ? decodeURI(this.server.pathname) : undefined;
+    const socketPath = this.server.protocol === 'unix:' ? decodeURIComponent(this.server.pathname) : undefined;
     this.basePath = socketPath ? '' : this.server.pathname.replace(/\/$/, '');
     this.pool = new Pool(socketPath ? 'http://localhost' : this.server.origin, {
       socketPath,

@@ -20,7 +20,7 @@ export interface UpgradeHandler {
 
 /** The kubeconfig server URL of a socket path (what KubeClient reads back). */
 export function unixSocketUrl(path: string): string {
-  return `unix://${encodeURI(path)}`;
+  return `unix://${path.split('/').map(encodeURIComponent).join('/')}`;
 }
 
 /**
