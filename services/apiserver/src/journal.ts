@@ -13,7 +13,7 @@
  * and deletes the older files.
  */
 import { closeSync, fdatasync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@virtsim/telemetry';
 import { StatusError } from './status.ts';
@@ -385,10 +385,7 @@ export class Journal {
       }
       renameSync(tmp, join(this.dir, snapName(seq)));
       fsyncDir(this.dir);
-      for (const f of readdirSync(this.dir)) {
-        const m = /^(?:log|snapshot)-(\d+)\.(?:wal|snap)$/.exec(f);
-        if (m && Number(m[1]) < seq) unlinkSync(join(this.dir, f));
-      }
+      await this.removeOlderThan(seq);
       this.snapshotBytes = bytes;
       this.stats.snapshotBytes = bytes;
       this.stats.compactions++;
@@ -401,6 +398,23 @@ export class Journal {
       }
       this.o.log.error({ err, file: tmp }, 'store compaction failed; the log still holds every write');
     }
+  }
+
+  /**
+   * Removes the logs and snapshots the snapshot `seq` replaced, off the event loop: unlinking a
+   * file of tens of MiB held it for 10-40 ms on ext4, every compaction (one every ~10 s under load).
+   * A file left by a crash meanwhile is removed at the next start.
+   */
+  private async removeOlderThan(seq: number): Promise<void> {
+    const stale = readdirSync(this.dir).filter((f) => {
+      const m = /^(?:log|snapshot)-(\d+)\.(?:wal|snap)$/.exec(f);
+      return m && Number(m[1]) < seq;
+    });
+    await Promise.all(
+      stale.map((f) =>
+        unlink(join(this.dir, f)).catch((err: unknown) => this.o.log.warn({ err, file: join(this.dir, f) }, 'store compaction could not remove a replaced file; the next start removes it')),
+      ),
+    );
   }
 
   /** Ends the log: compacts when the log is worth it (a quicker next start), makes everything durable. */
