@@ -14,6 +14,7 @@ const benches = readdirSync(here, { withFileTypes: true })
 const extra: Record<string, string> = {
   'kube-writes': fileURLToPath(new URL('../packages/kube/bench/writes.ts', import.meta.url)),
   'scheduler-filters': fileURLToPath(new URL('control-plane/filters.ts', import.meta.url)),
+  'status-compare': fileURLToPath(new URL('control-plane/status-compare.ts', import.meta.url)),
 };
 const pathOf = (name: string) => extra[name] ?? join(here, name, 'run.ts');
 

@@ -3,15 +3,6 @@ import type { ControllerContext } from './context.ts';
 import { KUBEVIRT_CONTROLLER } from './context.ts';
 import type { ObjectCache } from './object-cache.ts';
 
-/** JSON with sorted keys: equality of API values regardless of the order fields were written in. */
-export function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, val) =>
-    val && typeof val === 'object' && !Array.isArray(val) ? Object.fromEntries(Object.entries(val).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : val,
-  );
-}
-
-export const same = (a: unknown, b: unknown): boolean => canonical(a ?? null) === canonical(b ?? null);
-
 export class ConflictError extends Error {}
 
 export interface PatchOptions {
