@@ -110,6 +110,16 @@ describe('issue 5 user story: kubectl against the fleet with the control-plane s
       const described = await c.kubectl(['describe', 'vm', 'vm-cirros']);
       expect(described).toMatch(/Normal\s+SuccessfulCreate\s+.*virtualmachine-controller\s+Started the virtual machine by creating the new virtual machine instance/);
       expect(described).toMatch(/Normal\s+SuccessfulDelete\s+.*virtualmachine-controller\s+Stopped the virtual machine by deleting the virtual machine instance/);
+      // The stand-in names them as client-go's recorder does: <object>.<hex of the time in nanoseconds>, each its own.
+      const listed = (await c.kubectlJson(['get', 'events', '--field-selector', 'involvedObject.name=vm-cirros'])).items as Array<{ metadata: { name: string }; source?: { component?: string } }>;
+      const events = listed.filter((e) => e.source?.component === 'virtualmachine-controller').map((e) => e.metadata.name);
+      expect(events.length).toBeGreaterThanOrEqual(2);
+      for (const name of events) {
+        expect(name).toMatch(/^vm-cirros\.[0-9a-f]+$/);
+        const ms = Number(BigInt(`0x${name.split('.')[1]}`) / 1_000_000n);
+        expect(Math.abs(Date.now() - ms)).toBeLessThan(10 * 60_000);
+      }
+      expect(new Set(events).size).toBe(events.length);
     } finally {
       await rec.stop();
     }

@@ -1,11 +1,18 @@
-import { randomBytes } from 'node:crypto';
 import { EVENTS, collectionPath, objectKey, type KubeObject } from '@virtsim/kube';
 import type { ControllerContext } from './context.ts';
 import { kubeNow } from './time.ts';
 
+/** Nanoseconds after the epoch, unique within this process: client-go names an Event `<object>.<%x of UnixNano>`. */
+let lastNanos = 0n;
+function uniqueNanos(): bigint {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  lastNanos = now > lastNanos ? now : lastNanos + 1n;
+  return lastNanos;
+}
+
 /**
  * Records a core/v1 Event about an object, as client-go's event recorder does (name
- * `<object>.<hex>`, source component), without waiting for it: an event that cannot be written
+ * `<object>.<hex nanoseconds>`, source component), without waiting for it: an event that cannot be written
  * is dropped with a debug line, never retried in the caller's path.
  */
 export function recordEvent(ctx: ControllerContext, component: string, obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
@@ -14,7 +21,7 @@ export function recordEvent(ctx: ControllerContext, component: string, obj: Kube
   const body = {
     apiVersion: 'v1',
     kind: 'Event',
-    metadata: { name: `${obj.metadata.name}.${randomBytes(8).toString('hex')}`, namespace: ns },
+    metadata: { name: `${obj.metadata.name}.${uniqueNanos().toString(16)}`, namespace: ns },
     involvedObject: {
       apiVersion: obj.apiVersion,
       kind: obj.kind,
