@@ -3,6 +3,7 @@ import type https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import { StatusError } from '@virtsim/apimachinery/status-error';
+import { unixSocketPath } from '@virtsim/apimachinery/unix-socket-url';
 import { dispatchBuffered, type BufferedResponse } from './buffered-response.ts';
 import { staticKubeconfig } from './static-kubeconfig.ts';
 
@@ -80,7 +81,7 @@ export class KubeClient {
     this.kc = kc;
     this.server = new URL(server);
     // unix:///path/to/socket: the embedded API server's socket for virtsim's own processes (plain HTTP).
-    const socketPath = this.server.protocol === 'unix:' ? decodeURIComponent(this.server.pathname) : undefined;
+    const socketPath = unixSocketPath(this.server);
     this.basePath = socketPath ? '' : this.server.pathname.replace(/\/$/, '');
     this.pool = new Pool(socketPath ? 'http://localhost' : this.server.origin, {
       socketPath,

@@ -1,4 +1,5 @@
 export { StatusError } from '@virtsim/apimachinery/status-error';
+export { MAX_UNIX_SOCKET_PATH_BYTES } from '@virtsim/apimachinery/unix-socket-url';
 export { isRetryable } from './retryable.ts';
 export { Backoff, sleep } from './backoff.ts';
 export { KubeClient, type ClientOptions, type Impersonation, type RequestOptions } from './client.ts';

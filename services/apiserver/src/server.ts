@@ -10,6 +10,7 @@ import { isIP, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { unixSocketUrl } from '@virtsim/apimachinery/unix-socket-url';
 import { createLogger, createRegistry, type Logger } from '@virtsim/telemetry';
 import { Aggregator } from './aggregator.ts';
 import { openAuditLog, type AuditLogOptions } from './audit-log.ts';
@@ -41,7 +42,7 @@ import { loadOrCreateSigningKey } from './sa-key.ts';
 import { ServiceAccountTokens, type ServiceAccountTokenOptions } from './sa-tokens.ts';
 import { Store } from './store.ts';
 import { loadOrCreatePki } from './tls.ts';
-import { listenOnUnixSocket, unixSocketUrl, type UpgradeHandler } from './unix-socket.ts';
+import { listenOnUnixSocket, type UpgradeHandler } from './unix-socket.ts';
 import { WebhookAdmission } from './webhook-admission.ts';
 import { WebhookRegistry } from './webhook-registry.ts';
 
@@ -98,8 +99,6 @@ export interface ApiServer {
   /** PEM of the CA that signed the serving certificate (empty with insecureHttp). */
   caPem: string;
   adminToken: string;
-  /** The Unix socket's path, when one was asked for. */
-  unixSocket?: string;
   /** A kubeconfig for the admin user. */
   kubeconfig(): string;
   /** Writes the kubeconfig to a file and returns its path. */
@@ -209,7 +208,6 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     port,
     caPem,
     adminToken: auth.adminToken,
-    unixSocket: opts.unixSocket,
     kubeconfig,
     writeKubeconfig,
     store,

@@ -9,18 +9,11 @@ import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
-
-/** Linux's sun_path holds 108 bytes with the terminating NUL. */
-export const MAX_UNIX_SOCKET_PATH_BYTES = 107;
+import { MAX_UNIX_SOCKET_PATH_BYTES } from '@virtsim/apimachinery/unix-socket-url';
 
 export interface UpgradeHandler {
   handles(url: string | undefined): boolean;
   serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-}
-
-/** The kubeconfig server URL of a socket path (what KubeClient reads back). */
-export function unixSocketUrl(path: string): string {
-  return `unix://${path.split('/').map(encodeURIComponent).join('/')}`;
 }
 
 /**

@@ -1,7 +1,5 @@
 import { join } from 'node:path';
-
-/** Linux's limit on a socket path (sun_path, less its NUL). */
-const MAX_SOCKET_PATH_BYTES = 107;
+import { MAX_UNIX_SOCKET_PATH_BYTES } from '@virtsim/kube';
 
 /** How `up`'s own processes reach the embedded API server. */
 export interface FleetApiAccess {
@@ -20,6 +18,6 @@ export interface FleetApiAccess {
  */
 export function fleetApiAccess(stateDir: string, userKubeconfig: string): FleetApiAccess {
   const socket = join(stateDir, 'apiserver.sock');
-  if (Buffer.byteLength(socket) > MAX_SOCKET_PATH_BYTES) return { kubeconfig: userKubeconfig };
+  if (Buffer.byteLength(socket) > MAX_UNIX_SOCKET_PATH_BYTES) return { kubeconfig: userKubeconfig };
   return { socket, kubeconfig: join(stateDir, 'fleet-kubeconfig') };
 }
