@@ -218,16 +218,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
         stopAggregation();
         faults?.close();
         auditLog.close();
-        await Promise.all(
-          [server, local].map(
-            (s) =>
-              s &&
-              new Promise<void>((resolve) => {
-                s.close(() => resolve());
-                s.closeAllConnections();
-              }),
-          ),
-        );
+        await Promise.all([server, local].map((s) => s && closeServer(s)));
         if (journal) {
           await journal.close();
           log.info({ objects: store.objectCount(), dataDir: opts.dataDir }, 'apiserver state saved');
@@ -356,6 +347,14 @@ function registerServerMetrics(metricsRegistry: Registry, store: Store, journal:
   new Gauge({ name: 'apiserver_resource_version', help: 'current global resourceVersion', registers: [metricsRegistry], collect() { this.set(store.resourceVersion); } });
 
   return { requests, watchers };
+}
+
+/** Stops accepting, ends the open connections (watches included), resolves once closed. */
+function closeServer(s: Server): Promise<void> {
+  return new Promise((resolve) => {
+    s.close(() => resolve());
+    s.closeAllConnections();
+  });
 }
 
 /** With opts.unixSocket: the plain-HTTP server on it, and its kubeconfig written; if it cannot listen, `tcp` is closed too. */

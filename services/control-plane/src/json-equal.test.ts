@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '@virtsim/testkit/fuzz';
 import { same, sortedJson } from './json-equal.ts';
 
 /** The definition: equal when their JSON with sorted keys is. */
 const asJson = (a: unknown, b: unknown) => sortedJson(a ?? null) === sortedJson(b ?? null);
-
-/** mulberry32: a seeded PRNG, so a failure names a case that can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const LEAVES: unknown[] = ['Running', '', 'True', 0, -0, 1, 2.5, NaN, Infinity, true, false, null, undefined, new Date(0), '1970-01-01T00:00:00.000Z'];
 
@@ -58,7 +47,7 @@ describe('same', () => {
   });
 
   it('agrees with comparing sorted JSON on 20,000 random pairs (seeded)', () => {
-    const r = rng(20261207);
+    const r = seededRandom(20261207);
     let equal = 0;
     for (let i = 0; i < 20_000; i++) {
       const a = value(r, 0);
