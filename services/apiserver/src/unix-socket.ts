@@ -29,16 +29,19 @@ export async function listenOnUnixSocket(path: string, onRequest: (req: Incoming
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => upgrades.serveUpgrade(req, socket, head));
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 0;
-  // Created 0600 from the start (the umask applies to bind), not narrowed after a window.
+  const listening = new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.once('listening', () => resolve());
+  });
+  // Created 0600 from the start: the umask applies to bind, which listen() does before it returns,
+  // so the process-wide umask is narrowed for that call only.
   const umask = process.umask(0o177);
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(path, () => resolve());
-    });
+    server.listen(path);
   } finally {
     process.umask(umask);
   }
+  await listening;
   chmodSync(path, 0o600);
   return server;
 }
