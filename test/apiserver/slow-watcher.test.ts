@@ -1,5 +1,6 @@
 // A watcher that stops reading is disconnected once its unread bytes pass the bound, instead of
-// growing the server's memory; fast watchers of the same events are not affected.
+// growing the server's memory (counted in apiserver_terminated_watchers_total and logged); fast
+// watchers of the same events are not affected.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientRequest } from 'node:http';
 import { request } from 'node:https';
@@ -51,6 +52,9 @@ describe('slow watchers', () => {
     expect(slow.bytes).toBe(0);
     await waitFor('the fast watcher to have read every event', () => fast.bytes > patches * payload.length);
     expect(await metrics()).toBe(1);
+    // Counted as kube-apiserver counts the watches it terminates; the fast one was not.
+    const terminated = /^apiserver_terminated_watchers_total\{resource="configmaps"[^}]*\} (\d+)/m.exec((await raw('GET', '/metrics')).text)?.[1];
+    expect(terminated).toBe('1');
     fast.req!.destroy();
     await waitFor('no watchers left', async () => (await metrics()) === 0);
   });

@@ -20,6 +20,8 @@ export interface ListWatchConfig {
   watchBufferBytes: number;
   bookmarkIntervalMs: number;
   onWatchChange?: (delta: number) => void;
+  /** A watch closed because its client left more than watchBufferBytes unread. */
+  onSlowWatcherClosed?: (resource: string, bufferedBytes: number, userAgent: string | undefined) => void;
   /** The API fault mode, which cuts open watches (unset: off). */
   faults?: { watchOpened(w: Cuttable): () => void };
 }
@@ -196,6 +198,7 @@ export function watch(cfg: ListWatchConfig, rt: ResourceType, ns: string | undef
     maxBufferedBytes: cfg.watchBufferBytes,
     transform,
     onClose: () => {
+      if (stream.slowClosed) cfg.onSlowWatcherClosed?.(rt.resource, res.writableLength, req.headers['user-agent']);
       store.removeWatcher(rt.storeKey, stream);
       if (timer) clearTimeout(timer);
       if (bookmarkTimer) clearInterval(bookmarkTimer);

@@ -145,7 +145,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const auditLog = openAuditLog(opts.audit, log);
   const stopEventTtl = (opts.eventTtlMs ?? 3600_000) > 0 ? startEventTtl(store, opts.eventTtlMs ?? 3600_000) : () => {};
 
-  const { requests, watchers } = registerServerMetrics(metricsRegistry, store, journal);
+  const { requests, watchers, terminatedWatchers } = registerServerMetrics(metricsRegistry, store, journal);
 
   const faults = FaultInjector.wanted(opts.faults) ? new FaultInjector(opts.faults, log, metricsRegistry) : undefined;
   const auth = startAuthentication(opts, store, authz);
@@ -158,6 +158,10 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     watchBufferBytes: opts.watchBufferBytes ?? 16 * 1024 * 1024,
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
     onWatchChange: (d) => watchers.inc(d),
+    onSlowWatcherClosed: (resource, bufferedBytes, userAgent) => {
+      terminatedWatchers.inc({ resource });
+      log.warn({ resource, bufferedBytes, userAgent }, 'watch closed: its client did not read its events fast enough');
+    },
     registry,
     objects,
     discovery: new Discovery(registry, aggregator.apiServices),
@@ -323,6 +327,8 @@ async function openDurableStore(dataDir: string, opts: ApiServerOptions, store: 
 function registerServerMetrics(metricsRegistry: Registry, store: Store, journal: Journal | null) {
   const requests = new Counter({ name: 'apiserver_request_total', help: 'API requests by verb, resource and HTTP code', labelNames: ['verb', 'resource', 'code'], registers: [metricsRegistry] });
   const watchers = new Gauge({ name: 'apiserver_registered_watchers', help: 'open watch streams', registers: [metricsRegistry] });
+  // kube-apiserver's name for the watches it closes because their client stopped reading.
+  const terminatedWatchers = new Counter({ name: 'apiserver_terminated_watchers_total', help: 'watches closed because the client did not read its events fast enough, by resource', labelNames: ['resource'], registers: [metricsRegistry] });
   new Gauge({
     name: 'apiserver_storage_objects',
     help: 'objects stored, by resource',
@@ -346,7 +352,7 @@ function registerServerMetrics(metricsRegistry: Registry, store: Store, journal:
   }
   new Gauge({ name: 'apiserver_resource_version', help: 'current global resourceVersion', registers: [metricsRegistry], collect() { this.set(store.resourceVersion); } });
 
-  return { requests, watchers };
+  return { requests, watchers, terminatedWatchers };
 }
 
 /** Stops accepting, ends the open connections (watches included), resolves once closed. */
