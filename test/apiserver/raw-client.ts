@@ -13,7 +13,7 @@ export function rawClient(url: string, caPem: string, token: string) {
   const u = new URL(url);
   return function raw(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<RawResponse> {
     return new Promise((resolve, reject) => {
-      const sized = body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) };
+      const sized = body === undefined || headers['transfer-encoding'] ? {} : { 'content-length': String(Buffer.byteLength(body)) };
       const req = request(
         { host: u.hostname, port: u.port, method, path, ca: caPem, headers: { authorization: `Bearer ${token}`, ...sized, ...headers } },
         (res) => {

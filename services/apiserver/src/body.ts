@@ -47,26 +47,32 @@ function valueNestsDeeperThan(v: unknown, limit: number): boolean {
   return false;
 }
 
+/**
+ * Past the size limit, the rest of a body up to this many bytes is read and thrown away rather than
+ * the connection closed under a client still sending: closing a socket with unread data resets it,
+ * and the client loses the 413 (Go's server does the same with a lingering close). A client that
+ * sends more than this is cut off.
+ */
+const DISCARD_LIMIT = 64 * 1024 * 1024;
+
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (declared > limit) {
-      req.resume();
-      reject(tooLarge(limit));
-      return;
-    }
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
+    const refuse = () => {
+      failed = true;
+      chunks.length = 0;
+      reject(tooLarge(limit));
+    };
     req.on('data', (c: Buffer) => {
-      if (failed) return;
       size += c.length;
-      if (size > limit) {
-        failed = true;
-        reject(tooLarge(limit));
+      if (failed) {
+        if (size > limit + DISCARD_LIMIT) req.destroy();
         return;
       }
-      chunks.push(c);
+      if (size > limit) refuse();
+      else chunks.push(c);
     });
     req.on('end', () => {
       if (!failed) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
@@ -74,6 +80,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('error', (e) => {
       if (!failed) reject(e);
     });
+    if (Number(req.headers['content-length']) > limit) refuse();
   });
 }
 

@@ -77,10 +77,8 @@ async function serveOpen(state: ServerState, res: ServerResponse, path: string):
 function sendFailure(state: ServerState, req: IncomingMessage, res: ServerResponse, path: string, e: unknown): void {
   if (e instanceof URIError) e = badRequest(`the request path ${JSON.stringify(path)} is not valid: ${e.message}`);
   if (e instanceof PathNotServed) sendPathNotServed(res, state.registry, path);
-  else if (e instanceof StatusError) {
-    if (e.code === 413) res.setHeader('connection', 'close');
-    sendError(res, e);
-  } else {
+  else if (e instanceof StatusError) sendError(res, e);
+  else {
     state.log.error({ err: e, method: req.method, url: req.url }, 'request failed');
     sendError(res, new StatusError(500, 'InternalError', `Internal error occurred: ${(e as Error)?.message ?? String(e)}`));
   }
