@@ -52,4 +52,31 @@ describe('Informer', () => {
       await inf.stop();
     }
   });
+
+  it('resumes a watch that was serving and then dropped at the first retry step, however often it drops', async () => {
+    // Every open watch is cut each 150 ms, as a server closes a watch whose client fell behind.
+    const cutting = await startApiServerForTest({ inProcess: true, serverOptions: { faults: { watchCutEveryMs: 150 } } });
+    const cuttingClient = await KubeClient.fromFile(cutting.kubeconfigPath);
+    const retries: number[] = [];
+    const log = (await import('pino')).pino({ level: 'warn' }, { write: (line: string) => void retries.push(JSON.parse(line).retryInMs) });
+    const names = new Set<string>();
+    const inf = new Informer(cuttingClient, { resource: NODES, log, onEvent: (_t, obj) => names.add(obj.metadata.name) });
+    inf.start();
+    try {
+      await waitFor('informer synced', () => inf.hasSynced);
+      // Writes keep each watch delivering until it is cut; every node must still arrive.
+      for (let i = 0; retries.length < 8; i++) {
+        await cuttingClient.request({ method: 'POST', path: '/api/v1/nodes', body: { apiVersion: 'v1', kind: 'Node', metadata: { name: `cut-${i}` } } });
+        await waitFor(`node cut-${i} seen`, () => names.has(`cut-${i}`));
+      }
+      // The backoff's steps are 100-200 ms, then 200-400, 400-800, ...: a backoff that grew with
+      // each drop passes 400 by the fourth. (A cut that lands before a resumed watch delivered
+      // anything counts as a failed attempt, hence the second step's bound.)
+      expect(Math.max(...retries), JSON.stringify(retries)).toBeLessThanOrEqual(400);
+    } finally {
+      await inf.stop();
+      cuttingClient.close();
+      await cutting.stop();
+    }
+  });
 });

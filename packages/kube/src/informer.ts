@@ -48,6 +48,8 @@ export class Informer {
   private readonly opts: InformerOptions;
   private readonly client: KubeClient;
   private readonly backoff = new Backoff(200, 30_000);
+  /** Whether the current watch has delivered a line: a stream that was serving and then dropped. */
+  private watchDelivered = false;
 
   constructor(client: KubeClient, opts: InformerOptions) {
     this.client = client;
@@ -76,6 +78,7 @@ export class Informer {
     while (!this.abort.signal.aborted) {
       try {
         if (!this.rv) await this.relist();
+        this.watchDelivered = false;
         await this.watch();
         this.backoff.reset();
       } catch (err) {
@@ -85,6 +88,11 @@ export class Informer {
           this.rv = '';
           continue;
         }
+        // A watch that was serving and then dropped (the server closed it for falling behind, a cut
+        // connection) resumes after the first step, as client-go re-watches at once: a backoff that
+        // grew over repeated drops left the informer deaf for up to 30 s, and then its resume point
+        // had left the server's window (410, a whole relist).
+        if (this.watchDelivered) this.backoff.reset();
         const delay = this.backoff.next();
         log.warn({ err, resource: resource.resource, retryInMs: Math.round(delay) }, 'list/watch failed, retrying');
         await sleep(delay, this.abort.signal);
@@ -160,6 +168,7 @@ export class Informer {
   }
 
   private onWatchLine(line: string): void {
+    this.watchDelivered = true;
     let ev: { type: string; object: KubeObject & { code?: number } };
     try {
       ev = JSON.parse(line);
