@@ -227,13 +227,17 @@ export function watch(cfg: ListWatchConfig, rt: ResourceType, ns: string | undef
     stream.minRv = from;
     const events = store.eventsSince(rt.storeKey, from);
     if (events === null) {
-      const oldest = store.oldestResumable();
+      const oldest = store.oldestResumable(rt.storeKey);
       const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: ${from} (${oldest + 1})`, reason: 'Expired', code: 410 };
       stream.write(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
       stream.close();
       return;
     }
-    for (const ev of events) stream.deliver(ev);
+    for (const ev of events) {
+      stream.deliver(ev);
+      // As after a publish: the window keeps the event, not its line.
+      ev.line = null;
+    }
   }
   if (stream.closed) return;
   stream.replayed();

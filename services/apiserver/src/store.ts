@@ -1,9 +1,11 @@
 /**
  * The object store: one global resourceVersion counter, every object kept once as its JSON text
- * (plus the few fields selectors and garbage collection need), a window of recent events for watch
- * resumption, and the watchers of each resource. Events are serialized once and the same bytes are
+ * (plus the few fields selectors and garbage collection need), and per resource a window of recent
+ * events for watch resumption and its watchers. Events are serialized once and the same bytes are
  * written to every watcher. Policy (admission, finalizers, defaults) lives in the REST layer above.
  */
+
+import { EVENT_FRESH_MS, EventWindow, WINDOW_BYTES } from './event-window.ts';
 
 export type Labels = Record<string, string>;
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -62,6 +64,11 @@ class ResourceStore {
   readonly byKey = new Map<string, Entry>();
   private sortedKeys: string[] | null = null;
   readonly watchers = new Set<WatcherSink>();
+  readonly window: EventWindow;
+
+  constructor(windowSize: number, windowBytes: number) {
+    this.window = new EventWindow(windowSize, windowBytes);
+  }
 
   /** Keys removed since the sorted array was built; they stay in it (readers skip them) until compacted. */
   private stale = 0;
@@ -123,11 +130,10 @@ export function eventLine(ev: StoredEvent): Buffer {
 export class Store {
   private rv = 0;
   private readonly resources = new Map<string, ResourceStore>();
-  /** Ring of recent events, oldest first at `head`. */
-  private readonly ring: (StoredEvent | undefined)[];
-  private head = 0;
-  private count = 0;
-  /** Events up to this resourceVersion were never in the window (state restored from disk). */
+  /** Events kept per resource for watch resumption. */
+  private readonly windowSize: number;
+  private readonly windowBytes: number;
+  /** Events up to this resourceVersion were never in a window (state restored from disk). */
   private floor = 0;
   /** Objects per namespace, all resources together (is a terminating namespace empty yet?). */
   private readonly nsCounts = new Map<string, number>();
@@ -148,8 +154,10 @@ export class Store {
   durablePosition: (() => number) | null = null;
   private held: Array<{ r: ResourceStore; ev: StoredEvent; pos: number }> = [];
 
-  constructor(windowSize: number) {
-    this.ring = new Array(Math.max(1, windowSize));
+  /** `windowSize` events and `windowBytes` of their object text at most, per resource. */
+  constructor(windowSize: number, windowBytes = WINDOW_BYTES) {
+    this.windowSize = windowSize;
+    this.windowBytes = windowBytes;
   }
 
   get resourceVersion(): number {
@@ -164,7 +172,7 @@ export class Store {
   resource(storeKey: string): ResourceStore {
     let r = this.resources.get(storeKey);
     if (!r) {
-      r = new ResourceStore();
+      r = new ResourceStore(this.windowSize, this.windowBytes);
       this.resources.set(storeKey, r);
     }
     return r;
@@ -367,23 +375,21 @@ export class Store {
     this.floor = this.rv;
   }
 
-  /** Oldest resourceVersion a watch can resume from (exclusive); events after it are all kept. */
-  oldestResumable(): number {
-    if (this.count < this.ring.length) return this.floor;
-    const oldest = this.ring[this.head];
-    return Math.max(this.floor, oldest ? oldest.rv - 1 : this.rv);
+  /** Oldest resourceVersion a watch of this resource can resume from (exclusive): events after it are all kept. */
+  oldestResumable(storeKey: string): number {
+    return this.resources.get(storeKey)?.window.oldestResumable(this.floor) ?? this.floor;
   }
 
-  /** Events of one resource after `rv`, or null if that is older than the window. */
+  /** Lets each resource's window go of its events older than EVENT_FRESH_MS. */
+  trimWindows(now: number): void {
+    for (const r of this.resources.values()) r.window.trim(now - EVENT_FRESH_MS);
+  }
+
+  /** Events of one resource after `rv`, or null if that is older than its window. */
   eventsSince(storeKey: string, rv: number): StoredEvent[] | null {
-    if (rv < this.oldestResumable()) return null;
-    const out: StoredEvent[] = [];
-    const n = this.ring.length;
-    for (let i = 0; i < this.count; i++) {
-      const ev = this.ring[(this.head + i) % n]!;
-      if (ev.rv > rv && ev.storeKey === storeKey) out.push(ev);
-    }
-    return out;
+    const r = this.resources.get(storeKey);
+    if (r) return r.window.since(rv, this.floor);
+    return rv < this.floor ? null : [];
   }
 
   addWatcher(storeKey: string, w: WatcherSink): void {
@@ -439,15 +445,10 @@ export class Store {
   }
 
   private publish(r: ResourceStore, ev: StoredEvent): void {
-    const n = this.ring.length;
-    if (this.count < n) {
-      this.ring[(this.head + this.count) % n] = ev;
-      this.count++;
-    } else {
-      this.ring[this.head] = ev;
-      this.head = (this.head + 1) % n;
-    }
+    r.window.push(ev, Date.now());
     for (const w of r.watchers) w.deliver(ev);
+    // The watch line is shared by this event's watchers; a resume from the window builds it again.
+    ev.line = null;
     for (const h of this.eventHooks) h(ev);
   }
 
