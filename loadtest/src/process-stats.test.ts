@@ -1,10 +1,15 @@
 import { spawn } from 'node:child_process';
-import { afterAll, describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessStats } from './process-stats.ts';
 
 describe('ProcessStats', () => {
   // A second Node process maps the same binary, so each one's share of those pages is smaller than its RSS.
-  const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  const other = spawn(process.execPath, ['-e', 'process.stdout.write("ready"); setInterval(() => {}, 1000)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // Sampled before it has started, it is a few MiB of a half-loaded binary.
+  beforeAll(async () => {
+    await once(other.stdout!, 'data');
+  });
   afterAll(() => {
     other.kill('SIGKILL');
   });
