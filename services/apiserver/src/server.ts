@@ -195,14 +195,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   // What an aggregated API server (virt-api) reads to trust the requests proxied to it.
   ensureAuthenticationConfigMap(objects, registry, authenticationData(frontProxy.caPem, caPem));
   ensureKubernetesService(objects, registry, endpointAddress(host), port);
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-  address = `${urlHost}:${port}`;
-  const url = `${opts.insecureHttp ? 'http' : 'https'}://${address}`;
-  const kubeconfig = () => renderKubeconfig({ url, caPem: caPem || undefined, token: auth.adminToken });
-  const writeKubeconfig = (path: string) => {
-    writeFileSync(path, kubeconfig(), { mode: 0o600 });
-    return path;
-  };
+  const access = adminAccess(opts, host, port, caPem, auth.adminToken);
+  address = access.address;
+  const { url, kubeconfig, writeKubeconfig } = access;
   if (opts.kubeconfigOut) writeKubeconfig(opts.kubeconfigOut);
   const local = await listenLocally(opts, server, onRequest, aggregator, auth.adminToken);
   log.info({ url, port, unixSocket: opts.unixSocket, restored, dataDir: opts.dataDir }, 'apiserver listening');
@@ -232,6 +227,19 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
         log.info('apiserver stopped');
       })()),
   };
+}
+
+/** The server's address and URL, and a kubeconfig for it with the admin token (written where asked). */
+function adminAccess(opts: ApiServerOptions, host: string, port: number, caPem: string, token: string) {
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const address = `${urlHost}:${port}`;
+  const url = `${opts.insecureHttp ? 'http' : 'https'}://${address}`;
+  const kubeconfig = () => renderKubeconfig({ url, caPem: caPem || undefined, token });
+  const writeKubeconfig = (path: string) => {
+    writeFileSync(path, kubeconfig(), { mode: 0o600 });
+    return path;
+  };
+  return { address, url, kubeconfig, writeKubeconfig };
 }
 
 /** The namespaces every cluster has, created when missing. */
