@@ -100,39 +100,4 @@ describe('Fanout', () => {
     expect(JSON.parse(sent.at(-1)!.json!)).toEqual(whole);
     expect(f.size).toBe(0);
   });
-
-  it('packs objects that have settled, and snapshots and deletions still carry their exact JSON', () => {
-    const { f, sent } = setup();
-    // A migrating VMI sits on two nodes; non-ASCII text must come back byte for byte.
-    const moving: KubeObject = { ...vmi('moving', 'node-5', '1'), metadata: { name: 'moving', namespace: 'default', labels: { note: 'héllo ✓' } } };
-    moving.status = { phase: 'Running', nodeName: 'node-5', migrationState: { sourceNode: 'node-5', targetNode: 'node-6' } };
-    f.onEvent('VirtualMachineInstance', 'ADDED', moving, 1000);
-    for (let i = 0; i < 50; i++) f.onEvent('VirtualMachineInstance', 'ADDED', vmi(`v${i}`, `node-${i % 7}`, String(i)), 1000);
-    f.onEvent('Node', 'ADDED', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-5' } }, 1000);
-    // Still changing: a version newer than the cut-off stays plain.
-    f.onEvent('VirtualMachineInstance', 'MODIFIED', vmi('v3', 'node-3', '99'), 5000);
-    const allSlots = [...new Set(Array.from({ length: 8 }, (_, i) => slotOf(`node-${i}`)))];
-    const before = [...f.snapshot(allSlots)].map((i) => [i.node, i.json]);
-
-    expect(f.packSettled(2000, 1000)).toBe(51); // all but v3, which changed since
-    expect(f.packSettled(2000, 1000)).toBe(0);
-    expect([...f.snapshot(allSlots)].map((i) => [i.node, i.json])).toEqual(before);
-    expect(JSON.parse(before.find(([node]) => node === 'node-6')![1]!).metadata.labels.note).toBe('héllo ✓');
-    expect(f.packSettled(6000, 1000)).toBe(1);
-
-    // A deletion found by a relist carries the last whole version, unpacked.
-    f.onEvent('VirtualMachineInstance', 'DELETED', { metadata: { name: 'v9', namespace: 'default' } }, 7000);
-    expect(sent.at(-1)).toMatchObject({ type: 'DELETED', node: 'node-2' });
-    expect(JSON.parse(sent.at(-1)!.json!)).toEqual(vmi('v9', 'node-2', '9'));
-  });
-
-  it('spends no more than its budget on one call, and goes on where it stopped', () => {
-    const { f } = setup();
-    for (let i = 0; i < 2000; i++) f.onEvent('VirtualMachineInstance', 'ADDED', vmi(`v${i}`, `node-${i}`, String(i)), 0);
-    let packed = f.packSettled(0, 0);
-    expect(packed).toBe(0);
-    while (packed < 2000) packed += f.packSettled(0, 1);
-    expect(packed).toBe(2000);
-    expect([...f.snapshot([slotOf('node-1999')])].find((i) => i.node === 'node-1999')?.json).toBe(JSON.stringify(vmi('v1999', 'node-1999', '1999')));
-  });
 });

@@ -18,7 +18,7 @@ import {
   type WatchEventType,
 } from '@virtsim/kube';
 import { createLogger, createRegistry, startOpsEndpoint, traceSampleRatio, type Logger, type OpsEndpoint } from '@virtsim/telemetry';
-import { Fanout, packSettledObjects } from './fanout.ts';
+import { Fanout } from './fanout.ts';
 import { retained } from './retained.ts';
 import { LeaderDuties } from './leader-duties.ts';
 import { MigrationSourcePods } from './migration-source-pods.ts';
@@ -112,7 +112,6 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
     published: (kind, type) => counters.published.inc({ kind, type }),
     unrouted: (kind) => counters.unrouted.inc({ kind }),
   });
-  const stopPacking = packSettledObjects(fanout);
   // One trace per VMI and migration; the sampling ratio is the process's (OTEL_TRACES_SAMPLER_ARG).
   const lifecycles = new LifecycleTracer(tracer, traceSampleRatio());
   registerCacheGauges(registry, fanout, lifecycles, informers);
@@ -187,7 +186,6 @@ export async function startWatcher(opts: WatcherOptions): Promise<RunningWatcher
       return elector.isLeader;
     },
     async close() {
-      stopPacking();
       await elector.stop();
       await Promise.all([...informers.values()].map((i) => i.stop()));
       await bus.close();
