@@ -227,17 +227,13 @@ export function watch(cfg: ListWatchConfig, rt: ResourceType, ns: string | undef
     stream.minRv = from;
     const events = store.eventsSince(rt.storeKey, from);
     if (events === null) {
-      const oldest = store.oldestResumable(rt.storeKey);
+      const oldest = store.oldestResumable();
       const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: ${from} (${oldest + 1})`, reason: 'Expired', code: 410 };
       stream.write(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
       stream.close();
       return;
     }
-    for (const ev of events) {
-      stream.deliver(ev);
-      // As after a publish: the window keeps the event, not its line.
-      ev.line = null;
-    }
+    for (const ev of events) stream.deliver(ev);
   }
   if (stream.closed) return;
   stream.replayed();

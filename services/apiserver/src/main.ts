@@ -36,8 +36,7 @@ const HELP = `usage: virtsim apiserver [flags]
                         spend no CPU on TLS (virtsim up's own processes use it)
   --unix-socket-kubeconfig-out FILE  write a kubeconfig for the socket (server unix://PATH, admin
                         token) to FILE; virtsim's clients read it, kubectl does not
-  --watch-cache-size N  events kept per resource for watch resumption (default 20000; at most
-                        32 MiB of objects, and those of the last 75 s)
+  --watch-cache-size N  events kept for watch resumption (default 20000)
   --event-ttl DURATION  delete Events older than this (1h, 90m, or seconds; default 3600; 0 keeps them)
   --audit-log-path FILE one audit line per write (user, impersonator, verb, resource, code) to
                         FILE, rotated; "-" writes them into the process log. Off by default

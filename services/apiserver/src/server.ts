@@ -144,7 +144,6 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const { authz, stopAggregation } = startAuthorization(opts.authorizationMode ?? 'RBAC', store, objects, registry, log);
   const auditLog = openAuditLog(opts.audit, log);
   const stopEventTtl = (opts.eventTtlMs ?? 3600_000) > 0 ? startEventTtl(store, opts.eventTtlMs ?? 3600_000) : () => {};
-  const windowTrim = setInterval(() => store.trimWindows(Date.now()), 5000).unref();
 
   const { requests, watchers, terminatedWatchers } = registerServerMetrics(metricsRegistry, store, journal);
 
@@ -214,7 +213,6 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     close: () =>
       (closing ??= (async () => {
         stopEventTtl();
-        clearInterval(windowTrim);
         aggregator.close();
         stopAggregation();
         faults?.close();

@@ -70,43 +70,9 @@ describe('Store', () => {
     const s = new Store(3);
     for (let i = 0; i < 5; i++) s.put('/configmaps', { obj: obj('a', { data: { i: String(i) } }) });
     expect(s.eventsSince('/configmaps', 3)!.map((e) => e.rv)).toEqual([4, 5]);
-    expect(s.oldestResumable('/configmaps')).toBe(2);
+    expect(s.oldestResumable()).toBe(2);
     expect(s.eventsSince('/configmaps', 2)!.map((e) => e.rv)).toEqual([3, 4, 5]);
     expect(s.eventsSince('/configmaps', 1)).toBeNull();
-  });
-
-  it('keeps a window per resource: a busy resource does not push out the events of a quiet one', () => {
-    const s = new Store(3);
-    s.put('/configmaps', { obj: obj('quiet') });
-    for (let i = 0; i < 10; i++) s.put('/secrets', { obj: obj('busy', { data: { i: String(i) } }) });
-    expect(s.eventsSince('/configmaps', 0)!.map((e) => e.name)).toEqual(['quiet']);
-    expect(s.eventsSince('/secrets', 8)!.map((e) => e.rv)).toEqual([9, 10, 11]);
-    expect(s.eventsSince('/secrets', 7)).toBeNull();
-    expect(s.oldestResumable('/secrets')).toBe(8);
-    expect(s.oldestResumable('/configmaps')).toBe(0);
-    // A resource with no events yet can be resumed from any version since the start.
-    expect(s.eventsSince('/pods', 5)).toEqual([]);
-  });
-
-  it('bounds each window in bytes of object text, keeping the newest', () => {
-    const s = new Store(1000, 10_000);
-    for (let i = 0; i < 20; i++) s.put('/configmaps', { obj: obj(`c${i}`, { data: { pad: 'x'.repeat(1000) } }) });
-    const kept = s.eventsSince('/configmaps', s.oldestResumable('/configmaps'))!;
-    expect(kept.length).toBeGreaterThan(5);
-    expect(kept.length).toBeLessThan(10);
-    expect(kept.at(-1)!.name).toBe('c19');
-    expect(s.eventsSince('/configmaps', 0)).toBeNull();
-  });
-
-  it('lets go of events past their freshness, beyond the newest hundred', () => {
-    const s = new Store(1000);
-    for (let i = 0; i < 150; i++) s.put('/configmaps', { obj: obj(`c${i}`) });
-    s.trimWindows(Date.now() + 60_000);
-    expect(s.eventsSince('/configmaps', 0)).toHaveLength(150);
-    s.trimWindows(Date.now() + 76_000);
-    expect(s.eventsSince('/configmaps', 0)).toBeNull();
-    expect(s.oldestResumable('/configmaps')).toBe(50);
-    expect(s.eventsSince('/configmaps', 50)!.map((e) => e.name)).toEqual(Array.from({ length: 100 }, (_, i) => `c${i + 50}`));
   });
 
   it('refuses to resume from before a restore, whose events were not kept', () => {

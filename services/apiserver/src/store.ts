@@ -1,11 +1,9 @@
 /**
  * The object store: one global resourceVersion counter, every object kept once as its JSON text
- * (plus the few fields selectors and garbage collection need), and per resource a window of recent
- * events for watch resumption and its watchers. Events are serialized once and the same bytes are
+ * (plus the few fields selectors and garbage collection need), a window of recent events for watch
+ * resumption, and the watchers of each resource. Events are serialized once and the same bytes are
  * written to every watcher. Policy (admission, finalizers, defaults) lives in the REST layer above.
  */
-
-import { EVENT_FRESH_MS, EventWindow, WINDOW_BYTES } from './event-window.ts';
 
 export type Labels = Record<string, string>;
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -64,11 +62,6 @@ class ResourceStore {
   readonly byKey = new Map<string, Entry>();
   private sortedKeys: string[] | null = null;
   readonly watchers = new Set<WatcherSink>();
-  readonly window: EventWindow;
-
-  constructor(windowSize: number, windowBytes: number) {
-    this.window = new EventWindow(windowSize, windowBytes);
-  }
 
   /** Keys removed since the sorted array was built; they stay in it (readers skip them) until compacted. */
   private stale = 0;
@@ -130,10 +123,11 @@ export function eventLine(ev: StoredEvent): Buffer {
 export class Store {
   private rv = 0;
   private readonly resources = new Map<string, ResourceStore>();
-  /** Events kept per resource for watch resumption. */
-  private readonly windowSize: number;
-  private readonly windowBytes: number;
-  /** Events up to this resourceVersion were never in a window (state restored from disk). */
+  /** Ring of recent events, oldest first at `head`. */
+  private readonly ring: (StoredEvent | undefined)[];
+  private head = 0;
+  private count = 0;
+  /** Events up to this resourceVersion were never in the window (state restored from disk). */
   private floor = 0;
   /** Objects per namespace, all resources together (is a terminating namespace empty yet?). */
   private readonly nsCounts = new Map<string, number>();
@@ -154,10 +148,8 @@ export class Store {
   durablePosition: (() => number) | null = null;
   private held: Array<{ r: ResourceStore; ev: StoredEvent; pos: number }> = [];
 
-  /** `windowSize` events and `windowBytes` of their object text at most, per resource. */
-  constructor(windowSize: number, windowBytes = WINDOW_BYTES) {
-    this.windowSize = windowSize;
-    this.windowBytes = windowBytes;
+  constructor(windowSize: number) {
+    this.ring = new Array(Math.max(1, windowSize));
   }
 
   get resourceVersion(): number {
@@ -172,7 +164,7 @@ export class Store {
   resource(storeKey: string): ResourceStore {
     let r = this.resources.get(storeKey);
     if (!r) {
-      r = new ResourceStore(this.windowSize, this.windowBytes);
+      r = new ResourceStore();
       this.resources.set(storeKey, r);
     }
     return r;
@@ -375,21 +367,23 @@ export class Store {
     this.floor = this.rv;
   }
 
-  /** Oldest resourceVersion a watch of this resource can resume from (exclusive): events after it are all kept. */
-  oldestResumable(storeKey: string): number {
-    return this.resources.get(storeKey)?.window.oldestResumable(this.floor) ?? this.floor;
+  /** Oldest resourceVersion a watch can resume from (exclusive); events after it are all kept. */
+  oldestResumable(): number {
+    if (this.count < this.ring.length) return this.floor;
+    const oldest = this.ring[this.head];
+    return Math.max(this.floor, oldest ? oldest.rv - 1 : this.rv);
   }
 
-  /** Lets each resource's window go of its events older than EVENT_FRESH_MS. */
-  trimWindows(now: number): void {
-    for (const r of this.resources.values()) r.window.trim(now - EVENT_FRESH_MS);
-  }
-
-  /** Events of one resource after `rv`, or null if that is older than its window. */
+  /** Events of one resource after `rv`, or null if that is older than the window. */
   eventsSince(storeKey: string, rv: number): StoredEvent[] | null {
-    const r = this.resources.get(storeKey);
-    if (r) return r.window.since(rv, this.floor);
-    return rv < this.floor ? null : [];
+    if (rv < this.oldestResumable()) return null;
+    const out: StoredEvent[] = [];
+    const n = this.ring.length;
+    for (let i = 0; i < this.count; i++) {
+      const ev = this.ring[(this.head + i) % n]!;
+      if (ev.rv > rv && ev.storeKey === storeKey) out.push(ev);
+    }
+    return out;
   }
 
   addWatcher(storeKey: string, w: WatcherSink): void {
@@ -445,10 +439,15 @@ export class Store {
   }
 
   private publish(r: ResourceStore, ev: StoredEvent): void {
-    r.window.push(ev, Date.now());
+    const n = this.ring.length;
+    if (this.count < n) {
+      this.ring[(this.head + this.count) % n] = ev;
+      this.count++;
+    } else {
+      this.ring[this.head] = ev;
+      this.head = (this.head + 1) % n;
+    }
     for (const w of r.watchers) w.deliver(ev);
-    // The watch line is shared by this event's watchers; a resume from the window builds it again.
-    ev.line = null;
     for (const h of this.eventHooks) h(ev);
   }
 
