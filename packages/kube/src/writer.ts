@@ -1,11 +1,12 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { StatusError } from '@virtsim/apimachinery/status-error';
 import { isRetryable } from './retryable.ts';
 import { Backoff, sleep } from './backoff.ts';
 import type { Impersonation, KubeClient } from './client.ts';
 import { Semaphore } from './semaphore.ts';
+import { writerMetrics, type WriterMetrics } from './writer-metrics.ts';
 
 const tracer = trace.getTracer('virtsim-kube');
 
@@ -49,6 +50,12 @@ export type WriteResult =
 
 export interface WriterOptions {
   concurrency?: number;
+  /**
+   * Which write lane this is, a label of the queue gauge (default 'default'). Writers of one
+   * process that must not wait for each other (the node agent's Lease renewals, as the kubelet's
+   * separate heartbeat client, beside its stage writes) are separate Writers, one per lane.
+   */
+  lane?: string;
   log: Logger;
   registry?: Registry;
   /** Stops retrying (the caller is shutting down): pending writes reject. */
@@ -79,39 +86,15 @@ export class Writer {
   private readonly sem: Semaphore;
   private readonly client: KubeClient;
   private readonly opts: WriterOptions;
-  private readonly latency?: Histogram<'resource' | 'verb'>;
-  private readonly errors?: Counter<'resource' | 'verb' | 'code'>;
-  private readonly retries?: Counter<'resource'>;
+  private readonly metrics?: WriterMetrics;
 
   constructor(client: KubeClient, opts: WriterOptions) {
     this.client = client;
     this.opts = opts;
     this.sem = new Semaphore(opts.concurrency ?? 32);
-    const registers = opts.registry ? [opts.registry] : [];
     if (opts.registry) {
-      this.latency = new Histogram({
-        name: 'virtsim_api_write_duration_seconds',
-        help: 'API write latency, one attempt',
-        labelNames: ['resource', 'verb'],
-        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-        registers,
-      });
-      this.errors = new Counter({
-        name: 'virtsim_api_write_errors_total',
-        help: 'API write attempts that failed, by HTTP code (0 = network)',
-        labelNames: ['resource', 'verb', 'code'],
-        registers,
-      });
-      this.retries = new Counter({ name: 'virtsim_api_write_retries_total', help: 'API write retries', labelNames: ['resource'], registers });
-      const sem = this.sem;
-      new Gauge({
-        name: 'virtsim_api_writes_queued',
-        help: 'API writes waiting for a concurrency slot',
-        registers,
-        collect() {
-          this.set(sem.queued);
-        },
-      });
+      this.metrics = writerMetrics(opts.registry);
+      this.metrics.addQueue(opts.lane ?? 'default', this.sem);
     }
   }
 
@@ -132,7 +115,7 @@ export class Writer {
         this.sem.release();
         throw new WriteAbortedError(`write to ${req.key} dropped: ${refused}`);
       }
-      const end = this.latency?.startTimer({ resource: req.resource, verb: req.method.toLowerCase() });
+      const end = this.metrics?.latency.startTimer({ resource: req.resource, verb: req.method.toLowerCase() });
       const span = tracer.startSpan(`${req.method} ${req.resource}`, {
         attributes: { 'http.request.method': req.method, 'k8s.resource': req.resource, 'k8s.object': req.key, 'virtsim.attempt': backoff.attempts + 1 },
       });
@@ -157,7 +140,7 @@ export class Writer {
         this.sem.release();
       }
       const code = failure instanceof StatusError ? failure.code : 0;
-      this.errors?.inc({ resource: req.resource, verb: req.method.toLowerCase(), code: String(code) });
+      this.metrics?.errors.inc({ resource: req.resource, verb: req.method.toLowerCase(), code: String(code) });
       if (code === 404) return { outcome: 'gone' };
       if (mayBeApplied && req.method === 'POST' && failure instanceof StatusError && failure.code === 409 && failure.reason === 'AlreadyExists') {
         this.opts.log.info({ key: req.key, resource: req.resource }, 'create retried after a lost answer found the object there: taken as created');
@@ -168,7 +151,7 @@ export class Writer {
       if (code !== 429 && (failure as { code?: unknown }).code !== 'ECONNREFUSED') mayBeApplied = true;
       if (mayBeApplied && !req.find && generatesName(req)) throw failure;
       const delay = failure instanceof StatusError && failure.retryAfterMs !== undefined ? failure.retryAfterMs : backoff.next();
-      this.retries?.inc({ resource: req.resource });
+      this.metrics?.retries.inc({ resource: req.resource });
       if (backoff.attempts > 3) {
         this.opts.log.warn(
           { key: req.key, resource: req.resource, code, err: failure, retryInMs: Math.round(delay) },

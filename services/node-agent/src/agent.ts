@@ -39,6 +39,7 @@ export interface AgentOptions {
   stagesFromCluster?: boolean;
   metricsHost?: string;
   metricsPort?: number;
+  /** Parallel API writes per lane (stage writes; Lease renewals have a lane of their own). */
   writeConcurrency?: number;
   leaseDurationSeconds?: number;
   /** Address NodeIP renders to. */
@@ -106,6 +107,7 @@ export class Agent implements RunningAgent {
   private readonly abort = new AbortController();
   private metrics!: AgentMetrics;
   private client!: KubeClient;
+  private leaseClient!: KubeClient;
   private stageSource!: StageSource;
   private writer!: Writer;
   private leaseKeeper!: LeaseKeeper;
@@ -161,17 +163,18 @@ export class Agent implements RunningAgent {
 
   private async initKube(): Promise<void> {
     const { kubeconfig, identity, writeConcurrency } = this.config;
-    this.client = await KubeClient.fromFileOrDefault(kubeconfig, { userAgent: `virtsim-node-agent/${identity}`, maxSockets: writeConcurrency + 8 }); // + watches and reads beside the writes
-    this.writer = new Writer(this.client, {
-      concurrency: writeConcurrency,
-      log: this.log,
-      registry: this.registry,
-      signal: this.abort.signal,
-      // Fencing at the last moment: after a pause past the TTL no write goes out, not even one a
-      // timer that fired on waking had already planned (its slots may be another agent's now).
-      gate: () => (this.coordinator && !this.coordinator.mayAct() ? 'fenced: no heartbeat accepted within the coordinator TTL' : undefined),
-    });
-    this.leaseKeeper = new LeaseKeeper({ client: this.client, writer: this.writer, identity, log: this.log, registry: this.registry, durationSeconds: this.config.leaseDurationSeconds });
+    const userAgent = `virtsim-node-agent/${identity}`;
+    this.client = await KubeClient.fromFileOrDefault(kubeconfig, { userAgent, maxSockets: writeConcurrency + 8 }); // + watches and reads beside the writes
+    // Fencing at the last moment: after a pause past the TTL no write goes out, not even one a
+    // timer that fired on waking had already planned (its slots may be another agent's now).
+    const gate = () => (this.coordinator && !this.coordinator.mayAct() ? 'fenced: no heartbeat accepted within the coordinator TTL' : undefined);
+    this.writer = new Writer(this.client, { concurrency: writeConcurrency, log: this.log, registry: this.registry, signal: this.abort.signal, gate });
+    // Lease renewals get a lane (client, connections, concurrency) of their own, as the kubelet's
+    // heartbeat client: sharing one, 500 renewals a second took the slots that pod and VMI
+    // transitions waited for whenever the API server slowed down (queues of 600-850 writes).
+    this.leaseClient = await KubeClient.fromFileOrDefault(kubeconfig, { userAgent, maxSockets: writeConcurrency + 2 });
+    const leaseWriter = new Writer(this.leaseClient, { concurrency: writeConcurrency, lane: 'heartbeat', log: this.log, registry: this.registry, signal: this.abort.signal, gate });
+    this.leaseKeeper = new LeaseKeeper({ client: this.leaseClient, writer: leaseWriter, identity, log: this.log, registry: this.registry, durationSeconds: this.config.leaseDurationSeconds });
   }
 
   private async initStages(): Promise<void> {
@@ -348,6 +351,7 @@ export class Agent implements RunningAgent {
     await this.coordinator.close();
     await this.bus.close();
     this.client.close();
+    this.leaseClient.close();
     await this.opsEndpoint.close();
   }
 }

@@ -19,7 +19,7 @@ const HELP = `usage: virtsim agent --nats URL --coordinator HOST:PORT [--kubecon
   --node-name-pattern PAT    node names, {i} = zero-padded index (default virtsim-node-{i})
   --stages PATH              stage file or folder, repeatable (default: the repo's stages/)
   --stages-from-cluster      play the cluster's Stage objects instead, reloaded on every change
-  --write-concurrency N      parallel API writes (default 128)
+  --write-concurrency N      parallel API writes per lane: stage writes, and Lease renewals apart (default 128)
   --lease-duration-seconds N node Lease duration, renewed every N/4 s (default 40, the kubelet's)
   --metrics-host HOST        /metrics and /healthz address (default 127.0.0.1)
   --metrics-port N           (default 0: any free port, logged)
