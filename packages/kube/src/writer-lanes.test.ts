@@ -7,6 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@virtsim/testkit/wait';
 import { KubeClient } from './client.ts';
 import { Writer, type WriteRequest } from './writer.ts';
 
@@ -50,14 +51,6 @@ async function newClient(): Promise<KubeClient> {
   return c;
 }
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 const put = (resource: string, name: string): WriteRequest => ({ key: `default/${name}`, resource, method: 'PUT', path: `/api/v1/namespaces/default/${resource}/${name}`, body: {} });
 
 async function gauge(registry: Registry, name: string): Promise<Record<string, number>> {
@@ -74,7 +67,7 @@ describe('Writer lanes', () => {
 
     // One write in flight (held by the server) and three queued behind it in the default lane.
     const stuck = ['a', 'b', 'c', 'd'].map((n) => objects.write(put('configmaps', n)));
-    await until('the first write to reach the server', () => held.length === 1);
+    await waitFor('the first write to reach the server', () => held.length === 1, { timeoutMs: 5000 });
     expect(await gauge(registry, 'virtsim_api_writes_queued')).toEqual({ default: 3, heartbeat: 0 });
 
     // The heartbeat lane does not wait for them.
@@ -82,10 +75,13 @@ describe('Writer lanes', () => {
     expect(held.length).toBe(1);
 
     // Released, the default lane drains; both lanes' writes are in the one latency histogram.
-    await until('the default lane to drain', () => {
+    let drained = false;
+    void Promise.all(stuck).then(() => (drained = true));
+    // Each answer lets the next queued write reach the server, where it is held in turn.
+    await waitFor('the default lane to drain', () => {
       for (const f of held.splice(0)) f();
-      return Promise.race([Promise.all(stuck).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20))]);
-    });
+      return drained;
+    }, { timeoutMs: 5000 });
     expect(await gauge(registry, 'virtsim_api_writes_queued')).toEqual({ default: 0, heartbeat: 0 });
     const latency = (await registry.getMetricsAsJSON()).find((x) => x.name === 'virtsim_api_write_duration_seconds') as { values: Array<{ metricName?: string; value: number; labels: Record<string, string> }> };
     const counts = Object.fromEntries(latency.values.filter((v) => v.metricName?.endsWith('_count')).map((v) => [v.labels.resource, v.value]));
