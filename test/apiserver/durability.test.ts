@@ -93,6 +93,13 @@ describe('watch with --durability fsync', () => {
       const rvs = lines.map((l) => Number(l.object.metadata.resourceVersion));
       expect(rvs).toEqual([...rvs].sort((a, b) => a - b));
       expect(new Map(lines.map((l) => [l.object.metadata.name, l.object.metadata.resourceVersion]))).toEqual(acked);
+      // Each group commit is timed (etcd's WAL fsync histogram), and 16 writers share them.
+      const metrics = (await raw('GET', '/metrics')).text;
+      const value = (re: RegExp) => Number(re.exec(metrics)?.[1] ?? NaN);
+      const fsyncs = value(/^apiserver_storage_fsyncs_total(?:\{[^}]*\})? (\d+)$/m);
+      expect(fsyncs).toBeGreaterThan(0);
+      expect(fsyncs).toBeLessThan(160);
+      expect(value(/^apiserver_storage_fsync_duration_seconds_count(?:\{[^}]*\})? (\d+)$/m)).toBe(fsyncs);
     } finally {
       req.destroy();
     }

@@ -188,6 +188,13 @@ describe('object semantics', () => {
     const metrics = (await raw('GET', '/metrics')).text;
     expect(metrics).toMatch(/apiserver_request_total\{verb="create",resource="configmaps",code="201"/);
     expect(metrics).toMatch(/apiserver_storage_objects\{resource="\/configmaps"/);
+    // Every answered request is timed as well as counted (kube-apiserver's latency histogram).
+    const sample = (name: string, ...labels: string[]) =>
+      metrics.split('\n').filter((l) => l.startsWith(name + '{') && labels.every((x) => l.includes(x))).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    const creates = sample('apiserver_request_total', 'verb="create"', 'resource="configmaps"');
+    expect(creates).toBeGreaterThan(0);
+    expect(sample('apiserver_request_duration_seconds_count', 'verb="create"', 'resource="configmaps"')).toBe(creates);
+    expect(sample('apiserver_request_duration_seconds_bucket', 'le="+Inf"', 'verb="create"', 'resource="configmaps"')).toBe(creates);
     const v = await ok('GET', '/version');
     expect(v.major).toBe('1');
   });

@@ -113,6 +113,7 @@ function audit(state: ServerState, req: IncomingMessage, res: ServerResponse, us
 export function createHandler(state: ServerState) {
   const { registry, auth } = state;
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
     let url: RequestUrl;
     try {
       url = parseRequestUrl(req.url ?? '/');
@@ -173,7 +174,7 @@ export function createHandler(state: ServerState) {
     } catch (e) {
       sendFailure(state, req, res, path, e);
     } finally {
-      if (verb !== 'watch') state.metrics.observe(verb, target?.rt.resource ?? '', res.statusCode);
+      if (verb !== 'watch') state.metrics.observe(verb, target?.rt.resource ?? '', res.statusCode, (performance.now() - started) / 1000);
       audit(state, req, res, user, verb, target);
     }
   };

@@ -95,6 +95,8 @@ export class Journal {
   private broken: StatusError | null = null;
   /** Called with the log position everything before which is durable (fsync mode). */
   onDurable: ((upTo: number) => void) | null = null;
+  /** Called with each fdatasync's time, from its call to its callback (the thread pool's queue and the event loop's included, as a waiting write sees it). */
+  onFsync: ((seconds: number) => void) | null = null;
   private compaction: Promise<void> | null = null;
   private closed = false;
   private snapshotBytes = 0;
@@ -275,8 +277,10 @@ export class Journal {
     const t0 = performance.now();
     fdatasync(this.fd, (err) => {
       this.syncing = false;
+      const seconds = (performance.now() - t0) / 1000;
       this.stats.fsyncs++;
-      this.stats.fsyncSeconds += (performance.now() - t0) / 1000;
+      this.stats.fsyncSeconds += seconds;
+      this.onFsync?.(seconds);
       if (err) this.fail(err);
       else this.synced(upTo);
       if (!this.syncing) {

@@ -12,7 +12,8 @@ import type { ResourceRegistry } from './resources.ts';
 import type { WebhookAdmission } from './webhook-admission.ts';
 
 export interface RequestMetrics {
-  observe(verb: string, resource: string, code: number): void;
+  /** One answered request: counted, and its time from headers read to answer sent (watches are not timed). */
+  observe(verb: string, resource: string, code: number, seconds: number): void;
 }
 
 export interface ServerState extends ListWatchConfig {

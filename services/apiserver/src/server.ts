@@ -9,7 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { isIP, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { unixSocketUrl } from '@virtsim/apimachinery/unix-socket-url';
 import { createLogger, createRegistry, type Logger } from '@virtsim/telemetry';
 import { Aggregator } from './aggregator.ts';
@@ -145,7 +145,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const auditLog = openAuditLog(opts.audit, log);
   const stopEventTtl = (opts.eventTtlMs ?? 3600_000) > 0 ? startEventTtl(store, opts.eventTtlMs ?? 3600_000) : () => {};
 
-  const { requests, watchers, terminatedWatchers } = registerServerMetrics(metricsRegistry, store, journal);
+  const { requests, durations, watchers, terminatedWatchers } = registerServerMetrics(metricsRegistry, store, journal);
 
   const faults = FaultInjector.wanted(opts.faults) ? new FaultInjector(opts.faults, log, metricsRegistry) : undefined;
   const auth = startAuthentication(opts, store, authz);
@@ -173,7 +173,12 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     auditReads: auditLog.reads,
     maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     serverAddress: () => address,
-    metrics: { observe: (verb, resource, code) => requests.inc({ verb, resource, code: String(code) }) },
+    metrics: {
+      observe: (verb, resource, code, seconds) => {
+        requests.inc({ verb, resource, code: String(code) });
+        durations.observe({ verb, resource }, seconds);
+      },
+    },
     metricsText: async () => ({ contentType: metricsRegistry.contentType, text: await metricsRegistry.metrics() }),
     ready: () => true,
     durable: journal ? () => journal.waitDurable() : undefined,
@@ -334,6 +339,14 @@ async function openDurableStore(dataDir: string, opts: ApiServerOptions, store: 
 /** The API server's metrics: requests, watches, stored objects, resourceVersion and, with a data dir, the store log's. */
 function registerServerMetrics(metricsRegistry: Registry, store: Store, journal: Journal | null) {
   const requests = new Counter({ name: 'apiserver_request_total', help: 'API requests by verb, resource and HTTP code', labelNames: ['verb', 'resource', 'code'], registers: [metricsRegistry] });
+  // kube-apiserver's name; its buckets thinned to the ones that tell a healthy server from a saturated one.
+  const durations = new Histogram({
+    name: 'apiserver_request_duration_seconds',
+    help: 'time from a request\'s headers read to its answer sent, by verb and resource (watches not included)',
+    labelNames: ['verb', 'resource'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [metricsRegistry],
+  });
   const watchers = new Gauge({ name: 'apiserver_registered_watchers', help: 'open watch streams', registers: [metricsRegistry] });
   // kube-apiserver's name for the watches it closes because their client stopped reading.
   const terminatedWatchers = new Counter({ name: 'apiserver_terminated_watchers_total', help: 'watches closed because the client did not read its events fast enough, by resource', labelNames: ['resource'], registers: [metricsRegistry] });
@@ -357,10 +370,18 @@ function registerServerMetrics(metricsRegistry: Registry, store: Store, journal:
     stat('apiserver_storage_snapshot_bytes', 'bytes of the last store snapshot', () => j.stats.snapshotBytes);
     stat('apiserver_storage_write_failures_total', 'writes refused because the store log could not be written', () => j.stats.writeFailures);
     stat('apiserver_storage_compactions_total', 'store snapshots written', () => j.stats.compactions);
+    // etcd's etcd_disk_wal_fsync_duration_seconds, with its buckets: the group commit every acknowledged write waits for.
+    const fsyncs = new Histogram({
+      name: 'apiserver_storage_fsync_duration_seconds',
+      help: 'time of each fdatasync of the store log (group commit), from its call to its completion seen by the event loop',
+      buckets: Array.from({ length: 14 }, (_, i) => 0.001 * 2 ** i),
+      registers: [metricsRegistry],
+    });
+    j.onFsync = (seconds) => fsyncs.observe(seconds);
   }
   new Gauge({ name: 'apiserver_resource_version', help: 'current global resourceVersion', registers: [metricsRegistry], collect() { this.set(store.resourceVersion); } });
 
-  return { requests, watchers, terminatedWatchers };
+  return { requests, durations, watchers, terminatedWatchers };
 }
 
 /** Stops accepting, ends the open connections (watches included), resolves once closed. */
