@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
+import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { KubeClient, NODES, Writer, collectionPath, type KubeObject } from '@virtsim/kube';
 import { parseStageText } from '@virtsim/stages';
@@ -47,6 +48,20 @@ spec:
     - { key: '.metadata.labels.started', operator: DoesNotExist }
   next:
     event: { type: Normal, reason: Started, message: node started. }
+    patches:
+    - type: merge
+      template: '{metadata: {labels: {started: "yes"}}}'
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata: { name: pod-started }
+spec:
+  resourceRef: { apiGroup: v1, kind: Pod }
+  selector:
+    matchExpressions:
+    - { key: '.metadata.labels.started', operator: DoesNotExist }
+  next:
+    event: { type: Normal, reason: Started, message: pod started. }
     patches:
     - type: merge
       template: '{metadata: {labels: {started: "yes"}}}'
@@ -128,5 +143,34 @@ describe('StageRunner against a real API server', () => {
     expect((await getNode('n3')).metadata.resourceVersion).toBe(node.metadata.resourceVersion);
     expect(r.pending).toBe(0);
     await r.stop();
+  });
+
+  it('goes on past an Event its namespace refuses while being deleted, counting it without a warning', async () => {
+    await client.request({ method: 'POST', path: '/api/v1/namespaces', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ending' } } });
+    // The finalizer keeps the pod, and with it the namespace, in Terminating.
+    await client.request<KubeObject>({
+      method: 'POST',
+      path: '/api/v1/namespaces/ending/pods',
+      body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p1', finalizers: ['virtsim.io/test'] }, spec: { containers: [{ name: 'c', image: 'i' }] } },
+    });
+    await client.request({ method: 'DELETE', path: '/api/v1/namespaces/ending' });
+    await waitFor('namespace terminating', async () => (await client.request<KubeObject>({ method: 'GET', path: '/api/v1/namespaces/ending' })).status?.phase === 'Terminating');
+    const getPod = () => client.request<KubeObject>({ method: 'GET', path: '/api/v1/namespaces/ending/pods/p1' });
+    // The version the agent plays is the one the namespace's deletion left (its patch carries that resourceVersion).
+    await waitFor('pod being deleted', async () => (await getPod()).metadata.deletionTimestamp !== undefined);
+    const pod = await getPod();
+    const lines: Array<{ level: number; msg: string }> = [];
+    const sink = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
+    const log = pino({ level: 'debug' }, sink);
+    const reg = new Registry();
+    const stages = parseStageText(STAGES, 'inline.yaml');
+    const r = new StageRunner({ stages: () => stages, writer: new Writer(client, { log }), log, registry: reg, planContext: () => ({}), component: 'test' });
+    r.observe('Pod', { ...pod, apiVersion: 'v1', kind: 'Pod' }, 4);
+    await waitFor('patch applied after the refused event', async () => (await getPod()).metadata.labels?.started === 'yes');
+    expect(await metric('virtsim_agent_transition_failures_total', { kind: 'Pod', reason: 'namespace_terminating' }, reg)).toBe(1);
+    expect(lines.filter((l) => l.level >= 40)).toEqual([]);
+    expect(lines.map((l) => l.msg)).toContain('event refused: its namespace is being terminated');
+    await r.stop();
+    await client.request({ method: 'PATCH', path: '/api/v1/namespaces/ending/pods/p1', contentType: 'application/merge-patch+json', body: { metadata: { finalizers: null } } });
   });
 });

@@ -217,9 +217,16 @@ export class StageRunner {
           const code = err instanceof StatusError ? err.code : 0;
           // The event of this very plan is there already (an earlier play of it): go on to its patch.
           if (code === 409 && req.kind === 'event') continue;
-          this.failures?.inc({ kind: e.kind, reason: code === 409 ? 'conflict' : `http_${code}` });
+          const terminating = req.kind === 'event' && namespaceTerminating(err);
+          this.failures?.inc({ kind: e.kind, reason: code === 409 ? 'conflict' : terminating ? 'namespace_terminating' : `http_${code}` });
           // A conflict means a newer version exists: its event re-plans the object.
           if (code === 409) return true;
+          // An Event in a namespace being deleted is refused on every cluster; client-go's recorder
+          // drops it quietly (V(5)), so the cleanup of thousands of VMIs is no wall of warnings.
+          if (terminating) {
+            this.opts.log.debug({ kind: e.kind, key, stage: stage.name }, 'event refused: its namespace is being terminated');
+            continue;
+          }
           this.opts.log.warn({ kind: e.kind, key, stage: stage.name, request: req.kind, code, err }, 'stage write refused');
           // An event is a side note (KWOK records it and goes on); a refused change ends the stage.
           if (req.kind === 'event') continue;
@@ -240,6 +247,11 @@ export class StageRunner {
       span.end();
     }
   }
+}
+
+/** The API server's answer to a create in a namespace being deleted (cause NamespaceTerminating, as kube-apiserver gives it). */
+function namespaceTerminating(err: unknown): boolean {
+  return err instanceof StatusError && err.code === 403 && (err.details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating');
 }
 
 /** How the runner names an object: kind/namespace/name (kind/name when cluster-scoped). */
