@@ -126,6 +126,18 @@ describe('object semantics', () => {
     await waitFor('namespace gone', async () => (await raw('GET', '/api/v1/namespaces/doomed')).status === 404);
   });
 
+  it('empties a namespace larger than one sweep (the rest deleted in later turns) and then removes it', async () => {
+    await ok('POST', '/api/v1/namespaces', { metadata: { name: 'big' } });
+    for (let i = 0; i < 5; i++) {
+      await Promise.all(Array.from({ length: 50 }, (_, j) => ok('POST', '/api/v1/namespaces/big/configmaps', { metadata: { name: `cm-${i}-${j}` } })));
+      await ok('POST', '/api/v1/namespaces/big/secrets', { metadata: { name: `s-${i}` } });
+    }
+    expect((await ok('DELETE', '/api/v1/namespaces/big')).status.phase).toBe('Terminating');
+    await waitFor('namespace gone', async () => (await raw('GET', '/api/v1/namespaces/big')).status === 404);
+    expect((await ok('GET', '/api/v1/namespaces/big/configmaps')).items).toEqual([]);
+    expect((await ok('GET', '/api/v1/namespaces/big/secrets')).items).toEqual([]);
+  });
+
   it('deletes a collection by label selector', async () => {
     for (const [n, l] of [['a', 'x'], ['b', 'x'], ['c', 'y']]) await ok('POST', '/api/v1/namespaces/sem/secrets', { metadata: { name: `col-${n}`, labels: { grp: l } } });
     const del = await ok('DELETE', '/api/v1/namespaces/sem/secrets?labelSelector=grp%3Dx');
