@@ -423,7 +423,6 @@ export class ObjectService {
         const next = entries.next();
         if (next.done) return;
         const [drt, e] = next.value;
-        if (this.store.get(e.storeKey, e.ns, e.name) !== e) continue;
         try {
           this.delete(drt, name, e.name, SYSTEM_USER, { gracePeriodSeconds: 0 });
         } catch {
@@ -435,7 +434,7 @@ export class ObjectService {
     step();
   }
 
-  /** Every object of a namespace, resource by resource (entries removed meanwhile are still yielded: check before use). */
+  /** Every object of a namespace, resource by resource, looked up as it goes (what was removed meanwhile is skipped). */
   private *namespacedEntries(ns: string): Generator<[ResourceType, Entry]> {
     for (const key of this.store.storeKeys()) {
       const drt = this.resolveType(key);

@@ -24,7 +24,7 @@ import { CrdManager } from './crd.ts';
 import { Discovery } from './discovery.ts';
 import { authenticationData, ensureAuthenticationConfigMap } from './extension-apiserver-authentication.ts';
 import { loadOrCreateFrontProxyPki } from './front-proxy-pki.ts';
-import { createHandler, type ServerState } from './handlers.ts';
+import { createHandler, type RequestMetrics, type ServerState } from './handlers.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { kubevirtAdmission } from './kubevirt-admission.ts';
 import { RbacEscalationGuard } from './rbac-escalation.ts';
@@ -145,7 +145,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const auditLog = openAuditLog(opts.audit, log);
   const stopEventTtl = (opts.eventTtlMs ?? 3600_000) > 0 ? startEventTtl(store, opts.eventTtlMs ?? 3600_000) : () => {};
 
-  const { requests, durations, watchers, terminatedWatchers } = registerServerMetrics(metricsRegistry, store, journal);
+  const { requestMetrics, watchers, terminatedWatchers } = registerServerMetrics(metricsRegistry, store, journal);
 
   const faults = FaultInjector.wanted(opts.faults) ? new FaultInjector(opts.faults, log, metricsRegistry) : undefined;
   const auth = startAuthentication(opts, store, authz);
@@ -173,12 +173,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     auditReads: auditLog.reads,
     maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     serverAddress: () => address,
-    metrics: {
-      observe: (verb, resource, code, seconds) => {
-        requests.inc({ verb, resource, code: String(code) });
-        durations.observe({ verb, resource }, seconds);
-      },
-    },
+    metrics: requestMetrics,
     metricsText: async () => ({ contentType: metricsRegistry.contentType, text: await metricsRegistry.metrics() }),
     ready: () => true,
     durable: journal ? () => journal.waitDurable() : undefined,
@@ -381,7 +376,13 @@ function registerServerMetrics(metricsRegistry: Registry, store: Store, journal:
   }
   new Gauge({ name: 'apiserver_resource_version', help: 'current global resourceVersion', registers: [metricsRegistry], collect() { this.set(store.resourceVersion); } });
 
-  return { requests, durations, watchers, terminatedWatchers };
+  const requestMetrics: RequestMetrics = {
+    observe(verb, resource, code, seconds) {
+      requests.inc({ verb, resource, code: String(code) });
+      durations.observe({ verb, resource }, seconds);
+    },
+  };
+  return { requestMetrics, watchers, terminatedWatchers };
 }
 
 /** Stops accepting, ends the open connections (watches included), resolves once closed. */
