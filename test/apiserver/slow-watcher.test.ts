@@ -1,6 +1,7 @@
 // A watcher that stops reading is disconnected once its unread bytes pass the bound, instead of
 // growing the server's memory (counted in apiserver_terminated_watchers_total and logged); fast
-// watchers of the same events are not affected.
+// watchers of the same events are not affected. A client that resumes from further back than a
+// watch may buffer gets 410 Expired and lists instead.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientRequest } from 'node:http';
 import { request } from 'node:https';
@@ -57,5 +58,23 @@ describe('slow watchers', () => {
     expect(terminated).toBe('1');
     fast.req!.destroy();
     await waitFor('no watchers left', async () => (await metrics()) === 0);
+  });
+
+  it('answers 410 Expired to a resume whose backlog is more than a watch may buffer, and replays a shorter one', async () => {
+    const raw = rawClient(s.url, s.caPem, s.token);
+    const base = '/api/v1/namespaces/default/configmaps';
+    const created = await raw('POST', base, JSON.stringify({ metadata: { name: 'backlog' } }), { 'content-type': 'application/json' });
+    const rvs = [JSON.parse(created.text).metadata.resourceVersion as string];
+    for (let i = 0; i < 4; i++) {
+      const r = await raw('PATCH', `${base}/backlog`, JSON.stringify({ data: { v: String(i).repeat(100 * 1024) } }), { 'content-type': 'application/merge-patch+json' });
+      rvs.push(JSON.parse(r.text).metadata.resourceVersion);
+    }
+    const resume = async (rv: string) => (await raw('GET', `${base}?watch=true&fieldSelector=metadata.name%3Dbacklog&resourceVersion=${rv}&timeoutSeconds=1`)).text.trim().split('\n').map((l) => JSON.parse(l));
+    // 4 x 100 KiB behind, with 256 KiB allowed unread.
+    const far = await resume(rvs[0]);
+    expect(far).toHaveLength(1);
+    expect(far[0]).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } });
+    const near = await resume(rvs[2]);
+    expect(near.map((e) => [e.type, e.object.metadata.resourceVersion])).toEqual([['MODIFIED', rvs[3]], ['MODIFIED', rvs[4]]]);
   });
 });

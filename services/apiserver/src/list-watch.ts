@@ -226,14 +226,19 @@ export function watch(cfg: ListWatchConfig, rt: ResourceType, ns: string | undef
     const from = Number(rv);
     stream.minRv = from;
     const events = store.eventsSince(rt.storeKey, from);
-    if (events === null) {
-      const oldest = store.oldestResumable();
-      const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: ${from} (${oldest + 1})`, reason: 'Expired', code: 410 };
+    // A backlog bigger than a watch may leave unread is answered as gone too: a client that fell
+    // that far behind catches up by listing (each object once) rather than reading every event,
+    // and would be closed again for being slow before it got through them.
+    const tooOld = events === null ? `too old resource version: ${from} (${store.oldestResumable(rt.storeKey) + 1})`
+      : stream.replayBytes(events) > cfg.watchBufferBytes ? `too old resource version: ${from} (${events.length} events since, more than a watch may buffer)`
+      : undefined;
+    if (tooOld) {
+      const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: tooOld, reason: 'Expired', code: 410 };
       stream.write(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
       stream.close();
       return;
     }
-    for (const ev of events) stream.deliver(ev);
+    for (const ev of events!) stream.deliver(ev);
   }
   if (stream.closed) return;
   stream.replayed();

@@ -36,7 +36,9 @@ const HELP = `usage: virtsim apiserver [flags]
                         spend no CPU on TLS (virtsim up's own processes use it)
   --unix-socket-kubeconfig-out FILE  write a kubeconfig for the socket (server unix://PATH, admin
                         token) to FILE; virtsim's clients read it, kubectl does not
-  --watch-cache-size N  events kept for watch resumption (default 20000)
+  --watch-cache-size N  most events kept per resource for watch resumption; each resource keeps
+                        its last 75 s of events up to N, as kube-apiserver's watch cache
+                        (default 102400, its upper bound)
   --event-ttl DURATION  delete Events older than this (1h, 90m, or seconds; default 3600; 0 keeps them)
   --audit-log-path FILE one audit line per write (user, impersonator, verb, resource, code) to
                         FILE, rotated; "-" writes them into the process log. Off by default

@@ -75,7 +75,7 @@ export interface ApiServerOptions {
   unixSocket?: string;
   /** With unixSocket: write a kubeconfig for it (server unix://PATH, admin token) to this file. */
   unixSocketKubeconfigOut?: string;
-  /** Events kept for watch resumption (older resourceVersions answer 410 Expired). */
+  /** Most events kept per resource for watch resumption (older resourceVersions answer 410 Expired). */
   watchCacheSize?: number;
   /** Bytes a watcher may have unread before it is disconnected. */
   watchBufferBytes?: number;
@@ -108,9 +108,14 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
+/** kube-apiserver's watch cache upper bound per resource (defaultUpperBoundCapacity). */
+const DEFAULT_WATCH_CACHE_SIZE = 100 * 1024;
+
 /** The store, the resource registry and the object service with its write hooks (CRDs, KubeVirt admission, RBAC roleRef, default ServiceAccounts). */
-function createObjectService(watchCacheSize: number) {
-  const store = new Store(watchCacheSize);
+function createObjectService(watchCacheSize: number, watchBufferBytes: number) {
+  // A window holds no more object text than a watch may leave unread: a longer replay is
+  // answered 410 (list-watch.ts), so older events could serve no resume.
+  const store = new Store(watchCacheSize, { maxBytes: watchBufferBytes });
   const registry = new ResourceRegistry();
   const resolveType = (storeKey: string): ResourceType | undefined => {
     for (const rt of registry.all()) if (rt.storeKey === storeKey && rt.version === rt.storageVersion && !rt.convert) return rt;
@@ -134,7 +139,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const log = opts.log ?? createLogger('apiserver');
   const host = opts.host ?? '127.0.0.1';
   const metricsRegistry = opts.metricsRegistry ?? createRegistry('apiserver');
-  const { store, registry, objects, crds, webhooks } = createObjectService(opts.watchCacheSize ?? 20_000);
+  const watchBufferBytes = opts.watchBufferBytes ?? 16 * 1024 * 1024;
+  const { store, registry, objects, crds, webhooks } = createObjectService(opts.watchCacheSize ?? DEFAULT_WATCH_CACHE_SIZE, watchBufferBytes);
 
   const { journal, restored } = opts.dataDir ? await openDurableStore(opts.dataDir, opts, store, crds, log) : { journal: null, restored: 0 };
   // Configurations restored from disk bypass the write hooks.
@@ -155,7 +161,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   let address = '';
   const state: ServerState = {
     store,
-    watchBufferBytes: opts.watchBufferBytes ?? 16 * 1024 * 1024,
+    watchBufferBytes,
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
     onWatchChange: (d) => watchers.inc(d),
     onSlowWatcherClosed: (resource, bufferedBytes, userAgent) => {

@@ -70,9 +70,46 @@ describe('Store', () => {
     const s = new Store(3);
     for (let i = 0; i < 5; i++) s.put('/configmaps', { obj: obj('a', { data: { i: String(i) } }) });
     expect(s.eventsSince('/configmaps', 3)!.map((e) => e.rv)).toEqual([4, 5]);
-    expect(s.oldestResumable()).toBe(2);
+    expect(s.oldestResumable('/configmaps')).toBe(2);
     expect(s.eventsSince('/configmaps', 2)!.map((e) => e.rv)).toEqual([3, 4, 5]);
     expect(s.eventsSince('/configmaps', 1)).toBeNull();
+  });
+
+  it('keeps a window per resource: a burst of Lease renewals does not push out the VMIs\' events', () => {
+    const s = new Store(3);
+    s.put('/configmaps', { obj: obj('a') });
+    for (let i = 0; i < 10; i++) s.put('/leases', { obj: obj('node-1', { spec: { renewTime: String(i) } }) });
+    expect(s.eventsSince('/configmaps', 0)!.map((e) => e.name)).toEqual(['a']);
+    expect(s.eventsSince('/leases', 8)!.map((e) => e.rv)).toEqual([9, 10, 11]);
+    expect(s.eventsSince('/leases', 7)).toBeNull();
+  });
+
+  it('keeps each resource\'s events of the last 75 seconds and drops older ones as new ones come', () => {
+    let now = 0;
+    const s = new Store(1000, { now: () => now });
+    s.put('/configmaps', { obj: obj('a') });
+    now = 60_000;
+    s.put('/configmaps', { obj: obj('b') });
+    expect(s.eventsSince('/configmaps', 0)!.map((e) => e.name)).toEqual(['a', 'b']);
+    now = 80_000;
+    s.put('/configmaps', { obj: obj('c') });
+    expect(s.oldestResumable('/configmaps')).toBe(1);
+    expect(s.eventsSince('/configmaps', 0)).toBeNull();
+    expect(s.eventsSince('/configmaps', 1)!.map((e) => e.name)).toEqual(['b', 'c']);
+    // A quiet resource keeps its last events however old: nothing newer pushed them out.
+    now = 10_000_000;
+    expect(s.eventsSince('/configmaps', 1)!.map((e) => e.name)).toEqual(['b', 'c']);
+  });
+
+  it('keeps at most maxBytes of a resource\'s object text, always the newest event', () => {
+    const s = new Store(1000, { maxBytes: 500 });
+    const big = (i: number) => ({ obj: obj('a', { data: { v: String(i).repeat(100) } }) });
+    for (let i = 0; i < 3; i++) s.put('/configmaps', big(i));
+    // Each version is about 210 bytes of JSON: the two newest fit.
+    expect(s.eventsSince('/configmaps', 1)!.map((e) => e.rv)).toEqual([2, 3]);
+    expect(s.eventsSince('/configmaps', 0)).toBeNull();
+    s.put('/configmaps', { obj: obj('b', { data: { v: 'x'.repeat(1000) } }) });
+    expect(s.eventsSince('/configmaps', 3)!.map((e) => e.rv)).toEqual([4]);
   });
 
   it('refuses to resume from before a restore, whose events were not kept', () => {

@@ -1,9 +1,11 @@
 /**
  * The object store: one global resourceVersion counter, every object kept once as its JSON text
- * (plus the few fields selectors and garbage collection need), a window of recent events for watch
- * resumption, and the watchers of each resource. Events are serialized once and the same bytes are
+ * (plus the few fields selectors and garbage collection need), a window of recent events per
+ * resource for watch resumption, and the watchers of each resource. Events are serialized once and the same bytes are
  * written to every watcher. Policy (admission, finalizers, defaults) lives in the REST layer above.
  */
+
+import { EVENT_FRESH_MS, EventWindow } from './event-window.ts';
 
 export type Labels = Record<string, string>;
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -60,6 +62,12 @@ export interface WatcherSink {
 
 class ResourceStore {
   readonly byKey = new Map<string, Entry>();
+  readonly window: EventWindow;
+
+  constructor(limits: ConstructorParameters<typeof EventWindow>[0]) {
+    this.window = new EventWindow(limits);
+  }
+
   private sortedKeys: string[] | null = null;
   readonly watchers = new Set<WatcherSink>();
 
@@ -123,10 +131,6 @@ export function eventLine(ev: StoredEvent): Buffer {
 export class Store {
   private rv = 0;
   private readonly resources = new Map<string, ResourceStore>();
-  /** Ring of recent events, oldest first at `head`. */
-  private readonly ring: (StoredEvent | undefined)[];
-  private head = 0;
-  private count = 0;
   /** Events up to this resourceVersion were never in the window (state restored from disk). */
   private floor = 0;
   /** Objects per namespace, all resources together (is a terminating namespace empty yet?). */
@@ -148,8 +152,17 @@ export class Store {
   durablePosition: (() => number) | null = null;
   private held: Array<{ r: ResourceStore; ev: StoredEvent; pos: number }> = [];
 
-  constructor(windowSize: number) {
-    this.ring = new Array(Math.max(1, windowSize));
+  /**
+   * `maxEvents`, `maxBytes` (of object text): most events kept per resource for watch resumption;
+   * each resource keeps those of the last `freshMs` (75 s, as kube-apiserver) within them. `now`:
+   * the clock that ages them.
+   */
+  private readonly windowLimits: { maxEvents: number; maxBytes: number; freshMs: number };
+  private readonly now: () => number;
+
+  constructor(maxEvents: number, opts: { maxBytes?: number; freshMs?: number; now?: () => number } = {}) {
+    this.windowLimits = { maxEvents: Math.max(1, maxEvents), maxBytes: opts.maxBytes ?? Infinity, freshMs: opts.freshMs ?? EVENT_FRESH_MS };
+    this.now = opts.now ?? Date.now;
   }
 
   get resourceVersion(): number {
@@ -164,7 +177,7 @@ export class Store {
   resource(storeKey: string): ResourceStore {
     let r = this.resources.get(storeKey);
     if (!r) {
-      r = new ResourceStore();
+      r = new ResourceStore(this.windowLimits);
       this.resources.set(storeKey, r);
     }
     return r;
@@ -367,23 +380,15 @@ export class Store {
     this.floor = this.rv;
   }
 
-  /** Oldest resourceVersion a watch can resume from (exclusive); events after it are all kept. */
-  oldestResumable(): number {
-    if (this.count < this.ring.length) return this.floor;
-    const oldest = this.ring[this.head];
-    return Math.max(this.floor, oldest ? oldest.rv - 1 : this.rv);
+  /** Oldest resourceVersion a watch of this resource can resume from (exclusive); its events after it are all kept. */
+  oldestResumable(storeKey: string): number {
+    return Math.max(this.floor, this.resources.get(storeKey)?.window.droppedTo ?? 0);
   }
 
-  /** Events of one resource after `rv`, or null if that is older than the window. */
+  /** Events of one resource after `rv`, or null if that is older than its window. */
   eventsSince(storeKey: string, rv: number): StoredEvent[] | null {
-    if (rv < this.oldestResumable()) return null;
-    const out: StoredEvent[] = [];
-    const n = this.ring.length;
-    for (let i = 0; i < this.count; i++) {
-      const ev = this.ring[(this.head + i) % n]!;
-      if (ev.rv > rv && ev.storeKey === storeKey) out.push(ev);
-    }
-    return out;
+    if (rv < this.oldestResumable(storeKey)) return null;
+    return this.resources.get(storeKey)?.window.since(rv) ?? [];
   }
 
   addWatcher(storeKey: string, w: WatcherSink): void {
@@ -439,15 +444,11 @@ export class Store {
   }
 
   private publish(r: ResourceStore, ev: StoredEvent): void {
-    const n = this.ring.length;
-    if (this.count < n) {
-      this.ring[(this.head + this.count) % n] = ev;
-      this.count++;
-    } else {
-      this.ring[this.head] = ev;
-      this.head = (this.head + 1) % n;
-    }
+    r.window.push(ev, this.now());
     for (const w of r.watchers) w.deliver(ev);
+    // The watchers wrote its line (delivery is synchronous); a resume rebuilds it, so the window
+    // does not hold a second copy of every object it keeps.
+    ev.line = null;
     for (const h of this.eventHooks) h(ev);
   }
 

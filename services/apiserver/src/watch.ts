@@ -74,6 +74,16 @@ export class WatchStream implements WatcherSink {
     else this.writeObject(type, ev.json);
   }
 
+  /** About how many bytes replaying `events` would send this client (those it selects, before or after). */
+  replayBytes(events: StoredEvent[]): number {
+    let n = 0;
+    for (const ev of events) {
+      if (ev.rv <= this.minRv) continue;
+      if (this.matchesWith(ev, ev.labels, ev.fields) || (ev.type === 'MODIFIED' && this.matchesWith(ev, ev.prevLabels, ev.prevFields))) n += ev.json.length + 30;
+    }
+    return n;
+  }
+
   writeObject(type: string, json: string): void {
     const body = this.o.transform ? this.o.transform(json, type) : json;
     this.write(`{"type":"${type}","object":${body}}\n`);
