@@ -15,6 +15,9 @@ import type { Entry, Store } from './store.ts';
 
 /** Objects a terminating namespace's sweep deletes per event-loop turn (about 20-50 ms of work). */
 const SWEEP_BATCH = 100;
+/** How often a sweep waiting for the watchers looks again, and how long it waits at most per batch. */
+const SWEEP_RETRY_MS = 20;
+const SWEEP_MAX_WAIT_MS = 1_000;
 
 type Obj = Record<string, any>;
 
@@ -93,6 +96,11 @@ export class ObjectService {
    * webhooks, which only read it, accepted it) does not serialize it a second time.
    */
   private readonly preparedJson = new WeakMap<Obj, string>();
+  /**
+   * A namespace sweep deletes its next batch only once no watch has more than this unread (set by
+   * the server from its slow-watch bound; unset: it never waits).
+   */
+  sweepYieldBytes = Infinity;
 
   constructor(store: Store, resolveType: (storeKey: string) => ResourceType | undefined) {
     this.store = store;
@@ -412,13 +420,23 @@ export class ObjectService {
    * Deletes everything inside a terminating namespace, SWEEP_BATCH objects per event-loop turn, as
    * kube's namespace controller works in the background: in one turn, a namespace of 5,000 VMIs
    * and their pods held the server for seconds (no Lease renewed meanwhile) and its 10,000 events
-   * at once overflowed the watchers' buffers. A small namespace is emptied before the DELETE answers.
+   * at once overflowed the watchers' buffers. A small namespace is emptied before the DELETE
+   * answers. Later batches wait while a watch is behind (sweepYieldBytes).
    */
   private sweepNamespace(name: string, uid: string): void {
     const entries = this.namespacedEntries(name);
-    const step = () => {
+    let waitedMs = 0;
+    const step = (first: boolean) => {
       // The namespace is gone (emptied, or deleted and made again): nothing of it is left to sweep.
       if (this.store.get('/namespaces', '', name)?.uid !== uid) return;
+      // Deleting faster than the watchers read only fills their buffers until they are closed
+      // and list everything again; a client that stopped reading holds a batch 1 s at most.
+      if (!first && waitedMs < SWEEP_MAX_WAIT_MS && this.store.watchBacklogBytes() > this.sweepYieldBytes) {
+        waitedMs += SWEEP_RETRY_MS;
+        setTimeout(step, SWEEP_RETRY_MS, false);
+        return;
+      }
+      waitedMs = 0;
       for (let n = 0; n < SWEEP_BATCH; n++) {
         const next = entries.next();
         if (next.done) return;
@@ -429,9 +447,9 @@ export class ObjectService {
           // already gone
         }
       }
-      setImmediate(step);
+      setImmediate(step, false);
     };
-    step();
+    step(true);
   }
 
   /** Every object of a namespace, resource by resource, looked up as it goes (what was removed meanwhile is skipped). */

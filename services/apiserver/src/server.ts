@@ -122,6 +122,8 @@ function createObjectService(watchCacheSize: number, watchBufferBytes: number) {
     return undefined;
   };
   const objects = new ObjectService(store, resolveType);
+  // A namespace sweep waits while a watch is a quarter of the way to being closed for being slow.
+  objects.sweepYieldBytes = watchBufferBytes / 4;
   const crds = new CrdManager(registry, store);
   const webhooks = new WebhookRegistry(store);
   objects.hooks.push(crds, kubevirtAdmission, new ServiceAllocator(store), webhooks, { validate: (rt, obj, old) => validateRoleRefUpdate(rt.storeKey, obj, old) }, {

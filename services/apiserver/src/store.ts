@@ -1,8 +1,9 @@
 /**
  * The object store: one global resourceVersion counter, every object kept once as its JSON text
  * (plus the few fields selectors and garbage collection need), a window of recent events per
- * resource for watch resumption, and the watchers of each resource. Events are serialized once and the same bytes are
- * written to every watcher. Policy (admission, finalizers, defaults) lives in the REST layer above.
+ * resource for watch resumption, and the watchers of each resource. Events are serialized once
+ * and the same bytes are written to every watcher. Policy (admission, finalizers, defaults) lives
+ * in the REST layer above.
  */
 
 import { EVENT_FRESH_MS, EventWindow } from './event-window.ts';
@@ -58,6 +59,8 @@ export interface WatcherSink {
   deliver(ev: StoredEvent): void;
   /** Ends the watch (the client watches again from its last resourceVersion). */
   close?(): void;
+  /** Bytes sent to it that its client has not read yet. */
+  unreadBytes?(): number;
 }
 
 class ResourceStore {
@@ -152,14 +155,14 @@ export class Store {
   durablePosition: (() => number) | null = null;
   private held: Array<{ r: ResourceStore; ev: StoredEvent; pos: number }> = [];
 
+  private readonly windowLimits: { maxEvents: number; maxBytes: number; freshMs: number };
+  private readonly now: () => number;
+
   /**
    * `maxEvents`, `maxBytes` (of object text): most events kept per resource for watch resumption;
    * each resource keeps those of the last `freshMs` (75 s, as kube-apiserver) within them. `now`:
    * the clock that ages them.
    */
-  private readonly windowLimits: { maxEvents: number; maxBytes: number; freshMs: number };
-  private readonly now: () => number;
-
   constructor(maxEvents: number, opts: { maxBytes?: number; freshMs?: number; now?: () => number } = {}) {
     this.windowLimits = { maxEvents: Math.max(1, maxEvents), maxBytes: opts.maxBytes ?? Infinity, freshMs: opts.freshMs ?? EVENT_FRESH_MS };
     this.now = opts.now ?? Date.now;
@@ -404,7 +407,14 @@ export class Store {
     this.resources.get(storeKey)?.watchers.delete(w);
   }
 
-  watcherCount(): number {
+  /** The most any watch has sent and not had read: how far behind the slowest client is. */
+  watchBacklogBytes(): number {
+    let most = 0;
+    for (const r of this.resources.values()) for (const w of r.watchers) most = Math.max(most, w.unreadBytes?.() ?? 0);
+    return most;
+  }
+
+    watcherCount(): number {
     let n = 0;
     for (const r of this.resources.values()) n += r.watchers.size;
     return n;

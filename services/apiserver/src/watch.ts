@@ -89,6 +89,11 @@ export class WatchStream implements WatcherSink {
     this.write(`{"type":"${type}","object":${body}}\n`);
   }
 
+  /** Unread bytes past those of the initial replay (what the slow-client bound applies to). */
+  unreadBytes(): number {
+    return Math.max(0, this.o.res.writableLength - this.baseline);
+  }
+
   /** Marks the end of the initial replay. */
   replayed(): void {
     this.baseline = this.o.res.writableLength;
@@ -97,7 +102,7 @@ export class WatchStream implements WatcherSink {
   write(chunk: Buffer | string): void {
     if (this.closed) return;
     // Unread bytes from earlier events past the bound: this client is not keeping up.
-    if (this.o.res.writableLength > this.o.maxBufferedBytes + this.baseline) {
+    if (this.unreadBytes() > this.o.maxBufferedBytes) {
       this.close(true);
       return;
     }
