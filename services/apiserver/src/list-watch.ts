@@ -232,13 +232,13 @@ export function watch(cfg: ListWatchConfig, rt: ResourceType, ns: string | undef
     const tooOld = events === null ? `too old resource version: ${from} (${store.oldestResumable(rt.storeKey) + 1})`
       : stream.replayBytes(events) > cfg.watchBufferBytes ? `too old resource version: ${from} (${events.length} events since, more than a watch may buffer)`
       : undefined;
-    if (tooOld) {
+    if (tooOld !== undefined || events === null) {
       const status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: tooOld, reason: 'Expired', code: 410 };
       stream.write(`{"type":"ERROR","object":${JSON.stringify(status)}}\n`);
       stream.close();
       return;
     }
-    for (const ev of events!) stream.deliver(ev);
+    for (const ev of events) stream.deliver(ev);
   }
   if (stream.closed) return;
   stream.replayed();

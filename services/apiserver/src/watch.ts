@@ -79,6 +79,7 @@ export class WatchStream implements WatcherSink {
     let n = 0;
     for (const ev of events) {
       if (ev.rv <= this.minRv) continue;
+      // 30: the line around the object, {"type":"MODIFIED","object":...}\n
       if (this.matchesWith(ev, ev.labels, ev.fields) || (ev.type === 'MODIFIED' && this.matchesWith(ev, ev.prevLabels, ev.prevFields))) n += ev.json.length + 30;
     }
     return n;
