@@ -15,9 +15,9 @@ import type { Entry, Store } from './store.ts';
 
 /** Objects a terminating namespace's sweep deletes per event-loop turn (about 20-50 ms of work). */
 const SWEEP_BATCH = 100;
-/** How often a sweep waiting for the watchers looks again, and how long it waits at most per batch. */
+/** How often a sweep waiting for the watchers looks again, and how long it waits for one that reads nothing. */
 const SWEEP_RETRY_MS = 20;
-const SWEEP_MAX_WAIT_MS = 1_000;
+const SWEEP_STALL_MS = 1_000;
 
 type Obj = Record<string, any>;
 
@@ -425,18 +425,23 @@ export class ObjectService {
    */
   private sweepNamespace(name: string, uid: string): void {
     const entries = this.namespacedEntries(name);
-    let waitedMs = 0;
+    let stalledMs = 0;
+    let lastBacklog = Infinity;
     const step = (first: boolean) => {
       // The namespace is gone (emptied, or deleted and made again): nothing of it is left to sweep.
       if (this.store.get('/namespaces', '', name)?.uid !== uid) return;
       // Deleting faster than the watchers read only fills their buffers until they are closed
-      // and list everything again; a client that stopped reading holds a batch 1 s at most.
-      if (!first && waitedMs < SWEEP_MAX_WAIT_MS && this.store.watchBacklogBytes() > this.sweepYieldBytes) {
-        waitedMs += SWEEP_RETRY_MS;
+      // and list everything again. The sweep waits as long as the slowest watch's backlog
+      // shrinks; a client that reads nothing for SWEEP_STALL_MS holds it no longer.
+      const backlog = first ? 0 : this.store.watchBacklogBytes();
+      if (backlog > this.sweepYieldBytes && stalledMs < SWEEP_STALL_MS) {
+        stalledMs = backlog < lastBacklog ? 0 : stalledMs + SWEEP_RETRY_MS;
+        lastBacklog = backlog;
         setTimeout(step, SWEEP_RETRY_MS, false);
         return;
       }
-      waitedMs = 0;
+      stalledMs = 0;
+      lastBacklog = Infinity;
       for (let n = 0; n < SWEEP_BATCH; n++) {
         const next = entries.next();
         if (next.done) return;
