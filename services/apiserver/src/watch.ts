@@ -37,7 +37,13 @@ export class WatchStream implements WatcherSink {
   private corked = false;
   private readonly uncork = () => {
     this.corked = false;
+    // ServerResponse.uncork uncorks the socket first and then writes the chunk it held as four or
+    // more writes (size line, CRLF, each event, CRLF), one syscall each; corked around it, the
+    // socket sends them in one.
+    const socket = this.o.res.socket;
+    socket?.cork();
     this.o.res.uncork();
+    socket?.uncork();
   };
   private readonly uncorkIfCorked = () => {
     if (this.corked) this.uncork();
