@@ -129,6 +129,25 @@ describe('StageRunner against a real API server', () => {
     expect(runner.pending).toBe(0);
   });
 
+  it('gives back a resting object whole, and plays its next version', async () => {
+    // Labelled already: no stage matches, so the runner keeps it as text until it changes.
+    const node = await createNode('n-rest', { ok: 'yes', started: 'yes' });
+    const observed = { ...node, apiVersion: 'v1', kind: 'Node' };
+    runner.observe('Node', observed, 5);
+    expect(runner.pending).toBe(0);
+    expect(runner.get('Node', 'n-rest')).toEqual(observed);
+    const newer = await client.request<KubeObject>({
+      method: 'PATCH',
+      path: `${collectionPath(NODES)}/n-rest`,
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { labels: { started: null } } },
+    });
+    runner.observe('Node', { ...newer, apiVersion: 'v1', kind: 'Node' }, 5);
+    await waitFor('node-started played on the newer version', async () => (await getNode('n-rest')).metadata.labels?.started === 'yes');
+    await waitFor('the write answer kept', () => runner.get('Node', 'n-rest')?.metadata.labels?.started === 'yes');
+    expect(runner.get('Node', 'n-rest')?.metadata.resourceVersion).toBe((await getNode('n-rest')).metadata.resourceVersion);
+  });
+
   it('skips a patch that would change nothing', async () => {
     const node = await createNode('n3', { ok: 'yes' });
     // Only the labelling stage, matching n3 although n3 has the label already. (With the whole set,

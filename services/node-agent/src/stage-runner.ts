@@ -9,7 +9,12 @@ import { toWriteRequest } from './request-executor.ts';
 interface Entry {
   kind: string;
   slot: number;
-  obj: KubeObject;
+  /** The newest version; undefined while the object rests, with no stage pending (see plan). */
+  obj: KubeObject | undefined;
+  /** The newest version as JSON while the object rests: a third of the parsed object's memory. */
+  text: string | undefined;
+  /** The newest version's resourceVersion. */
+  rv: string | undefined;
   /** Local time of the last event or snapshot that touched it (resync uses it to infer deletions). */
   seenAt: number;
   job?: { stage: CompiledStage; obj: KubeObject; delayMs: number; plannedAt: number; trace?: Context };
@@ -82,7 +87,8 @@ export class StageRunner {
   }
 
   get(kind: string, key: string): KubeObject | undefined {
-    return this.entries.get(`${kind}/${key}`)?.obj;
+    const e = this.entries.get(`${kind}/${key}`);
+    return e && current(e);
   }
 
   /**
@@ -95,15 +101,15 @@ export class StageRunner {
     if (e) {
       e.seenAt = Date.now();
       e.slot = slot;
-      if (!rvNewer(obj.metadata.resourceVersion, e.obj.metadata.resourceVersion)) return;
-      e.obj = obj;
+      if (!rvNewer(obj.metadata.resourceVersion, e.rv)) return;
+      setVersion(e, obj);
       e.trace = traceContext;
       // A job is being written: the newer version is planned when it ends.
       if (e.running) return;
       this.plan(key, e);
       return;
     }
-    const fresh: Entry = { kind, slot, obj, seenAt: Date.now(), trace: traceContext };
+    const fresh: Entry = { kind, slot, obj, text: undefined, rv: obj.metadata.resourceVersion, seenAt: Date.now(), trace: traceContext };
     this.entries.set(key, fresh);
     this.plan(key, fresh);
   }
@@ -123,7 +129,7 @@ export class StageRunner {
   staleIn(slots: Set<number>, before: number, present: Set<string>): Array<{ kind: string; obj: KubeObject }> {
     const out: Array<{ kind: string; obj: KubeObject }> = [];
     for (const [key, e] of this.entries) {
-      if (slots.has(e.slot) && e.seenAt < before && !present.has(key)) out.push({ kind: e.kind, obj: e.obj });
+      if (slots.has(e.slot) && e.seenAt < before && !present.has(key)) out.push({ kind: e.kind, obj: current(e) });
     }
     return out;
   }
@@ -148,9 +154,10 @@ export class StageRunner {
   }
 
   private plan(key: string, e: Entry): void {
+    const obj = current(e);
     let sel;
     try {
-      sel = this.opts.stages().select(e.obj, this.opts.planContext());
+      sel = this.opts.stages().select(obj, this.opts.planContext());
     } catch (err) {
       this.failures?.inc({ kind: e.kind, reason: 'select' });
       this.opts.log.warn({ kind: e.kind, key, err }, 'stage selection failed, object left as it is');
@@ -159,9 +166,13 @@ export class StageRunner {
     if (!sel) {
       e.job = undefined;
       this.timers.cancel(key);
+      // Most objects rest most of the time (a Running VMI and its pod): kept as text until a new version comes.
+      if (!e.running) rest(e, obj);
       return;
     }
-    e.job = { stage: sel.stage, obj: e.obj, delayMs: sel.delayMs, plannedAt: Date.now(), trace: e.trace };
+    e.obj = obj;
+    e.text = undefined;
+    e.job = { stage: sel.stage, obj, delayMs: sel.delayMs, plannedAt: Date.now(), trace: e.trace };
     this.stageDelay?.observe({ kind: e.kind }, sel.delayMs / 1000);
     this.timers.schedule(key, Date.now() + sel.delayMs);
   }
@@ -176,7 +187,9 @@ export class StageRunner {
       // Plan again only from a newer version (our write's answer, or an event that came in
       // meanwhile), as KWOK does on the watch event. Nothing changed (no-op, failed render,
       // refused write): the object rests until it changes, so no stage can spin.
-      if (this.entries.get(key) === e && e.obj !== job.obj) this.plan(key, e);
+      if (this.entries.get(key) !== e) return;
+      if (e.obj !== job.obj) this.plan(key, e);
+      else rest(e, job.obj);
     });
   }
 
@@ -237,8 +250,8 @@ export class StageRunner {
         wrote = true;
         const body = res.body as KubeObject | undefined;
         if (req.kind === 'patch' && body?.metadata?.resourceVersion) rv = body.metadata.resourceVersion;
-        if (req.kind === 'patch' && body?.metadata && rvNewer(body.metadata.resourceVersion, e.obj.metadata.resourceVersion)) {
-          e.obj = keepMigrationSourcePod(e.obj, { ...body, apiVersion: body.apiVersion ?? obj.apiVersion, kind: body.kind ?? obj.kind });
+        if (req.kind === 'patch' && body?.metadata && rvNewer(body.metadata.resourceVersion, e.rv)) {
+          setVersion(e, keepMigrationSourcePod(current(e), { ...body, apiVersion: body.apiVersion ?? obj.apiVersion, kind: body.kind ?? obj.kind }));
         }
       }
       if (wrote) this.transitions?.inc({ stage: stage.name, kind: e.kind });
@@ -252,6 +265,23 @@ export class StageRunner {
 /** The API server's answer to a create in a namespace being deleted (cause NamespaceTerminating, as kube-apiserver gives it). */
 function namespaceTerminating(err: unknown): boolean {
   return err instanceof StatusError && err.code === 403 && (err.details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating');
+}
+
+/** The entry's newest version, parsed again if it rests as text. */
+function current(e: Entry): KubeObject {
+  return e.obj ?? (JSON.parse(e.text!) as KubeObject);
+}
+
+function setVersion(e: Entry, obj: KubeObject): void {
+  e.obj = obj;
+  e.text = undefined;
+  e.rv = obj.metadata.resourceVersion;
+}
+
+/** Keeps a resting entry's version as JSON text only (parsed, a VMI or pod took about 12 KB of heap). */
+function rest(e: Entry, obj: KubeObject): void {
+  e.text ??= JSON.stringify(obj);
+  e.obj = undefined;
 }
 
 /** How the runner names an object: kind/namespace/name (kind/name when cluster-scoped). */
