@@ -11,7 +11,7 @@ interface Entry {
   slot: number;
   /** The newest version; undefined while the object rests, with no stage pending (see plan). */
   obj: KubeObject | undefined;
-  /** The newest version as JSON while the object rests: a third of the parsed object's memory. */
+  /** The newest version as JSON while the object rests: about two thirds of the parsed object's memory. */
   text: string | undefined;
   /** The newest version's resourceVersion. */
   rv: string | undefined;
@@ -170,8 +170,7 @@ export class StageRunner {
       if (!e.running) rest(e, obj);
       return;
     }
-    e.obj = obj;
-    e.text = undefined;
+    setVersion(e, obj);
     e.job = { stage: sel.stage, obj, delayMs: sel.delayMs, plannedAt: Date.now(), trace: e.trace };
     this.stageDelay?.observe({ kind: e.kind }, sel.delayMs / 1000);
     this.timers.schedule(key, Date.now() + sel.delayMs);
@@ -278,7 +277,7 @@ function setVersion(e: Entry, obj: KubeObject): void {
   e.rv = obj.metadata.resourceVersion;
 }
 
-/** Keeps a resting entry's version as JSON text only (parsed, a VMI or pod took about 12 KB of heap). */
+/** Keeps a resting entry's version as JSON text only (a run's VMI: 4.3 KB of heap parsed, 2.9 KB as text; its pod 6.3 and 4.2 KB). */
 function rest(e: Entry, obj: KubeObject): void {
   e.text ??= JSON.stringify(obj);
   e.obj = undefined;
