@@ -18,6 +18,12 @@ export interface WorkQueueOptions {
    * from the first event, and must not reconcile before its caches are synced and it leads.
    */
   held?: boolean;
+  /**
+   * Errors that are part of normal operation (a write refused for a stale resourceVersion): they
+   * back off per key like any failure, so a key whose cache stays stale for a while (a watch
+   * relisting 100,000 objects) is tried a dozen times, not every 50 ms; logged at debug only.
+   */
+  expected?: (err: unknown) => boolean;
 }
 
 interface Item {
@@ -110,7 +116,7 @@ export class WorkQueue {
       const n = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, n);
       const delay = Math.min(10_000, 5 * 2 ** Math.min(n, 11));
-      if (n > 3) this.opts.log.warn({ queue: this.opts.name, key, err, retryInMs: delay }, 'reconcile failed, retrying');
+      if (n > 3 && !this.opts.expected?.(err)) this.opts.log.warn({ queue: this.opts.name, key, err, retryInMs: delay }, 'reconcile failed, retrying');
       else this.opts.log.debug({ queue: this.opts.name, key, err, retryInMs: delay }, 'reconcile failed, retrying');
       this.addAfter(key, delay);
     } finally {

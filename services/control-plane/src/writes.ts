@@ -5,6 +5,9 @@ import type { ObjectCache } from './object-cache.ts';
 
 export class ConflictError extends Error {}
 
+/** Someone wrote in between: the key is planned again from the version the watch brings. */
+export const isConflict = (err: unknown): boolean => err instanceof ConflictError;
+
 export interface PatchOptions {
   subresource?: 'status';
   /**

@@ -4,7 +4,7 @@ import { Counter } from 'prom-client';
 import type { ControllerContext } from '../context.ts';
 import { kubeNow } from '../time.ts';
 import { WorkQueue } from '../work-queue.ts';
-import { ConflictError, patch } from '../writes.ts';
+import { isConflict, patch } from '../writes.ts';
 import { MIGRATION_FINALIZER, VMI_NAME_LABEL, admitMigration } from './migration-admission.ts';
 import { vmiCreateMutation } from './vmi-defaults.ts';
 
@@ -25,8 +25,8 @@ export class VirtApi {
   constructor(ctx: ControllerContext) {
     this.ctx = ctx;
     this.log = ctx.log.child({ controller: 'virt-api' });
-    this.vmiQueue = new WorkQueue({ name: 'virt-api-vmi', concurrency: 128, log: this.log, reconcile: (k) => this.mutateVmi(k), held: true });
-    this.vmimQueue = new WorkQueue({ name: 'virt-api-vmim', concurrency: 4, log: this.log, reconcile: (k) => this.admitVmim(k), held: true });
+    this.vmiQueue = new WorkQueue({ name: 'virt-api-vmi', concurrency: 128, log: this.log, reconcile: (k) => this.mutateVmi(k), held: true, expected: isConflict });
+    this.vmimQueue = new WorkQueue({ name: 'virt-api-vmim', concurrency: 4, log: this.log, reconcile: (k) => this.admitVmim(k), held: true, expected: isConflict });
     this.mutated = new Counter({ name: 'virtsim_virt_api_mutations_total', help: 'Objects given virt-api create defaults', labelNames: ['kind'], registers: [ctx.registry] });
     this.rejected = new Counter({ name: 'virtsim_virt_api_migrations_rejected_total', help: 'Migrations the admitter would have refused, marked Failed', labelNames: ['reason'], registers: [ctx.registry] });
     ctx.caches.vmis.onChange((t, vmi) => {
@@ -60,7 +60,6 @@ export class VirtApi {
       await patch(this.ctx, this.ctx.caches.vmis, vmi, vmiCreateMutation(vmi), { guard: true });
       this.mutated.inc({ kind: 'VirtualMachineInstance' });
     } catch (err) {
-      if (err instanceof ConflictError) return this.vmiQueue.addAfter(key, 50);
       if (err instanceof StatusError && err.code === 422) {
         // The defaulted object does not validate: say so on the VMI, as a refused create would.
         this.log.warn({ vmi: key, err }, 'VMI defaults refused by validation');
@@ -84,32 +83,27 @@ export class VirtApi {
       }
     }
     const rejection = admitMigration(m, vmi, this.ctx.caches.vmims.values());
-    try {
-      if (rejection) {
-        this.rejected.inc({ reason: rejection.reason });
-        this.log.info({ migration: key, ...rejection }, 'migration rejected');
-        const now = kubeNow();
-        await patch(
-          this.ctx,
-          this.ctx.caches.vmims,
-          m,
-          {
-            status: {
-              phase: 'Failed',
-              phaseTransitionTimestamps: [{ phase: 'Failed', phaseTransitionTimestamp: now }],
-              conditions: [{ type: 'migrationRejected', status: 'True', reason: rejection.reason, message: rejection.message, lastProbeTime: null, lastTransitionTime: now }],
-            },
+    if (rejection) {
+      this.rejected.inc({ reason: rejection.reason });
+      this.log.info({ migration: key, ...rejection }, 'migration rejected');
+      const now = kubeNow();
+      await patch(
+        this.ctx,
+        this.ctx.caches.vmims,
+        m,
+        {
+          status: {
+            phase: 'Failed',
+            phaseTransitionTimestamps: [{ phase: 'Failed', phaseTransitionTimestamp: now }],
+            conditions: [{ type: 'migrationRejected', status: 'True', reason: rejection.reason, message: rejection.message, lastProbeTime: null, lastTransitionTime: now }],
           },
-          { subresource: 'status', guard: true },
-        );
-        return;
-      }
-      const finalizers = [...(m.metadata.finalizers ?? []), MIGRATION_FINALIZER];
-      await patch(this.ctx, this.ctx.caches.vmims, m, { metadata: { finalizers, labels: { [VMI_NAME_LABEL]: m.spec.vmiName } } }, { guard: true });
-      this.mutated.inc({ kind: 'VirtualMachineInstanceMigration' });
-    } catch (err) {
-      if (err instanceof ConflictError) return this.vmimQueue.addAfter(key, 50);
-      throw err;
+        },
+        { subresource: 'status', guard: true },
+      );
+      return;
     }
+    const finalizers = [...(m.metadata.finalizers ?? []), MIGRATION_FINALIZER];
+    await patch(this.ctx, this.ctx.caches.vmims, m, { metadata: { finalizers, labels: { [VMI_NAME_LABEL]: m.spec.vmiName } } }, { guard: true });
+    this.mutated.inc({ kind: 'VirtualMachineInstanceMigration' });
   }
 }

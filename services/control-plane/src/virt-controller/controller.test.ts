@@ -37,12 +37,15 @@ class FakeCache implements PrimaryCache {
 
 class RecordingController extends Controller {
   readonly synced: string[] = [];
+  /** When each sync began (performance.now()). */
+  readonly times: number[] = [];
   /** Errors the next syncs throw, in order. */
   readonly failures: Error[] = [];
   constructor(cache: FakeCache) {
     super({ log } as ControllerContext, { name: 'test', concurrency: 2, primary: cache });
   }
   protected async sync(obj: KubeObject): Promise<void> {
+    this.times.push(performance.now());
     this.synced.push(`${obj.metadata.name}@${obj.metadata.resourceVersion}`);
     const err = this.failures.shift();
     if (err) throw err;
@@ -89,6 +92,23 @@ describe('Controller (the virt-controller stand-ins\' base)', () => {
     cache.objects.set('ns/a', { metadata: { name: 'a', namespace: 'ns', resourceVersion: '2' } });
     await waitFor('retried', () => c.synced.includes('a@2'));
     expect(c.synced).toEqual(['a@1', 'a@2']);
+    await c.stop();
+  });
+
+  it('backs off a key whose cache stays stale (every write conflicts), and plans it at once when the watch brings a newer version', async () => {
+    const cache = new FakeCache();
+    const c = new RecordingController(cache);
+    const times = c.times;
+    c.start();
+    for (let i = 0; i < 12; i++) c.failures.push(new ConflictError('stale'));
+    cache.put('a', '1');
+    await waitFor('six tries', () => times.length >= 6);
+    // 10 + 20 + 40 + 80 + 160 ms at least between the first try and the sixth (a flat 50 ms retry: 250 ms).
+    expect(times[5]! - times[0]!).toBeGreaterThanOrEqual(305);
+    c.failures.length = 0;
+    cache.put('a', '2');
+    await waitFor('the newer version synced', () => c.synced.includes('a@2'));
+    expect(c.synced.filter((s) => s === 'a@2')).toHaveLength(1);
     await c.stop();
   });
 

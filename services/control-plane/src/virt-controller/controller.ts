@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ControllerContext } from '../context.ts';
 import type { ObjectCache } from '../object-cache.ts';
 import { WorkQueue } from '../work-queue.ts';
-import { ConflictError } from '../writes.ts';
+import { isConflict } from '../writes.ts';
 
 /** What a controller reads of its primary objects' cache. */
 export type PrimaryCache = Pick<ObjectCache, 'onChange' | 'get' | 'values'>;
@@ -22,8 +22,9 @@ export interface ControllerOptions {
  * object keys, each change of a primary object queues its key, start() queues every cached one
  * and only then lets the queue run (nothing is reconciled before the caches are synced),
  * and reconcile reads the object from the cache and syncs it (level-triggered: everything is
- * recomputed from the caches). A write refused for a stale resourceVersion (ConflictError) is
- * tried again 50 ms later from the version the watch brings; other errors back off in the queue.
+ * recomputed from the caches). A write refused for a stale resourceVersion (ConflictError) backs
+ * off in the queue like any error, quietly: the watch queues the key again as soon as it brings
+ * the newer version, and the backoff only bounds the retries while the cache stays stale.
  * A subclass implements sync() and queues keys for the other objects it watches.
  */
 export abstract class Controller {
@@ -40,7 +41,7 @@ export abstract class Controller {
     const rank = (k: string) => Date.parse(opts.primary.get(k)?.metadata.creationTimestamp ?? '') || 0;
     // Held until start(): events arrive while the caches still list, and a VMI reconciled against a
     // half-listed pod cache would look as if its launcher pod were gone (and be failed).
-    this.queue = new WorkQueue({ name: opts.name, concurrency: opts.concurrency, log: this.log, reconcile: (k) => this.reconcile(k), rank, held: true });
+    this.queue = new WorkQueue({ name: opts.name, concurrency: opts.concurrency, log: this.log, reconcile: (k) => this.reconcile(k), rank, held: true, expected: isConflict });
     opts.primary.onChange((_t, obj) => this.queue.add(objectKey(obj)));
   }
 
@@ -60,13 +61,6 @@ export abstract class Controller {
 
   private async reconcile(key: string): Promise<void> {
     const obj = this.primary.get(key);
-    if (!obj) return;
-    try {
-      await this.sync(obj);
-    } catch (err) {
-      // Someone wrote in between: plan again from the version the watch brings.
-      if (err instanceof ConflictError) return this.queue.addAfter(key, 50);
-      throw err;
-    }
+    if (obj) await this.sync(obj);
   }
 }

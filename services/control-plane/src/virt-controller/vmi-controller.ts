@@ -225,8 +225,9 @@ export class VmiController extends Controller {
   }
 
   private async fail(vmi: KubeObject, from: string): Promise<void> {
-    this.log.info({ vmi: objectKey(vmi), from }, 'VMI failed: its launcher pod is gone or going');
     await this.writeStatus(vmi, { phase: 'Failed', phaseTransitionTimestamps: withTransition(vmi, 'Failed') });
+    // Logged once written: a plan from a stale cache is refused (409) and planned again.
+    this.log.info({ vmi: objectKey(vmi), from }, 'VMI failed: its launcher pod is gone or going');
     this.transitions.inc({ phase: 'Failed' });
   }
 
