@@ -21,13 +21,14 @@ describe('resolveConfig', () => {
 
   it('reads every phase with its settings, and flags override the file', () => {
     const c = resolveConfig(
-      { count: 10, rate: 5, phases: ['create', { wait: { timeout: '1m' } }, { churn: { percent: 20, rate: 2, duration: '10s' } }, 'migrate', { 'node-failure': { percent: 1 } }, 'delete', 'cleanup'], thresholds: ['VMIRunning:P99<2s'] },
+      { count: 10, rate: 5, phases: ['create', { wait: { timeout: '1m' } }, { churn: { percent: 20, rate: 2, duration: '10s' } }, 'migrate', { 'node-failure': { percent: 1 } }, 'delete', 'cleanup', { hold: { duration: '90s' } }, 'hold'], thresholds: ['VMIRunning:P99<2s'] },
       { count: 50, thresholds: ['VMIScheduled:P50<1s'] },
     );
     expect(c.count).toBe(50);
     expect(c.qps).toBe(5);
     expect(c.phases[1]).toEqual({ kind: 'wait', timeoutMs: 60_000 });
     expect(c.phases[2]).toEqual({ kind: 'churn', percent: 20, qps: 2, durationMs: 10_000, timeoutMs: 300_000 });
+    expect(c.phases.slice(7)).toEqual([{ kind: 'hold', durationMs: 90_000 }, { kind: 'hold', durationMs: 60_000 }]);
     expect(c.thresholds.map((t) => t.text)).toEqual(['VMIRunning:P99<2s', 'VMIScheduled:P50<1s']);
   });
 

@@ -10,6 +10,7 @@ import { parseThreshold, type Threshold } from './thresholds.ts';
 export type PhaseSpec =
   | { kind: 'create' }
   | { kind: 'wait'; timeoutMs: number }
+  | { kind: 'hold'; durationMs: number }
   | { kind: 'churn'; percent: number; qps: number; durationMs: number; timeoutMs: number }
   | { kind: 'migrate'; percent: number; qps: number; timeoutMs: number }
   | { kind: 'node-failure'; percent: number; durationMs: number; timeoutMs: number }
@@ -51,6 +52,7 @@ export interface ConfigOverrides {
 const PHASE_DEFAULTS: Record<PhaseKind, Record<string, string | number>> = {
   create: {},
   wait: { timeout: '10m' },
+  hold: { duration: '1m' },
   churn: { percent: 10, rate: 10, duration: '1m', timeout: '5m' },
   migrate: { percent: 10, rate: 10, timeout: '5m' },
   'node-failure': { percent: 5, duration: '30s', timeout: '5m' },
@@ -124,6 +126,8 @@ function phaseFrom(entry: unknown, index: number): PhaseSpec {
     case 'wait':
     case 'cleanup':
       return { kind: k, timeoutMs: f.duration('timeout', d.timeout) };
+    case 'hold':
+      return { kind: k, durationMs: f.duration('duration', d.duration) };
     case 'churn':
       return {
         kind: k,

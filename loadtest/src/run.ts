@@ -19,6 +19,7 @@ import { runNodeFailure } from './phases/node-failure.ts';
 import { ObjectCreator } from './phases/object-creator.ts';
 import { runRemove } from './phases/remove.ts';
 import { runWait } from './phases/wait.ts';
+import { runHold } from './phases/hold.ts';
 import { ProcessStats, type WatchedProcess } from './process-stats.ts';
 import { describeConfig, slowestVmis, writeReport, type Report } from './report.ts';
 import { seededRandom, type PhaseProgress, type PhaseResult, type RunContext } from './run-context.ts';
@@ -89,6 +90,8 @@ async function playPhase(ctx: RunContext, creator: ObjectCreator, p: PhaseSpec):
       return runCreate(ctx, creator);
     case 'wait':
       return runWait(ctx, p.timeoutMs);
+    case 'hold':
+      return runHold(ctx, p.durationMs);
     case 'churn':
       return runChurn(ctx, creator, p);
     case 'migrate':

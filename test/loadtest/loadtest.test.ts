@@ -52,6 +52,7 @@ describe('virtsim loadtest against a running virtsim up', () => {
         'phases:',
         '  - create',
         '  - wait: {timeout: 2m}',
+        '  - hold: {duration: 2s}',
         '  - churn: {percent: 10, rate: 20, duration: 2s, timeout: 2m}',
         '  - migrate: {percent: 10, rate: 20, timeout: 2m}',
         '  - node-failure: {percent: 4, duration: 2s, timeout: 2m}',
@@ -77,10 +78,13 @@ describe('virtsim loadtest against a running virtsim up', () => {
     expect(report.phases.map((p) => [p.kind, p.ok, p.problems])).toEqual([
       ['create', true, []],
       ['wait', true, []],
+      ['hold', true, []],
       ['churn', true, []],
       ['migrate', true, []],
       ['node-failure', true, []],
     ]);
+
+    expect(report.phases.find((p) => p.kind === 'hold')!.summary).toMatchObject({ held: 200, leftRunning: 0 });
 
     // Every VMI the run created is in the per-VMI documents exactly once: those still in the
     // cluster and those churn deleted.
