@@ -3,11 +3,12 @@
 // creation->Running P99 passes --p99 (default 2 s). Prints, per step, the rate asked and achieved,
 // P50/P95/P99, the oldest node Lease age, and CPU (% of one core) and peak RSS per process, the
 // fleet's memory once the step's VMIs run (RSS and PSS) and its CPU in ms per VMI, and names the
-// process that saturated first (the busiest one at the first failing step).
+// process that saturated first (the busiest one at the first failing step). Each step holds its VMIs
+// Running for --hold-seconds (60) before cleanup: the fleet's memory and CPU at rest with them.
 // The first step starts --settle-seconds (150) after the nodes are Ready: each node's first
 // virt-handler heartbeat (a Node patch every 60-132 s, seen by every node watcher) comes 60-132 s
 // after that, so a step started at once runs its first minute without the heartbeats' steady cost.
-//   node_modules/.bin/node bench/scale/run.ts [--nodes 10000] [--rates 20,40,60,80,100,150,200] [--step-seconds 60] [--settle-seconds 150] [--p99 2s] [--durability fsync|batch|none]
+//   node_modules/.bin/node bench/scale/run.ts [--nodes 10000] [--rates 20,40,60,80,100,150,200] [--step-seconds 60] [--settle-seconds 150] [--hold-seconds 60] [--p99 2s] [--durability fsync|batch|none]
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,11 +24,12 @@ function quietLogger() {
   return log;
 }
 
-const { values } = parseArgs({ options: { nodes: { type: 'string' }, agents: { type: 'string' }, rates: { type: 'string' }, 'step-seconds': { type: 'string' }, 'settle-seconds': { type: 'string' }, p99: { type: 'string' }, durability: { type: 'string' } } });
+const { values } = parseArgs({ options: { nodes: { type: 'string' }, agents: { type: 'string' }, rates: { type: 'string' }, 'step-seconds': { type: 'string' }, 'settle-seconds': { type: 'string' }, 'hold-seconds': { type: 'string' }, p99: { type: 'string' }, durability: { type: 'string' } } });
 const nodes = Number(values.nodes ?? 10_000);
 const rates = (values.rates ?? '20,40,60,80,100,150,200').split(',').map(Number);
 const stepSeconds = Number(values['step-seconds'] ?? 60);
 const settleSeconds = Number(values['settle-seconds'] ?? 150);
+const holdSeconds = Number(values['hold-seconds'] ?? 60);
 const p99LimitMs = Number.parseFloat(values.p99 ?? '2') * 1000;
 function durabilityOf(v: string | undefined): 'fsync' | 'batch' | 'none' | undefined {
   if (v === undefined || v === 'fsync' || v === 'batch' || v === 'none') return v;
@@ -53,7 +55,7 @@ try {
   for (const rate of rates) {
     const count = Math.max(200, Math.round(rate * stepSeconds));
     // A steady rate: a burst of one second's VMIs at t=0 would double the rate of the step's first second.
-    const config = resolveConfig({ name: `scale-${rate}`, count, rate, burst: Math.max(1, Math.ceil(rate / 10)), namespaces: { prefix: `scale-${rate}`, objectsPerNamespace: 5000 }, phases: ['create', { wait: { timeout: '10m' } }, 'cleanup'] }, {});
+    const config = resolveConfig({ name: `scale-${rate}`, count, rate, burst: Math.max(1, Math.ceil(rate / 10)), namespaces: { prefix: `scale-${rate}`, objectsPerNamespace: 5000 }, phases: ['create', { wait: { timeout: '10m' } }, ...(holdSeconds > 0 ? [{ hold: { duration: `${holdSeconds}s` } }] : []), 'cleanup'] }, {});
     console.log(`\nstep: ${count} VMIs at ${rate}/s`);
     const busyBefore = machineBusySeconds();
     const { report } = await runLoadtest({ config, kubeconfig: cluster.kubeconfig, processes: cluster.processes(), metricsUrls: cluster.agentMetricsUrls(), out: join(dir, `step-${rate}`), live: 'lines' });
@@ -72,18 +74,33 @@ const inFleet = ([name]: [string, unknown]) => name !== 'loadtest';
 const fleetProcesses = (report: Report) => Object.entries(report.processes).filter(inFleet);
 const gib = (mib: number) => `${(mib / 1024).toFixed(2)} GiB`;
 
+/** RSS and PSS of the fleet's processes summed over one sample. */
+function fleetSum(processes: Report['series'][number]['processes']): string {
+  const fleet = Object.entries(processes ?? {}).filter(inFleet);
+  const rss = fleet.reduce((sum, [, p]) => sum + p.rssMiB, 0);
+  const pss = fleet.reduce((sum, [, p]) => sum + (p.pssMiB ?? p.rssMiB), 0);
+  return `${gib(rss)} RSS, ${gib(pss)} PSS`;
+}
+
 /**
- * The fleet's memory: the sum of per-process peaks, and RSS and PSS summed over the last sample
- * before cleanup, once the step's VMIs had run. PSS counts the pages the Node processes share
- * (their binary) once, so it is what the fleet really takes.
+ * The fleet's memory: the sum of per-process peaks; RSS and PSS summed over the last sample once
+ * the step's VMIs were all Running, and over the last one of the hold (at rest with them). PSS
+ * counts the pages the Node processes share (their binary) once, so it is what the fleet really takes.
  */
 function fleetMemory(report: Report): string {
   const peaks = fleetProcesses(report).reduce((sum, [, p]) => sum + p.peakRssMiB, 0);
-  const running = report.series.filter((s) => s.phase !== 'cleanup' && s.processes).at(-1)?.processes ?? {};
-  const fleet = Object.entries(running).filter(inFleet);
-  const rss = fleet.reduce((sum, [, p]) => sum + p.rssMiB, 0);
-  const pss = fleet.reduce((sum, [, p]) => sum + (p.pssMiB ?? p.rssMiB), 0);
-  return `sum of peaks ${gib(peaks)} RSS; with the step's VMIs Running, before cleanup: ${gib(rss)} RSS, ${gib(pss)} PSS`;
+  const sampled = report.series.filter((s) => s.processes);
+  const created = sampled.filter((s) => s.phase === 'create' || s.phase === 'wait').at(-1);
+  const held = sampled.filter((s) => s.phase === 'hold').at(-1);
+  return `sum of peaks ${gib(peaks)} RSS; all Running: ${fleetSum(created?.processes)}${held ? `; after ${holdSeconds} s at rest: ${fleetSum(held.processes)}` : ''}`;
+}
+
+/** The fleet's CPU while it holds the step's VMIs Running (share of one core, mean over the hold). */
+function heldCpu(report: Report): string | undefined {
+  const held = report.series.filter((s) => s.phase === 'hold' && s.processes);
+  if (held.length < 2) return undefined;
+  const fleet = held.slice(1).map((s) => Object.entries(s.processes!).filter(inFleet).reduce((sum, [, p]) => sum + p.cpuPercent, 0));
+  return `${(fleet.reduce((a, b) => a + b, 0) / fleet.length / 100).toFixed(2)} of a core`;
 }
 
 /** The fleet's CPU per VMI created, the figure the rate ceiling follows from (2 cores: 2,000 ms a second). */
@@ -126,5 +143,9 @@ for (const { rate, report } of rows) {
   console.log(`  peak RSS at ${rate}/s: ${Object.entries(report.processes).map(([n, p]) => `${n} ${p.peakRssMiB.toFixed(0)}`).join(', ')} MiB`);
   console.log(`  fleet memory at ${rate}/s: ${fleetMemory(report)}`);
 }
-for (const { rate, report } of rows) console.log(`  fleet CPU at ${rate}/s: ${fleetCpu(report)}`);
+for (const { rate, report } of rows) {
+  console.log(`  fleet CPU at ${rate}/s: ${fleetCpu(report)}`);
+  const atRest = heldCpu(report);
+  if (atRest) console.log(`  fleet CPU at rest with ${report.counts.created} VMIs Running: ${atRest}`);
+}
 console.log(ceiling === undefined ? `\nno rate held P99 <= ${sec(p99LimitMs)} s` : `\nhighest rate that holds P99 <= ${sec(p99LimitMs)} s: ${ceiling}/s`);
