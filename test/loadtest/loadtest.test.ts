@@ -205,7 +205,7 @@ describe('virtsim loadtest bad input', () => {
     [['--rate', '0'], 'virtsim loadtest: --rate: expected a number > 0, got "0"'],
     [['--count', 'many'], 'virtsim loadtest: --count: expected a positive integer, got "many"'],
     [['--threshold', 'VMIRunning:P99'], 'virtsim loadtest: thresholds[0]: threshold "VMIRunning:P99": expected NAME:STAT<DURATION, e.g. VMIRunning:P99<2s'],
-    [['--phases', 'create,teleport'], 'virtsim loadtest: phases[1]: unknown phase "teleport" (known: create, wait, churn, migrate, node-failure, drain, delete, stop, cleanup)'],
+    [['--phases', 'create,teleport'], 'virtsim loadtest: phases[1]: unknown phase "teleport" (known: create, wait, hold, churn, migrate, node-failure, drain, delete, stop, cleanup)'],
     [['--nodes', '5'], 'virtsim loadtest: --nodes is a flag of --up (the embedded cluster); add --up or drop it'],
   ])('%j: exit 2 with "%s"', async (args, message) => {
     const run = virtsim(['loadtest', ...args]);
