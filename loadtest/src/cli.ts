@@ -7,7 +7,7 @@ import { LoadtestInputError } from './errors.ts';
 import { runLoadtest, type LoadtestOutcome } from './run.ts';
 
 const HELP = `usage: virtsim loadtest [--config FILE] (--kubeconfig FILE | --up [cluster flags]) [flags]
-Creates VMIs (or VMs) at a rate, plays the configured phases (create, wait, churn, migrate,
+Creates VMIs (or VMs) at a rate, plays the configured phases (create, wait, hold, churn, migrate,
 node-failure, drain, delete/stop, cleanup), measures kube-burner's latencies from watch events and writes
 report.json, kube-burner's documents and a self-contained report.html.
   --config FILE          run description (YAML); the flags below override it
