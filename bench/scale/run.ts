@@ -84,7 +84,7 @@ function fleetSum(processes: Report['series'][number]['processes']): string {
 
 /**
  * The fleet's memory: the sum of per-process peaks; RSS and PSS summed over the last sample once
- * the step's VMIs were all Running, and over the last one of the hold (at rest with them). PSS
+ * the step's VMIs were created (the wait for Running follows within a second), and over the last one of the hold (at rest with them). PSS
  * counts the pages the Node processes share (their binary) once, so it is what the fleet really takes.
  */
 function fleetMemory(report: Report): string {
@@ -92,7 +92,7 @@ function fleetMemory(report: Report): string {
   const sampled = report.series.filter((s) => s.processes);
   const created = sampled.filter((s) => s.phase === 'create' || s.phase === 'wait').at(-1);
   const held = sampled.filter((s) => s.phase === 'hold').at(-1);
-  return `sum of peaks ${gib(peaks)} RSS; all Running: ${fleetSum(created?.processes)}${held ? `; after ${holdSeconds} s at rest: ${fleetSum(held.processes)}` : ''}`;
+  return `sum of peaks ${gib(peaks)} RSS; once created: ${fleetSum(created?.processes)}${held ? `; after ${holdSeconds} s at rest: ${fleetSum(held.processes)}` : ''}`;
 }
 
 /** The fleet's CPU while it holds the step's VMIs Running (share of one core, mean over the hold). */
