@@ -126,6 +126,21 @@ describe('LIST at an older resourceVersion', () => {
     expect(page2.metadata.resourceVersion).toBe(page1.metadata.resourceVersion);
   });
 
+  it('reads every page of a paginated LIST at the first page\'s state while the objects change between pages', async () => {
+    for (const n of ['pg-1', 'pg-2', 'pg-3']) await ok('POST', CMS, { metadata: { name: n, labels: { set: 'pages' } }, data: { v: '1' } });
+    const q = `${CMS}?labelSelector=set%3Dpages&limit=1`;
+    const page1 = await ok('GET', q);
+    await ok('PUT', `${CMS}/pg-2`, { metadata: { name: 'pg-2', labels: { set: 'pages' } }, data: { v: '2' } });
+    const page2 = await ok('GET', `${q}&continue=${page1.metadata.continue}`);
+    await ok('PUT', `${CMS}/pg-3`, { metadata: { name: 'pg-3', labels: { set: 'pages' } }, data: { v: '2' } });
+    await ok('DELETE', `${CMS}/pg-1`);
+    const page3 = await ok('GET', `${q}&continue=${page2.metadata.continue}`);
+    const seen = (l: { items: { metadata: { name: string }; data: { v: string } }[] }) => l.items.map((i) => `${i.metadata.name}=${i.data.v}`);
+    expect([...seen(page1), ...seen(page2), ...seen(page3)]).toEqual(['pg-1=1', 'pg-2=1', 'pg-3=1']);
+    expect([page2.metadata.resourceVersion, page3.metadata.resourceVersion]).toEqual([page1.metadata.resourceVersion, page1.metadata.resourceVersion]);
+    expect(page3.metadata.continue).toBeUndefined();
+  });
+
   it('answers 410 Expired for an exact LIST older than the event window', async () => {
     const old = await ok('POST', CMS, { metadata: { name: 'rv-old' } });
     for (let i = 0; i < WINDOW + 5; i++) await ok('POST', CMS, { metadata: { name: `rv-fill-${i}` } });

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiVersionOf, type ResourceType } from './resources.ts';
-import { entriesAt, type ListedEntry } from './list-at-version.ts';
+import type { ListSnapshots, ListedEntry } from './list-at-version.ts';
 import { parseSelection } from './selectors.ts';
 import { StatusError, badRequest, expired } from './status.ts';
 import type { Store } from './store.ts';
@@ -18,6 +18,8 @@ type Obj = Record<string, any>;
 export interface ListWatchConfig {
   store: Store;
   watchBufferBytes: number;
+  /** Older states rebuilt for LISTs at an older resourceVersion, kept for the pages that follow. */
+  listSnapshots: ListSnapshots;
   bookmarkIntervalMs: number;
   onWatchChange?: (delta: number) => void;
   /** A watch closed because its client left more than watchBufferBytes unread. */
@@ -101,18 +103,17 @@ export function list(cfg: ListWatchConfig, rt: ResourceType, ns: string | undefi
   let source: Iterable<ListedEntry> = store.scan(rt.storeKey, ns, after);
   let remainingAfter = (key: string) => store.countAfter(rt.storeKey, ns, key);
   if (atRv !== undefined) {
-    const snapshot = entriesAt(store, rt.storeKey, ns, atRv);
+    const snapshot = cfg.listSnapshots.at(rt.storeKey, ns, atRv);
     // Older than the event window: an exact read is gone (etcd's compaction answers the same).
     // A later page whose first page is that old goes on with the current state, as before: the
     // window is far shorter than etcd's five minutes, and a 410 there would restart big lists.
     if (!snapshot && !cont) throw expired(`The resourceVersion for the provided list is too old.`);
     if (snapshot) {
-      const rest = after === undefined ? snapshot : snapshot.filter((e) => e.ns + '/' + e.name > after!);
-      source = rest;
-      remainingAfter = (key) => rest.filter((e) => e.ns + '/' + e.name > key).length;
+      source = snapshot.after(after);
+      remainingAfter = (key) => snapshot.countAfter(key);
       listRv = atRv;
     }
-  }
+  } else cfg.listSnapshots.dropIdle();
   const conv = converter(rt);
   const table = wantsTable(accept);
   const listMeta: Obj = { resourceVersion: String(listRv) };

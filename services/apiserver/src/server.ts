@@ -33,6 +33,7 @@ import { ensureKubernetesService } from './kubernetes-service.ts';
 import { ObjectService, SYSTEM_USER } from './objects.ts';
 import { OpenApi } from './openapi.ts';
 import { Journal, StoreDamagedError, type Durability } from './journal.ts';
+import { ListSnapshots } from './list-at-version.ts';
 import { loadLegacySnapshot } from './persistence.ts';
 import { startClusterRoleAggregation } from './rbac-aggregation.ts';
 import { ensureBootstrapPolicy } from './rbac-bootstrap.ts';
@@ -164,6 +165,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
   const state: ServerState = {
     store,
     watchBufferBytes,
+    listSnapshots: new ListSnapshots(store),
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
     onWatchChange: (d) => watchers.inc(d),
     onSlowWatcherClosed: (resource, bufferedBytes, userAgent) => {
