@@ -68,8 +68,7 @@ export interface ListSnapshotsConfig {
 /** Snapshots shared by the pages of lists at older resourceVersions. */
 export class ListSnapshots {
   private readonly kept = new Map<string, { snapshot: ListSnapshot; readAt: number }>();
-  /** Snapshots built (not found kept): what the cache saves is pages − builds. */
-  builds = 0;
+  private built = 0;
   private readonly store: Store;
   private readonly cfg: ListSnapshotsConfig;
 
@@ -92,7 +91,7 @@ export class ListSnapshots {
     }
     const entries = entriesAt(this.store, storeKey, ns, rv);
     if (!entries) return null;
-    this.builds++;
+    this.built++;
     const snapshot = new ListSnapshot(entries);
     this.kept.set(id, { snapshot, readAt: now });
     while (this.kept.size > this.cfg.max) this.kept.delete(this.kept.keys().next().value!);
@@ -102,6 +101,11 @@ export class ListSnapshots {
   /** Drops the snapshots no page has read for `idleMs`. */
   dropIdle(now = Date.now()): void {
     for (const [id, k] of this.kept) if (now - k.readAt >= this.cfg.idleMs) this.kept.delete(id);
+  }
+
+  /** Snapshots built (not found kept): what the cache saved is the pages read at older versions minus this. */
+  get builds(): number {
+    return this.built;
   }
 
   get keptCount(): number {
