@@ -99,6 +99,7 @@ function fleetMemory(report: Report): string {
 function heldCpu(report: Report): string | undefined {
   const held = report.series.filter((s) => s.phase === 'hold' && s.processes);
   if (held.length < 2) return undefined;
+  // The first sample's CPU spans the interval before it, which ends the wait for Running.
   const fleet = held.slice(1).map((s) => Object.entries(s.processes!).filter(inFleet).reduce((sum, [, p]) => sum + p.cpuPercent, 0));
   return `${(fleet.reduce((a, b) => a + b, 0) / fleet.length / 100).toFixed(2)} of a core`;
 }

@@ -4,7 +4,8 @@ import { liveRecords, reachedGoal } from './wait.ts';
 
 /**
  * Keeps every object as it is for a while: the fleet's steady cost (CPU, RSS) with them all
- * Running, sampled as in every phase. An object that leaves Running meanwhile is a problem.
+ * Running, sampled as in every phase. An object not Running at the end (per its last watch event)
+ * is a problem; one that left and came back within the hold is not seen.
  */
 export async function runHold(ctx: RunContext, durationMs: number): Promise<PhaseResult> {
   const startedAt = Date.now();
