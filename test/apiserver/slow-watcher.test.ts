@@ -1,7 +1,8 @@
 // A watcher that stops reading is disconnected once its unread bytes pass the bound, instead of
 // growing the server's memory (counted in apiserver_terminated_watchers_total and logged); fast
 // watchers of the same events are not affected. A client that resumes from further back than a
-// watch may buffer gets 410 Expired and lists instead.
+// watch may buffer gets 410 Expired and lists instead. A watch that lists (sendInitialEvents) sends
+// its initial state as its client reads it, holding what changes meanwhile for after it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientRequest } from 'node:http';
 import { request } from 'node:https';
@@ -33,6 +34,31 @@ function watch(path: string, read: boolean) {
   return st;
 }
 
+/** A watch whose client reads nothing until resume(); then it collects the parsed lines. */
+function pausedWatch(path: string) {
+  const u = new URL(s.url);
+  const st = { events: [] as any[], closed: false, resume: () => {} };
+  const req = request({ host: u.hostname, port: u.port, path, ca: s.caPem, headers: { authorization: `Bearer ${s.token}` } }, (res) => {
+    res.pause();
+    let buf = '';
+    res.setEncoding('utf8');
+    res.on('data', (c: string) => {
+      buf += c;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        st.events.push(JSON.parse(buf.slice(0, nl)));
+        buf = buf.slice(nl + 1);
+      }
+    });
+    st.resume = () => res.resume();
+    res.on('close', () => (st.closed = true));
+    res.on('error', () => (st.closed = true));
+  });
+  req.on('error', () => (st.closed = true));
+  req.end();
+  return { st, destroy: () => req.destroy() };
+}
+
 describe('slow watchers', () => {
   it('closes a watcher that does not read, keeps the one that does', async () => {
     const raw = rawClient(s.url, s.caPem, s.token);
@@ -58,6 +84,62 @@ describe('slow watchers', () => {
     expect(terminated).toBe('1');
     fast.req!.destroy();
     await waitFor('no watchers left', async () => (await metrics()) === 0);
+  });
+
+  describe('a watch that lists (sendInitialEvents)', () => {
+    const ns = 'initial-state';
+    const base = `/api/v1/namespaces/${ns}/configmaps`;
+    const listingWatch = `${base}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`;
+    const ct = { 'content-type': 'application/json' };
+    const merge = { 'content-type': 'application/merge-patch+json' };
+    const registered = async (raw: ReturnType<typeof rawClient>) => Number(/^apiserver_registered_watchers\{[^}]*\} (\d+)/m.exec((await raw('GET', '/metrics')).text)?.[1] ?? 0);
+
+    beforeAll(async () => {
+      const raw = rawClient(s.url, s.caPem, s.token);
+      expect((await raw('POST', '/api/v1/namespaces', JSON.stringify({ metadata: { name: ns } }), ct)).status).toBe(201);
+      // 300 x 100 KiB: 30 MB of initial state, more than loopback's socket buffers take unread.
+      const filler = 'i'.repeat(100 * 1024);
+      for (let i = 0; i < 300; i++) expect((await raw('POST', base, JSON.stringify({ metadata: { name: `cm-${i}` }, data: { v: filler } }), ct)).status).toBe(201);
+    });
+
+    it('holds what changes while its client reads the initial state slowly, and sends it after the end bookmark, in order', async () => {
+      const raw = rawClient(s.url, s.caPem, s.token);
+      const before = await registered(raw);
+      const w = pausedWatch(listingWatch);
+      await waitFor('the watch registered', async () => (await registered(raw)) === before + 1);
+      // 4 x 200 KiB while the client reads nothing: past the 256 KiB a watch may leave unread, but
+      // the initial state is not sent yet, so they wait for it.
+      const rvs: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const r = await raw('PATCH', `${base}/cm-${i}`, JSON.stringify({ data: { v: String(i).repeat(200 * 1024) } }), merge);
+        expect(r.status).toBe(200);
+        rvs.push(r.json().metadata.resourceVersion);
+      }
+      expect(w.st.closed).toBe(false);
+      w.st.resume();
+      await waitFor('the held events', () => w.st.events.length === 300 + 1 + 4, { timeoutMs: 30_000 });
+      const ev = w.st.events;
+      expect(ev.slice(0, 300).every((e) => e.type === 'ADDED')).toBe(true);
+      expect(new Set(ev.slice(0, 300).map((e) => e.object.metadata.name)).size).toBe(300);
+      // The initial state is as of the watch's start: the patches come after it, not in it.
+      expect(ev.slice(0, 300).some((e) => rvs.includes(e.object.metadata.resourceVersion))).toBe(false);
+      expect(ev[300]).toMatchObject({ type: 'BOOKMARK', object: { metadata: { annotations: { 'k8s.io/initial-events-end': 'true' } } } });
+      expect(ev.slice(301).map((e) => [e.type, e.object.metadata.name, e.object.metadata.resourceVersion])).toEqual(rvs.map((rv, i) => ['MODIFIED', `cm-${i}`, rv]));
+      expect(w.st.closed).toBe(false);
+      w.destroy();
+      await waitFor('the watch gone', async () => (await registered(raw)) === before);
+    });
+
+    it('closes one that lets more pile up than it may hold (8 x the unread bound)', async () => {
+      const raw = rawClient(s.url, s.caPem, s.token);
+      const before = await registered(raw);
+      const w = pausedWatch(listingWatch);
+      await waitFor('the watch registered', async () => (await registered(raw)) === before + 1);
+      // 256 KiB x 8 = 2 MiB may be held: 12 x 200 KiB is more.
+      for (let i = 0; i < 12; i++) expect((await raw('PATCH', `${base}/cm-${i}`, JSON.stringify({ data: { v: String(i + 5).repeat(200 * 1024) } }), merge)).status).toBe(200);
+      await waitFor('the watch closed', async () => (await registered(raw)) === before);
+      w.destroy();
+    });
   });
 
   it('answers 410 Expired to a resume whose backlog is more than a watch may buffer, and replays a shorter one', async () => {

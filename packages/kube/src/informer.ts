@@ -28,16 +28,29 @@ export interface InformerOptions {
   onEvent: (type: WatchEventType, obj: KubeObject, text?: string) => void;
   /** After every complete LIST (the first sync and each relist after 410 Gone). */
   onSynced?: (resourceVersion: string) => void;
+  /**
+   * List by watching (`sendInitialEvents`, KEP-3157): the state arrives as the first events of the
+   * watch that then carries on, so a relist leaves no gap for the server's event window to outrun.
+   * Default true; a server that refuses it (400/422: before 1.27, or the WatchList gate off) is
+   * listed in pages instead.
+   */
+  streamingList?: boolean;
 }
 
+/** The bookmark annotation that ends a watch's initial events. */
+const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
+
 class GoneError extends Error {}
+/** A watch asked for its initial events streamed that carries on as a plain one (the ask ignored). */
+class NoStreamingListError extends Error {}
 
 /**
- * A thin informer: paginated LIST, then WATCH from its resourceVersion with bookmarks; on 410 Gone
- * a relist diffed against the store (vanished objects are emitted as DELETED); on any other error
- * a jittered backoff and a retry, forever. client-node's informer lists unpaginated, never asks for
- * bookmarks and stops on errors, which is wrong at our scale (a 100k-object relist in one answer,
- * and a watch that dies for good on the first 410).
+ * A thin informer: a streaming list (a watch that starts with the current state) or, where the
+ * server has none, a paginated LIST and then a WATCH from its resourceVersion; bookmarks; on 410
+ * Gone a relist diffed against the store (vanished objects are emitted as DELETED); on any other
+ * error a jittered backoff and a retry, forever. client-node's informer lists unpaginated, never
+ * asks for bookmarks and stops on errors, which is wrong at our scale (a 100k-object relist in one
+ * answer, and a watch that dies for good on the first 410).
  */
 export class Informer {
   readonly store = new Map<string, KubeObject>();
@@ -50,10 +63,14 @@ export class Informer {
   private readonly backoff = new Backoff(200, 30_000);
   /** Whether the current watch has delivered a line: a stream that was serving and then dropped. */
   private watchDelivered = false;
+  private streamingList: boolean;
+  /** While a streaming list is under way: the state so far, applied at its end bookmark. */
+  private initial: Map<string, KubeObject> | null = null;
 
   constructor(client: KubeClient, opts: InformerOptions) {
     this.client = client;
     this.opts = opts;
+    this.streamingList = opts.streamingList ?? true;
   }
 
   get resourceVersion(): string {
@@ -77,12 +94,18 @@ export class Informer {
     const { log, resource } = this.opts;
     while (!this.abort.signal.aborted) {
       try {
-        if (!this.rv) await this.relist();
+        const streaming = !this.rv && this.streamingList;
+        if (!this.rv && !streaming) await this.relist();
         this.watchDelivered = false;
-        await this.watch();
+        await this.watch(streaming);
         this.backoff.reset();
       } catch (err) {
         if (this.abort.signal.aborted) break;
+        if (err instanceof NoStreamingListError || (this.initial && err instanceof StatusError && (err.code === 400 || err.code === 422))) {
+          log.info({ resource: resource.resource, err: err.message }, 'the server does not stream lists (sendInitialEvents), listing in pages');
+          this.streamingList = false;
+          continue;
+        }
         if (err instanceof GoneError || (err instanceof StatusError && err.code === 410)) {
           log.info({ resource: resource.resource, rv: this.rv }, 'watch window expired (410 Gone), relisting');
           this.rv = '';
@@ -96,6 +119,8 @@ export class Informer {
         const delay = this.backoff.next();
         log.warn({ err, resource: resource.resource, retryInMs: Math.round(delay) }, 'list/watch failed, retrying');
         await sleep(delay, this.abort.signal);
+      } finally {
+        this.initial = null;
       }
     }
   }
@@ -130,7 +155,11 @@ export class Informer {
       cont = page.metadata.continue || undefined;
       listRv = page.metadata.resourceVersion;
     } while (cont);
+    this.replaceAll(seen, listRv);
+  }
 
+  /** Makes the store the listed state: what left it is emitted as DELETED, what changed as MODIFIED. */
+  private replaceAll(seen: Map<string, KubeObject>, listRv: string): void {
     for (const [key, old] of this.store) {
       if (!seen.has(key)) {
         this.store.delete(key);
@@ -148,14 +177,18 @@ export class Informer {
     this.opts.onSynced?.(listRv);
   }
 
-  private async watch(): Promise<void> {
+  /** `streaming`: from the current state, sent first as ADDED events (a streaming list). */
+  private async watch(streaming: boolean): Promise<void> {
     const { resource, watchTimeoutSeconds = 300 } = this.opts;
+    this.initial = streaming ? new Map() : null;
     await this.client.stream(
       {
         path: collectionPath(resource),
         query: {
           watch: true,
           resourceVersion: this.rv,
+          sendInitialEvents: streaming || undefined,
+          resourceVersionMatch: streaming ? 'NotOlderThan' : undefined,
           allowWatchBookmarks: true,
           timeoutSeconds: watchTimeoutSeconds,
           labelSelector: this.opts.labelSelector,
@@ -182,7 +215,13 @@ export class Informer {
     }
     const rv = ev.object?.metadata?.resourceVersion;
     if (ev.type === 'BOOKMARK') {
-      if (rv) this.rv = rv;
+      if (this.initial) {
+        // Until the state is complete, a resume point would skip what is still to come.
+        if (ev.object.metadata.annotations?.[INITIAL_EVENTS_END] !== 'true' || !rv) throw new NoStreamingListError('a bookmark before the initial-events-end one');
+        const state = this.initial;
+        this.initial = null;
+        this.replaceAll(state, rv);
+      } else if (rv) this.rv = rv;
       return;
     }
     if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED' && ev.type !== 'DELETED') return;
@@ -192,6 +231,11 @@ export class Informer {
     }
     const obj = this.opts.transform ? this.opts.transform(ev.object) : ev.object;
     const key = objectKey(obj);
+    if (this.initial) {
+      if (ev.type !== 'ADDED') throw new NoStreamingListError(`a ${ev.type} event before the initial-events-end bookmark`);
+      this.initial.set(key, obj);
+      return;
+    }
     if (ev.type === 'DELETED') this.store.delete(key);
     else this.store.set(key, this.retained(obj));
     if (rv) this.rv = rv;

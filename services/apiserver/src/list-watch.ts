@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiVersionOf, type ResourceType } from './resources.ts';
 import type { ListSnapshots, ListedEntry } from './list-at-version.ts';
 import { parseSelection } from './selectors.ts';
-import { StatusError, badRequest, expired } from './status.ts';
+import { StatusError, badRequest, expired, invalid } from './status.ts';
 import type { Store } from './store.ts';
 import { columnDefinitions, tableRow, tableShape, wantsTable, type IncludeObject } from './table.ts';
 import type { Cuttable } from './faults.ts';
@@ -21,6 +21,8 @@ export interface ListWatchConfig {
   /** Older states rebuilt for LISTs at an older resourceVersion, kept for the pages that follow. */
   listSnapshots: ListSnapshots;
   bookmarkIntervalMs: number;
+  /** Whether watches may list (sendInitialEvents): kube-apiserver's WatchList feature gate. */
+  watchList: boolean;
   onWatchChange?: (delta: number) => void;
   /** A watch closed because its client left more than watchBufferBytes unread. */
   onSlowWatcherClosed?: (resource: string, bufferedBytes: number, userAgent: string | undefined) => void;
@@ -167,6 +169,8 @@ export function watch(cfg: ListWatchConfig, rt: ResourceType, ns: string | undef
   const { store } = cfg;
   const sel = parseSelection(rt, ns, q);
   const sendInitial = q.get('sendInitialEvents') === 'true';
+  if (q.has('sendInitialEvents') && !cfg.watchList)
+    throw invalid('ListOptions', 'meta.k8s.io', '', [{ type: 'FieldValueForbidden', field: 'sendInitialEvents', detail: 'sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled' }]);
   const { rv, match } = parseRv(q, sendInitial);
   const bookmarks = q.get('allowWatchBookmarks') === 'true';
   if (sendInitial && (match !== 'NotOlderThan' || !bookmarks))
@@ -197,6 +201,9 @@ export function watch(cfg: ListWatchConfig, rt: ResourceType, ns: string | undef
     res,
     filter: sel.filter,
     maxBufferedBytes: cfg.watchBufferBytes,
+    // A client reading a 100,000-VMI initial state takes a minute or two under load; the events of
+    // that time must wait for it rather than close it (it would start over, and never catch up).
+    maxHeldBytes: 8 * cfg.watchBufferBytes,
     transform,
     onClose: () => {
       if (stream.slowClosed) cfg.onSlowWatcherClosed?.(rt.resource, res.writableLength, req.headers['user-agent']);
@@ -217,12 +224,20 @@ export function watch(cfg: ListWatchConfig, rt: ResourceType, ns: string | undef
   };
 
   const initial = sendInitial || !rv || rv === '0';
-  stream.baseline = Number.MAX_SAFE_INTEGER / 2;
+  const startBookmarks = () => {
+    if (bookmarks && cfg.bookmarkIntervalMs > 0 && !stream.closed) bookmarkTimer = setInterval(() => bookmark(), cfg.bookmarkIntervalMs);
+  };
   if (initial) {
     // The listed state includes writes whose events may still wait for their fsync: skip those.
     stream.minRv = store.resourceVersion;
-    for (const e of store.scan(rt.storeKey, ns)) if (sel.everything || sel.matches(e)) stream.writeObject('ADDED', e.json);
-    if (sendInitial) bookmark({ 'k8s.io/initial-events-end': 'true' });
+    const jsons: string[] = [];
+    for (const e of store.scan(rt.storeKey, ns)) if (sel.everything || sel.matches(e)) jsons.push(e.json);
+    // Registered first: what changes while the client reads its initial state is held for it.
+    store.addWatcher(rt.storeKey, stream);
+    stream.sendInitial(jsons, () => {
+      if (sendInitial) bookmark({ 'k8s.io/initial-events-end': 'true' });
+      startBookmarks();
+    });
   } else {
     const from = Number(rv);
     stream.minRv = from;
@@ -240,13 +255,14 @@ export function watch(cfg: ListWatchConfig, rt: ResourceType, ns: string | undef
       return;
     }
     for (const ev of events) stream.deliver(ev);
+    if (stream.closed) return;
+    stream.replayed();
+    store.addWatcher(rt.storeKey, stream);
+    startBookmarks();
   }
   if (stream.closed) return;
-  stream.replayed();
-  store.addWatcher(rt.storeKey, stream);
   // A cut is a dropped connection, not a clean end: the client sees its stream fail mid-way.
   forget = cfg.faults?.watchOpened({ cut: () => res.socket?.destroy() });
-  if (bookmarks && cfg.bookmarkIntervalMs > 0) bookmarkTimer = setInterval(() => bookmark(), cfg.bookmarkIntervalMs);
   const timeout = Number(q.get('timeoutSeconds') ?? 0);
   if (timeout > 0) timer = setTimeout(() => stream.close(), timeout * 1000);
   req.on('close', () => stream.close());

@@ -81,6 +81,11 @@ export interface ApiServerOptions {
   /** Bytes a watcher may have unread before it is disconnected. */
   watchBufferBytes?: number;
   bookmarkIntervalMs?: number;
+  /**
+   * kube-apiserver's WatchList feature gate: watches that list (sendInitialEvents). Default true;
+   * false refuses them as a server with the gate off does (422), which clients must fall back from.
+   */
+  watchList?: boolean;
   maxBodyBytes?: number;
   /** Events older than this are deleted (kube-apiserver's --event-ttl; default 1 hour, 0 keeps them). */
   eventTtlMs?: number;
@@ -167,6 +172,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     watchBufferBytes,
     listSnapshots: new ListSnapshots(store),
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
+    watchList: opts.watchList ?? true,
     onWatchChange: (d) => watchers.inc(d),
     onSlowWatcherClosed: (resource, bufferedBytes, userAgent) => {
       terminatedWatchers.inc({ resource });

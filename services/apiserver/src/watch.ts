@@ -18,10 +18,15 @@ export interface WatchOptions {
   res: ServerResponse;
   filter: WatchFilter;
   maxBufferedBytes: number;
+  /** Bytes of events a watch may hold back while its client reads its initial state. */
+  maxHeldBytes: number;
   /** Rewrites an event object for the client (another version, a Table row); null when not needed. */
   transform: ((json: string, type: string) => string) | null;
   onClose: () => void;
 }
+
+/** What the initial state may have unread in the socket before the next part waits for the client. */
+const INITIAL_PART_BYTES = 1024 * 1024;
 
 export class WatchStream implements WatcherSink {
   private readonly o: WatchOptions;
@@ -31,8 +36,13 @@ export class WatchStream implements WatcherSink {
   /** Events at or below this were already in what the client got (its initial list, or its resume point). */
   minRv = 0;
   /** Bytes the initial replay left buffered: the bound applies to what comes after. */
-  baseline = 0;
+  private baseline = 0;
+  /** Until replayed(): the initial state or the resumed events are being written, unbounded. */
+  private replaying = true;
   sent = 0;
+  /** Events that came while the initial state was being sent: they follow it, in order. */
+  private held: StoredEvent[] | null = null;
+  private heldBytes = 0;
 
   private corked = false;
   private readonly uncork = () => {
@@ -67,6 +77,13 @@ export class WatchStream implements WatcherSink {
     if (this.closed || ev.rv <= this.minRv) return;
     const f = this.o.filter;
     const now = this.matchesWith(ev, ev.labels, ev.fields);
+    if (this.held) {
+      if (!now && !(ev.type === 'MODIFIED' && this.matchesWith(ev, ev.prevLabels, ev.prevFields))) return;
+      this.held.push(ev);
+      this.heldBytes += ev.json.length + 30;
+      if (this.heldBytes > this.o.maxHeldBytes) this.close(true);
+      return;
+    }
     let type: string = ev.type;
     if (ev.type === 'MODIFIED' && (f.labels || f.fields)) {
       // An object that moved into or out of the selection is seen as added or deleted.
@@ -96,20 +113,62 @@ export class WatchStream implements WatcherSink {
     this.write(`{"type":"${type}","object":${body}}\n`);
   }
 
-  /** Unread bytes past those of the initial replay (what the slow-client bound applies to). */
+  /**
+   * Sends the initial state (the objects' JSON as of minRv) as ADDED events, a part at a time as
+   * the client reads: 100,000 VMIs are about 300 MB, which must not sit whole in the server's
+   * memory for each client that lists by watching. Events that come meanwhile are held
+   * (references to the store's own) and follow `end` in order, so the stream has no gap however
+   * long the client takes; one that lets more than maxHeldBytes of them pile up is closed as slow.
+   */
+  sendInitial(jsons: string[], end: () => void): void {
+    this.held = [];
+    let i = 0;
+    const pump = () => {
+      if (this.closed) return;
+      while (i < jsons.length && this.o.res.writableLength < INITIAL_PART_BYTES) this.writeObject('ADDED', jsons[i++]!);
+      // Past the socket's high-water mark the last write returned false, so 'drain' will come.
+      if (i < jsons.length) {
+        this.o.res.once('drain', pump);
+        return;
+      }
+      const held = this.held ?? [];
+      this.held = null;
+      this.heldBytes = 0;
+      end();
+      for (const ev of held) this.deliver(ev);
+      this.replayed();
+    };
+    pump();
+  }
+
+  /** Whether the initial state is still being sent. */
+  get sendingInitial(): boolean {
+    return this.held !== null;
+  }
+
+  /**
+   * How far behind the client is: bytes it has not read past what is left of the initial replay
+   * (what the slow-client bound applies to); while the initial state is sent, the events held back.
+   */
   unreadBytes(): number {
-    return Math.max(0, this.o.res.writableLength - this.baseline);
+    if (this.held) return this.heldBytes;
+    if (this.replaying) return 0;
+    const unread = this.o.res.writableLength;
+    // What is left of the replay shrinks as the client reads it; events since then count in full.
+    if (unread < this.baseline) this.baseline = unread;
+    return unread - this.baseline;
   }
 
   /** Marks the end of the initial replay. */
   replayed(): void {
+    this.replaying = false;
     this.baseline = this.o.res.writableLength;
   }
 
   write(chunk: Buffer | string): void {
     if (this.closed) return;
     // Unread bytes from earlier events past the bound: this client is not keeping up.
-    if (this.unreadBytes() > this.o.maxBufferedBytes) {
+    if (this.unreadBytes() > this.o.maxBufferedBytes && !this.held) {
       this.close(true);
       return;
     }
