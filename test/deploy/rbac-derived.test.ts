@@ -26,6 +26,9 @@ const KEPT_UNUSED: Record<string, string> = {
   // of the stage files, which then impersonate virt-handler with its node-name extra.
   [`${AGENT} impersonate core/serviceaccounts kubevirt-handler`]: 'the documented kubevirt-handler stage variant',
   [`${AGENT} impersonate authentication.k8s.io/userextras/authentication.kubernetes.io/node-name`]: 'the documented kubevirt-handler stage variant',
+  // The watcher's informers list by watching (sendInitialEvents); against a kube-apiserver with its
+  // WatchList gate off (every version before 1.27; alpha, off by default, from 1.27) they list in pages.
+  ...Object.fromEntries(['core/nodes', 'core/pods', 'kubevirt.io/virtualmachineinstances', 'kubevirt.io/virtualmachineinstancemigrations'].map((r) => [`${WATCHER} list ${r}`, 'the paged LIST fallback for servers with the WatchList gate off'])),
 };
 
 /** Flags of the deployed containers that wire NATS, the coordinator and metrics: the test gives its own. */
