@@ -37,7 +37,7 @@ function laggingWatch(ns: string, backlog: (look: number) => number) {
     deliver(ev: { type: string; ns: string }) {
       if (ev.type === 'DELETED' && ev.ns === ns) w.deleted++;
     },
-    unreadBytes() {
+    backlogBytes() {
       if (!w.deleted || w.caughtUp) return 0;
       return backlog(++w.looked);
     },

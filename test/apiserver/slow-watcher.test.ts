@@ -92,6 +92,7 @@ describe('slow watchers', () => {
     const listingWatch = `${base}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`;
     const ct = { 'content-type': 'application/json' };
     const merge = { 'content-type': 'application/merge-patch+json' };
+    const backlog = async (raw: ReturnType<typeof rawClient>) => Number(/^apiserver_watch_backlog_bytes(?:\{[^}]*\})? (\d+)/m.exec((await raw('GET', '/metrics')).text)?.[1]);
     const registered = async (raw: ReturnType<typeof rawClient>) => Number(/^apiserver_registered_watchers\{[^}]*\} (\d+)/m.exec((await raw('GET', '/metrics')).text)?.[1] ?? 0);
 
     beforeAll(async () => {
@@ -116,8 +117,12 @@ describe('slow watchers', () => {
         rvs.push(r.json().metadata.resourceVersion);
       }
       expect(w.st.closed).toBe(false);
+      // What a namespace sweep waits on: the state not yet read (most of 30 MB; the kernel's socket
+      // buffers took some) and the 800 KiB held.
+      expect(await backlog(raw)).toBeGreaterThan(15 * 1024 * 1024);
       w.st.resume();
       await waitFor('the held events', () => w.st.events.length === 300 + 1 + 4, { timeoutMs: 30_000 });
+      expect(await backlog(raw)).toBeLessThan(256 * 1024);
       const ev = w.st.events;
       expect(ev.slice(0, 300).every((e) => e.type === 'ADDED')).toBe(true);
       expect(new Set(ev.slice(0, 300).map((e) => e.object.metadata.name)).size).toBe(300);

@@ -24,8 +24,11 @@ export interface ListWatchConfig {
   /** Whether watches may list (sendInitialEvents): kube-apiserver's WatchList feature gate. */
   watchList: boolean;
   onWatchChange?: (delta: number) => void;
-  /** A watch closed because its client left more than watchBufferBytes unread. */
-  onSlowWatcherClosed?: (resource: string, bufferedBytes: number, userAgent: string | undefined) => void;
+  /**
+   * A watch closed as slow: its client fell more than watchBufferBytes behind, or let more events
+   * pile up than a watch may hold while its client reads its initial state.
+   */
+  onSlowWatcherClosed?: (resource: string, backlogBytes: number, userAgent: string | undefined) => void;
   /** The API fault mode, which cuts open watches (unset: off). */
   faults?: { watchOpened(w: Cuttable): () => void };
 }
@@ -206,7 +209,7 @@ export function watch(cfg: ListWatchConfig, rt: ResourceType, ns: string | undef
     maxHeldBytes: 8 * cfg.watchBufferBytes,
     transform,
     onClose: () => {
-      if (stream.slowClosed) cfg.onSlowWatcherClosed?.(rt.resource, res.writableLength, req.headers['user-agent']);
+      if (stream.slowClosed) cfg.onSlowWatcherClosed?.(rt.resource, stream.backlogBytes(), req.headers['user-agent']);
       store.removeWatcher(rt.storeKey, stream);
       if (timer) clearTimeout(timer);
       if (bookmarkTimer) clearInterval(bookmarkTimer);

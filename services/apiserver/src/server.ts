@@ -174,9 +174,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
     watchList: opts.watchList ?? true,
     onWatchChange: (d) => watchers.inc(d),
-    onSlowWatcherClosed: (resource, bufferedBytes, userAgent) => {
+    onSlowWatcherClosed: (resource, backlogBytes, userAgent) => {
       terminatedWatchers.inc({ resource });
-      log.warn({ resource, bufferedBytes, userAgent }, 'watch closed: its client did not read its events fast enough');
+      log.warn({ resource, backlogBytes, userAgent }, 'watch closed: its client did not read its events fast enough');
     },
     registry,
     objects,
@@ -361,6 +361,8 @@ function registerServerMetrics(metricsRegistry: Registry, store: Store, journal:
   const watchers = new Gauge({ name: 'apiserver_registered_watchers', help: 'open watch streams', registers: [metricsRegistry] });
   // kube-apiserver's name for the watches it closes because their client stopped reading.
   const terminatedWatchers = new Counter({ name: 'apiserver_terminated_watchers_total', help: 'watches closed because the client did not read its events fast enough, by resource', labelNames: ['resource'], registers: [metricsRegistry] });
+  // What holds a namespace sweep back: the slowest watch's client, however it fell behind.
+  new Gauge({ name: 'apiserver_watch_backlog_bytes', help: 'the most any watch client has still to read: unread bytes, an initial state not sent yet, events held for after it', registers: [metricsRegistry], collect() { this.set(store.watchBacklogBytes()); } });
   new Gauge({
     name: 'apiserver_storage_objects',
     help: 'objects stored, by resource',

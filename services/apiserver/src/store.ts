@@ -59,8 +59,8 @@ export interface WatcherSink {
   deliver(ev: StoredEvent): void;
   /** Ends the watch (the client watches again from its last resourceVersion). */
   close?(): void;
-  /** Bytes sent to it that its client has not read yet. */
-  unreadBytes?(): number;
+  /** Bytes its client has still to read: sent and unread, or due (an initial state, held events). */
+  backlogBytes?(): number;
 }
 
 class ResourceStore {
@@ -407,10 +407,10 @@ export class Store {
     this.resources.get(storeKey)?.watchers.delete(w);
   }
 
-  /** The most any watch has sent and not had read: how far behind the slowest client is. */
+  /** The most any watch's client has still to read: how far behind the slowest client is. */
   watchBacklogBytes(): number {
     let most = 0;
-    for (const r of this.resources.values()) for (const w of r.watchers) most = Math.max(most, w.unreadBytes?.() ?? 0);
+    for (const r of this.resources.values()) for (const w of r.watchers) most = Math.max(most, w.backlogBytes?.() ?? 0);
     return most;
   }
 

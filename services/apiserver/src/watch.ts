@@ -25,6 +25,9 @@ export interface WatchOptions {
   onClose: () => void;
 }
 
+/** The line around an event's object: {"type":"MODIFIED","object":...}\n */
+const EVENT_LINE_BYTES = 30;
+
 /** What the initial state may have unread in the socket before the next part waits for the client. */
 const INITIAL_PART_BYTES = 1024 * 1024;
 
@@ -43,6 +46,8 @@ export class WatchStream implements WatcherSink {
   /** Events that came while the initial state was being sent: they follow it, in order. */
   private held: StoredEvent[] | null = null;
   private heldBytes = 0;
+  /** Bytes of the initial state not written yet. */
+  private initialLeft = 0;
 
   private corked = false;
   private readonly uncork = () => {
@@ -80,7 +85,7 @@ export class WatchStream implements WatcherSink {
     if (this.held) {
       if (!now && !(ev.type === 'MODIFIED' && this.matchesWith(ev, ev.prevLabels, ev.prevFields))) return;
       this.held.push(ev);
-      this.heldBytes += ev.json.length + 30;
+      this.heldBytes += ev.json.length + EVENT_LINE_BYTES;
       if (this.heldBytes > this.o.maxHeldBytes) this.close(true);
       return;
     }
@@ -102,8 +107,7 @@ export class WatchStream implements WatcherSink {
     let n = 0;
     for (const ev of events) {
       if (ev.rv <= this.minRv) continue;
-      // 30: the line around the object, {"type":"MODIFIED","object":...}\n
-      if (this.matchesWith(ev, ev.labels, ev.fields) || (ev.type === 'MODIFIED' && this.matchesWith(ev, ev.prevLabels, ev.prevFields))) n += ev.json.length + 30;
+      if (this.matchesWith(ev, ev.labels, ev.fields) || (ev.type === 'MODIFIED' && this.matchesWith(ev, ev.prevLabels, ev.prevFields))) n += ev.json.length + EVENT_LINE_BYTES;
     }
     return n;
   }
@@ -122,10 +126,15 @@ export class WatchStream implements WatcherSink {
    */
   sendInitial(jsons: string[], end: () => void): void {
     this.held = [];
+    for (const j of jsons) this.initialLeft += j.length + EVENT_LINE_BYTES;
     let i = 0;
     const pump = () => {
       if (this.closed) return;
-      while (i < jsons.length && this.o.res.writableLength < INITIAL_PART_BYTES) this.writeObject('ADDED', jsons[i++]!);
+      while (i < jsons.length && this.o.res.writableLength < INITIAL_PART_BYTES) {
+        const json = jsons[i++]!;
+        this.initialLeft -= json.length + EVENT_LINE_BYTES;
+        this.writeObject('ADDED', json);
+      }
       // Past the socket's high-water mark the last write returned false, so 'drain' will come.
       if (i < jsons.length) {
         this.o.res.once('drain', pump);
@@ -141,20 +150,17 @@ export class WatchStream implements WatcherSink {
     pump();
   }
 
-  /** Whether the initial state is still being sent. */
-  get sendingInitial(): boolean {
-    return this.held !== null;
+  /** Everything the client has still to read: unread bytes, the initial state not sent yet, held events. */
+  backlogBytes(): number {
+    return this.o.res.writableLength + this.initialLeft + this.heldBytes;
   }
 
   /**
-   * How far behind the client is: bytes it has not read past what is left of the initial replay
-   * (what the slow-client bound applies to); while the initial state is sent, the events held back.
+   * How far the client fell behind since its replay (what the slow-client bound applies to): its
+   * unread bytes past what is left of the replay, which shrinks as the client reads it.
    */
-  unreadBytes(): number {
-    if (this.held) return this.heldBytes;
-    if (this.replaying) return 0;
+  private behindBytes(): number {
     const unread = this.o.res.writableLength;
-    // What is left of the replay shrinks as the client reads it; events since then count in full.
     if (unread < this.baseline) this.baseline = unread;
     return unread - this.baseline;
   }
@@ -168,7 +174,7 @@ export class WatchStream implements WatcherSink {
   write(chunk: Buffer | string): void {
     if (this.closed) return;
     // Unread bytes from earlier events past the bound: this client is not keeping up.
-    if (this.unreadBytes() > this.o.maxBufferedBytes && !this.held) {
+    if (!this.replaying && this.behindBytes() > this.o.maxBufferedBytes) {
       this.close(true);
       return;
     }
