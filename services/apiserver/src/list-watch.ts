@@ -168,6 +168,25 @@ export function list(cfg: ListWatchConfig, rt: ResourceType, ns: string | undefi
   pump();
 }
 
+/** How a watch rewrites each event's object: into the version asked for, or a Table row (null: as stored). */
+function watchTransform(rt: ResourceType, q: URLSearchParams, accept: string | undefined): ((json: string, type: string) => string) | null {
+  const conv = converter(rt);
+  if (!wantsTable(accept)) return conv ? (j) => conv(j) : null;
+  const shape = tableShape(rt);
+  const inc = includeObject(q);
+  let first = true;
+  return (j) => {
+    const o = JSON.parse(conv ? conv(j) : j);
+    const t: Obj = { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion: o.metadata?.resourceVersion ?? '' } };
+    // Column definitions go with the first event only, as kube-apiserver sends them.
+    if (first) t.columnDefinitions = columnDefinitions(shape);
+    else t.columnDefinitions = [];
+    first = false;
+    t.rows = [tableRow(o, shape, inc, Date.now())];
+    return JSON.stringify(t);
+  };
+}
+
 export function watch(cfg: ListWatchConfig, rt: ResourceType, ns: string | undefined, q: URLSearchParams, accept: string | undefined, req: IncomingMessage, res: ServerResponse): void {
   const { store } = cfg;
   const sel = parseSelection(rt, ns, q);
@@ -179,24 +198,7 @@ export function watch(cfg: ListWatchConfig, rt: ResourceType, ns: string | undef
   if (sendInitial && (match !== 'NotOlderThan' || !bookmarks))
     throw badRequest('sendInitialEvents requires resourceVersionMatch=NotOlderThan and allowWatchBookmarks=true');
   if (!sendInitial && match) throw badRequest(`resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided`);
-  const conv = converter(rt);
-  const table = wantsTable(accept);
-  let transform: ((json: string, type: string) => string) | null = conv ? (j) => conv(j) : null;
-  if (table) {
-    const shape = tableShape(rt);
-    const inc = includeObject(q);
-    let first = true;
-    transform = (j) => {
-      const o = JSON.parse(conv ? conv(j) : j);
-      const t: Obj = { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion: o.metadata?.resourceVersion ?? '' } };
-      // Column definitions go with the first event only, as kube-apiserver sends them.
-      if (first) t.columnDefinitions = columnDefinitions(shape);
-      else t.columnDefinitions = [];
-      first = false;
-      t.rows = [tableRow(o, shape, inc, Date.now())];
-      return JSON.stringify(t);
-    };
-  }
+  const transform = watchTransform(rt, q, accept);
   let timer: NodeJS.Timeout | undefined;
   let bookmarkTimer: NodeJS.Timeout | undefined;
   let forget: (() => void) | undefined;
