@@ -78,12 +78,17 @@ export class WatchStream implements WatcherSink {
     return true;
   }
 
+  /** Whether a MODIFIED event's object was in this watch's selection before the change (out of it now: DELETED). */
+  private selectedBefore(ev: StoredEvent): boolean {
+    return ev.type === 'MODIFIED' && this.matchesWith(ev, ev.prevLabels, ev.prevFields);
+  }
+
   deliver(ev: StoredEvent): void {
     if (this.closed || ev.rv <= this.minRv) return;
     const f = this.o.filter;
     const now = this.matchesWith(ev, ev.labels, ev.fields);
     if (this.held) {
-      if (!now && !(ev.type === 'MODIFIED' && this.matchesWith(ev, ev.prevLabels, ev.prevFields))) return;
+      if (!now && !this.selectedBefore(ev)) return;
       this.held.push(ev);
       this.heldBytes += ev.json.length + EVENT_LINE_BYTES;
       if (this.heldBytes > this.o.maxHeldBytes) this.close(true);
@@ -107,7 +112,7 @@ export class WatchStream implements WatcherSink {
     let n = 0;
     for (const ev of events) {
       if (ev.rv <= this.minRv) continue;
-      if (this.matchesWith(ev, ev.labels, ev.fields) || (ev.type === 'MODIFIED' && this.matchesWith(ev, ev.prevLabels, ev.prevFields))) n += ev.json.length + EVENT_LINE_BYTES;
+      if (this.matchesWith(ev, ev.labels, ev.fields) || this.selectedBefore(ev)) n += ev.json.length + EVENT_LINE_BYTES;
     }
     return n;
   }
